@@ -1,0 +1,186 @@
+//! Public error types: [`Error`] for the hot path (ring operations, `Copy`, no allocation),
+//! [`OpenError`] for creating and attaching channels (carries the path and the OS error), and
+//! [`LayoutError`] for a region whose header is not a valid channel.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Where a reader stood when the writer lapped it.
+///
+/// A reader is lapped when the writer has claimed ring bytes that overlap a frame the reader had
+/// not finished reading. Nothing from that frame is returned; call [`Reader::reset`] (or one of
+/// its siblings) to resume.
+///
+/// [`Reader::reset`]: crate::Reader::reset
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Lapped {
+    /// Stream position of the frame the reader was about to return.
+    pub position: u64,
+    /// The writer's claimed frontier observed when the overrun was detected.
+    pub writer_position: u64,
+}
+
+/// Error returned by the ring's read and write operations.
+///
+/// It is `Copy` and never allocates, so it can be returned from the hot path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A claim or send of `len` bytes exceeds the ring's maximum transmission unit.
+    #[error("message of {len} bytes exceeds the ring's MTU of {mtu} bytes")]
+    MtuLimitExceeded {
+        /// The requested payload length.
+        len: usize,
+        /// The largest payload this ring accepts ([`Writer::mtu`](crate::Writer::mtu)).
+        mtu: usize,
+    },
+    /// The writer lapped this reader; no bytes of the lapped frame were returned.
+    #[error(
+        "reader at position {} was overrun by the writer (now at {})",
+        .0.position,
+        .0.writer_position
+    )]
+    Overrun(Lapped),
+    /// The destination buffer is smaller than the message.
+    #[error("buffer of {available} bytes is too small for a {needed}-byte message")]
+    BufferTooSmall {
+        /// The message's payload length.
+        needed: usize,
+        /// The length of the buffer that was passed in.
+        available: usize,
+    },
+    /// A frame header that the writer committed makes no sense: the ring memory is corrupt or was
+    /// written by something other than a `bcast` writer.
+    #[error("corrupt frame at position {position}")]
+    CorruptFrame {
+        /// Stream position of the corrupt frame.
+        position: u64,
+    },
+    /// A reader was asked to start at a position that cannot be a frame boundary.
+    #[error(
+        "position {position} is not a frame boundary the reader can start at (producer is at {producer})"
+    )]
+    InvalidPosition {
+        /// The requested start position.
+        position: u64,
+        /// The writer's committed position at the time of the request.
+        producer: u64,
+    },
+    /// The ring already has a live [`Writer`](crate::Writer).
+    #[error("the ring already has a writer")]
+    WriterExists,
+}
+
+/// Why a memory region does not hold a usable channel.
+///
+/// Returned on its own by the raw-memory constructors and wrapped in [`OpenError::Layout`] by the
+/// file-backed ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LayoutError {
+    /// The region is shorter than a channel header.
+    #[error("region of {len} bytes is shorter than the {min}-byte channel header")]
+    TooShort {
+        /// Length of the region.
+        len: u64,
+        /// Smallest possible channel (header plus minimum capacity).
+        min: u64,
+    },
+    /// The region does not start at an 8-byte aligned address.
+    #[error("region is not 8-byte aligned")]
+    Misaligned,
+    /// The region does not start with the channel magic: it is not a `bcast` channel.
+    #[error("not a bcast channel (magic {found:#018x}, expected {expected:#018x})")]
+    NotAChannel {
+        /// The first word of the region.
+        found: u64,
+        /// The magic a channel starts with.
+        expected: u64,
+    },
+    /// The channel was made with another layout version of this crate.
+    #[error("layout version {found}, this build reads version {expected}")]
+    Version {
+        /// The version in the header.
+        found: u64,
+        /// The version this build writes and reads.
+        expected: u64,
+    },
+    /// The channel's creator has not finished initialising it (or died while doing so).
+    #[error("the channel is not ready: its creator has not finished initialising it")]
+    NotReady,
+    /// The capacity in the header is not a supported power of two.
+    #[error("capacity {capacity} is not a power of two between {min} and {max}")]
+    BadCapacity {
+        /// The capacity in the header.
+        capacity: u64,
+        /// Smallest supported capacity.
+        min: u64,
+        /// Largest supported capacity.
+        max: u64,
+    },
+    /// The region's length does not match header plus capacity.
+    #[error("region is {len} bytes, its header says {expected}")]
+    SizeMismatch {
+        /// Length of the region.
+        len: u64,
+        /// Header size plus the capacity in the header.
+        expected: u64,
+    },
+    /// The writer's frontiers in the header are impossible: the header is corrupt.
+    #[error("corrupt frontiers: committed {committed}, claimed {claimed}")]
+    CorruptFrontiers {
+        /// The committed frontier in the header.
+        committed: u64,
+        /// The claimed frontier in the header.
+        claimed: u64,
+    },
+    /// A channel exists with another capacity than the one requested.
+    #[error("the channel has capacity {existing}, {requested} was requested")]
+    CapacityMismatch {
+        /// Capacity of the existing channel.
+        existing: u64,
+        /// Capacity that was asked for (rounded up to a power of two).
+        requested: u64,
+    },
+}
+
+/// Error returned when creating, reopening or attaching a channel file.
+///
+/// Every variant names the path, so the message alone tells an operator what to look at.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// An operating-system call failed (missing file, permission denied, ...).
+    #[error("channel {}: cannot {operation}: {source}", path.display())]
+    Io {
+        /// The channel file.
+        path: PathBuf,
+        /// What was being done, e.g. `"open"` or `"map"`.
+        operation: &'static str,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+    /// The file system has no room for the channel (`/dev/shm` full).
+    #[error("channel {}: no space left for {needed} bytes", path.display())]
+    NoSpace {
+        /// The channel file.
+        path: PathBuf,
+        /// Size of the channel file that was being made.
+        needed: u64,
+    },
+    /// Another writer holds the channel's single-writer lock.
+    #[error("channel {}: another writer holds it", path.display())]
+    WriterExists {
+        /// The channel file.
+        path: PathBuf,
+    },
+    /// The file is not a usable channel.
+    #[error("channel {}: {reason}", path.display())]
+    Layout {
+        /// The channel file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: LayoutError,
+    },
+}

@@ -1,0 +1,84 @@
+//! [`Message`]: a lazy handle to one frame; [`Received`]: what a copying read returns.
+
+use super::View;
+use crate::error::Error;
+use crate::ring::frame::FrameHeader;
+
+/// A lazy handle to one message in the ring, yielded by [`Reader::batch_iter`] and
+/// [`Reader::receive_next`].
+///
+/// Nothing is copied until [`read`](Message::read). A message is cheap to clone and stays
+/// readable until its reader is used again mutably or dropped; if the writer laps it meanwhile,
+/// `read` reports [`Error::Overrun`] instead of returning overwritten bytes.
+///
+/// [`Reader::batch_iter`]: crate::Reader::batch_iter
+/// [`Reader::receive_next`]: crate::Reader::receive_next
+#[derive(Debug, Clone)]
+pub struct Message<'a> {
+    view: &'a View,
+    position: u64,
+    header: FrameHeader,
+}
+
+impl<'a> Message<'a> {
+    pub(super) fn new(view: &'a View, position: u64, header: FrameHeader) -> Self {
+        Self { view, position, header }
+    }
+
+    /// Copies the payload into the front of `buf` and returns its length.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BufferTooSmall`] if `buf` is shorter than [`len`](Self::len);
+    /// [`Error::Overrun`] if the writer overwrote the message since it was yielded (the bytes
+    /// copied into `buf` are then meaningless).
+    #[inline]
+    pub fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        self.view.read_payload(self.position, self.header, buf)
+    }
+
+    /// The tag the writer gave the message ([`Writer::send_with_user_defined`]).
+    ///
+    /// [`Writer::send_with_user_defined`]: crate::Writer::send_with_user_defined
+    #[inline]
+    pub fn user_defined(&self) -> u32 {
+        self.header.tag
+    }
+
+    /// Payload length in bytes.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.header.len as usize
+    }
+
+    /// Whether the payload is empty.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.header.len == 0
+    }
+
+    /// Stream position of the message's frame.
+    #[inline]
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// Sequence number: how many messages the ring carried before this one.
+    #[inline]
+    pub fn seq(&self) -> u64 {
+        self.header.seq
+    }
+}
+
+/// What [`Reader::try_recv`](crate::Reader::try_recv) copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    /// Payload length: the message occupies `buf[..len]`.
+    pub len: usize,
+    /// The tag the writer gave the message.
+    pub user_defined: u32,
+    /// Stream position of the message's frame.
+    pub position: u64,
+    /// Sequence number: how many messages the ring carried before this one.
+    pub seq: u64,
+}

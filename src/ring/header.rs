@@ -1,0 +1,151 @@
+//! The shared header at offset 0 of every channel: identity, geometry and the writer's frontiers.
+
+use super::frame::FRAME_ALIGN;
+use crate::error::LayoutError;
+use crate::sync::{AtomicU64, Ordering, fence};
+
+/// Bytes before the data section: the fixed header, then the typed layer's schema registry.
+pub(crate) const HEADER_SIZE: usize = 8192;
+/// Byte offset of the registry area inside the header.
+pub(crate) const REGISTRY_OFFSET: usize = 256;
+/// Bytes available to the schema registry.
+pub(crate) const REGISTRY_CAPACITY: usize = HEADER_SIZE - REGISTRY_OFFSET;
+
+/// First word of every channel: `b"BCASTRNG"` read as a little-endian integer.
+pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"BCASTRNG");
+/// Layout version written by this build; a reader refuses any other.
+pub(crate) const LAYOUT_VERSION: u64 = 1;
+/// `state` value once the creator has initialised the header.
+pub(crate) const STATE_READY: u64 = u64::from_le_bytes(*b"ready!!\0");
+
+/// Smallest supported data capacity in bytes.
+pub(crate) const MIN_CAPACITY: u64 = 256;
+/// Largest supported data capacity in bytes (64 GiB); frame lengths stay far inside `u32`.
+pub(crate) const MAX_CAPACITY: u64 = 1 << 36;
+
+/// Shared header at offset 0 of every channel.
+///
+/// Every field is an atomic word: the header lives in memory that other threads or processes
+/// read and write, so it is only ever touched through atomics (DESIGN.md, section 3). Readers
+/// may map it read-only, so they only ever issue `Relaxed` loads on it and express `Acquire` as a
+/// relaxed load followed by `fence(Acquire)`.
+///
+/// # Invariants
+/// - **H1** `magic`, `version` and `capacity` are written once, before `state` becomes
+///   [`STATE_READY`], and never change afterwards.
+/// - **H2** `capacity` is a power of two in `MIN_CAPACITY..=MAX_CAPACITY`, and the data section of
+///   `capacity` bytes directly follows the `HEADER_SIZE`-byte header.
+/// - **H3** only the writer stores `claimed`, `committed` and `frames`; readers only load them.
+/// - **H4** `committed <= claimed` and `claimed - committed <= capacity` (one frame in flight).
+/// - **H5** `committed`, `claimed` and every frame start are multiples of the frame alignment.
+#[repr(C)]
+pub(crate) struct Header {
+    pub(crate) magic: AtomicU64,
+    pub(crate) version: AtomicU64,
+    pub(crate) capacity: AtomicU64,
+    pub(crate) state: AtomicU64,
+    /// Random value chosen at creation; tells a reader that a path now names another channel.
+    pub(crate) epoch: AtomicU64,
+    /// Length in bytes of the schema registry stored after this struct; 0 when untyped.
+    pub(crate) registry_len: AtomicU64,
+    _reserved: [AtomicU64; 10],
+    /// End of the frame the writer is writing (or last wrote). Bytes below `claimed - capacity`
+    /// may have been overwritten.
+    pub(crate) claimed: AtomicU64,
+    /// End of the last frame the writer published.
+    pub(crate) committed: AtomicU64,
+    /// Number of messages (non-padding frames) published.
+    pub(crate) frames: AtomicU64,
+    _tail: [AtomicU64; 13],
+}
+
+const _: () = assert!(size_of::<Header>() == REGISTRY_OFFSET);
+const _: () = assert!(HEADER_SIZE % 128 == 0 && REGISTRY_CAPACITY % 8 == 0);
+
+impl Header {
+    /// Writes a fresh header for a ring of `capacity` bytes and marks it ready.
+    ///
+    /// Only called by a creator that has exclusive use of the memory (a new heap allocation, a
+    /// temporary file no reader can name yet, or caller memory under `init_raw`'s contract).
+    pub(crate) fn initialise(&self, capacity: u64, epoch: u64) {
+        self.magic.store(MAGIC, Ordering::Relaxed);
+        self.version.store(LAYOUT_VERSION, Ordering::Relaxed);
+        self.capacity.store(capacity, Ordering::Relaxed);
+        self.epoch.store(epoch, Ordering::Relaxed);
+        self.registry_len.store(0, Ordering::Relaxed);
+        self.claimed.store(0, Ordering::Relaxed);
+        self.committed.store(0, Ordering::Relaxed);
+        self.frames.store(0, Ordering::Relaxed);
+        // Release: publishes the fields above (H1). Pairs with the fence(Acquire) in `validate`.
+        self.state.store(STATE_READY, Ordering::Release);
+    }
+
+    /// Checks that the header describes a ready channel whose region is `region_len` bytes, and
+    /// returns its capacity.
+    pub(crate) fn validate(&self, region_len: u64) -> Result<u64, LayoutError> {
+        let magic = self.magic.load(Ordering::Relaxed);
+        if magic != MAGIC {
+            return Err(LayoutError::NotAChannel { found: magic, expected: MAGIC });
+        }
+        let version = self.version.load(Ordering::Relaxed);
+        if version != LAYOUT_VERSION {
+            return Err(LayoutError::Version { found: version, expected: LAYOUT_VERSION });
+        }
+        if self.state.load(Ordering::Relaxed) != STATE_READY {
+            return Err(LayoutError::NotReady);
+        }
+        // Acquire: pairs with the Release store of `state` in `initialise`, so the fields read
+        // below are the creator's.
+        fence(Ordering::Acquire);
+        let capacity = self.capacity.load(Ordering::Relaxed);
+        if !capacity.is_power_of_two() || !(MIN_CAPACITY..=MAX_CAPACITY).contains(&capacity) {
+            return Err(LayoutError::BadCapacity {
+                capacity,
+                min: MIN_CAPACITY,
+                max: MAX_CAPACITY,
+            });
+        }
+        let expected = HEADER_SIZE as u64 + capacity;
+        if region_len != expected {
+            return Err(LayoutError::SizeMismatch { len: region_len, expected });
+        }
+        // `committed` first: its fence orders the `claimed` load after it, so a live writer's
+        // frontiers are seen consistently (H4).
+        let committed = self.load_committed();
+        let claimed = self.claimed.load(Ordering::Relaxed);
+        let aligned = committed % FRAME_ALIGN == 0 && claimed % FRAME_ALIGN == 0;
+        if !aligned || claimed < committed || claimed - committed > capacity {
+            return Err(LayoutError::CorruptFrontiers { committed, claimed });
+        }
+        Ok(capacity)
+    }
+
+    /// The writer's committed frontier, with acquire semantics expressed as a relaxed load and a
+    /// fence so that it is valid on read-only mappings.
+    #[inline]
+    pub(crate) fn load_committed(&self) -> u64 {
+        let committed = self.committed.load(Ordering::Relaxed);
+        // Acquire: pairs with the Release store of `committed` in `Writer::publish_frame`, so the
+        // frame bytes below `committed` are visible to the loads that follow.
+        fence(Ordering::Acquire);
+        committed
+    }
+
+    /// The writer's claimed frontier, loaded after the caller's frame loads.
+    ///
+    /// Call this after loading frame words: the fence orders those loads before the load of
+    /// `claimed`, so if any of them saw a store of a later lap, `claimed` shows that lap.
+    #[inline]
+    pub(crate) fn claimed_after_loads(&self) -> u64 {
+        // Acquire: pairs with the fence(Release) in `Writer::publish_frame` that follows the store
+        // of `claimed` and precedes the writer's frame stores.
+        fence(Ordering::Acquire);
+        self.claimed.load(Ordering::Relaxed)
+    }
+}
+
+/// Smallest ring of at least `requested` bytes: a power of two clamped to the supported range.
+pub(crate) fn round_capacity(requested: usize) -> u64 {
+    let requested = u64::try_from(requested).unwrap_or(u64::MAX);
+    requested.clamp(MIN_CAPACITY, MAX_CAPACITY).next_power_of_two()
+}

@@ -1,0 +1,99 @@
+//! The ring protocol: one writer, many readers, variable-size frames, no locks.
+//!
+//! # Vocabulary
+//!
+//! - *position*: a monotonically increasing `u64` byte offset into the stream of frames;
+//! - *index*: `position & (capacity - 1)`, the byte offset inside the data section;
+//! - *frame*: a 16-byte header, the payload, and padding to 16 bytes ([`frame`]);
+//! - *lap*: `position / capacity`; every lap boundary is a frame boundary;
+//! - *committed* / *claimed*: the writer's published and reserved frontiers ([`header`]).
+//!
+//! ```text
+//!  0            8192                                              8192 + capacity
+//!  | header      | data section (capacity bytes, power of two)     |
+//!  | magic ...   | [hdr|payload..][hdr|payload][hdr|pad.........] |
+//!  | claimed     |  ^ oldest bytes still intact   ^ committed       ^ lap boundary
+//!  | committed   |
+//!  | registry    |
+//! ```
+//!
+//! # Protocol (DESIGN.md, section 3)
+//!
+//! Every access to ring memory is an 8-byte atomic ([`raw`]). The writer publishes a frame that
+//! ends at `end` as:
+//!
+//! 1. `claimed.store(end, Relaxed)`, then `fence(Release)`;
+//! 2. relaxed word stores of the (padding and) frame header and payload;
+//! 3. `committed.store(end, Release)`.
+//!
+//! A reader at `position < committed` (committed loaded, then `fence(Acquire)`) loads the frame's
+//! words, issues `fence(Acquire)` and loads `claimed`. If `claimed - position > capacity`, some
+//! store of a later lap may have reached the words it loaded: the copy is discarded and the read
+//! reports [`Error::Overrun`](crate::Error::Overrun). Otherwise no store made after the writer's
+//! step 1 for a later lap was observed (fence-fence synchronisation), so the words are exactly the
+//! committed frame. Torn values are defined behaviour under this scheme because every access is
+//! atomic; they are simply never returned.
+//!
+//! Readers never write shared memory, which is why a ring can be mapped read-only for them.
+
+pub(crate) mod frame;
+pub(crate) mod header;
+pub(crate) mod raw;
+pub(crate) mod storage;
+
+use crate::sync::{AtomicBool, Ordering};
+use frame::FRAME_HEADER_LEN;
+use raw::RawRing;
+use storage::Storage;
+
+/// State shared by every handle to one ring: the memory, its validated view and the in-process
+/// single-writer flag.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) ring: RawRing,
+    /// Largest payload a frame may carry.
+    pub(crate) mtu: usize,
+    /// Set while a `Writer` for this ring exists in this process.
+    writer_active: AtomicBool,
+    /// Owns the memory `ring` points into; dropped last.
+    storage: Storage,
+}
+
+impl Shared {
+    /// Wraps validated storage.
+    pub(crate) fn new(storage: Storage) -> Self {
+        let ring = storage.ring();
+        Self { ring, mtu: mtu_for(ring.capacity()), writer_active: AtomicBool::new(false), storage }
+    }
+
+    /// Takes the in-process writer slot; `false` if a writer already holds it.
+    pub(crate) fn acquire_writer(&self) -> bool {
+        // Acquire: pairs with the Release in `release_writer`, so the new writer sees every store
+        // of the previous one (its cursor state is re-read from the header).
+        self.writer_active
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// Gives the writer slot back.
+    pub(crate) fn release_writer(&self) {
+        // Release: pairs with the Acquire in `acquire_writer`.
+        self.writer_active.store(false, Ordering::Release);
+    }
+
+    /// Whether a `Writer` of this ring is alive in this process.
+    pub(crate) fn writer_active(&self) -> bool {
+        self.writer_active.load(Ordering::Relaxed)
+    }
+
+    /// The storage behind the ring.
+    pub(crate) fn storage(&self) -> &Storage {
+        &self.storage
+    }
+}
+
+/// The MTU of a ring of `capacity` bytes: a frame may take at most a quarter of the ring, so a
+/// reader that keeps up with the writer is never lapped by a single large frame.
+pub(crate) fn mtu_for(capacity: u64) -> usize {
+    usize::try_from(capacity / 4 - FRAME_HEADER_LEN).unwrap_or(usize::MAX)
+}

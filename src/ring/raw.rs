@@ -1,0 +1,183 @@
+//! The only code that touches ring memory: word-wise atomic loads and stores.
+//!
+//! Shared ring bytes are never read or written with plain accesses, never through `&[u8]`, and
+//! never with a width other than 8 bytes (DESIGN.md, section 3): a plain copy that races with the
+//! writer is undefined behaviour even when its result is discarded. Payloads therefore move
+//! between private buffers and the ring one `AtomicU64` at a time, and data-word indices are
+//! masked by the capacity, so no value read from shared memory can steer an access outside it.
+
+use core::ptr::NonNull;
+
+use super::frame::FrameHeader;
+use super::header::{HEADER_SIZE, Header, REGISTRY_CAPACITY, REGISTRY_OFFSET};
+use crate::sync::{AtomicU64, Ordering};
+
+/// Pointers to a validated ring: the header and the data section that follows it.
+///
+/// `RawRing` is a plain copyable view; the [`Storage`](super::storage::Storage) that owns the
+/// memory lives in the same `Arc` as every copy, which keeps the pointers valid.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawRing {
+    header: NonNull<Header>,
+    data: NonNull<AtomicU64>,
+    /// Data section length in bytes: a power of two (H2).
+    capacity: u64,
+    /// `capacity / 8 - 1`: masks a word index into the data section.
+    word_mask: usize,
+}
+
+// SAFETY: `RawRing` only holds pointers to atomics; every access through it is atomic, and the
+// storage behind it is kept alive by the `Arc<Shared>` that every holder of a copy also holds.
+unsafe impl Send for RawRing {}
+// SAFETY: as for `Send`: shared access only ever performs atomic operations.
+unsafe impl Sync for RawRing {}
+
+impl RawRing {
+    /// Views `HEADER_SIZE + capacity` bytes at `base` as a ring.
+    ///
+    /// # Safety
+    ///
+    /// - `base` is 8-byte aligned and valid for reads of `HEADER_SIZE + capacity` bytes (and for
+    ///   writes too if anything will store through this view) for as long as any copy of the view
+    ///   is used;
+    /// - during that time the memory is accessed only through 8-byte atomic operations;
+    /// - `capacity` is a power of two and at least 64.
+    pub(crate) unsafe fn new(base: NonNull<u8>, capacity: u64) -> Self {
+        debug_assert!(capacity.is_power_of_two() && capacity >= 64);
+        debug_assert!(base.cast::<AtomicU64>().is_aligned());
+        // SAFETY: the region is `HEADER_SIZE + capacity` bytes long (contract), so the data
+        // section starts inside it.
+        let data = unsafe { base.add(HEADER_SIZE) };
+        let words = usize::try_from(capacity / 8).unwrap_or(usize::MAX);
+        Self { header: base.cast(), data: data.cast(), capacity, word_mask: words - 1 }
+    }
+
+    /// The shared header.
+    #[inline]
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: `header` is aligned and valid for `size_of::<Header>()` bytes (contract of
+        // `new`); `Header` consists of atomics only, so a shared reference to memory that other
+        // threads or processes mutate atomically is sound.
+        unsafe { self.header.as_ref() }
+    }
+
+    /// Data section length in bytes.
+    #[inline]
+    pub(crate) fn capacity(&self) -> u64 {
+        self.capacity
+    }
+
+    /// The data word at `word_index` modulo the capacity.
+    #[inline]
+    fn data_word(&self, word_index: usize) -> &AtomicU64 {
+        let index = word_index & self.word_mask;
+        // SAFETY: `index < capacity / 8` after masking, so the word lies inside the data section
+        // (contract of `new`), which holds atomics only.
+        unsafe { self.data.add(index).as_ref() }
+    }
+
+    /// Word index of the data-section byte index `index` (which is 8-aligned).
+    #[inline]
+    fn word_index(index: u64) -> usize {
+        // Truncation is harmless: `data_word` masks the index by the capacity anyway.
+        #[allow(clippy::cast_possible_truncation)]
+        let words = (index / 8) as usize;
+        words
+    }
+
+    /// Loads the frame header at data-section byte `index` (16-aligned).
+    #[inline]
+    pub(crate) fn load_frame_header(&self, index: u64) -> FrameHeader {
+        let at = Self::word_index(index);
+        let words = [
+            self.data_word(at).load(Ordering::Relaxed),
+            self.data_word(at + 1).load(Ordering::Relaxed),
+        ];
+        FrameHeader::unpack(words)
+    }
+
+    /// Stores the frame header at data-section byte `index` (16-aligned).
+    #[inline]
+    pub(crate) fn store_frame_header(&self, index: u64, header: FrameHeader) {
+        let at = Self::word_index(index);
+        let [word0, word1] = header.pack();
+        self.data_word(at).store(word0, Ordering::Relaxed);
+        self.data_word(at + 1).store(word1, Ordering::Relaxed);
+    }
+
+    /// Copies `src` into the ring at data-section byte `index` (8-aligned), zero-filling the
+    /// last word.
+    #[inline]
+    pub(crate) fn store_bytes(&self, index: u64, src: &[u8]) {
+        let at = Self::word_index(index);
+        let (words, tail) = src.as_chunks::<8>();
+        for (i, word) in words.iter().enumerate() {
+            self.data_word(at + i).store(u64::from_ne_bytes(*word), Ordering::Relaxed);
+        }
+        if !tail.is_empty() {
+            let mut last = [0u8; 8];
+            last[..tail.len()].copy_from_slice(tail);
+            self.data_word(at + words.len()).store(u64::from_ne_bytes(last), Ordering::Relaxed);
+        }
+    }
+
+    /// Copies `dst.len()` bytes out of the ring from data-section byte `index` (8-aligned).
+    ///
+    /// The bytes may be torn by a concurrent writer; the caller re-checks the claimed frontier
+    /// afterwards and discards the copy on overrun.
+    #[inline]
+    pub(crate) fn load_bytes(&self, index: u64, dst: &mut [u8]) {
+        let at = Self::word_index(index);
+        let (words, tail) = dst.as_chunks_mut::<8>();
+        let full = words.len();
+        for (i, word) in words.iter_mut().enumerate() {
+            *word = self.data_word(at + i).load(Ordering::Relaxed).to_ne_bytes();
+        }
+        if !tail.is_empty() {
+            let last = self.data_word(at + full).load(Ordering::Relaxed).to_ne_bytes();
+            tail.copy_from_slice(&last[..tail.len()]);
+        }
+    }
+
+    /// The registry word at `word_index`, or `None` past the registry area.
+    #[inline]
+    fn registry_word(&self, word_index: usize) -> Option<&AtomicU64> {
+        (word_index < REGISTRY_CAPACITY / 8).then(|| {
+            // SAFETY: the registry area spans `REGISTRY_OFFSET..HEADER_SIZE` of the header
+            // (contract of `new`), and `word_index` is inside it (checked above).
+            unsafe {
+                self.header
+                    .cast::<u8>()
+                    .add(REGISTRY_OFFSET)
+                    .cast::<AtomicU64>()
+                    .add(word_index)
+                    .as_ref()
+            }
+        })
+    }
+
+    /// Stores `src` into the registry area; returns `false` (storing nothing) if it does not fit.
+    pub(crate) fn store_registry(&self, src: &[u8]) -> bool {
+        if src.len() > REGISTRY_CAPACITY {
+            return false;
+        }
+        for (i, chunk) in src.chunks(8).enumerate() {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            if let Some(slot) = self.registry_word(i) {
+                slot.store(u64::from_ne_bytes(word), Ordering::Relaxed);
+            }
+        }
+        true
+    }
+
+    /// Copies `dst.len()` bytes (at most the registry area) out of the registry.
+    pub(crate) fn load_registry(&self, dst: &mut [u8]) {
+        for (i, chunk) in dst.chunks_mut(8).enumerate() {
+            if let Some(slot) = self.registry_word(i) {
+                let word = slot.load(Ordering::Relaxed).to_ne_bytes();
+                chunk.copy_from_slice(&word[..chunk.len()]);
+            }
+        }
+    }
+}

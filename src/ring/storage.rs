@@ -1,0 +1,92 @@
+//! Where ring memory lives: a heap allocation, caller memory, or a mapped channel file.
+
+use core::ptr::NonNull;
+
+use super::header::{HEADER_SIZE, Header};
+use super::raw::RawRing;
+use crate::shm::ChannelFile;
+use crate::sync::AtomicU64;
+
+/// Owner of the memory behind a ring. Dropping it releases the memory (and, for a file, the
+/// mapping and any writer lock).
+#[derive(Debug)]
+pub(crate) enum Storage {
+    /// In-process ring for threads of one process (and the storage Miri tests run on).
+    Heap { words: HeapWords, capacity: u64 },
+    /// Memory the caller owns and keeps valid (contract of `RingBuffer::init_raw` / `join_raw`).
+    Caller { base: NonNull<u8>, capacity: u64 },
+    /// A mapped channel file under `/dev/shm`.
+    File(ChannelFile),
+}
+
+// SAFETY: `Caller` memory is required by the `init_raw`/`join_raw` contracts to stay valid and be
+// accessed only atomically while any handle exists, from any thread; the other variants own
+// thread-safe memory (atomics, a shared mapping).
+unsafe impl Send for Storage {}
+// SAFETY: as for `Send`: all access through the storage is atomic.
+unsafe impl Sync for Storage {}
+
+impl Storage {
+    /// Allocates and initialises a heap ring of `capacity` bytes (a supported power of two).
+    pub(crate) fn heap(capacity: u64, epoch: u64) -> Self {
+        let words = usize::try_from((HEADER_SIZE as u64 + capacity) / 8).unwrap_or(usize::MAX);
+        let words = HeapWords::zeroed(words);
+        let storage = Self::Heap { words, capacity };
+        storage.header().initialise(capacity, epoch);
+        storage
+    }
+
+    /// Pointer to the start of the ring memory.
+    fn base(&self) -> NonNull<u8> {
+        match self {
+            Self::Heap { words, .. } => words.0.cast(),
+            Self::Caller { base, .. } => *base,
+            Self::File(file) => file.base(),
+        }
+    }
+
+    /// Data capacity in bytes.
+    fn capacity(&self) -> u64 {
+        match self {
+            Self::Heap { capacity, .. } | Self::Caller { capacity, .. } => *capacity,
+            Self::File(file) => file.capacity(),
+        }
+    }
+
+    /// The header, for initialisation before a `RawRing` exists.
+    fn header(&self) -> &Header {
+        // SAFETY: every variant's memory is 8-aligned and at least `HEADER_SIZE` bytes long, and
+        // `Header` holds atomics only.
+        unsafe { self.base().cast::<Header>().as_ref() }
+    }
+
+    /// The validated view of this storage.
+    pub(crate) fn ring(&self) -> RawRing {
+        // SAFETY: each variant holds `HEADER_SIZE + capacity` bytes at an 8-aligned base, kept
+        // valid while `self` lives (the `Arc<Shared>` that owns it outlives every `RawRing` copy),
+        // accessed only atomically, and `capacity` was validated as a supported power of two.
+        unsafe { RawRing::new(self.base(), self.capacity()) }
+    }
+}
+
+/// A heap allocation of atomic words, held as a raw pointer.
+///
+/// A `Box` would be retagged as unique each time the storage moves, which under Stacked Borrows
+/// invalidates the raw pointers that `RawRing` copies hold; a raw pointer is never retagged.
+#[derive(Debug)]
+pub(crate) struct HeapWords(NonNull<[AtomicU64]>);
+
+impl HeapWords {
+    fn zeroed(words: usize) -> Self {
+        let boxed: Box<[AtomicU64]> = (0..words).map(|_| AtomicU64::new(0)).collect();
+        Self(NonNull::from(Box::leak(boxed)))
+    }
+}
+
+impl Drop for HeapWords {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from `Box::leak` in `zeroed` and is released only here, once;
+        // the ring handles that used it are gone, since they all hold the `Arc` that owns `self`.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+    }
+}

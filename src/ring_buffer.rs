@@ -1,0 +1,312 @@
+//! [`RingBuffer`]: a handle to a ring in some memory, from which writers and readers are made.
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+use std::sync::Arc;
+
+use crate::error::{Error, LayoutError};
+use crate::reader::Reader;
+use crate::ring::Shared;
+use crate::ring::frame::FRAME_ALIGN;
+use crate::ring::header::{HEADER_SIZE, Header, MIN_CAPACITY, REGISTRY_CAPACITY, round_capacity};
+use crate::ring::storage::Storage;
+use crate::writer::Writer;
+
+/// Marker for a ring handle that may make a [`Writer`]: the creator's handle.
+#[derive(Debug)]
+pub enum ReadWrite {}
+
+/// Marker for a ring handle that can only make [`Reader`]s, such as an attached channel file
+/// mapped read-only.
+#[derive(Debug)]
+pub enum ReadOnly {}
+
+/// A ring of variable-size byte frames with one writer and any number of readers.
+///
+/// A `RingBuffer` is a cheap, cloneable handle to the ring's memory: a heap allocation
+/// ([`with_capacity`](RingBuffer::with_capacity)), a channel file under `/dev/shm`
+/// ([`create`](RingBuffer::create) / [`attach`](RingBuffer::attach)), or memory the caller owns
+/// ([`init_raw`](RingBuffer::init_raw) / [`join_raw`](RingBuffer::join_raw)). Turn a handle into
+/// the [`Writer`] with [`into_writer`](RingBuffer::into_writer) (only handles of access
+/// [`ReadWrite`] can) and into [`Reader`]s with [`into_reader`](RingBuffer::into_reader).
+///
+/// # Examples
+///
+/// ```
+/// use bcast::RingBuffer;
+///
+/// let ring = RingBuffer::with_capacity(4096);
+/// let mut writer = ring.clone().into_writer();
+/// let mut reader = ring.into_reader();
+///
+/// writer.send(b"hello")?;
+/// let mut buf = [0u8; 64];
+/// let received = reader.try_recv(&mut buf)?.expect("one message is pending");
+/// assert_eq!(&buf[..received.len], b"hello");
+/// # Ok::<(), bcast::Error>(())
+/// ```
+pub struct RingBuffer<A = ReadWrite> {
+    shared: Arc<Shared>,
+    access: PhantomData<fn() -> A>,
+}
+
+impl<A> Clone for RingBuffer<A> {
+    fn clone(&self) -> Self {
+        Self { shared: Arc::clone(&self.shared), access: PhantomData }
+    }
+}
+
+impl<A> fmt::Debug for RingBuffer<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RingBuffer")
+            .field("capacity", &self.capacity())
+            .field("mtu", &self.mtu())
+            .field("producer_position", &self.producer_position())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RingBuffer<ReadWrite> {
+    /// Allocates a ring on the heap, for threads of one process.
+    ///
+    /// The capacity is rounded up to a power of two of at least 256 bytes (and clamped to
+    /// 64 GiB). The largest message is a quarter of it, less 16 bytes ([`Writer::mtu`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ring = bcast::RingBuffer::with_capacity(1000);
+    /// assert_eq!(ring.capacity(), 1024);
+    /// assert_eq!(ring.mtu(), 240);
+    /// ```
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self::from_storage(Storage::heap(round_capacity(capacity), crate::shm::new_epoch()))
+    }
+
+    /// Formats caller-provided memory as an empty ring and returns its writable handle.
+    ///
+    /// The ring takes the largest power-of-two capacity that fits after the 8 KiB header.
+    ///
+    /// # Errors
+    ///
+    /// [`LayoutError::Misaligned`] if `base` is not 8-byte aligned, [`LayoutError::TooShort`] if
+    /// `len` cannot hold the header and a 256-byte ring.
+    ///
+    /// # Safety
+    ///
+    /// - `base` must be valid for reads and writes of `len` bytes until every handle, writer,
+    ///   reader and message made from the returned ring has been dropped;
+    /// - during that time the memory must not be accessed except through `bcast` handles over
+    ///   it (other processes included): no plain reads or writes, no second `init_raw`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::ptr::NonNull;
+    /// use std::sync::atomic::AtomicU64;
+    ///
+    /// // Memory on the stack, as atomic words so that it is 8-byte aligned.
+    /// let memory: [AtomicU64; 1536] = [const { AtomicU64::new(0) }; 1536];
+    /// let base = NonNull::from(&memory).cast::<u8>();
+    /// // SAFETY: `memory` outlives the ring and its handles, which are dropped at the end of this
+    /// // scope, and nothing else touches it meanwhile.
+    /// let ring = unsafe { bcast::RingBuffer::init_raw(base, size_of_val(&memory)) }?;
+    /// assert_eq!(ring.capacity(), 4096);
+    ///
+    /// let mut writer = ring.clone().into_writer();
+    /// let mut reader = ring.into_reader();
+    /// writer.send(b"on the stack")?;
+    /// let mut buf = [0u8; 32];
+    /// assert_eq!(reader.try_recv(&mut buf)?.map(|m| m.len), Some(12));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub unsafe fn init_raw(base: NonNull<u8>, len: usize) -> Result<Self, LayoutError> {
+        check_region(base, len)?;
+        let room = (len - HEADER_SIZE) as u64;
+        let capacity = 1u64 << room.ilog2();
+        let capacity = capacity.min(crate::ring::header::MAX_CAPACITY);
+        // SAFETY: `base` is aligned and valid for `len >= HEADER_SIZE` bytes (checked above and
+        // by the caller's contract), and `Header` holds atomics only.
+        let header = unsafe { base.cast::<Header>().as_ref() };
+        header.initialise(capacity, crate::shm::new_epoch());
+        Ok(Self::from_storage(Storage::Caller { base, capacity }))
+    }
+
+    /// Makes the ring's writer.
+    ///
+    /// A ring has at most one writer at a time. When the previous writer was dropped (or, for a
+    /// channel file, its process died), the new one continues after the last committed frame.
+    ///
+    /// # Panics
+    ///
+    /// If another [`Writer`] of this ring is alive in this process. Use
+    /// [`try_into_writer`](Self::try_into_writer) to get an error instead. (Writers in other
+    /// processes are refused earlier, by [`create`](Self::create).)
+    pub fn into_writer(self) -> Writer {
+        match self.try_into_writer() {
+            Ok(writer) => writer,
+            Err(error) => panic!("RingBuffer::into_writer: {error}"),
+        }
+    }
+
+    /// Makes the ring's writer, or returns [`Error::WriterExists`] if it already has one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WriterExists`] while another [`Writer`] of this ring is alive in this process.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ring = bcast::RingBuffer::with_capacity(1024);
+    /// let writer = ring.clone().try_into_writer()?;
+    /// assert_eq!(ring.clone().try_into_writer().unwrap_err(), bcast::Error::WriterExists);
+    /// drop(writer);
+    /// assert!(ring.try_into_writer().is_ok());
+    /// # Ok::<(), bcast::Error>(())
+    /// ```
+    pub fn try_into_writer(self) -> Result<Writer, Error> {
+        if self.shared.acquire_writer() {
+            Ok(Writer::new(self.shared))
+        } else {
+            Err(Error::WriterExists)
+        }
+    }
+}
+
+impl RingBuffer<ReadWrite> {
+    /// Stores the typed layer's schema registry in the header; `false` if it does not fit.
+    ///
+    /// Call it before readers look at the registry: on a new channel before it is linked into
+    /// place, on a heap ring before any subscriber is made.
+    pub(crate) fn store_registry(&self, bytes: &[u8]) -> bool {
+        let ring = &self.shared.ring;
+        if bytes.is_empty() || !ring.store_registry(bytes) {
+            return false;
+        }
+        // Release: publishes the registry words stored above. Pairs with the fence(Acquire) in
+        // `registry`.
+        ring.header().registry_len.store(bytes.len() as u64, crate::sync::Ordering::Release);
+        true
+    }
+}
+
+impl RingBuffer<ReadOnly> {
+    /// Joins a ring that [`init_raw`](RingBuffer::init_raw) (in this or another process)
+    /// formatted in memory the caller mapped, for reading only.
+    ///
+    /// # Errors
+    ///
+    /// A [`LayoutError`] when the region is misaligned, too short, or does not hold a ready ring
+    /// whose header matches `len`.
+    ///
+    /// # Safety
+    ///
+    /// - `base` must be valid for reads of `len` bytes until every handle, reader and message
+    ///   made from the returned ring has been dropped;
+    /// - during that time the memory must not be accessed except through `bcast` handles over it
+    ///   (in any process): no plain reads or writes.
+    pub unsafe fn join_raw(base: NonNull<u8>, len: usize) -> Result<Self, LayoutError> {
+        check_region(base, len)?;
+        // SAFETY: as in `init_raw`: aligned, valid for at least `HEADER_SIZE` bytes, atomics only.
+        let header = unsafe { base.cast::<Header>().as_ref() };
+        let capacity = header.validate(len as u64)?;
+        Ok(Self::from_storage(Storage::Caller { base, capacity }))
+    }
+}
+
+impl<A> RingBuffer<A> {
+    pub(crate) fn from_storage(storage: Storage) -> Self {
+        Self { shared: Arc::new(Shared::new(storage)), access: PhantomData }
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// The schema registry bytes the channel's creator stored, or `None` for an untyped ring
+    /// (or a length that cannot be right, from a corrupt header).
+    pub(crate) fn registry(&self) -> Option<Vec<u8>> {
+        let ring = &self.shared.ring;
+        let len = ring.header().registry_len.load(crate::sync::Ordering::Relaxed);
+        // Acquire: pairs with the Release store of `registry_len` in `store_registry`, so the
+        // registry words loaded below are the ones stored before it.
+        crate::sync::fence(crate::sync::Ordering::Acquire);
+        let len = usize::try_from(len).ok().filter(|&len| len > 0 && len <= REGISTRY_CAPACITY)?;
+        let mut bytes = vec![0; len];
+        ring.load_registry(&mut bytes);
+        Some(bytes)
+    }
+
+    /// Data capacity in bytes (a power of two).
+    pub fn capacity(&self) -> usize {
+        usize::try_from(self.shared.ring.capacity()).unwrap_or(usize::MAX)
+    }
+
+    /// Largest payload a message may carry.
+    pub fn mtu(&self) -> usize {
+        self.shared.mtu
+    }
+
+    /// Stream position after the last committed frame.
+    pub fn producer_position(&self) -> u64 {
+        self.shared.ring.header().load_committed()
+    }
+
+    /// Makes a reader that starts at the producer's current position: it sees the messages
+    /// committed from now on.
+    pub fn into_reader(self) -> Reader {
+        let position = self.producer_position();
+        Reader::new(self.shared, position)
+    }
+
+    /// Makes a reader that starts at `position`, a frame boundary such as `0`, a position
+    /// returned by [`Reader::position`], or [`Received::position`](crate::Received::position).
+    ///
+    /// If the writer has since lapped that position, the first read reports
+    /// [`Error::Overrun`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidPosition`] if `position` is not 16-byte aligned or lies ahead of the
+    /// producer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ring = bcast::RingBuffer::with_capacity(1024);
+    /// let mut writer = ring.clone().into_writer();
+    /// writer.send(b"first")?;
+    /// let mut reader = ring.into_reader_at(0)?; // a late joiner that still sees "first"
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(reader.try_recv(&mut buf)?.map(|m| m.len), Some(5));
+    /// # Ok::<(), bcast::Error>(())
+    /// ```
+    pub fn into_reader_at(self, position: u64) -> Result<Reader, Error> {
+        let producer = self.producer_position();
+        if position % FRAME_ALIGN != 0 || position > producer {
+            return Err(Error::InvalidPosition { position, producer });
+        }
+        Ok(Reader::new(self.shared, position))
+    }
+
+    /// Makes a reader that starts at the oldest lap boundary whose data is still intact: it
+    /// replays up to one lap of history, then follows the producer.
+    pub fn into_reader_at_last_lap(self) -> Reader {
+        let position = crate::reader::last_lap_start(&self.shared.ring);
+        Reader::new(self.shared, position)
+    }
+}
+
+/// Checks that caller memory can hold a ring at all.
+fn check_region(base: NonNull<u8>, len: usize) -> Result<(), LayoutError> {
+    if !base.cast::<u64>().is_aligned() {
+        return Err(LayoutError::Misaligned);
+    }
+    let min = HEADER_SIZE as u64 + MIN_CAPACITY;
+    if (len as u64) < min {
+        return Err(LayoutError::TooShort { len: len as u64, min });
+    }
+    Ok(())
+}

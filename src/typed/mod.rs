@@ -1,0 +1,1 @@
+//! Typed messages on the byte ring.

@@ -1,0 +1,85 @@
+//! [`Claim`]: room for one message, filled by the caller and then published.
+
+use super::Writer;
+
+/// Room for one message of a fixed length, made by [`Writer::claim`].
+///
+/// The bytes returned by [`get_buffer_mut`](Claim::get_buffer_mut) are the writer's private
+/// staging buffer, never ring memory: readers cannot observe a half-written message, and the
+/// payload is copied into the ring with atomic stores when the claim is published.
+///
+/// Publishing happens on [`commit`](Claim::commit) or when the claim is dropped, except while the
+/// thread is panicking: then the claim is discarded, so a panic in the middle of filling it
+/// never publishes a half-written message. [`abort`](Claim::abort) discards it explicitly.
+///
+/// ```compile_fail
+/// // A claim must be used: dropping it unnamed is a `must_use` lint, an error here.
+/// #![deny(unused_must_use)]
+/// let mut writer = bcast::RingBuffer::with_capacity(1024).into_writer();
+/// writer.claim(8).unwrap();
+/// ```
+#[derive(Debug)]
+#[must_use = "a claim is published when dropped; call `commit` or `abort` to make that explicit"]
+pub struct Claim<'a> {
+    writer: &'a mut Writer,
+    len: usize,
+    user_defined: u32,
+    done: bool,
+}
+
+impl<'a> Claim<'a> {
+    pub(super) fn new(writer: &'a mut Writer, len: usize, user_defined: u32) -> Self {
+        Self { writer, len, user_defined, done: false }
+    }
+
+    /// The message's bytes, `len` of them, to fill before publishing.
+    ///
+    /// They start with whatever an earlier claim left in the staging buffer: write all of them.
+    #[inline]
+    pub fn get_buffer_mut(&mut self) -> &mut [u8] {
+        &mut self.writer.staging[..self.len]
+    }
+
+    /// The tag readers will see as [`Message::user_defined`](crate::Message::user_defined).
+    #[inline]
+    pub fn set_user_defined(&mut self, user_defined: u32) {
+        self.user_defined = user_defined;
+    }
+
+    /// Publishes the message.
+    #[inline]
+    pub fn commit(mut self) {
+        self.publish();
+    }
+
+    /// Shrinks the message to its first `len` bytes and publishes it; for a caller that claimed
+    /// an upper bound. `len` larger than the claim is clamped to it.
+    #[inline]
+    pub fn commit_len(mut self, len: usize) {
+        self.len = self.len.min(len);
+        self.publish();
+    }
+
+    /// Discards the message: nothing is published.
+    #[inline]
+    pub fn abort(mut self) {
+        self.done = true;
+    }
+
+    #[inline]
+    fn publish(&mut self) {
+        if !self.done {
+            self.done = true;
+            self.writer.publish_staged(self.len, self.user_defined);
+        }
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.done = true;
+        }
+        self.publish();
+    }
+}
