@@ -1,16 +1,72 @@
-//! placeholder
-pub mod error;
+//! Low-latency broadcast over shared memory: one writer, many readers, a ring of variable-size
+//! byte frames in heap memory, caller memory or a file under `/dev/shm`.
+//!
+//! ```
+//! use bcast::{Error, RingBuffer};
+//!
+//! let ring = RingBuffer::with_capacity(64 * 1024);
+//! let mut writer = ring.clone().into_writer();
+//! let mut reader = ring.into_reader();
+//!
+//! let mut claim = writer.claim(5)?;
+//! claim.get_buffer_mut().copy_from_slice(b"hello");
+//! claim.commit();
+//! writer.send(b"world")?;
+//!
+//! let mut payload = [0u8; 1024];
+//! for msg in reader.batch_iter() {
+//!     match msg?.read(&mut payload) {
+//!         Ok(len) => println!("{:?}", &payload[..len]),
+//!         Err(Error::Overrun(lapped)) => println!("lost messages at {}", lapped.position),
+//!         Err(e) => return Err(e),
+//!     }
+//! }
+//! # Ok::<(), Error>(())
+//! ```
+//!
+//! # The model
+//!
+//! - The [`Writer`] never waits. Each [`Reader`] has its own cursor; a reader that falls a whole
+//!   ring behind learns it was overrun ([`Error::Overrun`]) and never sees a torn message.
+//! - Frames carry a payload of up to [`Writer::mtu`] bytes and a `u32` tag
+//!   ([`Message::user_defined`]) that readers can filter on without copying.
+//! - Storage: [`RingBuffer::with_capacity`] (threads of one process),
+//!   [`RingBuffer::create`] / [`RingBuffer::attach`] (processes of one machine, through a file
+//!   under `/dev/shm`), [`RingBuffer::init_raw`] / [`RingBuffer::join_raw`] (memory you manage).
+//!
+//! # Safety model
+//!
+//! Ring memory is shared with other threads or processes, so it is only ever accessed through
+//! 8-byte atomic loads and stores: never through `&[u8]`, never with plain copies. The writer
+//! raises its *claimed* frontier and issues a release fence before it overwrites anything, and a
+//! reader re-checks that frontier after an acquire fence once it has copied a frame out; a frame
+//! that may have been overwritten meanwhile is discarded and reported as an overrun. This makes
+//! the protocol sound under Rust's memory model, not just on x86, and Miri checks it (see
+//! `ci/miri.sh`). The writer stages a claimed message in private memory, so
+//! [`Claim::get_buffer_mut`] never hands out shared bytes.
+//!
+//! # Platform scope
+//!
+//! The ring itself is portable Rust. Channel files use Linux facilities (`/dev/shm`,
+//! `posix_fallocate`, `flock`) and are tested on x86-64 Linux.
+
+#![doc(test(attr(deny(warnings))))]
+
+mod error;
 mod reader;
 mod ring;
 mod ring_buffer;
 mod shm;
 mod sync;
 mod writer;
+
 pub use error::{Error, Lapped, LayoutError, OpenError};
 pub use reader::{Batch, FilterUserDefined, Message, Reader, Received};
 pub use ring_buffer::{ReadOnly, ReadWrite, RingBuffer};
+pub use shm::CreateOptions;
 pub use writer::{Claim, Writer};
+
+pub mod typed;
+
 #[doc(hidden)]
 pub mod __private;
-pub mod typed;
-pub use shm::CreateOptions;
