@@ -97,8 +97,9 @@ impl RingBuffer<ReadWrite> {
     ///
     /// - `base` must be valid for reads and writes of `len` bytes until every handle, writer,
     ///   reader and message made from the returned ring has been dropped;
-    /// - during that time the memory must not be accessed except through `bcast` handles over
-    ///   it (other processes included): no plain reads or writes, no second `init_raw`.
+    /// - during that time every access to the memory, from any thread or process, must be an
+    ///   8-byte atomic operation at an 8-byte aligned offset (as `bcast` handles do): no plain
+    ///   reads or writes. A second `init_raw` over live memory is sound but resets the ring.
     ///
     /// # Examples
     ///
@@ -205,8 +206,9 @@ impl RingBuffer<ReadOnly> {
     ///
     /// - `base` must be valid for reads of `len` bytes until every handle, reader and message
     ///   made from the returned ring has been dropped;
-    /// - during that time the memory must not be accessed except through `bcast` handles over it
-    ///   (in any process): no plain reads or writes.
+    /// - during that time every access to the memory, from any thread or process, must be an
+    ///   8-byte atomic operation at an 8-byte aligned offset (as `bcast` handles do): no plain
+    ///   reads or writes.
     pub unsafe fn join_raw(base: NonNull<u8>, len: usize) -> Result<Self, LayoutError> {
         check_region(base, len)?;
         // SAFETY: as in `init_raw`: aligned, valid for at least `HEADER_SIZE` bytes, atomics only.

@@ -337,11 +337,11 @@ impl Drop for TempFile {
     }
 }
 
-/// A value that differs between channels made at different times or by different processes.
+/// A value that differs between channels made at different times or by different processes:
+/// `RandomState` is seeded from the OS's randomness, and the counter separates calls.
 pub(crate) fn new_epoch() -> u64 {
+    use crate::sync::{AtomicU64, Ordering};
     use std::hash::{BuildHasher, RandomState};
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    RandomState::new().hash_one((nanos, std::process::id()))
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    RandomState::new().hash_one(CALLS.fetch_add(1, Ordering::Relaxed))
 }

@@ -1,0 +1,158 @@
+//! Rings in caller memory that something other than the writer scribbled on: every outcome is a
+//! typed error, never a panic, a hang or an access outside the region.
+
+use core::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bcast::{Error, LayoutError, ReadOnly, RingBuffer};
+
+const HEADER_WORDS: usize = 8192 / 8;
+const CAPACITY: usize = 1024;
+
+/// Caller memory for a 1 KiB ring, as atomic words (8-byte aligned, atomically accessible).
+fn memory() -> Vec<AtomicU64> {
+    (0..HEADER_WORDS + CAPACITY / 8).map(|_| AtomicU64::new(0)).collect()
+}
+
+fn base(memory: &[AtomicU64]) -> NonNull<u8> {
+    NonNull::from(memory).cast()
+}
+
+/// Formats `memory` and publishes `messages` 40-byte messages (64-byte frames).
+fn ring_with_messages(memory: &[AtomicU64], messages: u64) -> RingBuffer {
+    // SAFETY: `memory` outlives the ring (every test drops the ring first) and is only accessed
+    // atomically, by the ring and by the tests' word stores.
+    let ring = unsafe { RingBuffer::init_raw(base(memory), size_of_val(memory)) }.expect("fits");
+    let mut writer = ring.clone().into_writer();
+    for seq in 0..messages {
+        writer.send(&[seq as u8; 40]).expect("below the MTU");
+    }
+    ring
+}
+
+fn join(memory: &[AtomicU64]) -> Result<RingBuffer<ReadOnly>, LayoutError> {
+    // SAFETY: as in `ring_with_messages`.
+    unsafe { RingBuffer::join_raw(base(memory), size_of_val(memory)) }
+}
+
+/// The data word at byte offset `offset` of the data section.
+fn data_word(memory: &[AtomicU64], offset: usize) -> &AtomicU64 {
+    &memory[HEADER_WORDS + offset / 8]
+}
+
+fn first_error(ring: &RingBuffer) -> Error {
+    let mut reader = ring.clone().into_reader_at(0).expect("0 is a frame boundary");
+    let mut buf = [0u8; 256];
+    loop {
+        match reader.try_recv(&mut buf) {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("the corruption went unnoticed"),
+            Err(error) => return error,
+        }
+    }
+}
+
+#[test]
+fn frame_length_over_the_mtu_is_a_corrupt_frame() {
+    let memory = memory();
+    let ring = ring_with_messages(&memory, 3);
+    data_word(&memory, 64).store(u64::from(u32::MAX - 7), Ordering::Relaxed); // 2nd frame's length
+    assert_eq!(first_error(&ring), Error::CorruptFrame { position: 64 });
+}
+
+#[test]
+fn frame_past_the_committed_position_is_a_corrupt_frame() {
+    let memory = memory();
+    let ring = ring_with_messages(&memory, 2);
+    data_word(&memory, 64).store(200, Ordering::Relaxed); // fits the MTU, ends past `committed`
+    assert_eq!(first_error(&ring), Error::CorruptFrame { position: 64 });
+}
+
+#[test]
+fn unknown_flags_are_a_corrupt_frame() {
+    let memory = memory();
+    let ring = ring_with_messages(&memory, 2);
+    data_word(&memory, 8).store(0x7f << 56, Ordering::Relaxed);
+    assert_eq!(first_error(&ring), Error::CorruptFrame { position: 0 });
+}
+
+#[test]
+fn padding_that_crosses_the_lap_end_is_a_corrupt_frame() {
+    let memory = memory();
+    let ring = ring_with_messages(&memory, 17); // 17 * 64 bytes: wrapped once
+    let mut reader = ring.clone().into_reader_at_last_lap();
+    assert!(reader.try_recv(&mut [0u8; 64]).is_ok());
+    // Turn the first frame of the lap into a padding frame longer than the lap.
+    data_word(&memory, 0).store(4096, Ordering::Relaxed);
+    data_word(&memory, 8).store(1 << 56, Ordering::Relaxed);
+    let mut reader = ring.clone().into_reader_at_last_lap();
+    assert!(matches!(reader.try_recv(&mut [0u8; 64]), Err(Error::CorruptFrame { .. })));
+}
+
+#[test]
+fn garbage_claimed_frontier_reads_as_overrun_not_as_data() {
+    let memory = memory();
+    let ring = ring_with_messages(&memory, 2);
+    memory[128 / 8].store(u64::MAX, Ordering::Relaxed); // header.claimed
+    assert!(matches!(first_error(&ring), Error::Overrun(_)));
+}
+
+#[test]
+fn random_scribbles_never_panic_or_hang() {
+    let memory = memory();
+    let ring = ring_with_messages(&memory, 40);
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let rounds = if cfg!(miri) { 20 } else { 5_000 };
+    for _ in 0..rounds {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let offset = (state as usize % CAPACITY) & !7;
+        data_word(&memory, offset).store(state.rotate_left(17), Ordering::Relaxed);
+        let mut reader = ring.clone().into_reader_at_last_lap();
+        let mut buf = [0u8; 256];
+        for _ in 0..CAPACITY / 16 {
+            match reader.try_recv(&mut buf) {
+                Ok(Some(received)) => assert!(received.len <= 240),
+                Ok(None) | Err(_) => break,
+            }
+        }
+    }
+}
+
+#[test]
+fn join_refuses_what_is_not_a_ready_ring() {
+    let memory = memory();
+    assert!(matches!(join(&memory), Err(LayoutError::NotAChannel { found: 0, .. })));
+    let ring = ring_with_messages(&memory, 1);
+    drop(ring);
+    assert!(join(&memory).is_ok());
+
+    memory[1].store(99, Ordering::Relaxed); // version
+    assert_eq!(join(&memory).unwrap_err(), LayoutError::Version { found: 99, expected: 1 });
+    memory[1].store(1, Ordering::Relaxed);
+
+    let state = memory[3].swap(0, Ordering::Relaxed);
+    assert_eq!(join(&memory).unwrap_err(), LayoutError::NotReady);
+    memory[3].store(state, Ordering::Relaxed);
+
+    memory[2].store(1000, Ordering::Relaxed); // capacity
+    assert!(matches!(join(&memory), Err(LayoutError::BadCapacity { capacity: 1000, .. })));
+    memory[2].store(2048, Ordering::Relaxed);
+    assert!(matches!(join(&memory), Err(LayoutError::SizeMismatch { .. })));
+    memory[2].store(CAPACITY as u64, Ordering::Relaxed);
+
+    memory[128 / 8 + 1].store(8, Ordering::Relaxed); // committed, misaligned
+    assert!(matches!(join(&memory), Err(LayoutError::CorruptFrontiers { .. })));
+}
+
+#[test]
+fn caller_memory_that_is_short_or_misaligned_is_refused() {
+    let memory = memory();
+    // SAFETY: the region is inside `memory`, which outlives the call; it is refused before use.
+    let short = unsafe { RingBuffer::init_raw(base(&memory), 8192 + 100) };
+    assert!(matches!(short, Err(LayoutError::TooShort { .. })));
+    // SAFETY: as above; one byte in, the region is misaligned and refused before use.
+    let skewed = unsafe { RingBuffer::init_raw(base(&memory).add(1), 8192 + 512) };
+    assert_eq!(skewed.unwrap_err(), LayoutError::Misaligned);
+}

@@ -1,0 +1,184 @@
+//! Lapped readers: overrun detection, reset, late join, and a writer thread racing reader
+//! threads (the test `ci/miri.sh` runs under Miri with many seeds).
+
+mod common;
+
+use bcast::{Error, RingBuffer};
+use common::{check_payload, len_for, payload};
+
+#[test]
+fn reader_lapped_by_the_writer_reports_overrun_until_reset() -> Result<(), Error> {
+    let ring = RingBuffer::with_capacity(1024);
+    let mut writer = ring.clone().into_writer();
+    let mut reader = ring.into_reader();
+    for seq in 0..40 {
+        writer.send(&payload(seq, 48))?; // 64-byte frames: 40 of them lap a 1 KiB ring
+    }
+    let mut buf = [0u8; 64];
+    let Err(Error::Overrun(lapped)) = reader.try_recv(&mut buf) else {
+        panic!("a lapped reader must report an overrun");
+    };
+    assert_eq!(lapped.position, 0);
+    assert!(lapped.writer_position > 1024);
+    assert!(matches!(reader.batch_iter().next(), Some(Err(Error::Overrun(_)))));
+    assert!(matches!(reader.try_recv(&mut buf), Err(Error::Overrun(_))), "it stays overrun");
+
+    let position = reader.reset();
+    assert_eq!(position, writer.position());
+    assert_eq!(reader.try_recv(&mut buf)?, None);
+    writer.send(&payload(40, 48))?;
+    let received = reader.try_recv(&mut buf)?.expect("sent after the reset");
+    assert_eq!(check_payload(&buf[..received.len]), 40);
+    Ok(())
+}
+
+#[test]
+fn kept_message_overwritten_later_reads_as_overrun() -> Result<(), Error> {
+    let ring = RingBuffer::with_capacity(1024);
+    let mut writer = ring.clone().into_writer();
+    let mut reader = ring.into_reader();
+    writer.send(b"soon overwritten")?;
+    let kept: Vec<_> = reader.batch_iter().collect::<Result<_, _>>()?;
+    let mut buf = [0u8; 64];
+    assert_eq!(kept[0].read(&mut buf)?, 16, "still intact");
+    // The reader is borrowed by `kept`, but the writer is independent: lap the message.
+    for seq in 0..20 {
+        writer.send(&payload(seq, 48))?;
+    }
+    assert!(matches!(kept[0].read(&mut buf), Err(Error::Overrun(_))));
+    Ok(())
+}
+
+#[test]
+fn late_joiners_start_at_the_producer_at_zero_or_at_the_last_lap() -> Result<(), Error> {
+    let ring = RingBuffer::with_capacity(1024);
+    let mut writer = ring.clone().into_writer();
+    for seq in 0..10 {
+        writer.send(&payload(seq, 48))?;
+    }
+    let mut buf = [0u8; 64];
+
+    let mut live = ring.clone().into_reader();
+    assert_eq!(live.try_recv(&mut buf)?, None);
+
+    let mut from_start = ring.clone().into_reader_at(0)?;
+    assert_eq!(from_start.batch_iter().count(), 10);
+
+    let last_lap = ring.clone().into_reader_at_last_lap();
+    assert_eq!(last_lap.position(), 0, "nothing was overwritten yet");
+
+    for seq in 10..40 {
+        writer.send(&payload(seq, 48))?;
+    }
+    let mut last_lap = ring.clone().into_reader_at_last_lap();
+    let mut seqs = Vec::new();
+    while let Some(received) = last_lap.try_recv(&mut buf)? {
+        seqs.push(check_payload(&buf[..received.len]));
+    }
+    assert!(!seqs.is_empty() && seqs.len() < 16, "at most one lap of history: {seqs:?}");
+    assert_eq!(*seqs.last().unwrap(), 39);
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1));
+
+    let mut from_zero = ring.clone().into_reader_at(0)?;
+    assert!(matches!(from_zero.try_recv(&mut buf), Err(Error::Overrun(_))));
+    assert_eq!(from_zero.reset_to_last_lap(), last_lap_start(&ring));
+    assert!(from_zero.try_recv(&mut buf)?.is_some());
+    Ok(())
+}
+
+fn last_lap_start(ring: &RingBuffer) -> u64 {
+    ring.clone().into_reader_at_last_lap().position()
+}
+
+#[test]
+fn start_positions_that_cannot_be_frame_boundaries_are_refused() -> Result<(), Error> {
+    let ring = RingBuffer::with_capacity(1024);
+    let mut writer = ring.clone().into_writer();
+    writer.send(b"x")?;
+    let producer = writer.position();
+    let err = ring.clone().into_reader_at(8).unwrap_err();
+    assert_eq!(err, Error::InvalidPosition { position: 8, producer });
+    let err = ring.clone().into_reader_at(producer + 16).unwrap_err();
+    assert_eq!(err, Error::InvalidPosition { position: producer + 16, producer });
+    assert!(ring.into_reader_at(producer).is_ok());
+    Ok(())
+}
+
+/// A writer thread laps reader threads on a tiny ring. Every message a reader returns must be
+/// intact and newer than the previous one; every overrun is followed by a reset. Under Miri
+/// this is the data-race and torn-read check for the whole protocol.
+#[test]
+fn racing_writer_never_hands_readers_a_torn_message() {
+    const MESSAGES: u64 = if cfg!(miri) { 300 } else { 200_000 };
+    let ring = RingBuffer::with_capacity(256);
+    let mtu = ring.mtu();
+    let readers: Vec<_> = (0..2).map(|_| ring.clone().into_reader()).collect();
+    let mut writer = ring.into_writer();
+    let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+
+    let handles: Vec<_> = readers
+        .into_iter()
+        .enumerate()
+        .map(|(id, mut reader)| {
+            let finished = std::sync::Arc::clone(&finished);
+            std::thread::spawn(move || {
+                let mut buf = vec![0u8; mtu];
+                let (mut delivered, mut overruns, mut last) = (0u64, 0u64, None::<u64>);
+                loop {
+                    let item = if id == 0 {
+                        reader.try_recv(&mut buf).map(|m| m.map(|m| m.len))
+                    } else {
+                        lazy_read(&mut reader, &mut buf)
+                    };
+                    match item {
+                        Ok(Some(len)) => {
+                            let seq = check_payload(&buf[..len]);
+                            assert_eq!(len, len_for(seq, mtu), "length of message {seq}");
+                            assert!(last.is_none_or(|l| seq > l), "{seq} after {last:?}");
+                            last = Some(seq);
+                            delivered += 1;
+                        }
+                        Ok(None) if finished.load(std::sync::atomic::Ordering::Acquire) => {
+                            return (delivered, overruns);
+                        }
+                        Ok(None) => std::thread::yield_now(),
+                        Err(Error::Overrun(_)) => {
+                            overruns += 1;
+                            reader.reset();
+                        }
+                        Err(e) => panic!("unexpected error: {e}"),
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let mut staged = vec![0u8; mtu];
+    for seq in 0..MESSAGES {
+        let len = len_for(seq, mtu);
+        common::fill_payload(seq, &mut staged[..len]);
+        if seq % 2 == 0 {
+            writer.send(&staged[..len]).unwrap();
+        } else {
+            writer.claim(len).unwrap().get_buffer_mut().copy_from_slice(&staged[..len]);
+        }
+        if seq % 64 == 0 {
+            std::thread::yield_now();
+        }
+    }
+    // Release: pairs with the readers' Acquire load; everything was sent before it.
+    finished.store(true, std::sync::atomic::Ordering::Release);
+    for handle in handles {
+        let (delivered, overruns) = handle.join().expect("reader thread");
+        assert!(delivered > 0);
+        assert!(delivered + overruns > 0 && delivered <= MESSAGES);
+    }
+}
+
+/// Reads one message through the lazy path: `receive_next`, then `Message::read`.
+fn lazy_read(reader: &mut bcast::Reader, buf: &mut [u8]) -> Result<Option<usize>, Error> {
+    match reader.receive_next()? {
+        Some(msg) => msg.read(buf).map(Some),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,246 @@
+//! Publishing and receiving on a heap ring: the seed API, claims, tags, wrap-around, MTU.
+
+mod common;
+
+use bcast::{Error, RingBuffer};
+use common::{check_payload, len_for, payload};
+
+#[test]
+fn seed_readme_example_round_trips() -> Result<(), Box<dyn std::error::Error>> {
+    let ring = RingBuffer::with_capacity(64 * 1024);
+    let mut writer = ring.clone().into_writer();
+    let mut reader = ring.clone().into_reader();
+
+    let mut claim = writer.claim(5)?;
+    claim.get_buffer_mut().copy_from_slice(b"hello");
+    claim.commit();
+    writer.send(b"world")?;
+
+    let mut payload = [0u8; 1024];
+    let mut kept = Vec::new();
+    for msg in reader.batch_iter() {
+        let msg = msg?;
+        kept.push(msg.clone());
+    }
+    let mut seen = Vec::new();
+    for msg in &kept {
+        let len = msg.read(&mut payload)?;
+        seen.push(payload[..len].to_vec());
+    }
+    assert_eq!(seen, [b"hello".to_vec(), b"world".to_vec()]);
+    Ok(())
+}
+
+#[test]
+fn capacity_rounds_up_to_a_power_of_two() {
+    assert_eq!(RingBuffer::with_capacity(0).capacity(), 256);
+    assert_eq!(RingBuffer::with_capacity(1000).capacity(), 1024);
+    assert_eq!(RingBuffer::with_capacity(4096).capacity(), 4096);
+}
+
+#[test]
+fn claim_over_the_mtu_is_an_error() {
+    let mut writer = RingBuffer::with_capacity(1024).into_writer();
+    assert_eq!(writer.mtu(), 240);
+    assert!(writer.claim(240).is_ok());
+    let err = writer.claim(241).unwrap_err();
+    assert_eq!(err, Error::MtuLimitExceeded { len: 241, mtu: 240 });
+    assert_eq!(writer.send(&[0; 241]), Err(Error::MtuLimitExceeded { len: 241, mtu: 240 }));
+}
+
+#[test]
+fn dropped_claim_commits_and_aborted_claim_publishes_nothing() -> Result<(), Error> {
+    let ring = RingBuffer::with_capacity(1024);
+    let mut writer = ring.clone().into_writer();
+    let mut reader = ring.into_reader();
+    {
+        let mut claim = writer.claim(3)?;
+        claim.get_buffer_mut().copy_from_slice(b"abc");
+    }
+    let mut claim = writer.claim(3)?;
+    claim.get_buffer_mut().copy_from_slice(b"xyz");
+    claim.abort();
+    let mut claim = writer.claim(16)?;
+    claim.get_buffer_mut()[..2].copy_from_slice(b"ok");
+    claim.commit_len(2);
+
+    let mut buf = [0u8; 16];
+    assert_eq!(reader.try_recv(&mut buf)?.map(|m| m.len), Some(3));
+    assert_eq!(&buf[..3], b"abc");
+    assert_eq!(reader.try_recv(&mut buf)?.map(|m| m.len), Some(2));
+    assert_eq!(&buf[..2], b"ok");
+    assert_eq!(reader.try_recv(&mut buf)?, None);
+    assert_eq!(writer.messages_published(), 2);
+    Ok(())
+}
+
+#[test]
+fn claim_dropped_while_panicking_publishes_nothing() {
+    let ring = RingBuffer::with_capacity(1024);
+    let mut reader = ring.clone().into_reader();
+    let mut writer = ring.into_writer();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut claim = writer.claim(8).unwrap();
+        claim.get_buffer_mut()[..4].copy_from_slice(b"half");
+        panic!("filling the claim failed");
+    }));
+    assert!(result.is_err());
+    writer.send(b"after").unwrap();
+    let mut buf = [0u8; 16];
+    let received = reader.try_recv(&mut buf).unwrap().unwrap();
+    assert_eq!(&buf[..received.len], b"after");
+    assert_eq!(received.seq, 0, "the panicked claim took no sequence number");
+    assert_eq!(reader.try_recv(&mut buf).unwrap(), None);
+}
+
+#[test]
+fn tags_travel_with_messages_and_filters_skip_without_copying() -> Result<(), Error> {
+    let ring = RingBuffer::with_capacity(4096);
+    let mut writer = ring.clone().into_writer();
+    let mut reader = ring.into_reader();
+    for i in 0..10u32 {
+        let mut claim = writer.claim_with_user_defined(4, i % 3)?;
+        claim.get_buffer_mut().copy_from_slice(&i.to_le_bytes());
+    }
+    let mut buf = [0u8; 4];
+    let mut picked = Vec::new();
+    for msg in reader.batch_iter().filter_user_defined(|tag| tag == 1) {
+        let msg = msg?;
+        assert_eq!(msg.user_defined(), 1);
+        msg.read(&mut buf)?;
+        picked.push(u32::from_le_bytes(buf));
+    }
+    assert_eq!(picked, [1, 4, 7]);
+    assert_eq!(reader.try_recv(&mut buf)?, None, "the batch consumed the filtered-out messages");
+    Ok(())
+}
+
+#[test]
+fn skip_and_receive_next_step_over_messages() -> Result<(), Error> {
+    let ring = RingBuffer::with_capacity(1024);
+    let mut writer = ring.clone().into_writer();
+    let mut reader = ring.into_reader();
+    writer.send(b"one")?;
+    writer.send(b"two")?;
+    writer.send_with_user_defined(b"three", 3)?;
+    assert!(reader.skip()?);
+    let msg = reader.receive_next()?.expect("two is pending");
+    assert_eq!((msg.len(), msg.seq(), msg.is_empty()), (3, 1, false));
+    let mut buf = [0u8; 8];
+    let received = reader.try_recv(&mut buf)?.expect("three is pending");
+    assert_eq!((received.len, received.user_defined, received.seq), (5, 3, 2));
+    assert!(!reader.skip()?);
+    assert!(reader.receive_next()?.is_none());
+    Ok(())
+}
+
+#[test]
+fn small_buffer_is_an_error_and_the_message_stays() -> Result<(), Error> {
+    let ring = RingBuffer::with_capacity(1024);
+    let mut writer = ring.clone().into_writer();
+    let mut reader = ring.into_reader();
+    writer.send(b"twelve bytes")?;
+    let mut small = [0u8; 4];
+    assert_eq!(
+        reader.try_recv(&mut small),
+        Err(Error::BufferTooSmall { needed: 12, available: 4 })
+    );
+    let mut big = [0u8; 12];
+    assert_eq!(reader.try_recv(&mut big)?.map(|m| m.len), Some(12));
+    Ok(())
+}
+
+#[test]
+fn empty_payloads_are_messages() -> Result<(), Error> {
+    let ring = RingBuffer::with_capacity(256);
+    let mut writer = ring.clone().into_writer();
+    let mut reader = ring.into_reader();
+    writer.send(&[])?;
+    let msg = reader.receive_next()?.expect("pending");
+    assert!(msg.is_empty());
+    assert_eq!(msg.read(&mut [])?, 0);
+    Ok(())
+}
+
+#[test]
+fn wrap_around_pads_the_lap_and_keeps_every_message_intact() -> Result<(), Error> {
+    let ring = RingBuffer::with_capacity(512);
+    let mut writer = ring.clone().into_writer();
+    let mut reader = ring.into_reader();
+    let mut buf = vec![0u8; writer.mtu()];
+    let n = if cfg!(miri) { 200 } else { 20_000 };
+    let mut laps_with_padding = 0;
+    for seq in 0..n {
+        let before = writer.position();
+        let bytes = payload(seq, len_for(seq, writer.mtu()));
+        writer.send(&bytes)?;
+        let lap = |p: u64| p / 512;
+        if lap(writer.position() - 1) != lap(before) && writer.position() % 512 != 0 {
+            laps_with_padding += 1;
+        }
+        let received = reader.try_recv(&mut buf)?.expect("just sent");
+        assert_eq!(received.len, bytes.len());
+        assert_eq!(check_payload(&buf[..received.len]), seq);
+        assert_eq!(received.seq, seq);
+    }
+    assert!(laps_with_padding > 0, "the test must exercise padding frames");
+    assert_eq!(reader.try_recv(&mut buf)?, None);
+    Ok(())
+}
+
+#[test]
+fn batch_sees_only_what_was_pending_when_it_began() -> Result<(), Error> {
+    let ring = RingBuffer::with_capacity(1024);
+    let mut writer = ring.clone().into_writer();
+    let mut reader = ring.into_reader();
+    writer.send(b"a")?;
+    writer.send(b"b")?;
+    let batch = reader.batch_iter();
+    writer.send(b"c")?;
+    assert_eq!(batch.count(), 2);
+    assert_eq!(reader.batch_iter().count(), 1);
+    Ok(())
+}
+
+#[test]
+fn writer_and_reader_move_to_other_threads() -> Result<(), Error> {
+    fn assert_send<T: Send>(_: &T) {}
+    let ring = RingBuffer::with_capacity(4096);
+    let writer = ring.clone().into_writer();
+    let mut reader = ring.into_reader();
+    assert_send(&writer);
+    assert_send(&reader);
+    let handle = std::thread::spawn(move || {
+        let mut writer = writer;
+        writer.send(b"from a thread")
+    });
+    handle.join().expect("writer thread")?;
+    let mut buf = [0u8; 32];
+    assert_eq!(reader.try_recv(&mut buf)?.map(|m| m.len), Some(13));
+    Ok(())
+}
+
+#[test]
+fn second_writer_is_refused_until_the_first_is_dropped() -> Result<(), Error> {
+    let ring = RingBuffer::with_capacity(1024);
+    let mut first = ring.clone().try_into_writer()?;
+    first.send(b"one")?;
+    assert!(ring.writer_alive());
+    assert_eq!(ring.clone().try_into_writer().unwrap_err(), Error::WriterExists);
+    drop(first);
+    assert!(!ring.writer_alive());
+    let mut second = ring.clone().try_into_writer()?;
+    assert_eq!(second.messages_published(), 1, "the new writer continues the stream");
+    second.send(b"two")?;
+    let mut reader = ring.into_reader_at(0)?;
+    assert_eq!(reader.batch_iter().count(), 2);
+    Ok(())
+}
+
+#[test]
+#[should_panic(expected = "already has a writer")]
+fn into_writer_panics_on_a_second_writer() {
+    let ring = RingBuffer::with_capacity(1024);
+    let _first = ring.clone().into_writer();
+    let _second = ring.into_writer();
+}
