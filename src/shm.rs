@@ -43,6 +43,8 @@ pub(crate) struct ChannelFile {
     file: File,
     path: PathBuf,
     capacity: u64,
+    /// Whether `file` holds the exclusive writer lock (a `create` handle).
+    holds_writer_lock: bool,
 }
 
 impl ChannelFile {
@@ -60,6 +62,10 @@ impl ChannelFile {
 
     /// Whether some process holds the writer lock on this channel.
     pub(crate) fn writer_alive(&self) -> bool {
+        if self.holds_writer_lock {
+            // Probing our own lock with `flock` would convert it: we are the writer.
+            return true;
+        }
         match flock(&self.file, libc::LOCK_SH | libc::LOCK_NB) {
             Ok(()) => {
                 // We got a shared lock: no writer holds the exclusive one. Give it back; an
@@ -211,7 +217,8 @@ fn reopen(
     lock_exclusive(&file, path)?;
     let len = file_len(&file, path)?;
     let map = MmapOptions::new().populate().map_raw(&file).map_err(|e| io_error(path, "map", e))?;
-    let channel = validate(map, file, path, len)?;
+    let mut channel = validate(map, file, path, len)?;
+    channel.holds_writer_lock = true;
     if channel.capacity != capacity {
         let reason =
             LayoutError::CapacityMismatch { existing: channel.capacity, requested: capacity };
@@ -253,6 +260,7 @@ fn create_new(
         file,
         path: path.to_owned(),
         capacity,
+        holds_writer_lock: true,
     }));
     init(&ring)?;
     std::fs::hard_link(&temp.0, path).map_err(|e| io_error(path, "link", e))?;
@@ -268,7 +276,7 @@ fn validate(map: MmapRaw, file: File, path: &Path, len: u64) -> Result<ChannelFi
     let capacity = header
         .validate(len)
         .map_err(|reason| OpenError::Layout { path: path.to_owned(), reason })?;
-    Ok(ChannelFile { map, file, path: path.to_owned(), capacity })
+    Ok(ChannelFile { map, file, path: path.to_owned(), capacity, holds_writer_lock: false })
 }
 
 /// The file's length, refused if it cannot hold a header and the smallest ring.

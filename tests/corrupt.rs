@@ -156,3 +156,25 @@ fn caller_memory_that_is_short_or_misaligned_is_refused() {
     let skewed = unsafe { RingBuffer::init_raw(base(&memory).add(1), 8192 + 512) };
     assert_eq!(skewed.unwrap_err(), LayoutError::Misaligned);
 }
+
+#[test]
+fn writer_that_died_between_claim_and_commit_is_covered_with_padding() -> Result<(), Error> {
+    let memory = memory();
+    let ring = ring_with_messages(&memory, 2); // committed = claimed = 128
+    // A writer that died mid-commit: `claimed` raised, half a frame stored, `committed` not.
+    memory[128 / 8].store(128 + 64, Ordering::Relaxed);
+    data_word(&memory, 128).store(40, Ordering::Relaxed);
+    data_word(&memory, 144).store(0xDEAD, Ordering::Relaxed);
+
+    let mut writer = ring.clone().into_writer();
+    assert_eq!(writer.position(), 192, "the new writer starts after the dead claim");
+    writer.send(&[7; 40])?;
+    let mut reader = ring.into_reader_at(0)?;
+    let mut buf = [0u8; 64];
+    let mut firsts = Vec::new();
+    while let Some(received) = reader.try_recv(&mut buf)? {
+        firsts.push((buf[0], received.seq));
+    }
+    assert_eq!(firsts, [(0, 0), (1, 1), (7, 2)], "the half-written frame is never delivered");
+    Ok(())
+}

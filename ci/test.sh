@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The project's test command (README.md): formatting, lints, docs, every test, the benches'
+# sanity runs, and the protocol tests under Miri. CI (.ci/run) runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "toolchain components"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+step "fmt"
+cargo fmt --all -- --check
+
+step "atomics only through src/sync.rs"
+if grep -rnE 'core::sync::atomic|std::sync::atomic' src --include=*.rs | grep -v '^src/sync.rs'; then
+  echo "ring code must use crate::sync, not the atomics directly"; exit 1
+fi
+
+step "clippy"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+step "docs"
+RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps --all-features
+
+step "tests"
+cargo test --workspace --all-features
+
+step "benches compile and pass their sanity runs"
+cargo test --workspace --benches
+
+step "miri"
+ci/miri.sh "${MIRI_SEEDS:-16}"
+
+step "all checks passed"
