@@ -287,7 +287,7 @@ impl<A> RingBuffer<A> {
     /// ```
     pub fn into_reader_at(self, position: u64) -> Result<Reader, Error> {
         let producer = self.producer_position();
-        if position % FRAME_ALIGN != 0 || position > producer {
+        if !position.is_multiple_of(FRAME_ALIGN) || position > producer {
             return Err(Error::InvalidPosition { position, producer });
         }
         Ok(Reader::new(self.shared, position))

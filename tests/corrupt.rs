@@ -1,6 +1,9 @@
 //! Rings in caller memory that something other than the writer scribbled on: every outcome is a
 //! typed error, never a panic, a hang or an access outside the region.
 
+// Test data is derived from counters by deliberate truncation.
+#![allow(clippy::cast_possible_truncation)]
+
 use core::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -152,8 +155,10 @@ fn caller_memory_that_is_short_or_misaligned_is_refused() {
     // SAFETY: the region is inside `memory`, which outlives the call; it is refused before use.
     let short = unsafe { RingBuffer::init_raw(base(&memory), 8192 + 100) };
     assert!(matches!(short, Err(LayoutError::TooShort { .. })));
-    // SAFETY: as above; one byte in, the region is misaligned and refused before use.
-    let skewed = unsafe { RingBuffer::init_raw(base(&memory).add(1), 8192 + 512) };
+    // SAFETY: one byte into `memory`, still inside it.
+    let skewed_base = unsafe { base(&memory).add(1) };
+    // SAFETY: as above; the region is misaligned and refused before use.
+    let skewed = unsafe { RingBuffer::init_raw(skewed_base, 8192 + 512) };
     assert_eq!(skewed.unwrap_err(), LayoutError::Misaligned);
 }
 

@@ -1,6 +1,9 @@
 //! Lapped readers: overrun detection, reset, late join, and a writer thread racing reader
 //! threads (the test `ci/miri.sh` runs under Miri with many seeds).
 
+// Test data is derived from counters by deliberate truncation.
+#![allow(clippy::cast_possible_truncation)]
+
 mod common;
 
 use bcast::{Error, RingBuffer};

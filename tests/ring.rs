@@ -175,7 +175,7 @@ fn wrap_around_pads_the_lap_and_keeps_every_message_intact() -> Result<(), Error
         let bytes = payload(seq, len_for(seq, writer.mtu()));
         writer.send(&bytes)?;
         let lap = |p: u64| p / 512;
-        if lap(writer.position() - 1) != lap(before) && writer.position() % 512 != 0 {
+        if lap(writer.position() - 1) != lap(before) && !writer.position().is_multiple_of(512) {
             laps_with_padding += 1;
         }
         let received = reader.try_recv(&mut buf)?.expect("just sent");

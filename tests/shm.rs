@@ -1,6 +1,8 @@
 //! Channel files under `/dev/shm`: create, attach, every attach error, the single-writer lock,
 //! reopening after a writer died, and round trips across real processes.
 #![cfg(all(target_os = "linux", not(miri)))]
+// Test data is derived from counters by deliberate truncation.
+#![allow(clippy::cast_possible_truncation)]
 
 mod common;
 
@@ -240,7 +242,8 @@ fn child_doomed_writer(path: &str) {
     // Die holding the lock, with a claim open: nothing of it may ever be published.
     let mut claim = writer.claim(64).expect("claim");
     claim.get_buffer_mut().fill(0xEE);
-    // SAFETY: `kill` and `getpid` have no memory-safety preconditions.
-    unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
+    let pid = libc::pid_t::try_from(std::process::id()).expect("pids fit pid_t");
+    // SAFETY: `kill` has no memory-safety preconditions.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
     unreachable!("SIGKILL cannot be caught");
 }

@@ -60,7 +60,7 @@ pub(crate) struct Header {
 }
 
 const _: () = assert!(size_of::<Header>() == REGISTRY_OFFSET);
-const _: () = assert!(HEADER_SIZE % 128 == 0 && REGISTRY_CAPACITY % 8 == 0);
+const _: () = assert!(HEADER_SIZE.is_multiple_of(128) && REGISTRY_CAPACITY.is_multiple_of(8));
 
 impl Header {
     /// Writes a fresh header for a ring of `capacity` bytes and marks it ready.
@@ -113,7 +113,7 @@ impl Header {
         // frontiers are seen consistently (H4).
         let committed = self.load_committed();
         let claimed = self.claimed.load(Ordering::Relaxed);
-        let aligned = committed % FRAME_ALIGN == 0 && claimed % FRAME_ALIGN == 0;
+        let aligned = committed.is_multiple_of(FRAME_ALIGN) && claimed.is_multiple_of(FRAME_ALIGN);
         if !aligned || claimed < committed || claimed - committed > capacity {
             return Err(LayoutError::CorruptFrontiers { committed, claimed });
         }

@@ -71,9 +71,12 @@ impl RawRing {
     #[inline]
     fn data_word(&self, word_index: usize) -> &AtomicU64 {
         let index = word_index & self.word_mask;
-        // SAFETY: `index < capacity / 8` after masking, so the word lies inside the data section
-        // (contract of `new`), which holds atomics only.
-        unsafe { self.data.add(index).as_ref() }
+        // SAFETY: `index < capacity / 8` after masking, so the offset stays inside the data
+        // section (contract of `new`).
+        let word = unsafe { self.data.add(index) };
+        // SAFETY: `word` is aligned and valid (above); the data section holds atomics only, so a
+        // shared reference to a word that others mutate atomically is sound.
+        unsafe { word.as_ref() }
     }
 
     /// Word index of the data-section byte index `index` (which is 8-aligned).
@@ -142,18 +145,18 @@ impl RawRing {
     /// The registry word at `word_index`, or `None` past the registry area.
     #[inline]
     fn registry_word(&self, word_index: usize) -> Option<&AtomicU64> {
-        (word_index < REGISTRY_CAPACITY / 8).then(|| {
-            // SAFETY: the registry area spans `REGISTRY_OFFSET..HEADER_SIZE` of the header
-            // (contract of `new`), and `word_index` is inside it (checked above).
-            unsafe {
-                self.header
-                    .cast::<u8>()
-                    .add(REGISTRY_OFFSET)
-                    .cast::<AtomicU64>()
-                    .add(word_index)
-                    .as_ref()
-            }
-        })
+        if word_index >= REGISTRY_CAPACITY / 8 {
+            return None;
+        }
+        let registry = self.header.cast::<u8>();
+        // SAFETY: the registry area spans `REGISTRY_OFFSET..HEADER_SIZE` of the header (contract
+        // of `new`), so its start is inside the region.
+        let registry = unsafe { registry.add(REGISTRY_OFFSET) }.cast::<AtomicU64>();
+        // SAFETY: `word_index` is inside the registry area (checked above).
+        let word = unsafe { registry.add(word_index) };
+        // SAFETY: the word is 8-aligned (the area starts at an 8-aligned offset) and valid; the
+        // header holds atomics only.
+        Some(unsafe { word.as_ref() })
     }
 
     /// Stores `src` into the registry area; returns `false` (storing nothing) if it does not fit.

@@ -211,7 +211,7 @@ impl Cursor {
         self.seq = header.frames.load(Ordering::Relaxed);
         self.position = committed;
         let in_flight = claimed.wrapping_sub(committed);
-        if in_flight == 0 || in_flight > capacity || claimed % FRAME_ALIGN != 0 {
+        if in_flight == 0 || in_flight > capacity || !claimed.is_multiple_of(FRAME_ALIGN) {
             // Nothing in flight, or a frontier that no writer could have left: keep `committed`.
             header.claimed.store(committed, Ordering::Relaxed);
             return;

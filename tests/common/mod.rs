@@ -1,5 +1,7 @@
 //! Fixtures shared by the integration tests.
 #![allow(dead_code, unreachable_pub)]
+// Test data is derived from counters by deliberate truncation.
+#![allow(clippy::cast_possible_truncation)]
 
 use std::path::PathBuf;
 
