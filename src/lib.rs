@@ -68,5 +68,17 @@ pub use writer::{Claim, Writer};
 
 pub mod typed;
 
+#[doc = include_str!("typed/doc/bcast_message.md")]
+pub use bcast_derive::BcastMessage;
+#[doc = include_str!("typed/doc/bcast_schema.md")]
+pub use bcast_derive::BcastSchema;
+#[doc = include_str!("typed/doc/message_attr.md")]
+pub use bcast_derive::message;
+#[doc = include_str!("typed/doc/schema_attr.md")]
+pub use bcast_derive::schema;
+pub use rkyv;
+pub use typed::{Publisher, Subscriber};
+pub use zerocopy;
+
 #[doc(hidden)]
 pub mod __private;

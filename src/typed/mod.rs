@@ -1,1 +1,92 @@
 //! Typed messages on the byte ring.
+//!
+//! `#[derive(BcastMessage)]` on a struct makes it a [`TypedMessage`]: a [`Schema`] fingerprint
+//! computed at compile time, a stable `u32` tag carried in the frame header, and a [`Codec`]
+//! ([`Rkyv`] for variable-size records, [`Pod`] for fixed-layout ones). On an enum whose
+//! variants wrap message types it makes a [`Channel`], with a view enum and constructors of
+//! [`Publisher`]s and [`Subscriber`]s.
+//!
+//! ```
+//! use bcast::BcastMessage;
+//!
+//! #[bcast::message(tag = 1)] // rkyv: strings, vectors, options, nested structs
+//! pub struct Quote {
+//!     pub symbol: String,
+//!     pub bid: f64,
+//!     pub ask: f64,
+//! }
+//!
+//! #[bcast::message(tag = 2, pod)] // fixed layout: its bytes are the payload
+//! #[repr(C)]
+//! pub struct Trade {
+//!     pub instrument: u64,
+//!     pub price: f64,
+//! }
+//!
+//! #[derive(BcastMessage)]
+//! pub enum MarketData {
+//!     Quote(Quote),
+//!     Trade(Trade),
+//! }
+//!
+//! let mut publisher = MarketData::with_capacity(1 << 16)?; // or MarketData::create("/dev/shm/md", ..)
+//! let mut subscriber = publisher.subscribe(); //             or MarketData::attach("/dev/shm/md")
+//! publisher.publish(&Quote { symbol: "ES".into(), bid: 1.0, ask: 1.5 })?;
+//! publisher.publish(&Trade { instrument: 9, price: 1.25 })?;
+//!
+//! let mut seen = Vec::new();
+//! for msg in subscriber.batch_iter() {
+//!     match msg? {
+//!         MarketDataView::Quote(q) => seen.push(format!("{} {}", q.symbol, q.bid)), // &ArchivedQuote
+//!         MarketDataView::Trade(t) => seen.push(format!("{}", t.price)),            // &Trade
+//!     }
+//! }
+//! assert_eq!(seen, ["ES 1", "1.25"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Schemas and the registry
+//!
+//! A channel's registry lists, for each message type, its tag, name, fingerprint and codec,
+//! plus the rkyv format of the build. The publisher stores it in the ring header when it makes
+//! the channel; subscribers compare it with their own and refuse a mismatch with a
+//! [`SchemaMismatch`] that names the differing types. Adding, removing, renaming, reordering or
+//! retyping a field changes a type's fingerprint; a type alias does not.
+//!
+//! # Reading safely
+//!
+//! A read copies the frame out of the ring with atomic loads into the subscriber's own 16-byte
+//! aligned buffer, re-checks that the writer did not lap it, and only then validates the bytes
+//! (rkyv's bytecheck; a size check for pod) and hands out a view into that buffer. No reference
+//! into ring memory is ever made, and bytes from a buggy or hostile writer give a
+//! [`RecvError::Decode`], never undefined behaviour. The `*_unchecked` reads skip rkyv
+//! validation for trusted writers.
+
+mod batch;
+mod codec;
+mod error;
+mod json;
+mod message;
+mod mismatch;
+mod open;
+mod payload;
+mod publisher;
+mod registry;
+mod schema;
+mod subscriber;
+
+pub use batch::{Batch, WithMeta};
+pub use codec::{Codec, CodecKind, Pod, Rkyv, RkyvFormat};
+pub use error::{DecodeError, PublishError, RecvError, TypedOpenError};
+pub use json::{JsonError, JsonMessage};
+pub use message::{Carries, Channel, TypedMessage, View};
+pub use payload::Payload;
+pub use publisher::Publisher;
+pub use registry::{Difference, Registry, RegistryError, SchemaMismatch, TypeEntry};
+pub use schema::{Schema, SchemaHasher, tag_from_name};
+pub use subscriber::{Subscriber, UnknownTag};
+
+#[doc(hidden)]
+pub use codec::Scratch;
+#[doc(hidden)]
+pub use json::json_line;

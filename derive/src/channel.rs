@@ -1,0 +1,284 @@
+//! `#[derive(BcastMessage)]` on an enum: a channel over the variants' message types.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{DataEnum, DeriveInput, Fields, Ident, Path, Type};
+
+use crate::attr::{Attrs, Context};
+use crate::schema::reject_generics;
+
+/// One variant: `Name(Type)`.
+struct Variant<'a> {
+    ident: &'a Ident,
+    ty: &'a Type,
+    span: proc_macro2::Span,
+}
+
+/// Expands the derive on a channel enum.
+pub(crate) fn derive(input: &DeriveInput, data: &DataEnum) -> syn::Result<TokenStream> {
+    let attrs = Attrs::from_attributes(&input.attrs, Context::Channel)?;
+    reject_generics(input, "a channel")?;
+    let variants = variants(input, data)?;
+    let krate = attrs.krate();
+    let view = format_ident!("{}View", input.ident);
+    let parts = [
+        view_enum(input, &view, &variants, &krate),
+        channel_impl(input, &view, &variants, &krate),
+        unique_tags(input, &variants, &krate),
+        constructors(input, &krate),
+        view_methods(input, &view, &variants, &krate),
+    ];
+    Ok(quote!(#(#parts)*))
+}
+
+fn variants<'a>(input: &DeriveInput, data: &'a DataEnum) -> syn::Result<Vec<Variant<'a>>> {
+    if data.variants.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &input.ident,
+            "a channel needs at least one message type: add variants like `Quote(Quote)`",
+        ));
+    }
+    let mut out: Vec<Variant<'a>> = Vec::new();
+    let mut errors: Option<syn::Error> = None;
+    let mut push_error = |error: syn::Error| match &mut errors {
+        Some(errors) => errors.combine(error),
+        None => errors = Some(error),
+    };
+    for variant in &data.variants {
+        let ty = match &variant.fields {
+            Fields::Unnamed(fields) if fields.unnamed.len() == 1 => &fields.unnamed[0].ty,
+            _ => {
+                push_error(syn::Error::new_spanned(
+                    variant,
+                    format!(
+                        "a channel variant must be a newtype over a message type, like `{0}({0})`",
+                        variant.ident
+                    ),
+                ));
+                continue;
+            }
+        };
+        let key = type_key(ty);
+        if let Some(first) = out.iter().find(|v| type_key(v.ty) == key) {
+            push_error(syn::Error::new_spanned(
+                ty,
+                format!("message type `{key}` is already carried by variant `{}`", first.ident),
+            ));
+        }
+        out.push(Variant { ident: &variant.ident, ty, span: variant.span() });
+    }
+    errors.map_or(Ok(out), Err)
+}
+
+/// A type's tokens as text, to compare variants' types.
+fn type_key(ty: &Type) -> String {
+    quote!(#ty).to_string()
+}
+
+fn view_enum(
+    input: &DeriveInput,
+    view: &Ident,
+    variants: &[Variant<'_>],
+    krate: &Path,
+) -> TokenStream {
+    let vis = &input.vis;
+    let doc = format!(
+        "A message received on channel [`{}`]: a zero-copy view per message type.",
+        input.ident
+    );
+    let arms = variants.iter().map(|Variant { ident, ty, .. }| {
+        let doc = format!("A `{}` message.", quote!(#ty));
+        quote!(#[doc = #doc] #ident(#krate::__private::View<'a, #ty>),)
+    });
+    quote! {
+        #[doc = #doc]
+        #vis enum #view<'a> {
+            #(#arms)*
+        }
+    }
+}
+
+fn channel_impl(
+    input: &DeriveInput,
+    view: &Ident,
+    variants: &[Variant<'_>],
+    krate: &Path,
+) -> TokenStream {
+    let ident = &input.ident;
+    let name = ident.to_string();
+    let p = quote!(#krate::__private);
+    let tys: Vec<&Type> = variants.iter().map(|v| v.ty).collect();
+    let idents: Vec<&Ident> = variants.iter().map(|v| v.ident).collect();
+    quote! {
+        #[automatically_derived]
+        impl #p::Channel for #ident {
+            const NAME: &'static str = #name;
+            const TYPES: &'static [#p::TypeEntry] = &[#(#p::TypeEntry::of::<#tys>()),*];
+            type View<'a> = #view<'a>;
+
+            #[inline]
+            fn carries_tag(tag: u32) -> bool {
+                ::core::matches!(tag, #(<#tys as #p::TypedMessage>::TAG)|*)
+            }
+
+            #[inline]
+            fn decode(payload: #p::Payload<'_>) -> #p::Result<#view<'_>, #p::DecodeError> {
+                match payload.tag() {
+                    #(<#tys as #p::TypedMessage>::TAG => payload.decode::<#tys>().map(#view::#idents),)*
+                    tag => #p::Result::Err(#p::DecodeError::UnknownTag { tag }),
+                }
+            }
+
+            #[inline]
+            fn publish_on(
+                &self,
+                publisher: &mut #p::Publisher<Self>,
+            ) -> #p::Result<(), #p::PublishError> {
+                match self {
+                    #(Self::#idents(message) => publisher.publish(message),)*
+                }
+            }
+        }
+
+        #(
+            #[automatically_derived]
+            impl #p::Carries<#tys> for #ident {}
+
+            #[automatically_derived]
+            impl ::core::convert::From<#tys> for #ident {
+                #[inline]
+                fn from(message: #tys) -> Self {
+                    Self::#idents(message)
+                }
+            }
+        )*
+    }
+}
+
+/// A `const` per variant that fails to compile if its tag is 0 or the same as an earlier
+/// variant's; spanned at the variant, so the error points at it.
+fn unique_tags(input: &DeriveInput, variants: &[Variant<'_>], krate: &Path) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let channel = &input.ident;
+    let checks = variants.iter().enumerate().map(|(index, variant)| {
+        let Variant { ident, ty, span } = variant;
+        let zero = format!("variant `{ident}` of channel `{channel}` has tag 0, which is reserved");
+        let earlier = variants[..index].iter().map(|earlier| {
+            let (other, other_ty) = (earlier.ident, earlier.ty);
+            let message = format!(
+                "variants `{other}` and `{ident}` of channel `{channel}` carry message types with \
+                 the same tag; give one of them another `#[bcast(tag = ...)]`"
+            );
+            quote_spanned! {*span=>
+                if <#ty as #p::TypedMessage>::TAG == <#other_ty as #p::TypedMessage>::TAG {
+                    ::core::panic!(#message);
+                }
+            }
+        });
+        quote_spanned! {*span=>
+            const _: () = {
+                if <#ty as #p::TypedMessage>::TAG == 0 {
+                    ::core::panic!(#zero);
+                }
+                #(#earlier)*
+            };
+        }
+    });
+    quote!(#(#checks)*)
+}
+
+fn constructors(input: &DeriveInput, krate: &Path) -> TokenStream {
+    let (vis, ident) = (&input.vis, &input.ident);
+    let p = quote!(#krate::__private);
+    let publisher = quote!(#p::Publisher<#ident>);
+    let subscriber = quote!(#p::Subscriber<#ident>);
+    let error = quote!(#p::TypedOpenError);
+    quote! {
+        #[allow(dead_code)]
+        impl #ident {
+            /// Creates (or reopens) this channel's file at `path`, under `/dev/shm` for processes
+            /// of one machine, stores its schema registry, and returns its publisher
+            /// (`Publisher::create`).
+            #vis fn create(
+                path: impl ::core::convert::AsRef<#p::Path>,
+                capacity: usize,
+            ) -> #p::Result<#publisher, #error> {
+                #p::Publisher::create(path, capacity)
+            }
+
+            /// Attaches a subscriber to this channel's file at `path`, refusing a channel of
+            /// another schema (`Subscriber::attach`).
+            #vis fn attach(
+                path: impl ::core::convert::AsRef<#p::Path>,
+            ) -> #p::Result<#subscriber, #error> {
+                #p::Subscriber::attach(path)
+            }
+
+            /// Allocates this channel on the heap, for threads of one process, and returns its
+            /// publisher; make subscribers with `Publisher::subscribe`.
+            #vis fn with_capacity(capacity: usize) -> #p::Result<#publisher, #error> {
+                #p::Publisher::with_capacity(capacity)
+            }
+
+            /// Makes the publisher of `ring`, storing this channel's schema registry in it
+            /// (`Publisher::new`).
+            #vis fn publisher(ring: #p::RingBuffer<#p::ReadWrite>) -> #p::Result<#publisher, #error> {
+                #p::Publisher::new(ring)
+            }
+
+            /// Makes a subscriber of `ring`, refusing a ring of another schema
+            /// (`Subscriber::new`).
+            #vis fn subscriber<A>(ring: #p::RingBuffer<A>) -> #p::Result<#subscriber, #error> {
+                #p::Subscriber::new(ring)
+            }
+        }
+    }
+}
+
+fn view_methods(
+    input: &DeriveInput,
+    view: &Ident,
+    variants: &[Variant<'_>],
+    krate: &Path,
+) -> TokenStream {
+    let vis = &input.vis;
+    let p = quote!(#krate::__private);
+    let tys: Vec<&Type> = variants.iter().map(|v| v.ty).collect();
+    let idents: Vec<&Ident> = variants.iter().map(|v| v.ident).collect();
+    quote! {
+        #[allow(dead_code)]
+        impl #view<'_> {
+            /// The message type's name, as in the channel's registry.
+            #vis fn type_name(&self) -> &'static str {
+                match self {
+                    #(Self::#idents(_) => <#tys as #p::Schema>::NAME,)*
+                }
+            }
+
+            /// The message type's tag.
+            #vis fn tag(&self) -> u32 {
+                match self {
+                    #(Self::#idents(_) => <#tys as #p::TypedMessage>::TAG,)*
+                }
+            }
+
+            /// The message as one line of JSON, `{"type":"Quote","tag":1,"value":{...}}`.
+            ///
+            /// Needs bcast's `serde` feature and `serde::Serialize` on every message type of the
+            /// channel (rkyv ones also need `rkyv::Deserialize`).
+            ///
+            /// # Errors
+            ///
+            /// A `JsonError` if the value cannot be rendered.
+            #vis fn to_json_line(&self) -> #p::Result<#p::String, #p::JsonError>
+            where
+                #(for<'x> #tys: #p::JsonMessage,)*
+            {
+                match self {
+                    #(Self::#idents(view) => #p::json_line::<#tys>(view),)*
+                }
+            }
+        }
+    }
+}

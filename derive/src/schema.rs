@@ -1,0 +1,126 @@
+//! `#[derive(BcastSchema)]`, and the fingerprint expression shared with `BcastMessage`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Expr, Fields, Lit, Path};
+
+use crate::attr::{Attrs, Context};
+
+/// Expands `#[derive(BcastSchema)]`: a `Schema` impl for a struct or an enum.
+pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let attrs = Attrs::from_attributes(&input.attrs, Context::Schema)?;
+    reject_generics(input, "a schema type")?;
+    let krate = attrs.krate();
+    let kind = match &input.data {
+        Data::Struct(_) => "struct",
+        Data::Enum(_) => "enum",
+        Data::Union(data) => {
+            return Err(syn::Error::new(
+                data.union_token.span,
+                "bcast schemas support structs and enums, not unions",
+            ));
+        }
+    };
+    schema_impl(input, &krate, kind)
+}
+
+/// Refuses generic types: a fingerprint names one concrete type.
+pub(crate) fn reject_generics(input: &DeriveInput, what: &str) -> syn::Result<()> {
+    if input.generics.params.is_empty() && input.generics.where_clause.is_none() {
+        return Ok(());
+    }
+    Err(syn::Error::new_spanned(
+        &input.generics,
+        format!("{what} cannot be generic: its schema fingerprint and tag name one concrete type"),
+    ))
+}
+
+/// `impl Schema for <input>`, with the fingerprint of its shape.
+pub(crate) fn schema_impl(
+    input: &DeriveInput,
+    krate: &Path,
+    kind: &str,
+) -> syn::Result<TokenStream> {
+    let ident = &input.ident;
+    let name = ident.to_string();
+    let mut hash = quote!(#krate::__private::SchemaHasher::new(#kind, #name));
+    for repr in reprs(input)? {
+        hash = quote!(#hash.str(#repr));
+    }
+    match &input.data {
+        Data::Struct(data) => hash = fields(hash, &data.fields, krate),
+        Data::Enum(data) => {
+            for variant in &data.variants {
+                let variant_name = variant.ident.to_string();
+                hash = quote!(#hash.str(#variant_name));
+                if let Some((_, discriminant)) = &variant.discriminant {
+                    let value = literal_discriminant(discriminant)?;
+                    hash = quote!(#hash.str("=").str(#value));
+                }
+                hash = fields(hash, &variant.fields, krate);
+            }
+        }
+        Data::Union(_) => {}
+    }
+    Ok(quote! {
+        #[automatically_derived]
+        impl #krate::__private::Schema for #ident {
+            const NAME: &'static str = #name;
+            const FINGERPRINT: u64 = #hash.finish();
+        }
+    })
+}
+
+/// Adds the field shape, then each field's name and type fingerprint, in order.
+fn fields(mut hash: TokenStream, fields: &Fields, krate: &Path) -> TokenStream {
+    let shape = match fields {
+        Fields::Named(_) => "named",
+        Fields::Unnamed(_) => "tuple",
+        Fields::Unit => "unit",
+    };
+    hash = quote!(#hash.str(#shape));
+    for (index, field) in fields.iter().enumerate() {
+        let name = field.ident.as_ref().map_or_else(|| index.to_string(), ToString::to_string);
+        let ty = &field.ty;
+        // Spanned at the type, so a type without a schema is reported there.
+        let fingerprint =
+            quote_spanned!(ty.span()=> <#ty as #krate::__private::Schema>::FINGERPRINT);
+        hash = quote!(#hash.field(#name, #fingerprint));
+    }
+    hash
+}
+
+/// The `#[repr(...)]` items, rendered canonically (`C`, `u8`, `align(16)`, `packed`), since
+/// they decide a pod type's layout.
+fn reprs(input: &DeriveInput) -> syn::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for attr in input.attrs.iter().filter(|attr| attr.path().is_ident("repr")) {
+        attr.parse_nested_meta(|meta| {
+            let mut item = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            if meta.input.peek(syn::token::Paren) {
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let lit: syn::LitInt = content.parse()?;
+                item = format!("{item}({})", lit.base10_digits());
+            }
+            out.push(item);
+            Ok(())
+        })?;
+    }
+    Ok(out)
+}
+
+fn literal_discriminant(expr: &Expr) -> syn::Result<String> {
+    if let Expr::Lit(lit) = expr {
+        if let Lit::Int(int) = &lit.lit {
+            return Ok(int.base10_digits().to_owned());
+        }
+    }
+    if let Expr::Unary(unary) = expr {
+        if let (syn::UnOp::Neg(_), Ok(value)) = (unary.op, literal_discriminant(&unary.expr)) {
+            return Ok(format!("-{value}"));
+        }
+    }
+    Err(syn::Error::new_spanned(expr, "bcast schemas support only integer literal discriminants"))
+}

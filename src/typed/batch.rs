@@ -1,0 +1,139 @@
+//! [`Batch`]: typed views of the frames a subscriber copied in one go.
+
+use core::fmt;
+use core::marker::PhantomData;
+
+use super::error::RecvError;
+use super::message::Channel;
+use super::payload::Access;
+use super::subscriber::{UnknownTag, decode};
+use crate::error::Error;
+use crate::reader::Received;
+
+/// Iterator over the messages that were pending when it was made; see
+/// [`Subscriber::batch_iter`](super::Subscriber::batch_iter).
+///
+/// Every frame was already copied into its own aligned slot of the subscriber's buffer (and its
+/// lap re-checked); iterating validates each one and yields its view, which lives as long as
+/// the batch's borrow of the subscriber.
+#[must_use = "iterators are lazy and do nothing unless consumed"]
+pub struct Batch<'a, C: Channel> {
+    buffer: &'a [u8],
+    slots: core::slice::Iter<'a, (usize, Received)>,
+    unknown: UnknownTag,
+    /// [`Access::Unchecked`] only if the batch was made by `batch_iter_unchecked`, whose caller
+    /// vouched for the publisher.
+    access: Access,
+    /// The ring error that ended the copy, yielded after the copied messages.
+    error: Option<Error>,
+    channel: PhantomData<fn() -> C>,
+}
+
+impl<'a, C: Channel> Batch<'a, C> {
+    pub(super) fn new(
+        buffer: &'a [u8],
+        slots: &'a [(usize, Received)],
+        unknown: UnknownTag,
+        access: Access,
+        error: Option<Error>,
+    ) -> Self {
+        Self { buffer, slots: slots.iter(), unknown, access, error, channel: PhantomData }
+    }
+
+    /// Yields each view together with what the ring says about its frame (tag, length,
+    /// position and sequence number), e.g. to count losses from gaps in
+    /// [`Received::seq`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
+    /// # #[derive(bcast::BcastMessage)] pub enum Pings { Ping(Ping) }
+    /// let mut publisher = Pings::with_capacity(4096)?;
+    /// let mut subscriber = publisher.subscribe();
+    /// publisher.publish(&Ping { at: 1 })?;
+    /// for item in subscriber.batch_iter().with_meta() {
+    ///     let (meta, PingsView::Ping(ping)) = item?;
+    ///     assert_eq!((meta.seq, meta.user_defined, ping.at.to_native()), (0, 1, 1));
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_meta(self) -> WithMeta<'a, C> {
+        WithMeta(self)
+    }
+
+    /// Number of frames left in the batch (messages, unknown tags and a final ring error).
+    pub fn remaining(&self) -> usize {
+        self.slots.len() + usize::from(self.error.is_some())
+    }
+
+    fn next_entry(&mut self) -> Option<Result<(Received, C::View<'a>), RecvError>> {
+        loop {
+            let Some(&(offset, received)) = self.slots.next() else {
+                return self.error.take().map(|error| Err(RecvError::Ring(error)));
+            };
+            if !C::carries_tag(received.user_defined) {
+                match self.unknown {
+                    UnknownTag::Skip => continue,
+                    UnknownTag::Error => {
+                        let (tag, position) = (received.user_defined, received.position);
+                        return Some(Err(RecvError::UnknownTag { tag, position }));
+                    }
+                }
+            }
+            let bytes = &self.buffer[offset..offset + received.len];
+            // SAFETY: `offset` is a multiple of 16 in a 16-aligned buffer and `bytes` are the
+            // frame's payload; `access` is unchecked only if the batch's maker vouched for the
+            // publisher (field invariant).
+            let view = unsafe { decode::<C>(self.access, &received, bytes) };
+            return Some(view.map(|view| (received, view)));
+        }
+    }
+}
+
+impl<'a, C: Channel> Iterator for Batch<'a, C> {
+    type Item = Result<C::View<'a>, RecvError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_entry().map(|entry| entry.map(|(_, view)| view))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.remaining()))
+    }
+}
+
+impl<C: Channel> core::iter::FusedIterator for Batch<'_, C> {}
+
+impl<C: Channel> fmt::Debug for Batch<'_, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Batch").field("remaining", &self.remaining()).finish_non_exhaustive()
+    }
+}
+
+/// A [`Batch`] that yields each view with its frame's [`Received`] metadata; see
+/// [`Batch::with_meta`].
+#[must_use = "iterators are lazy and do nothing unless consumed"]
+pub struct WithMeta<'a, C: Channel>(Batch<'a, C>);
+
+impl<'a, C: Channel> Iterator for WithMeta<'a, C> {
+    type Item = Result<(Received, C::View<'a>), RecvError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next_entry()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl<C: Channel> core::iter::FusedIterator for WithMeta<'_, C> {}
+
+impl<C: Channel> fmt::Debug for WithMeta<'_, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("WithMeta").field(&self.0).finish()
+    }
+}

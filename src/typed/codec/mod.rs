@@ -1,0 +1,98 @@
+//! Codecs: how a typed record becomes a frame's payload and how a payload becomes a view.
+//!
+//! - [`Rkyv`]: variable-size records (strings, vectors, options, nested structs) as an rkyv
+//!   archive; the view is the archived type, read in place.
+//! - [`Pod`]: fixed-layout plain structs whose bytes are the payload (zerocopy); the view is
+//!   the struct itself.
+//!
+//! Both decode from a buffer aligned to 16 bytes that the subscriber owns, after the frame was
+//! copied out of the ring and its lap re-checked.
+
+mod pod;
+mod rkyv;
+
+pub use self::pod::Pod;
+pub use self::rkyv::{Rkyv, RkyvFormat, Scratch};
+
+use crate::writer::Writer;
+
+use super::error::{DecodeError, PublishError};
+
+/// Which codec a message type uses; part of its entry in a channel's registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "lowercase"))]
+pub enum CodecKind {
+    /// [`Rkyv`]: an rkyv archive, read in place through its archived type.
+    Rkyv,
+    /// [`Pod`]: the record's own bytes (zerocopy).
+    Pod,
+}
+
+impl CodecKind {
+    /// The codec's byte in the registry's wire format.
+    pub(crate) const fn wire(self) -> u8 {
+        match self {
+            Self::Rkyv => 1,
+            Self::Pod => 2,
+        }
+    }
+
+    pub(crate) const fn from_wire(byte: u8) -> Option<Self> {
+        match byte {
+            1 => Some(Self::Rkyv),
+            2 => Some(Self::Pod),
+            _ => None,
+        }
+    }
+}
+
+impl core::fmt::Display for CodecKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.pad(match self {
+            Self::Rkyv => "rkyv",
+            Self::Pod => "pod",
+        })
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Rkyv {}
+    impl Sealed for super::Pod {}
+}
+
+/// A codec for message type `M`: [`Rkyv`] or [`Pod`]. Sealed: this crate implements it.
+///
+/// A message type names its codec in [`TypedMessage::Codec`](super::TypedMessage::Codec), and
+/// the codec's bounds are what the derive makes rustc check: `Rkyv: Codec<M>` needs rkyv's
+/// `Archive` and `Serialize` on `M`, `Pod: Codec<M>` needs zerocopy's `FromBytes`, `IntoBytes`,
+/// `KnownLayout` and `Immutable`.
+pub trait Codec<M>: sealed::Sealed + 'static {
+    /// The codec's identity in the registry.
+    const KIND: CodecKind;
+
+    /// What a subscriber hands out for a message of type `M`: `&'a Archived<M>` or `&'a M`.
+    type View<'a>;
+
+    /// Publishes `message` as one frame tagged `tag`; nothing is published on error.
+    #[doc(hidden)]
+    fn publish(
+        message: &M,
+        tag: u32,
+        writer: &mut Writer,
+        scratch: &mut Scratch,
+    ) -> Result<(), PublishError>;
+
+    /// Checked view of `bytes`, which start at a 16-byte aligned address.
+    #[doc(hidden)]
+    fn decode(bytes: &[u8]) -> Result<Self::View<'_>, DecodeError>;
+
+    /// View of `bytes` without validating their content.
+    ///
+    /// # Safety
+    ///
+    /// `bytes` start at a 16-byte aligned address and are exactly a payload that
+    /// [`publish`](Codec::publish) made for `M` (same type, same crate versions).
+    #[doc(hidden)]
+    unsafe fn decode_unchecked(bytes: &[u8]) -> Result<Self::View<'_>, DecodeError>;
+}

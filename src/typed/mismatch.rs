@@ -1,0 +1,153 @@
+//! [`SchemaMismatch`]: what differs between a program's registry and a channel's.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use super::codec::RkyvFormat;
+use super::error::place;
+use super::registry::{Registry, TypeEntry};
+
+/// The channel's registry differs from this program's: the error of an `attach` (or of a
+/// `create` that reopens a channel) whose schema does not match.
+///
+/// Its [`Display`](fmt::Display) form names every differing type on both sides.
+///
+/// # Examples
+///
+/// ```
+/// mod v1 {
+///     #[bcast::message(tag = 1)]
+///     pub struct Quote { pub bid: f64 }
+///     #[derive(bcast::BcastMessage)]
+///     pub enum Feed { Quote(Quote) }
+/// }
+/// mod v2 {
+///     #[bcast::message(tag = 1)]
+///     pub struct Quote { pub bid: f64, pub ask: f64 }
+///     #[derive(bcast::BcastMessage)]
+///     pub enum Feed { Quote(Quote) }
+/// }
+///
+/// let ring = bcast::RingBuffer::with_capacity(4096);
+/// let _publisher = v1::Feed::publisher(ring.clone())?;
+/// let Err(bcast::typed::TypedOpenError::Mismatch(mismatch)) = v2::Feed::subscriber(ring) else {
+///     panic!("a subscriber of another schema must be refused");
+/// };
+/// assert!(mismatch.to_string().contains("`Quote` (tag 1) changed"));
+/// # Ok::<(), bcast::typed::TypedOpenError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaMismatch {
+    /// The channel file, or `None` for an in-memory ring.
+    pub path: Option<PathBuf>,
+    /// This program's registry.
+    pub ours: Registry,
+    /// The registry stored in the channel.
+    pub theirs: Registry,
+}
+
+/// One difference between two registries; see [`SchemaMismatch::differences`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Difference {
+    /// The two builds use different rkyv formats.
+    RkyvFormat {
+        /// This program's format.
+        ours: RkyvFormat,
+        /// The channel's format.
+        theirs: RkyvFormat,
+    },
+    /// A type of this program that the channel does not have.
+    OnlyOurs(TypeEntry),
+    /// A type of the channel that this program does not have.
+    OnlyTheirs(TypeEntry),
+    /// A type both sides name, with another tag, fingerprint or codec.
+    Changed {
+        /// This program's entry.
+        ours: TypeEntry,
+        /// The channel's entry.
+        theirs: TypeEntry,
+    },
+}
+
+impl SchemaMismatch {
+    /// The differences, matching types by name: format first, then changed, missing and extra
+    /// types.
+    pub fn differences(&self) -> Vec<Difference> {
+        let (ours, theirs) = (&self.ours, &self.theirs);
+        let mut out = Vec::new();
+        if ours.rkyv_format != theirs.rkyv_format {
+            out.push(Difference::RkyvFormat { ours: ours.rkyv_format, theirs: theirs.rkyv_format });
+        }
+        let find = |types: &[TypeEntry], name: &str| -> Option<TypeEntry> {
+            types.iter().find(|entry| entry.name == name).cloned()
+        };
+        for entry in &ours.types {
+            match find(&theirs.types, &entry.name) {
+                Some(other) if other != *entry => {
+                    out.push(Difference::Changed { ours: entry.clone(), theirs: other });
+                }
+                Some(_) => {}
+                None => out.push(Difference::OnlyOurs(entry.clone())),
+            }
+        }
+        for entry in &theirs.types {
+            if find(&ours.types, &entry.name).is_none() {
+                out.push(Difference::OnlyTheirs(entry.clone()));
+            }
+        }
+        out
+    }
+}
+
+impl std::error::Error for SchemaMismatch {}
+
+impl fmt::Display for SchemaMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: schema of `{}` does not match the channel's (`{}`)",
+            place(self.path.as_deref()),
+            self.ours.channel,
+            self.theirs.channel
+        )?;
+        for difference in self.differences() {
+            write!(f, "; {difference}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::RkyvFormat { ours, theirs } => {
+                write!(f, "rkyv format: {ours} here, {theirs} in the channel")
+            }
+            Self::OnlyOurs(entry) => {
+                write!(f, "`{}` (tag {}) is not in the channel", entry.name, entry.tag)
+            }
+            Self::OnlyTheirs(entry) => {
+                write!(f, "`{}` (tag {}) is only in the channel", entry.name, entry.tag)
+            }
+            Self::Changed { ours, theirs } => {
+                let mut parts = Vec::new();
+                if ours.tag != theirs.tag {
+                    parts.push(format!("tag {} here, {} in the channel", ours.tag, theirs.tag));
+                }
+                if ours.fingerprint != theirs.fingerprint {
+                    parts.push(format!(
+                        "fingerprint {:#018x} here, {:#018x} in the channel",
+                        ours.fingerprint, theirs.fingerprint
+                    ));
+                }
+                if ours.codec != theirs.codec {
+                    parts.push(format!(
+                        "codec {} here, {} in the channel",
+                        ours.codec, theirs.codec
+                    ));
+                }
+                write!(f, "`{}` (tag {}) changed: {}", ours.name, ours.tag, parts.join(", "))
+            }
+        }
+    }
+}

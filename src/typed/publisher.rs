@@ -1,0 +1,207 @@
+//! [`Publisher`]: the single writer of a typed channel.
+
+use core::cell::Cell;
+use core::fmt;
+use core::marker::PhantomData;
+use std::io;
+use std::path::Path;
+
+use super::codec::{Codec, Scratch};
+use super::error::{PublishError, TypedOpenError};
+use super::message::{Carries, Channel, TypedMessage};
+use super::open::store_or_check;
+use super::subscriber::Subscriber;
+use crate::error::OpenError;
+use crate::ring::header::round_capacity;
+use crate::ring_buffer::{ReadWrite, RingBuffer};
+use crate::shm::{CreateOptions, create_channel};
+use crate::writer::Writer;
+
+/// The single writer of a typed channel `C`.
+///
+/// Made by the channel's generated constructors (`C::create`, `C::with_capacity`,
+/// `C::publisher`), which store `C`'s schema registry in the ring header first.
+/// [`publish`](Publisher::publish) accepts exactly the message types of `C`, and never blocks.
+///
+/// # Examples
+///
+/// ```
+/// #[bcast::message(tag = 1)]
+/// pub struct Ping {
+///     pub at: u64,
+/// }
+///
+/// #[derive(bcast::BcastMessage)]
+/// pub enum Pings {
+///     Ping(Ping),
+/// }
+///
+/// let mut publisher = Pings::with_capacity(4096)?;
+/// let mut subscriber = publisher.subscribe();
+/// publisher.publish(&Ping { at: 7 })?;
+/// let Some(PingsView::Ping(ping)) = subscriber.try_recv()? else { panic!("one ping is pending") };
+/// assert_eq!(ping.at, 7);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Publisher<C> {
+    ring: RingBuffer<ReadWrite>,
+    writer: Writer,
+    scratch: Scratch,
+    channel: PhantomData<fn(C)>,
+}
+
+impl<C: Channel> Publisher<C> {
+    /// Creates (or reopens) the channel file at `path` with `C`'s registry and becomes its
+    /// writer; see [`RingBuffer::create`]. The registry is in place before the file appears at
+    /// `path`.
+    ///
+    /// # Errors
+    ///
+    /// [`TypedOpenError::Open`] as for [`RingBuffer::create`];
+    /// [`TypedOpenError::Mismatch`] if an existing channel at `path` has another schema;
+    /// [`TypedOpenError::RegistryTooLarge`] if the registry does not fit the header.
+    pub fn create(path: impl AsRef<Path>, capacity: usize) -> Result<Self, TypedOpenError> {
+        Self::create_with(path, capacity, &CreateOptions::default())
+    }
+
+    /// Like [`create`](Self::create), with options such as the file mode.
+    ///
+    /// # Errors
+    ///
+    /// As for [`create`](Self::create).
+    pub fn create_with(
+        path: impl AsRef<Path>,
+        capacity: usize,
+        options: &CreateOptions,
+    ) -> Result<Self, TypedOpenError> {
+        let path = path.as_ref();
+        // `create_channel` reports `OpenError`s; keep the typed error aside and return it.
+        let failure = Cell::new(None);
+        let init = |ring: &RingBuffer<ReadWrite>| {
+            store_or_check::<C>(ring).map_err(|error| {
+                let source = io::Error::other(error.to_string());
+                failure.set(Some(error));
+                OpenError::Io { path: path.to_owned(), operation: "store the registry of", source }
+            })
+        };
+        match create_channel(path, round_capacity(capacity), options, init) {
+            Ok(ring) => Self::from_ring(ring),
+            Err(error) => Err(failure.take().unwrap_or(TypedOpenError::Open(error))),
+        }
+    }
+
+    /// Allocates a heap ring for threads of one process, with `C`'s registry; see
+    /// [`RingBuffer::with_capacity`]. Make subscribers with [`subscribe`](Self::subscribe).
+    ///
+    /// # Errors
+    ///
+    /// [`TypedOpenError::RegistryTooLarge`] if the registry does not fit the header.
+    pub fn with_capacity(capacity: usize) -> Result<Self, TypedOpenError> {
+        Self::new(RingBuffer::with_capacity(capacity))
+    }
+
+    /// Becomes the writer of `ring`: stores `C`'s registry if the ring has none, or checks the
+    /// one it has (a previous publisher's).
+    ///
+    /// # Errors
+    ///
+    /// [`TypedOpenError::Ring`] with [`Error::WriterExists`](crate::Error::WriterExists) if the
+    /// ring has a live writer; [`TypedOpenError::Mismatch`] if its registry is another
+    /// channel's; [`TypedOpenError::RegistryTooLarge`] if `C`'s does not fit.
+    pub fn new(ring: RingBuffer<ReadWrite>) -> Result<Self, TypedOpenError> {
+        // Hold the writer first, so that no other publisher stores a registry meanwhile.
+        let writer = ring.clone().try_into_writer()?;
+        store_or_check::<C>(&ring)?;
+        Ok(Self::with_writer(ring, writer))
+    }
+
+    fn from_ring(ring: RingBuffer<ReadWrite>) -> Result<Self, TypedOpenError> {
+        let writer = ring.clone().try_into_writer()?;
+        Ok(Self::with_writer(ring, writer))
+    }
+
+    fn with_writer(ring: RingBuffer<ReadWrite>, writer: Writer) -> Self {
+        let scratch = Scratch::with_capacity(writer.mtu());
+        Self { ring, writer, scratch, channel: PhantomData }
+    }
+
+    /// Publishes one message as one frame tagged with `M::TAG`.
+    ///
+    /// rkyv messages are serialised into the publisher's reusable aligned scratch and copied
+    /// into the ring; pod messages go straight from the value's bytes. Neither allocates once
+    /// the scratch has grown to the largest message. Publishing a type that `C` does not carry
+    /// does not compile.
+    ///
+    /// # Errors
+    ///
+    /// [`PublishError::Ring`] with [`Error::MtuLimitExceeded`](crate::Error::MtuLimitExceeded)
+    /// if the encoded message exceeds the [`mtu`](Self::mtu); [`PublishError::Encode`] if rkyv
+    /// cannot serialise it. Nothing is published in either case.
+    #[inline]
+    pub fn publish<M>(&mut self, message: &M) -> Result<(), PublishError>
+    where
+        M: TypedMessage,
+        C: Carries<M>,
+    {
+        <M::Codec as Codec<M>>::publish(message, M::TAG, &mut self.writer, &mut self.scratch)
+    }
+
+    /// Publishes the message that a value of the channel enum holds, e.g.
+    /// `MarketData::Quote(quote)` or `MarketData::from(quote)`: for code that handles the
+    /// channel's messages as one owned type.
+    ///
+    /// # Errors
+    ///
+    /// As for [`publish`](Self::publish).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
+    /// # #[derive(bcast::BcastMessage)] pub enum Pings { Ping(Ping) }
+    /// let mut publisher = Pings::with_capacity(4096)?;
+    /// let mut subscriber = publisher.subscribe();
+    /// for message in [Pings::from(Ping { at: 1 }), Pings::Ping(Ping { at: 2 })] {
+    ///     publisher.publish_value(&message)?;
+    /// }
+    /// assert_eq!(subscriber.batch_iter().count(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn publish_value(&mut self, value: &C) -> Result<(), PublishError> {
+        value.publish_on(self)
+    }
+
+    /// A subscriber of this channel that starts at the current position: it receives the
+    /// messages published from now on.
+    pub fn subscribe(&self) -> Subscriber<C> {
+        Subscriber::from_reader(self.ring.clone().into_reader())
+    }
+
+    /// Largest encoded message the channel carries.
+    #[inline]
+    pub fn mtu(&self) -> usize {
+        self.writer.mtu()
+    }
+
+    /// Number of messages the channel has carried (by this publisher and its predecessors).
+    #[inline]
+    pub fn messages_published(&self) -> u64 {
+        self.writer.messages_published()
+    }
+
+    /// The underlying ring, e.g. to make raw [`Reader`](crate::Reader)s or to learn its
+    /// [`path`](RingBuffer::path).
+    pub fn ring(&self) -> &RingBuffer<ReadWrite> {
+        &self.ring
+    }
+}
+
+impl<C> fmt::Debug for Publisher<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Publisher")
+            .field("channel", &core::any::type_name::<C>())
+            .field("writer", &self.writer)
+            .finish_non_exhaustive()
+    }
+}

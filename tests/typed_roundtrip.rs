@@ -1,0 +1,265 @@
+//! Typed round trips over heap rings, for every codec and the field types messages use. Small
+//! enough to run under Miri (`cargo +nightly miri test --test typed_roundtrip`).
+
+use bcast::BcastMessage;
+use bcast::typed::{PublishError, Registry, TypedMessage};
+
+#[bcast::schema]
+#[derive(Debug, Clone, PartialEq)]
+struct Level {
+    price: f64,
+    qty: u64,
+}
+
+#[bcast::schema]
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Side {
+    Buy,
+    Sell,
+}
+
+#[bcast::message(tag = 1)]
+#[derive(Debug, Clone, PartialEq)]
+struct Quote {
+    symbol: String,
+    bid: f64,
+    ask: f64,
+    ts: u64,
+}
+
+#[bcast::message(tag = 2, pod)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Trade {
+    instrument: u64,
+    price: f64,
+    qty: u64,
+}
+
+/// Every container the rkyv codec must carry, with a u128 and nesting.
+#[bcast::message] // tag from the name
+#[derive(Debug, Clone, PartialEq)]
+struct Book {
+    id: u128,
+    side: Side,
+    venue: Option<String>,
+    missing: Option<u32>,
+    bids: Vec<Level>,
+    top: Box<Level>,
+    flags: [u8; 3],
+    pair: (i16, bool),
+}
+
+/// A pod record aligned to 16 by its u128.
+#[bcast::message(tag = 4, pod)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Wide {
+    id: u128,
+    value: i64,
+    pad: u64,
+}
+
+/// A pod record of zero bytes.
+#[bcast::message(tag = 5, pod)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Heartbeat {}
+
+#[derive(BcastMessage)]
+enum MarketData {
+    Quote(Quote),
+    Trade(Trade),
+    Book(Book),
+    Wide(Wide),
+    Heartbeat(Heartbeat),
+}
+
+fn quote(ts: u64) -> Quote {
+    Quote { symbol: "ES".into(), bid: 1.0, ask: 1.5, ts }
+}
+
+fn book() -> Book {
+    let level = |price, qty| Level { price, qty };
+    Book {
+        id: u128::MAX - 7,
+        side: Side::Sell,
+        venue: Some("XCME".into()),
+        missing: None,
+        bids: vec![level(1.0, 2), level(0.75, 30)],
+        top: Box::new(level(1.25, 4)),
+        flags: [1, 2, 3],
+        pair: (-3, true),
+    }
+}
+
+#[test]
+fn the_issue_snippet_works_over_a_heap_ring() -> Result<(), Box<dyn std::error::Error>> {
+    let mut publisher = MarketData::with_capacity(4096)?;
+    let mut subscriber = publisher.subscribe();
+    publisher.publish(&quote(7))?;
+    publisher.publish(&Trade { instrument: 9, price: 1.25, qty: 3 })?;
+
+    let mut seen = Vec::new();
+    for msg in subscriber.batch_iter() {
+        match msg? {
+            MarketDataView::Quote(q) => seen.push(format!("{} {}", q.symbol, q.bid)),
+            MarketDataView::Trade(t) => seen.push(format!("{}", t.price)),
+            other => panic!("unexpected {}", other.type_name()),
+        }
+    }
+    assert_eq!(seen, ["ES 1", "1.25"]);
+    assert!(subscriber.try_recv()?.is_none());
+    Ok(())
+}
+
+#[test]
+fn every_codec_and_field_type_round_trips() -> Result<(), Box<dyn std::error::Error>> {
+    let mut publisher = MarketData::with_capacity(4096)?;
+    let mut subscriber = publisher.subscribe();
+    let wide = Wide { id: u128::MAX / 3, value: -5, pad: 0 };
+
+    publisher.publish(&quote(1))?;
+    let Some(MarketDataView::Quote(q)) = subscriber.try_recv()? else { panic!("a quote") };
+    let owned: Quote = bcast::rkyv::deserialize::<_, bcast::rkyv::rancor::Error>(q)?;
+    assert_eq!(owned, quote(1));
+
+    publisher.publish(&book())?;
+    let Some(MarketDataView::Book(b)) = subscriber.try_recv()? else { panic!("a book") };
+    assert_eq!(b.id, u128::MAX - 7);
+    assert_eq!(b.venue.as_deref(), Some("XCME"));
+    assert_eq!(b.bids.len(), 2);
+    let owned: Book = bcast::rkyv::deserialize::<_, bcast::rkyv::rancor::Error>(b)?;
+    assert_eq!(owned, book());
+
+    publisher.publish(&wide)?;
+    let Some(MarketDataView::Wide(w)) = subscriber.try_recv()? else { panic!("a wide") };
+    assert_eq!(*w, wide);
+    assert_eq!((w as *const Wide).align_offset(16), 0);
+
+    publisher.publish(&Heartbeat {})?;
+    assert!(matches!(subscriber.try_recv()?, Some(MarketDataView::Heartbeat(Heartbeat {}))));
+    assert!(subscriber.try_recv()?.is_none());
+    Ok(())
+}
+
+#[test]
+fn batch_views_stay_alive_together_and_carry_metadata() -> Result<(), Box<dyn std::error::Error>> {
+    let mut publisher = MarketData::with_capacity(4096)?;
+    let mut subscriber = publisher.subscribe();
+    for ts in 0..4 {
+        publisher.publish(&quote(ts))?;
+        publisher.publish(&Trade { instrument: ts, price: 2.0, qty: ts * 10 })?;
+    }
+    let items: Vec<_> = subscriber.batch_iter().with_meta().collect::<Result<_, _>>()?;
+    assert_eq!(items.len(), 8);
+    for (index, (meta, view)) in items.iter().enumerate() {
+        assert_eq!(meta.seq, index as u64);
+        assert_eq!(meta.user_defined, view.tag());
+        match view {
+            MarketDataView::Quote(q) => assert_eq!(q.ts, index as u64 / 2),
+            MarketDataView::Trade(t) => assert_eq!(t.qty, index as u64 / 2 * 10),
+            other => panic!("unexpected {}", other.type_name()),
+        }
+    }
+    assert_eq!(subscriber.batch_iter().count(), 0);
+    Ok(())
+}
+
+#[test]
+fn a_batch_stops_when_its_buffer_is_full_and_the_rest_follows()
+-> Result<(), Box<dyn std::error::Error>> {
+    // A 1 KiB ring: MTU 240, so the subscriber's buffer holds 240 bytes.
+    let mut publisher = MarketData::with_capacity(1024)?;
+    let mut subscriber = publisher.subscribe();
+    let trade = Trade { instrument: 1, price: 1.0, qty: 1 };
+    for _ in 0..12 {
+        publisher.publish(&trade)?; // 24 bytes, 32 in the buffer
+    }
+    let first = subscriber.batch_iter().count();
+    let second = subscriber.batch_iter().count();
+    assert_eq!((first, second), (7, 5)); // 7 × 32 bytes, and a 24-byte frame does not fit in 16
+    Ok(())
+}
+
+#[test]
+fn a_record_larger_than_the_mtu_is_refused_and_nothing_is_published()
+-> Result<(), Box<dyn std::error::Error>> {
+    let mut publisher = MarketData::with_capacity(1024)?;
+    let mut subscriber = publisher.subscribe();
+    let big = Quote { symbol: "X".repeat(300), ..quote(1) };
+    let error = publisher.publish(&big).unwrap_err();
+    assert!(matches!(error, PublishError::Ring(bcast::Error::MtuLimitExceeded { mtu: 240, .. })));
+    assert_eq!(publisher.messages_published(), 0);
+    publisher.publish(&quote(2))?;
+    let Some(MarketDataView::Quote(q)) = subscriber.try_recv()? else { panic!("a quote") };
+    assert_eq!(q.ts, 2);
+    Ok(())
+}
+
+#[test]
+fn the_subscriber_buffer_grows_for_large_messages() -> Result<(), Box<dyn std::error::Error>> {
+    let len = if cfg!(miri) { 2_000 } else { 100_000 };
+    let mut publisher = MarketData::with_capacity(len * 8)?;
+    let mut subscriber = publisher.subscribe();
+    let big = Quote { symbol: "Y".repeat(len), ..quote(3) };
+    publisher.publish(&big)?;
+    publisher.publish(&big)?;
+    let Some(MarketDataView::Quote(q)) = subscriber.try_recv()? else { panic!("a quote") };
+    assert_eq!(q.symbol.len(), len);
+    assert_eq!(subscriber.batch_iter().count(), 1);
+    Ok(())
+}
+
+#[test]
+fn tags_and_the_registry_follow_the_declarations() {
+    assert_eq!(Book::TAG, bcast::typed::tag_from_name("Book"));
+    let registry = Registry::of::<MarketData>();
+    let tags: Vec<u32> = registry.types.iter().map(|entry| entry.tag).collect();
+    assert_eq!(tags, [1, 2, Book::TAG, 4, 5]);
+    assert_eq!(Registry::from_bytes(&registry.to_bytes()), Ok(registry.clone()));
+    let text = registry.to_string();
+    assert!(text.starts_with("channel MarketData (rkyv 0.8, little-endian"), "{text}");
+    assert!(text.contains("pod    ") && text.contains("Heartbeat"), "{text}");
+}
+
+#[test]
+fn a_second_publisher_of_a_heap_ring_is_refused_until_the_first_is_gone() {
+    let ring = bcast::RingBuffer::with_capacity(4096);
+    let first = MarketData::publisher(ring.clone()).expect("the first publisher");
+    let second = MarketData::publisher(ring.clone()).unwrap_err();
+    assert!(matches!(second, bcast::typed::TypedOpenError::Ring(bcast::Error::WriterExists)));
+    drop(first);
+    assert!(MarketData::publisher(ring).is_ok());
+}
+
+#[test]
+fn publishing_and_reading_across_threads() -> Result<(), Box<dyn std::error::Error>> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let count: u64 = if cfg!(miri) { 20 } else { 10_000 };
+    let mut publisher = MarketData::with_capacity(1 << 16)?;
+    let mut subscriber = publisher.subscribe();
+    // The ring holds ~800 quotes; the publisher stays at most 256 ahead, so nothing is lost.
+    let consumed = Arc::new(AtomicU64::new(0));
+    let progress = Arc::clone(&consumed);
+    let reader = std::thread::spawn(move || -> Result<u64, bcast::typed::RecvError> {
+        let mut next = 0;
+        while next < count {
+            while let Some(view) = subscriber.try_recv()? {
+                let MarketDataView::Quote(q) = view else { panic!("only quotes") };
+                assert_eq!(q.ts, next);
+                next += 1;
+            }
+            progress.store(next, Ordering::Release);
+            std::thread::yield_now();
+        }
+        Ok(next)
+    });
+    for ts in 0..count {
+        while ts - consumed.load(Ordering::Acquire) > 256 {
+            std::thread::yield_now();
+        }
+        publisher.publish(&quote(ts))?;
+    }
+    assert_eq!(reader.join().expect("reader thread")?, count);
+    Ok(())
+}
