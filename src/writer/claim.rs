@@ -77,9 +77,8 @@ impl<'a> Claim<'a> {
 
 impl Drop for Claim<'_> {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.done = true;
+        if !self.done && !std::thread::panicking() {
+            self.publish();
         }
-        self.publish();
     }
 }

@@ -43,8 +43,7 @@ impl Writer {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
         let mut cursor = Cursor { ring: shared.ring, position: 0, seq: 0 };
         cursor.recover();
-        let staging = vec![0; shared.mtu];
-        Self { shared, cursor, staging }
+        Self { shared, cursor, staging: Vec::new() }
     }
 
     /// Largest payload a message may carry: a quarter of the capacity, less the 16-byte frame
@@ -100,6 +99,7 @@ impl Writer {
         user_defined: u32,
     ) -> Result<Claim<'_>, Error> {
         self.check_len(len)?;
+        self.reserve_staging(len);
         Ok(Claim::new(self, len, user_defined))
     }
 
@@ -147,6 +147,19 @@ impl Writer {
             return Err(Error::MtuLimitExceeded { len, mtu: self.shared.mtu });
         }
         Ok(())
+    }
+
+    /// Grows the staging buffer to hold `len` bytes; it only ever grows, so a writer stops
+    /// allocating once it has seen its largest claim.
+    #[inline]
+    fn reserve_staging(&mut self, len: usize) {
+        #[cold]
+        fn grow(staging: &mut Vec<u8>, len: usize) {
+            staging.resize(len, 0);
+        }
+        if self.staging.len() < len {
+            grow(&mut self.staging, len);
+        }
     }
 
     /// Publishes the first `len` staged bytes (called by `Claim`).
