@@ -136,6 +136,13 @@ impl RingBuffer<ReadWrite> {
 impl RingBuffer<ReadOnly> {
     /// Maps the channel file at `path` read-only, for readers.
     ///
+    /// The handle has access [`ReadOnly`], so no writer can be made from it:
+    ///
+    /// ```compile_fail
+    /// let writer = bcast::RingBuffer::attach("/dev/shm/prices")?.into_writer();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`OpenError::Io`] if the file cannot be opened or mapped (missing, permission denied);

@@ -118,13 +118,16 @@ fn racing_writer_never_hands_readers_a_torn_message() {
     let readers: Vec<_> = (0..2).map(|_| ring.clone().into_reader()).collect();
     let mut writer = ring.into_writer();
     let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let started = std::sync::Arc::new(std::sync::Barrier::new(3));
 
     let handles: Vec<_> = readers
         .into_iter()
         .enumerate()
         .map(|(id, mut reader)| {
             let finished = std::sync::Arc::clone(&finished);
+            let started = std::sync::Arc::clone(&started);
             std::thread::spawn(move || {
+                started.wait();
                 let mut buf = vec![0u8; mtu];
                 let (mut delivered, mut overruns, mut last) = (0u64, 0u64, None::<u64>);
                 loop {
@@ -157,6 +160,7 @@ fn racing_writer_never_hands_readers_a_torn_message() {
         .collect();
 
     let mut staged = vec![0u8; mtu];
+    started.wait();
     for seq in 0..MESSAGES {
         let len = len_for(seq, mtu);
         common::fill_payload(seq, &mut staged[..len]);
@@ -171,11 +175,13 @@ fn racing_writer_never_hands_readers_a_torn_message() {
     }
     // Release: pairs with the readers' Acquire load; everything was sent before it.
     finished.store(true, std::sync::atomic::Ordering::Release);
+    let mut total_delivered = 0;
     for handle in handles {
         let (delivered, overruns) = handle.join().expect("reader thread");
-        assert!(delivered > 0);
-        assert!(delivered + overruns > 0 && delivered <= MESSAGES);
+        assert!(delivered + overruns > 0, "every reader saw messages or was told it lost them");
+        total_delivered += delivered;
     }
+    assert!(total_delivered > 0, "the readers must have checked some messages");
 }
 
 /// Reads one message through the lazy path: `receive_next`, then `Message::read`.
