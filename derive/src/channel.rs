@@ -1,18 +1,22 @@
 //! `#[derive(BcastMessage)]` on an enum: a channel over the variants' message types.
+//!
+//! Everything generated per variant is spanned at the variant's type, so that a type that is
+//! not a message type is reported there.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{DataEnum, DeriveInput, Fields, Ident, Path, Type};
 
 use crate::attr::{Attrs, Context};
-use crate::schema::reject_generics;
+use crate::schema::{reject_generics, respan};
 
 /// One variant: `Name(Type)`.
 struct Variant<'a> {
     ident: &'a Ident,
     ty: &'a Type,
-    span: proc_macro2::Span,
+    /// The span of the variant's type.
+    span: Span,
 }
 
 /// Expands the derive on a channel enum.
@@ -25,7 +29,7 @@ pub(crate) fn derive(input: &DeriveInput, data: &DataEnum) -> syn::Result<TokenS
     let parts = [
         view_enum(input, &view, &variants, &krate),
         channel_impl(input, &view, &variants, &krate),
-        unique_tags(input, &variants, &krate),
+        per_variant(input, &variants, &krate),
         constructors(input, &krate),
         view_methods(input, &view, &variants, &krate),
     ];
@@ -40,40 +44,44 @@ fn variants<'a>(input: &DeriveInput, data: &'a DataEnum) -> syn::Result<Vec<Vari
         ));
     }
     let mut out: Vec<Variant<'a>> = Vec::new();
-    let mut errors: Option<syn::Error> = None;
-    let mut push_error = |error: syn::Error| match &mut errors {
-        Some(errors) => errors.combine(error),
-        None => errors = Some(error),
-    };
+    let mut errors: Vec<syn::Error> = Vec::new();
     for variant in &data.variants {
         let ty = match &variant.fields {
             Fields::Unnamed(fields) if fields.unnamed.len() == 1 => &fields.unnamed[0].ty,
             _ => {
-                push_error(syn::Error::new_spanned(
-                    variant,
-                    format!(
-                        "a channel variant must be a newtype over a message type, like `{0}({0})`",
-                        variant.ident
-                    ),
-                ));
+                let message = format!(
+                    "a channel variant must be a newtype over a message type, like `{0}({0})`",
+                    variant.ident
+                );
+                errors.push(syn::Error::new_spanned(variant, message));
                 continue;
             }
         };
         let key = type_key(ty);
         if let Some(first) = out.iter().find(|v| type_key(v.ty) == key) {
-            push_error(syn::Error::new_spanned(
-                ty,
-                format!("message type `{key}` is already carried by variant `{}`", first.ident),
-            ));
+            let message =
+                format!("message type `{key}` is already carried by variant `{}`", first.ident);
+            errors.push(syn::Error::new_spanned(ty, message));
         }
-        out.push(Variant { ident: &variant.ident, ty, span: variant.span() });
+        out.push(Variant { ident: &variant.ident, ty, span: ty.span() });
     }
-    errors.map_or(Ok(out), Err)
+    match errors.into_iter().reduce(|mut all, error| {
+        all.combine(error);
+        all
+    }) {
+        Some(errors) => Err(errors),
+        None => Ok(out),
+    }
 }
 
 /// A type's tokens as text, to compare variants' types.
 fn type_key(ty: &Type) -> String {
     quote!(#ty).to_string()
+}
+
+/// `#krate::__private`, spanned at `span`.
+fn private(krate: &Path, span: Span) -> TokenStream {
+    respan(quote!(#krate::__private), span)
 }
 
 fn view_enum(
@@ -87,9 +95,10 @@ fn view_enum(
         "A message received on channel [`{}`]: a zero-copy view per message type.",
         input.ident
     );
-    let arms = variants.iter().map(|Variant { ident, ty, .. }| {
-        let doc = format!("A `{}` message.", quote!(#ty));
-        quote!(#[doc = #doc] #ident(#krate::__private::View<'a, #ty>),)
+    let arms = variants.iter().map(|Variant { ident, ty, span }| {
+        let doc = format!("A `{}` message.", type_key(ty));
+        let p = private(krate, *span);
+        quote_spanned!(*span=> #[doc = #doc] #ident(#p::View<'a, #ty>),)
     });
     quote! {
         #[doc = #doc]
@@ -108,24 +117,42 @@ fn channel_impl(
     let ident = &input.ident;
     let name = ident.to_string();
     let p = quote!(#krate::__private);
-    let tys: Vec<&Type> = variants.iter().map(|v| v.ty).collect();
-    let idents: Vec<&Ident> = variants.iter().map(|v| v.ident).collect();
+    let entries = variants.iter().map(|Variant { ty, span, .. }| {
+        let p = private(krate, *span);
+        quote_spanned!(*span=> #p::TypeEntry::of::<#ty>())
+    });
+    let tags: Vec<TokenStream> = variants
+        .iter()
+        .map(|Variant { ty, span, .. }| {
+            let p = private(krate, *span);
+            quote_spanned!(*span=> <#ty as #p::TypedMessage>::TAG)
+        })
+        .collect();
+    let decodes = variants.iter().zip(&tags).map(|(Variant { ident, ty, span }, tag)| {
+        quote_spanned!(*span=> #tag => payload.decode::<#ty>().map(#view::#ident),)
+    });
+    let publishes = variants.iter().map(|Variant { ident, span, .. }| {
+        quote_spanned!(*span=> Self::#ident(message) => publisher.publish(message),)
+    });
     quote! {
         #[automatically_derived]
         impl #p::Channel for #ident {
             const NAME: &'static str = #name;
-            const TYPES: &'static [#p::TypeEntry] = &[#(#p::TypeEntry::of::<#tys>()),*];
+            const TYPES: &'static [#p::TypeEntry] = &[#(#entries),*];
             type View<'a> = #view<'a>;
 
             #[inline]
+            #[allow(unreachable_patterns)]
             fn carries_tag(tag: u32) -> bool {
-                ::core::matches!(tag, #(<#tys as #p::TypedMessage>::TAG)|*)
+                ::core::matches!(tag, #(#tags)|*)
             }
 
             #[inline]
             fn decode(payload: #p::Payload<'_>) -> #p::Result<#view<'_>, #p::DecodeError> {
+                // Duplicate tags are reported by the `const` checks below.
+                #[allow(unreachable_patterns)]
                 match payload.tag() {
-                    #(<#tys as #p::TypedMessage>::TAG => payload.decode::<#tys>().map(#view::#idents),)*
+                    #(#decodes)*
                     tag => #p::Result::Err(#p::DecodeError::UnknownTag { tag }),
                 }
             }
@@ -136,33 +163,20 @@ fn channel_impl(
                 publisher: &mut #p::Publisher<Self>,
             ) -> #p::Result<(), #p::PublishError> {
                 match self {
-                    #(Self::#idents(message) => publisher.publish(message),)*
+                    #(#publishes)*
                 }
             }
         }
-
-        #(
-            #[automatically_derived]
-            impl #p::Carries<#tys> for #ident {}
-
-            #[automatically_derived]
-            impl ::core::convert::From<#tys> for #ident {
-                #[inline]
-                fn from(message: #tys) -> Self {
-                    Self::#idents(message)
-                }
-            }
-        )*
     }
 }
 
-/// A `const` per variant that fails to compile if its tag is 0 or the same as an earlier
-/// variant's; spanned at the variant, so the error points at it.
-fn unique_tags(input: &DeriveInput, variants: &[Variant<'_>], krate: &Path) -> TokenStream {
-    let p = quote!(#krate::__private);
+/// Per variant: `InChannel` and `From` impls, and a `const` that fails to compile if the tag is
+/// 0 or the same as an earlier variant's (a const panic, reported at the variant's type).
+fn per_variant(input: &DeriveInput, variants: &[Variant<'_>], krate: &Path) -> TokenStream {
     let channel = &input.ident;
-    let checks = variants.iter().enumerate().map(|(index, variant)| {
+    let items = variants.iter().enumerate().map(|(index, variant)| {
         let Variant { ident, ty, span } = variant;
+        let p = private(krate, *span);
         let zero = format!("variant `{ident}` of channel `{channel}` has tag 0, which is reserved");
         let earlier = variants[..index].iter().map(|earlier| {
             let (other, other_ty) = (earlier.ident, earlier.ty);
@@ -177,6 +191,17 @@ fn unique_tags(input: &DeriveInput, variants: &[Variant<'_>], krate: &Path) -> T
             }
         });
         quote_spanned! {*span=>
+            #[automatically_derived]
+            impl #p::InChannel<#channel> for #ty {}
+
+            #[automatically_derived]
+            impl ::core::convert::From<#ty> for #channel {
+                #[inline]
+                fn from(message: #ty) -> Self {
+                    Self::#ident(message)
+                }
+            }
+
             const _: () = {
                 if <#ty as #p::TypedMessage>::TAG == 0 {
                     ::core::panic!(#zero);
@@ -185,7 +210,7 @@ fn unique_tags(input: &DeriveInput, variants: &[Variant<'_>], krate: &Path) -> T
             };
         }
     });
-    quote!(#(#checks)*)
+    quote!(#(#items)*)
 }
 
 fn constructors(input: &DeriveInput, krate: &Path) -> TokenStream {
@@ -244,22 +269,34 @@ fn view_methods(
 ) -> TokenStream {
     let vis = &input.vis;
     let p = quote!(#krate::__private);
-    let tys: Vec<&Type> = variants.iter().map(|v| v.ty).collect();
-    let idents: Vec<&Ident> = variants.iter().map(|v| v.ident).collect();
+    let arms = |arm: &dyn Fn(&Ident, &Type, &TokenStream) -> TokenStream| -> Vec<TokenStream> {
+        variants
+            .iter()
+            .map(|Variant { ident, ty, span }| {
+                let p = private(krate, *span);
+                let arm = arm(ident, ty, &p);
+                quote_spanned!(*span=> #arm)
+            })
+            .collect()
+    };
+    let names = arms(&|ident, ty, p| quote!(Self::#ident(_) => <#ty as #p::Schema>::NAME,));
+    let tags = arms(&|ident, ty, p| quote!(Self::#ident(_) => <#ty as #p::TypedMessage>::TAG,));
+    let json = arms(&|ident, ty, p| quote!(Self::#ident(view) => #p::json_line::<#ty>(view),));
+    let tys = variants.iter().map(|v| v.ty);
     quote! {
         #[allow(dead_code)]
         impl #view<'_> {
             /// The message type's name, as in the channel's registry.
             #vis fn type_name(&self) -> &'static str {
                 match self {
-                    #(Self::#idents(_) => <#tys as #p::Schema>::NAME,)*
+                    #(#names)*
                 }
             }
 
             /// The message type's tag.
             #vis fn tag(&self) -> u32 {
                 match self {
-                    #(Self::#idents(_) => <#tys as #p::TypedMessage>::TAG,)*
+                    #(#tags)*
                 }
             }
 
@@ -276,7 +313,7 @@ fn view_methods(
                 #(for<'x> #tys: #p::JsonMessage,)*
             {
                 match self {
-                    #(Self::#idents(view) => #p::json_line::<#tys>(view),)*
+                    #(#json)*
                 }
             }
         }

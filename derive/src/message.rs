@@ -6,7 +6,7 @@ use quote::{quote, quote_spanned};
 use syn::{Data, DeriveInput};
 
 use crate::attr::{Attrs, Context};
-use crate::schema::{reject_generics, schema_impl};
+use crate::schema::{reject_generics, respan, schema_impl};
 
 /// Expands `#[derive(BcastMessage)]`.
 pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
@@ -34,8 +34,8 @@ fn message(input: &DeriveInput) -> syn::Result<TokenStream> {
     // Spanned at the `pod` key or the type's name: a type that lacks its codec's derives is
     // reported there, by the bound on `TypedMessage::Codec`.
     let codec = match attrs.pod {
-        Some(span) => quote_spanned!(span=> #krate::__private::Pod),
-        None => quote_spanned!(ident.span()=> #krate::__private::Rkyv),
+        Some(span) => respan(quote!(#krate::__private::Pod), span),
+        None => respan(quote!(#krate::__private::Rkyv), ident.span()),
     };
     Ok(quote! {
         #schema

@@ -1,6 +1,6 @@
 //! `#[derive(BcastSchema)]`, and the fingerprint expression shared with `BcastMessage`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Expr, Fields, Lit, Path};
@@ -123,4 +123,23 @@ fn literal_discriminant(expr: &Expr) -> syn::Result<String> {
         }
     }
     Err(syn::Error::new_spanned(expr, "bcast schemas support only integer literal discriminants"))
+}
+
+/// `tokens` with every token (and group) spanned at `span`, so that a diagnostic about them
+/// points there even when they come from elsewhere (such as the `crate` path).
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }

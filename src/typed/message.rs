@@ -1,5 +1,5 @@
-//! The traits the derive implements: [`TypedMessage`] for message types, [`Channel`] and
-//! [`Carries`] for the enum that lists a channel's message types.
+//! The traits the derive implements: [`TypedMessage`] for message types, [`Channel`] for the enum
+//! that lists a channel's message types, and [`InChannel`] linking the two.
 
 use super::codec::Codec;
 use super::error::{DecodeError, PublishError};
@@ -68,16 +68,17 @@ pub trait Channel: Sized + 'static {
     fn publish_on(&self, publisher: &mut Publisher<Self>) -> Result<(), PublishError>;
 }
 
-/// Marks that channel `Self` carries message type `M`, so that
+/// Marks message type `Self` as one of channel `C`'s, so that
 /// [`Publisher::publish`](super::Publisher::publish) accepts it.
 ///
-/// Implemented by the derive for each variant; publishing any other type does not compile.
+/// Implemented by the derive for each variant's type; publishing any other type does not
+/// compile.
 #[diagnostic::on_unimplemented(
-    message = "channel `{Self}` does not carry message type `{M}`",
-    label = "not a message type of `{Self}`",
-    note = "add a variant `{M}({M})` to the channel enum, or publish on another channel"
+    message = "`{Self}` is not a message type of channel `{C}`",
+    label = "`{C}` has no variant for `{Self}`",
+    note = "add a variant `{Self}({Self})` to the channel enum, or publish on another channel"
 )]
-pub trait Carries<M: TypedMessage>: Channel {}
+pub trait InChannel<C> {}
 
 impl TypeEntry {
     /// The registry entry of message type `M`.

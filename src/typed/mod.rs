@@ -79,7 +79,7 @@ pub use batch::{Batch, WithMeta};
 pub use codec::{Codec, CodecKind, Pod, Rkyv, RkyvFormat};
 pub use error::{DecodeError, PublishError, RecvError, TypedOpenError};
 pub use json::{JsonError, JsonMessage};
-pub use message::{Carries, Channel, TypedMessage, View};
+pub use message::{Channel, InChannel, TypedMessage, View};
 pub use payload::Payload;
 pub use publisher::Publisher;
 pub use registry::{Difference, Registry, RegistryError, SchemaMismatch, TypeEntry};

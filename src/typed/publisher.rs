@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::codec::{Codec, Scratch};
 use super::error::{PublishError, TypedOpenError};
-use super::message::{Carries, Channel, TypedMessage};
+use super::message::{Channel, InChannel, TypedMessage};
 use super::open::store_or_check;
 use super::subscriber::Subscriber;
 use crate::error::OpenError;
@@ -140,8 +140,7 @@ impl<C: Channel> Publisher<C> {
     #[inline]
     pub fn publish<M>(&mut self, message: &M) -> Result<(), PublishError>
     where
-        M: TypedMessage,
-        C: Carries<M>,
+        M: TypedMessage + InChannel<C>,
     {
         <M::Codec as Codec<M>>::publish(message, M::TAG, &mut self.writer, &mut self.scratch)
     }

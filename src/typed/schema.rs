@@ -28,6 +28,11 @@
 /// }
 /// assert_ne!(Price::FINGERPRINT, u64::FINGERPRINT);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no bcast schema fingerprint",
+    label = "no `Schema` for this type",
+    note = "derive `BcastSchema` on it (or use `#[bcast::schema]`), or implement `Schema` by hand with `SchemaHasher`"
+)]
 pub trait Schema {
     /// The type's name as it appears in a channel's registry, without its module path.
     const NAME: &'static str;

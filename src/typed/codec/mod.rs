@@ -67,6 +67,12 @@ mod sealed {
 /// the codec's bounds are what the derive makes rustc check: `Rkyv: Codec<M>` needs rkyv's
 /// `Archive` and `Serialize` on `M`, `Pod: Codec<M>` needs zerocopy's `FromBytes`, `IntoBytes`,
 /// `KnownLayout` and `Immutable`.
+#[diagnostic::on_unimplemented(
+    message = "`{M}` lacks the derives that the `{Self}` codec needs",
+    label = "`{M}` cannot use the `{Self}` codec",
+    note = "`Rkyv` needs `rkyv::Archive` and `rkyv::Serialize`; `Pod` needs zerocopy's `FromBytes`, `IntoBytes`, `KnownLayout` and `Immutable`",
+    note = "`#[bcast::message]` (with `pod` for the `Pod` codec) adds them"
+)]
 pub trait Codec<M>: sealed::Sealed + 'static {
     /// The codec's identity in the registry.
     const KIND: CodecKind;

@@ -27,6 +27,8 @@ impl<M> AlignCheck<M> {
     );
 }
 
+// Reported as `Codec`'s own message (the derives to add), not as rkyv's or zerocopy's bounds.
+#[diagnostic::do_not_recommend]
 impl<M> Codec<M> for Pod
 where
     M: FromBytes + IntoBytes + KnownLayout + Immutable + 'static,

@@ -25,6 +25,8 @@ pub enum Rkyv {}
 /// publisher's scratch buffer.
 type Serializer<'a, 'b> = HighSerializer<&'b mut AlignedVec<16>, ArenaHandle<'a>, Failure>;
 
+// Reported as `Codec`'s own message (the derives to add), not as rkyv's or zerocopy's bounds.
+#[diagnostic::do_not_recommend]
 impl<M> Codec<M> for Rkyv
 where
     M: Archive + for<'a, 'b> Serialize<Serializer<'a, 'b>> + 'static,

@@ -1,0 +1,17 @@
+#[bcast::message(tag = 1)]
+struct Quote {
+    bid: f64,
+}
+
+#[bcast::message(tag = 1, pod)]
+struct Trade {
+    price: f64,
+}
+
+#[derive(bcast::BcastMessage)]
+enum MarketData {
+    Quote(Quote),
+    Trade(Trade),
+}
+
+fn main() {}

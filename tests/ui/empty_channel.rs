@@ -1,0 +1,4 @@
+#[derive(bcast::BcastMessage)]
+enum Nothing {}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(bcast::BcastMessage)]
+#[bcast(tag = 1)]
+struct Quote {
+    bid: f64,
+}
+
+fn main() {}

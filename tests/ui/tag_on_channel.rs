@@ -1,0 +1,12 @@
+#[bcast::message(tag = 1)]
+struct Quote {
+    bid: f64,
+}
+
+#[derive(bcast::BcastMessage)]
+#[bcast(tag = 3)]
+enum MarketData {
+    Quote(Quote),
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[bcast::message(tag = 0)]
+struct Quote {
+    bid: f64,
+}
+
+fn main() {}

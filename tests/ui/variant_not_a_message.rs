@@ -1,0 +1,6 @@
+#[derive(bcast::BcastMessage)]
+enum MarketData {
+    Price(f64),
+}
+
+fn main() {}
