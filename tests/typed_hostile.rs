@@ -1,0 +1,183 @@
+//! Bytes a typed subscriber must survive: frames from a buggy or hostile writer (flipped,
+//! truncated, random), unknown tags under both policies, and overruns.
+
+use bcast::typed::{DecodeError, RecvError, TypedMessage, UnknownTag};
+use bcast::{Reader, RingBuffer, Writer};
+use proptest::prelude::*;
+
+#[bcast::schema]
+struct Level {
+    price: f64,
+    qty: u64,
+}
+
+#[bcast::message(tag = 1)]
+struct Quote {
+    symbol: String,
+    bid: f64,
+    levels: Vec<Level>,
+    venue: Option<String>,
+    id: u128,
+}
+
+#[bcast::message(tag = 2, pod)]
+struct Trade {
+    price: f64,
+    qty: u64,
+}
+
+#[derive(bcast::BcastMessage)]
+enum Feed {
+    Quote(Quote),
+    Trade(Trade),
+}
+
+fn quote() -> Quote {
+    let levels = vec![Level { price: 1.5, qty: 2 }, Level { price: 1.25, qty: 7 }];
+    Quote { symbol: "ESZ5-long-name".into(), bid: 1.0, levels, venue: Some("XCME".into()), id: 9 }
+}
+
+/// A typed ring with a raw writer in place of the publisher, and a subscriber.
+fn hostile_ring() -> (Writer, bcast::Subscriber<Feed>, RingBuffer) {
+    let ring = RingBuffer::with_capacity(1 << 16);
+    drop(Feed::publisher(ring.clone()).expect("store the registry"));
+    let writer = ring.clone().into_writer();
+    let subscriber = Feed::subscriber(ring.clone()).expect("the subscriber");
+    (writer, subscriber, ring)
+}
+
+/// The exact payload a publisher makes for `quote()`.
+fn encoded_quote() -> Vec<u8> {
+    let ring = RingBuffer::with_capacity(4096);
+    let mut publisher = Feed::publisher(ring.clone()).expect("the publisher");
+    let mut raw: Reader = ring.into_reader();
+    publisher.publish(&quote()).expect("publish");
+    let mut buf = vec![0; raw.mtu()];
+    let len = raw.try_recv(&mut buf).expect("read").expect("one frame").len;
+    buf.truncate(len);
+    buf
+}
+
+/// Reads everything the view offers, so that a bad view would be noticed (by Miri, or a panic).
+fn touch(view: &FeedView<'_>) -> f64 {
+    match view {
+        FeedView::Quote(q) => {
+            let levels: f64 = q.levels.iter().map(|l| l.price.to_native()).sum();
+            let venue = q.venue.as_ref().map_or(0, |v| v.len());
+            q.bid.to_native() + levels + (q.symbol.len() + venue) as f64 + q.id.to_native() as f64
+        }
+        FeedView::Trade(t) => t.price + t.qty as f64,
+    }
+}
+
+/// Sends `payload` with `tag` and returns what the subscriber makes of it.
+fn receive(
+    writer: &mut Writer,
+    subscriber: &mut bcast::Subscriber<Feed>,
+    payload: &[u8],
+    tag: u32,
+) -> Result<f64, RecvError> {
+    writer.send_with_user_defined(payload, tag).expect("send");
+    let view = subscriber.try_recv()?.expect("one frame");
+    Ok(touch(&view))
+}
+
+#[test]
+fn flipped_bytes_give_typed_errors_never_panics() {
+    let good = encoded_quote();
+    let (mut writer, mut subscriber, _ring) = hostile_ring();
+    assert!(receive(&mut writer, &mut subscriber, &good, Quote::TAG).is_ok());
+    let masks: &[u8] = if cfg!(miri) { &[0x80] } else { &[0x01, 0x10, 0x80, 0xff] };
+    let mut rejected = 0;
+    for index in 0..good.len() {
+        for mask in masks {
+            let mut bad = good.clone();
+            bad[index] ^= mask;
+            match receive(&mut writer, &mut subscriber, &bad, Quote::TAG) {
+                Ok(_) => {}
+                Err(RecvError::Decode {
+                    source: DecodeError::InvalidArchive { len, type_name }, ..
+                }) => {
+                    assert_eq!((len, type_name.ends_with("Quote")), (good.len(), true));
+                    rejected += 1;
+                }
+                Err(other) => panic!("unexpected error {other:?}"),
+            }
+        }
+    }
+    // Offsets, lengths and the option tag are checked: a good share of flips is caught.
+    assert!(rejected >= good.len() / 4, "only {rejected} flips rejected");
+}
+
+#[test]
+fn truncated_and_oversized_frames_are_rejected() {
+    let good = encoded_quote();
+    let (mut writer, mut subscriber, _ring) = hostile_ring();
+    for len in 0..good.len() {
+        let result = receive(&mut writer, &mut subscriber, &good[..len], Quote::TAG);
+        assert!(matches!(result, Err(RecvError::Decode { .. })), "prefix of {len}: {result:?}");
+    }
+    for len in [0, 8, 23, 25, 32] {
+        let result = receive(&mut writer, &mut subscriber, &vec![7; len], Trade::TAG);
+        assert!(
+            matches!(
+                result,
+                Err(RecvError::Decode { source: DecodeError::Length { expected: 16, found, .. }, .. })
+                    if found == len
+            ),
+            "{len} bytes: {result:?}"
+        );
+    }
+    assert!(receive(&mut writer, &mut subscriber, &[7; 16], Trade::TAG).is_ok());
+}
+
+#[test]
+fn unknown_tags_are_errors_by_default_and_skipped_on_request() {
+    let (mut writer, mut subscriber, ring) = hostile_ring();
+    let mut skipping = Feed::subscriber(ring).expect("subscriber").with_unknown_tag(UnknownTag::Skip);
+    let trade = Trade { price: 2.0, qty: 3 };
+    writer.send_with_user_defined(b"raw", 77).expect("send");
+    writer.send_with_user_defined(bcast::zerocopy::IntoBytes::as_bytes(&trade), Trade::TAG).expect("send");
+
+    let error = subscriber.try_recv().err().expect("the unknown tag is reported");
+    assert!(matches!(error, RecvError::UnknownTag { tag: 77, position: 0 }), "{error:?}");
+    assert!(matches!(subscriber.try_recv(), Ok(Some(FeedView::Trade(t))) if t.qty == 3));
+    assert!(matches!(skipping.try_recv(), Ok(Some(FeedView::Trade(t))) if t.qty == 3));
+
+    writer.send_with_user_defined(b"raw", 77).expect("send");
+    writer.send_with_user_defined(bcast::zerocopy::IntoBytes::as_bytes(&trade), Trade::TAG).expect("send");
+    let items: Vec<_> = subscriber.batch_iter().collect();
+    assert!(matches!(items.as_slice(), [Err(RecvError::UnknownTag { tag: 77, .. }), Ok(_)]));
+    assert_eq!(skipping.batch_iter().filter(Result::is_ok).count(), 1);
+    assert!(skipping.try_recv().expect("nothing left").is_none());
+}
+
+#[test]
+fn overruns_surface_and_reset_resumes() {
+    let mut publisher = Feed::with_capacity(1024).expect("publisher");
+    let mut subscriber = publisher.subscribe();
+    let trade = Trade { price: 1.0, qty: 1 };
+    for _ in 0..100 {
+        publisher.publish(&trade).expect("publish"); // 32-byte frames: ~3 laps of 1 KiB
+    }
+    let error = subscriber.try_recv().err().expect("lapped");
+    assert!(error.is_overrun(), "{error:?}");
+    assert!(subscriber.try_recv().err().is_some_and(|e| e.is_overrun()), "the error stays");
+    let items: Vec<_> = subscriber.batch_iter().collect();
+    assert!(matches!(items.as_slice(), [Err(e)] if e.is_overrun()));
+
+    subscriber.reset();
+    publisher.publish(&Trade { price: 5.0, qty: 2 }).expect("publish");
+    assert!(matches!(subscriber.try_recv(), Ok(Some(FeedView::Trade(t))) if t.qty == 2));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    #[cfg_attr(miri, ignore = "too slow under Miri; the flip test covers the same path")]
+    fn random_payloads_never_panic(payload in proptest::collection::vec(any::<u8>(), 0..200), tag in 0u32..4) {
+        let (mut writer, mut subscriber, _ring) = hostile_ring();
+        let _ = receive(&mut writer, &mut subscriber, &payload, tag);
+    }
+}

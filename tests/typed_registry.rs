@@ -1,0 +1,258 @@
+//! Schema registries: what changes a fingerprint, and every way a subscriber (or a second
+//! publisher) is refused a ring whose registry differs from its own.
+
+use core::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bcast::RingBuffer;
+use bcast::typed::{
+    CodecKind, Difference, Registry, RegistryError, Schema, SchemaMismatch, TypedOpenError,
+};
+
+/// The reference schema, and one variant per kind of change, each in its own module so that
+/// the types keep their names.
+mod base {
+    #[bcast::schema]
+    pub(crate) struct Level {
+        pub(crate) price: f64,
+        pub(crate) qty: u64,
+    }
+    #[bcast::message(tag = 1)]
+    pub(crate) struct Quote {
+        pub(crate) bid: f64,
+        pub(crate) ask: f64,
+        pub(crate) top: Level,
+    }
+    #[bcast::message(tag = 2, pod)]
+    pub(crate) struct Trade {
+        pub(crate) price: f64,
+    }
+    #[derive(bcast::BcastMessage)]
+    pub(crate) enum Feed {
+        Quote(Quote),
+        Trade(Trade),
+    }
+}
+
+/// Defines a module with a `Feed` channel of `Quote` (tag 1, with the given fields and
+/// `Level`) and `Trade`.
+macro_rules! variant {
+    ($name:ident, quote { $($field:ident: $ty:ty),* }, level { $($lfield:ident: $lty:ty),* }) => {
+        mod $name {
+            #[allow(dead_code)]
+            type Price = f64;
+            #[bcast::schema]
+            pub(crate) struct Level { $(pub(crate) $lfield: $lty),* }
+            #[bcast::message(tag = 1)]
+            pub(crate) struct Quote { $(pub(crate) $field: $ty),* }
+            #[bcast::message(tag = 2, pod)]
+            pub(crate) struct Trade {
+                pub(crate) price: f64,
+            }
+            #[derive(bcast::BcastMessage)]
+            pub(crate) enum Feed {
+                Quote(Quote),
+                Trade(Trade),
+            }
+        }
+    };
+}
+
+variant!(alias, quote { bid: Price, ask: f64, top: Level }, level { price: Price, qty: u64 });
+variant!(added, quote { bid: f64, ask: f64, top: Level, ts: u64 }, level { price: f64, qty: u64 });
+variant!(renamed, quote { bid: f64, offer: f64, top: Level }, level { price: f64, qty: u64 });
+variant!(retyped, quote { bid: f64, ask: f32, top: Level }, level { price: f64, qty: u64 });
+variant!(reordered, quote { ask: f64, bid: f64, top: Level }, level { price: f64, qty: u64 });
+variant!(nested, quote { bid: f64, ask: f64, top: Level }, level { price: f64, qty: u32 });
+
+fn quote_fingerprint<C: bcast::typed::Channel>() -> u64 {
+    C::TYPES.iter().find(|entry| entry.name == "Quote").expect("a Quote").fingerprint
+}
+
+#[test]
+fn a_type_alias_keeps_the_fingerprint_and_every_shape_change_changes_it() {
+    let base = quote_fingerprint::<base::Feed>();
+    assert_eq!(quote_fingerprint::<alias::Feed>(), base);
+    assert_eq!(alias::Level::FINGERPRINT, base::Level::FINGERPRINT);
+    let changed = [
+        ("added", quote_fingerprint::<added::Feed>()),
+        ("renamed", quote_fingerprint::<renamed::Feed>()),
+        ("retyped", quote_fingerprint::<retyped::Feed>()),
+        ("reordered", quote_fingerprint::<reordered::Feed>()),
+        ("nested", quote_fingerprint::<nested::Feed>()),
+    ];
+    for (change, fingerprint) in changed {
+        assert_ne!(fingerprint, base, "{change} must change Quote's fingerprint");
+    }
+}
+
+/// Publishes `P`'s registry on a heap ring and returns the error of subscribing as `S`.
+fn refusal<P: bcast::typed::Channel, S: bcast::typed::Channel>() -> SchemaMismatch {
+    let ring = RingBuffer::with_capacity(4096);
+    let _publisher = bcast::Publisher::<P>::new(ring.clone()).expect("the publisher");
+    match bcast::Subscriber::<S>::new(ring) {
+        Err(TypedOpenError::Mismatch(mismatch)) => *mismatch,
+        other => panic!("expected a schema mismatch, got {other:?}"),
+    }
+}
+
+#[test]
+fn subscribers_of_the_same_schema_or_an_alias_are_accepted() {
+    let ring = RingBuffer::with_capacity(4096);
+    let _publisher = base::Feed::publisher(ring.clone()).expect("the publisher");
+    assert!(base::Feed::subscriber(ring.clone()).is_ok());
+    assert!(alias::Feed::subscriber(ring).is_ok());
+}
+
+#[test]
+fn a_changed_type_is_named_with_both_fingerprints() {
+    for mismatch in [
+        refusal::<base::Feed, added::Feed>(),
+        refusal::<base::Feed, renamed::Feed>(),
+        refusal::<base::Feed, retyped::Feed>(),
+        refusal::<base::Feed, reordered::Feed>(),
+        refusal::<base::Feed, nested::Feed>(),
+    ] {
+        let differences = mismatch.differences();
+        let [Difference::Changed { ours, theirs }] = differences.as_slice() else {
+            panic!("one changed type expected: {differences:?}");
+        };
+        assert_eq!((&*ours.name, &*theirs.name), ("Quote", "Quote"));
+        assert_eq!(theirs.fingerprint, quote_fingerprint::<base::Feed>());
+        let text = mismatch.to_string();
+        assert!(text.contains("`Quote` (tag 1) changed: fingerprint"), "{text}");
+        assert!(!text.contains("Trade"), "{text}");
+    }
+}
+
+mod retagged {
+    #[bcast::message(tag = 3, pod)]
+    pub(crate) struct Trade {
+        pub(crate) price: f64,
+    }
+    #[derive(bcast::BcastMessage)]
+    pub(crate) enum Feed {
+        Quote(super::base::Quote),
+        Trade(Trade),
+    }
+}
+
+mod recoded {
+    #[bcast::message(tag = 2)] // rkyv instead of pod
+    pub(crate) struct Trade {
+        pub(crate) price: f64,
+    }
+    #[derive(bcast::BcastMessage)]
+    pub(crate) enum Feed {
+        Quote(super::base::Quote),
+        Trade(Trade),
+    }
+}
+
+mod fewer {
+    #[derive(bcast::BcastMessage)]
+    pub(crate) enum Feed {
+        Quote(super::base::Quote),
+    }
+}
+
+#[test]
+fn a_changed_tag_or_codec_is_named() {
+    let text = refusal::<base::Feed, retagged::Feed>().to_string();
+    assert!(text.contains("`Trade` (tag 3) changed: tag 3 here, 2 in the channel"), "{text}");
+    let mismatch = refusal::<base::Feed, recoded::Feed>();
+    let text = mismatch.to_string();
+    assert!(text.contains("codec rkyv here, pod in the channel"), "{text}");
+    assert!(matches!(
+        mismatch.differences().as_slice(),
+        [Difference::Changed { ours, theirs }]
+            if ours.codec == CodecKind::Rkyv && theirs.codec == CodecKind::Pod
+    ));
+}
+
+#[test]
+fn missing_and_extra_types_are_named_on_their_side() {
+    let mismatch = refusal::<base::Feed, fewer::Feed>();
+    assert!(matches!(
+        mismatch.differences().as_slice(),
+        [Difference::OnlyTheirs(entry)] if entry.name == "Trade"
+    ));
+    assert!(mismatch.to_string().contains("`Trade` (tag 2) is only in the channel"));
+
+    let mismatch = refusal::<fewer::Feed, base::Feed>();
+    assert!(matches!(
+        mismatch.differences().as_slice(),
+        [Difference::OnlyOurs(entry)] if entry.name == "Trade"
+    ));
+    assert!(mismatch.to_string().contains("`Trade` (tag 2) is not in the channel"));
+}
+
+#[test]
+fn another_rkyv_format_is_a_mismatch() {
+    let ours = Registry::of::<base::Feed>();
+    let mut theirs = ours.clone();
+    theirs.rkyv_format.big_endian = !theirs.rkyv_format.big_endian;
+    assert!(!ours.matches(&theirs));
+    let mismatch = SchemaMismatch { path: None, ours, theirs };
+    assert!(matches!(mismatch.differences().as_slice(), [Difference::RkyvFormat { .. }]));
+    assert!(mismatch.to_string().contains("rkyv format: rkyv 0.8"));
+}
+
+#[test]
+fn a_second_publisher_with_another_schema_is_refused() {
+    let ring = RingBuffer::with_capacity(4096);
+    drop(base::Feed::publisher(ring.clone()).expect("the first publisher"));
+    assert!(matches!(added::Feed::publisher(ring.clone()), Err(TypedOpenError::Mismatch(_))));
+    assert!(base::Feed::publisher(ring).is_ok());
+}
+
+#[test]
+fn a_ring_without_a_registry_is_untyped() {
+    let ring = RingBuffer::with_capacity(4096);
+    let error = base::Feed::subscriber(ring).unwrap_err();
+    assert!(matches!(error, TypedOpenError::Untyped { path: None }));
+    assert!(error.to_string().contains("no schema registry"));
+}
+
+#[test]
+fn registry_bytes_are_parsed_defensively() {
+    let bytes = Registry::of::<base::Feed>().to_bytes();
+    for len in 0..bytes.len() {
+        assert!(Registry::from_bytes(&bytes[..len]).is_err(), "a {len}-byte prefix parsed");
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(matches!(Registry::from_bytes(&longer), Err(RegistryError::Malformed { .. })));
+    let mut version = bytes.clone();
+    version[4] = 9;
+    assert!(matches!(Registry::from_bytes(&version), Err(RegistryError::Version { found: 9, .. })));
+    for index in 0..bytes.len() {
+        let mut flipped = bytes.clone();
+        flipped[index] ^= 0xff;
+        let _ = Registry::from_bytes(&flipped); // never panics
+    }
+}
+
+/// A ring in memory this test owns, so that it can damage the stored registry between uses.
+#[test]
+fn a_corrupt_registry_in_the_header_is_a_typed_error() {
+    let memory: Vec<AtomicU64> = (0..1056).map(|_| AtomicU64::new(0)).collect();
+    let base_ptr = NonNull::from(memory.as_slice()).cast::<u8>();
+    let len = memory.len() * 8;
+    // SAFETY: `memory` outlives the ring, whose handles are all dropped before it is touched.
+    let ring = unsafe { RingBuffer::init_raw(base_ptr, len) }.expect("init");
+    drop(base::Feed::publisher(ring).expect("the publisher stores the registry"));
+
+    let magic = u64::from(u32::from_le_bytes(*b"BCRG"));
+    let word = memory.iter().position(|w| w.load(Ordering::Relaxed) & 0xffff_ffff == magic);
+    let word = word.expect("the registry is in the header");
+    memory[word].fetch_xor(1, Ordering::Relaxed);
+
+    // SAFETY: as above; the handles are dropped before `memory`.
+    let ring = unsafe { RingBuffer::join_raw(base_ptr, len) }.expect("join");
+    let error = base::Feed::subscriber(ring).unwrap_err();
+    assert!(
+        matches!(error, TypedOpenError::CorruptRegistry { reason: RegistryError::BadMagic { .. }, .. }),
+        "{error:?}"
+    );
+}
