@@ -252,7 +252,10 @@ fn a_corrupt_registry_in_the_header_is_a_typed_error() {
     let ring = unsafe { RingBuffer::join_raw(base_ptr, len) }.expect("join");
     let error = base::Feed::subscriber(ring).unwrap_err();
     assert!(
-        matches!(error, TypedOpenError::CorruptRegistry { reason: RegistryError::BadMagic { .. }, .. }),
+        matches!(
+            error,
+            TypedOpenError::CorruptRegistry { reason: RegistryError::BadMagic { .. }, .. }
+        ),
         "{error:?}"
     );
 }

@@ -283,7 +283,21 @@ fn view_methods(
     let tags = arms(&|ident, ty, p| quote!(Self::#ident(_) => <#ty as #p::TypedMessage>::TAG,));
     let json = arms(&|ident, ty, p| quote!(Self::#ident(view) => #p::json_line::<#ty>(view),));
     let tys = variants.iter().map(|v| v.ty);
+    let debugs = variants.iter().map(|Variant { ident, .. }| {
+        let name = ident.to_string();
+        quote!(Self::#ident(_) => f.debug_tuple(#name).finish_non_exhaustive(),)
+    });
     quote! {
+        /// Names the variant only: archived types need not implement `Debug`.
+        #[automatically_derived]
+        impl ::core::fmt::Debug for #view<'_> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                match self {
+                    #(#debugs)*
+                }
+            }
+        }
+
         #[allow(dead_code)]
         impl #view<'_> {
             /// The message type's name, as in the channel's registry.

@@ -112,17 +112,16 @@ fn reprs(input: &DeriveInput) -> syn::Result<Vec<String>> {
 }
 
 fn literal_discriminant(expr: &Expr) -> syn::Result<String> {
-    if let Expr::Lit(lit) = expr {
-        if let Lit::Int(int) = &lit.lit {
-            return Ok(int.base10_digits().to_owned());
+    match expr {
+        Expr::Lit(syn::ExprLit { lit: Lit::Int(int), .. }) => Ok(int.base10_digits().to_owned()),
+        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => {
+            Ok(format!("-{}", literal_discriminant(expr)?))
         }
+        _ => Err(syn::Error::new_spanned(
+            expr,
+            "bcast schemas support only integer literal discriminants",
+        )),
     }
-    if let Expr::Unary(unary) = expr {
-        if let (syn::UnOp::Neg(_), Ok(value)) = (unary.op, literal_discriminant(&unary.expr)) {
-            return Ok(format!("-{value}"));
-        }
-    }
-    Err(syn::Error::new_spanned(expr, "bcast schemas support only integer literal discriminants"))
 }
 
 /// `tokens` with every token (and group) spanned at `span`, so that a diagnostic about them

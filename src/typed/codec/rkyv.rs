@@ -121,12 +121,13 @@ impl RkyvFormat {
     /// ```
     pub fn current() -> Self {
         // The only way to observe the endianness feature: archive a known number.
-        let one = rkyv::to_bytes::<Failure>(&1u32).map_or(false, |bytes| bytes.first() == Some(&0));
+        let big_endian =
+            rkyv::to_bytes::<Failure>(&1u32).is_ok_and(|bytes| bytes.first() == Some(&0));
         let usize_bytes = size_of::<rkyv::primitive::ArchivedUsize>();
         Self {
             major: 0,
             minor: 8,
-            big_endian: one,
+            big_endian,
             unaligned: align_of::<rkyv::primitive::ArchivedU32>() == 1,
             usize_bytes: u8::try_from(usize_bytes).unwrap_or(u8::MAX),
         }

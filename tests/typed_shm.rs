@@ -1,0 +1,180 @@
+//! Typed channels over `/dev/shm`: the issue's snippet, schema checks at attach and at reopen,
+//! and a subscriber in another process.
+#![cfg(all(target_os = "linux", not(miri)))]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use bcast::BcastMessage;
+use bcast::typed::TypedOpenError;
+
+#[bcast::message(tag = 1)]
+struct Quote {
+    symbol: String,
+    bid: f64,
+    ask: f64,
+    ts: u64,
+}
+
+#[bcast::message(tag = 2, pod)]
+struct Trade {
+    instrument: u64,
+    price: f64,
+    qty: u64,
+}
+
+#[derive(BcastMessage)]
+enum MarketData {
+    Quote(Quote),
+    Trade(Trade),
+}
+
+mod other {
+    #[bcast::message(tag = 1)]
+    pub(crate) struct Quote {
+        pub(crate) symbol: String,
+        pub(crate) bid: f64,
+    }
+    #[derive(bcast::BcastMessage)]
+    pub(crate) enum MarketData {
+        Quote(Quote),
+    }
+}
+
+/// A channel path unique to this process and test, removed when dropped.
+struct ShmPath(PathBuf);
+
+impl ShmPath {
+    fn new(name: &str) -> Self {
+        let path = PathBuf::from(format!("/dev/shm/bcast-typed-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        Self(path)
+    }
+}
+
+impl Drop for ShmPath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn quote(ts: u64) -> Quote {
+    Quote { symbol: "ES".into(), bid: 1.0, ask: 1.5, ts }
+}
+
+#[test]
+fn the_issue_snippet_works_over_dev_shm() -> Result<(), Box<dyn std::error::Error>> {
+    let path = ShmPath::new("snippet");
+    let mut publisher = MarketData::create(&path.0, 1 << 20)?;
+    let mut subscriber = MarketData::attach(&path.0)?;
+    publisher.publish(&quote(7))?;
+    publisher.publish(&Trade { instrument: 9, price: 1.25, qty: 3 })?;
+
+    let mut seen = Vec::new();
+    for msg in subscriber.batch_iter() {
+        match msg? {
+            MarketDataView::Quote(q) => seen.push(format!("{} {} {}", q.symbol, q.bid, q.ts)),
+            MarketDataView::Trade(t) => seen.push(format!("{} {}", t.price, t.instrument)),
+        }
+    }
+    assert_eq!(seen, ["ES 1 7", "1.25 9"]);
+    Ok(())
+}
+
+#[test]
+fn attach_refuses_another_schema_and_names_the_path() {
+    let path = ShmPath::new("attach-mismatch");
+    let _publisher = MarketData::create(&path.0, 1 << 16).expect("create");
+    let error = other::MarketData::attach(&path.0).unwrap_err();
+    let TypedOpenError::Mismatch(mismatch) = &error else { panic!("a mismatch: {error:?}") };
+    assert_eq!(mismatch.path.as_deref(), Some(path.0.as_path()));
+    let text = error.to_string();
+    assert!(text.contains(&*path.0.to_string_lossy()) && text.contains("`Quote` (tag 1) changed"));
+    assert!(text.contains("`Trade` (tag 2) is only in the channel"), "{text}");
+}
+
+#[test]
+fn reopening_checks_the_schema_and_keeps_the_channel() -> Result<(), Box<dyn std::error::Error>> {
+    let path = ShmPath::new("reopen");
+    let mut first = MarketData::create(&path.0, 1 << 16)?;
+    let mut subscriber = MarketData::attach(&path.0)?;
+    first.publish(&quote(1))?;
+    assert!(matches!(
+        MarketData::create(&path.0, 1 << 16),
+        Err(TypedOpenError::Open(bcast::OpenError::WriterExists { .. }))
+    ));
+    drop(first);
+
+    assert!(matches!(
+        other::MarketData::create(&path.0, 1 << 16),
+        Err(TypedOpenError::Mismatch(_))
+    ));
+    let mut second = MarketData::create(&path.0, 1 << 16)?;
+    second.publish(&quote(2))?;
+    let ts: Vec<u64> = subscriber
+        .batch_iter()
+        .map(|view| match view {
+            Ok(MarketDataView::Quote(q)) => q.ts.to_native(),
+            other => panic!("unexpected {:?}", other.err()),
+        })
+        .collect();
+    assert_eq!(ts, [1, 2]);
+    Ok(())
+}
+
+#[test]
+fn an_untyped_channel_is_refused() {
+    let path = ShmPath::new("untyped");
+    let _ring = bcast::RingBuffer::create(&path.0, 1 << 16).expect("create");
+    let error = MarketData::attach(&path.0).unwrap_err();
+    assert!(matches!(&error, TypedOpenError::Untyped { path: Some(p) } if *p == path.0));
+}
+
+const CHILD_ENV: &str = "BCAST_TYPED_SHM_CHILD";
+const MESSAGES: u64 = 1000;
+
+/// Run in a child process by `a_subscriber_in_another_process_receives_everything`.
+#[test]
+fn child_subscriber() -> Result<(), Box<dyn std::error::Error>> {
+    let Some(path) = std::env::var_os(CHILD_ENV) else { return Ok(()) };
+    let mut subscriber = MarketData::attach(Path::new(&path))?;
+    subscriber.reset_to_last_lap();
+    let (mut quotes, mut trades) = (0, 0);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while quotes + trades < 2 * MESSAGES {
+        assert!(Instant::now() < deadline, "timed out after {quotes} quotes, {trades} trades");
+        for msg in subscriber.batch_iter() {
+            match msg? {
+                MarketDataView::Quote(q) => {
+                    assert_eq!(q.ts, quotes);
+                    quotes += 1;
+                }
+                MarketDataView::Trade(t) => {
+                    assert_eq!(t.qty, trades);
+                    trades += 1;
+                }
+            }
+        }
+        std::thread::yield_now();
+    }
+    Ok(())
+}
+
+#[test]
+fn a_subscriber_in_another_process_receives_everything() -> Result<(), Box<dyn std::error::Error>> {
+    let path = ShmPath::new("two-process");
+    // 2 000 messages of at most 64 bytes fit the ring: the child may start late and replay.
+    let mut publisher = MarketData::create(&path.0, 1 << 18)?;
+    let mut child = Command::new(std::env::current_exe()?)
+        .args(["--exact", "child_subscriber", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, &path.0)
+        .spawn()?;
+    for ts in 0..MESSAGES {
+        publisher.publish(&quote(ts))?;
+        publisher.publish(&Trade { instrument: 1, price: 2.0, qty: ts })?;
+    }
+    let status = child.wait()?;
+    assert!(status.success(), "the child subscriber failed: {status}");
+    Ok(())
+}
