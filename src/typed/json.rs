@@ -7,7 +7,13 @@
 
 use super::message::{TypedMessage, View};
 
-/// A message type whose views can be rendered as JSON; see the [module docs](self).
+/// A message type whose views can be rendered as JSON, for debugging and tooling.
+///
+/// With the `serde` feature, every message type that derives `serde::Serialize` implements it
+/// (rkyv messages also need `rkyv::Deserialize`, to rebuild the owned value from its archive;
+/// [`#[bcast::message]`](crate::message) derives it). Without the feature the trait has no
+/// implementations. A channel's view enum has a `to_json_line` method when all of its message
+/// types implement it.
 pub trait JsonMessage: TypedMessage {
     /// The view's value as JSON.
     ///

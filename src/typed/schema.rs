@@ -8,6 +8,11 @@
 
 /// A type whose wire shape has a stable fingerprint.
 ///
+/// A fingerprint is a 64-bit FNV-1a hash of a type's *shape*: its kind, its name, and for each
+/// field in order the field's name and the field type's own fingerprint. It is computed at
+/// compile time, so it costs nothing at run time, and it follows types through aliases: a
+/// `type Price = f64;` field has the fingerprint of `f64`.
+///
 /// Implemented by this crate for the primitives, `String`, `str`, `Vec<T>`, `Box<T>`,
 /// `Option<T>`, arrays, slices and tuples of up to four elements, and by
 /// [`#[derive(BcastMessage)]`](crate::BcastMessage) / [`#[derive(BcastSchema)]`](crate::BcastSchema)
@@ -27,6 +32,7 @@
 ///         SchemaHasher::new("struct", "Price").field("0", u64::FINGERPRINT).finish();
 /// }
 /// assert_ne!(Price::FINGERPRINT, u64::FINGERPRINT);
+/// # let _ = Price(1).0;
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no bcast schema fingerprint",
@@ -36,7 +42,7 @@
 pub trait Schema {
     /// The type's name as it appears in a channel's registry, without its module path.
     const NAME: &'static str;
-    /// Hash of the type's shape; see the [module docs](self).
+    /// Hash of the type's shape (see [`Schema`]).
     const FINGERPRINT: u64;
 }
 
