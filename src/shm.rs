@@ -60,6 +60,17 @@ impl ChannelFile {
         &self.path
     }
 
+    /// Whether `path` no longer names the mapped file: it was deleted, or replaced by another
+    /// channel. The mapping stays valid either way; it is just no longer what the path names.
+    pub(crate) fn is_replaced(&self) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(mapped) = self.file.metadata() else { return true };
+        match std::fs::metadata(&self.path) {
+            Ok(named) => (named.dev(), named.ino()) != (mapped.dev(), mapped.ino()),
+            Err(_) => true,
+        }
+    }
+
     /// Whether some process holds the writer lock on this channel.
     pub(crate) fn writer_alive(&self) -> bool {
         if self.holds_writer_lock {
@@ -178,6 +189,19 @@ impl<A> RingBuffer<A> {
         match self.shared().storage() {
             Storage::File(file) => Some(file.path()),
             _ => None,
+        }
+    }
+
+    /// Whether this handle's channel file was deleted or replaced at its path since it was
+    /// opened; always `false` for heap and caller memory.
+    ///
+    /// Readers of a deleted or replaced channel keep reading the old one (its memory lives until
+    /// the last mapping goes), so a long-lived reader can poll this to notice a restarted
+    /// publisher and re-attach.
+    pub fn is_replaced(&self) -> bool {
+        match self.shared().storage() {
+            Storage::File(file) => file.is_replaced(),
+            _ => false,
         }
     }
 
