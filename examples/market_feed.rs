@@ -175,9 +175,8 @@ fn publish(args: &[String]) -> Result<ExitCode> {
     let mut published = [0u64; 4];
     let start = Instant::now();
     for i in 0..total {
-        if rate > 0 {
-            let due = Duration::from_nanos(i * 1_000_000_000 / rate);
-            while start.elapsed() < due {
+        if let Some(due) = (i * 1_000_000_000).checked_div(rate) {
+            while start.elapsed() < Duration::from_nanos(due) {
                 std::hint::spin_loop();
             }
         }

@@ -21,8 +21,7 @@ pub struct Batch<'a, C: Channel> {
     buffer: &'a [u8],
     slots: core::slice::Iter<'a, (usize, Received)>,
     unknown: UnknownTag,
-    /// [`Access::Unchecked`] only if the batch was made by `batch_iter_unchecked`, whose caller
-    /// vouched for the publisher.
+    /// [`Access::Unchecked`] only if the maker vouched for the frames (see [`Batch::new`]).
     access: Access,
     /// The ring error that ended the copy, yielded after the copied messages.
     error: Option<Error>,
@@ -30,7 +29,14 @@ pub struct Batch<'a, C: Channel> {
 }
 
 impl<'a, C: Channel> Batch<'a, C> {
-    pub(super) fn new(
+    /// A batch over frames already copied into `buffer`.
+    ///
+    /// # Safety
+    ///
+    /// Each slot's offset is a multiple of 16 and, with its length, lies in `buffer`, which
+    /// starts at a 16-aligned address; with [`Access::Unchecked`], the frames also satisfy
+    /// [`Payload::unchecked`](super::Payload::unchecked)'s contract.
+    pub(super) unsafe fn new(
         buffer: &'a [u8],
         slots: &'a [(usize, Received)],
         unknown: UnknownTag,
@@ -84,7 +90,7 @@ impl<'a, C: Channel> Batch<'a, C> {
             let bytes = &self.buffer[offset..offset + received.len];
             // SAFETY: `offset` is a multiple of 16 in a 16-aligned buffer and `bytes` are the
             // frame's payload; `access` is unchecked only if the batch's maker vouched for the
-            // publisher (field invariant).
+            // frames (`Batch::new`'s contract).
             let view = unsafe { decode::<C>(self.access, &received, bytes) };
             return Some(view.map(|view| (received, view)));
         }
