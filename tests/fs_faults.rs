@@ -1,0 +1,187 @@
+//! File-system faults and the security of channel files: a full `/dev/shm`, permission denied,
+//! a channel deleted or replaced under live readers, and read-only reader mappings.
+#![cfg(all(target_os = "linux", not(miri)))]
+
+use std::path::{Path, PathBuf};
+
+use bcast::{OpenError, RingBuffer};
+
+fn shm_path(name: &str) -> PathBuf {
+    let path = PathBuf::from(format!("/dev/shm/bcast-fs-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+fn leftovers(dir: &Path, name: &str) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("readable dir")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.contains(name))
+        .collect()
+}
+
+fn free_bytes(dir: &Path) -> u64 {
+    let c_dir = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).expect("no NUL");
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `c_dir` is a NUL-terminated path and `stat` points to writable memory of the
+    // right type; `statvfs` initialises it when it returns 0.
+    let rc = unsafe { libc::statvfs(c_dir.as_ptr(), stat.as_mut_ptr()) };
+    assert_eq!(rc, 0, "statvfs {}", dir.display());
+    // SAFETY: `statvfs` returned 0, so it initialised `stat`.
+    let stat = unsafe { stat.assume_init() };
+    stat.f_bavail * stat.f_frsize
+}
+
+#[test]
+fn full_file_system_is_a_typed_error_and_leaves_nothing_behind() {
+    let path = shm_path("full");
+    let capacity: usize = 1 << 36; // the largest ring: 64 GiB
+    if free_bytes(Path::new("/dev/shm")) > capacity as u64 {
+        println!("skipped: /dev/shm has more than 64 GiB free");
+        return;
+    }
+    let err = RingBuffer::create(&path, capacity).unwrap_err();
+    assert!(matches!(&err, OpenError::NoSpace { path: p, .. } if *p == path), "{err}");
+    assert!(err.to_string().contains("no space"), "{err}");
+    assert!(!path.exists());
+    assert_eq!(
+        leftovers(Path::new("/dev/shm"), &format!("fs-{}-full", std::process::id())),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn unreadable_channel_is_permission_denied() {
+    let path = shm_path("denied");
+    drop(RingBuffer::create(&path, 4096).expect("create"));
+    // SAFETY: `geteuid` has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if root {
+        // Root bypasses file modes: attach from a child process running as `nobody`.
+        let output = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args(["--exact", "attach_as_child", "--nocapture", "--test-threads=1"])
+            .env("BCAST_FS_ATTACH", &path)
+            .uid(65534)
+            .gid(65534)
+            .output()
+            .expect("spawn as nobody");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("PermissionDenied"), "{stdout}");
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+        let err = RingBuffer::attach(&path).unwrap_err();
+        assert!(
+            matches!(&err, OpenError::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied)
+        );
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+use std::os::unix::process::CommandExt;
+
+/// Child of the test above: prints how attaching went. A no-op when the suite runs it directly.
+#[test]
+fn attach_as_child() {
+    let Ok(path) = std::env::var("BCAST_FS_ATTACH") else { return };
+    match RingBuffer::attach(&path) {
+        Ok(_) => println!("attached"),
+        Err(OpenError::Io { source, .. }) => println!("io error {:?}", source.kind()),
+        Err(e) => println!("other error {e}"),
+    }
+}
+
+#[test]
+fn deleted_channel_keeps_serving_its_live_readers() -> Result<(), Box<dyn std::error::Error>> {
+    let path = shm_path("deleted");
+    let mut writer = RingBuffer::create(&path, 4096)?.into_writer();
+    let attached = RingBuffer::attach(&path)?;
+    let mut reader = attached.clone().into_reader();
+    writer.send(b"before")?;
+    std::fs::remove_file(&path)?;
+    writer.send(b"after")?;
+    assert!(attached.is_replaced(), "the reader can tell its path is gone");
+    let mut buf = [0u8; 16];
+    let mut got = Vec::new();
+    while let Some(received) = reader.try_recv(&mut buf)? {
+        got.push(buf[..received.len].to_vec());
+    }
+    assert_eq!(got, [b"before".to_vec(), b"after".to_vec()], "nothing committed is lost");
+    let err = RingBuffer::attach(&path).unwrap_err();
+    assert!(
+        matches!(&err, OpenError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+    );
+    Ok(())
+}
+
+#[test]
+fn replaced_channel_is_noticed_by_old_readers() -> Result<(), Box<dyn std::error::Error>> {
+    let path = shm_path("replaced");
+    let old = RingBuffer::create(&path, 4096)?;
+    let mut old_writer = old.clone().into_writer();
+    let attached = RingBuffer::attach(&path)?;
+    assert!(!attached.is_replaced());
+    old_writer.send(b"old")?;
+    drop((old, old_writer));
+    std::fs::remove_file(&path)?;
+    let mut new_writer = RingBuffer::create(&path, 8192)?.into_writer();
+    new_writer.send(b"new")?;
+    assert!(attached.is_replaced(), "an inode check tells the old reader");
+    let mut reader = attached.into_reader_at(0)?;
+    let mut buf = [0u8; 8];
+    let received = reader.try_recv(&mut buf)?.expect("the old channel's message");
+    assert_eq!(&buf[..received.len], b"old");
+    let fresh = RingBuffer::attach(&path)?;
+    assert_eq!(fresh.capacity(), 8192);
+    assert!(!fresh.is_replaced());
+    let _ = std::fs::remove_file(&path);
+    Ok(())
+}
+
+#[test]
+fn readers_map_channels_read_only() -> Result<(), Box<dyn std::error::Error>> {
+    let path = shm_path("readonly");
+    let _writer = RingBuffer::create(&path, 4096)?.into_writer();
+    let _attached = RingBuffer::attach(&path)?;
+    let maps = std::fs::read_to_string("/proc/self/maps")?;
+    // Match by inode: the writer mapped the file under its temporary name, before the link.
+    let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&path)?).to_string();
+    let perms: Vec<&str> = maps
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|fields| fields.get(4) == Some(&inode.as_str()))
+        .map(|fields| fields[1])
+        .collect();
+    // One mapping for the writer (read-write, shared), one for the reader (read-only, shared):
+    // a store through the reader's mapping would fault, so a reader cannot corrupt the ring.
+    assert!(perms.contains(&"rw-s"), "{perms:?}");
+    assert!(perms.contains(&"r--s"), "{perms:?}");
+    assert_eq!(perms.len(), 2, "{perms:?}");
+    let _ = std::fs::remove_file(&path);
+    Ok(())
+}
+
+#[test]
+fn small_tmpfs_fills_up_with_a_typed_error() {
+    // Where the test may mount (root in a sandbox that allows it), use a real 1 MiB tmpfs.
+    let dir = std::env::temp_dir().join(format!("bcast-tmpfs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let status = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&dir)
+        .stderr(std::process::Stdio::null())
+        .status();
+    if !status.is_ok_and(|s| s.success()) {
+        println!("skipped: cannot mount a tmpfs here (the 64 GiB test covers ENOSPC)");
+        let _ = std::fs::remove_dir(&dir);
+        return;
+    }
+    let path = dir.join("channel");
+    assert!(RingBuffer::create(&path, 256 * 1024).is_ok(), "fits");
+    let other = dir.join("too-big");
+    let err = RingBuffer::create(&other, 1 << 20).unwrap_err();
+    assert!(matches!(err, OpenError::NoSpace { .. }), "{err}");
+    assert_eq!(leftovers(&dir, "too-big"), Vec::<String>::new(), "no temporary file is left");
+    let _ = std::process::Command::new("umount").arg(&dir).status();
+    let _ = std::fs::remove_dir(&dir);
+}
