@@ -41,16 +41,26 @@ pub mod through {
         pub qty: u64,
     }
 
+    /// An order, with the rkyv codec.
+    #[bcast::message(tag = 3, crate = "crate::renamed")]
+    #[derive(Debug)]
+    pub struct Order {
+        /// Client id.
+        pub client: String,
+    }
+
     /// A channel.
     #[derive(Debug, bcast::BcastMessage)]
     #[bcast(crate = "crate::renamed")]
     pub enum Trades {
         /// Trades.
         Trade(Trade),
+        /// Orders.
+        Order(Order),
     }
 }
 
-use through::{Trade, Trades, TradesView};
+use through::{Order, Trade, Trades, TradesView};
 
 /// A heartbeat with a tag derived from its name, derived without the attribute macro.
 #[derive(Debug, bcast::rkyv::Archive, bcast::rkyv::Serialize, bcast::BcastMessage)]
@@ -93,5 +103,8 @@ fn derived_items_work_through_both_paths() -> Result<(), Box<dyn std::error::Err
     trades.publish(&Trade { price: 7.0, qty: 8 })?;
     let view = reader.try_recv()?.expect("a trade");
     assert_eq!(format!("{view:?}"), "Trade(..)");
+    trades.publish(&Order { client: "c1".into() })?;
+    let Some(TradesView::Order(order)) = reader.try_recv()? else { panic!("an order") };
+    assert_eq!(order.client, "c1");
     Ok(())
 }

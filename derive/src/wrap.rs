@@ -23,6 +23,13 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream, wrap: Wrap) -> syn::R
     // Parse here for early, well-placed errors; the derive parses the same keys again.
     let attrs = Attrs::from_args(args.clone(), context)?;
     let input: DeriveInput = syn::parse2(item)?;
+    if let (Wrap::Message, syn::Data::Enum(data)) = (&wrap, &input.data) {
+        return Err(syn::Error::new(
+            data.enum_token.span,
+            "`#[bcast::message]` applies to structs: derive `BcastMessage` on a channel enum, \
+             or use `#[bcast::schema]` for an enum inside messages",
+        ));
+    }
     let krate = attrs.krate();
     let derive = match wrap {
         Wrap::Message => quote!(#krate::BcastMessage),

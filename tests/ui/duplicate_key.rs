@@ -1,0 +1,7 @@
+#[bcast::message(tag = 1, pod, pod)]
+#[repr(C)]
+struct Trade {
+    price: f64,
+}
+
+fn main() {}

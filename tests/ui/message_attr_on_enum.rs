@@ -1,0 +1,7 @@
+#[bcast::message]
+enum Side {
+    Buy,
+    Sell,
+}
+
+fn main() {}
