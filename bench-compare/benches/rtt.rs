@@ -1,0 +1,73 @@
+//! Round-trip latency between two threads pinned to different cores: ping-pong over two rings,
+//! 32 B and 256 B payloads, heap and `/dev/shm` storage, ours against bcast 1.0.0-rc.7 (and
+//! 0.0.6 on the heap), interleaved round by round.
+//!
+//! ```text
+//! cargo bench -p bench-compare --bench rtt          # measure (about a minute)
+//! cargo test  -p bench-compare --bench rtt          # sanity run: every sample verified
+//! BENCH_CORES=2,3 cargo bench -p bench-compare --bench rtt
+//! ```
+//!
+//! Each round runs every crate once (ours first on even rounds, last on odd ones); a crate's
+//! run makes two fresh rings, spawns a pinger and an echo thread, runs `WARMUP` round trips and
+//! records `SAMPLES` more. Output: percentiles over all rounds, paired ratios ours / theirs of
+//! the per-round p50, p99 and p99.9, and percentile curves in `target/bench-out/rtt_*.csv`.
+
+use bench_compare::affinity::Cores;
+use bench_compare::pingpong::{Spec, run_threads};
+use bench_compare::report::{LatencyRounds, LatencyTables};
+use bench_compare::transport::{Factory, Storage, Visitor, visit};
+use bench_compare::{Mode, contenders, round_order};
+use hdrhistogram::Histogram;
+
+/// Ring capacity in bytes, as in bcast 1.0's own `rtt` bench.
+const CAPACITY: usize = 64 * 1024;
+/// Payload sizes.
+const SIZES: [usize; 2] = [32, 256];
+
+/// One crate's ping-pong over two fresh rings.
+struct RoundTrip<'a> {
+    spec: Spec,
+    cores: &'a Cores,
+}
+
+impl Visitor for RoundTrip<'_> {
+    type Out = Histogram<u64>;
+
+    fn visit<F: Factory>(self, mut factory: F) -> Histogram<u64> {
+        let (ping, pong) = (factory.make(), factory.make());
+        run_threads(&ping, &pong, self.spec, self.cores)
+    }
+}
+
+fn main() {
+    let mode = Mode::from_args();
+    let cores = Cores::from_env();
+    let (rounds, warmup, samples) = mode.pick((2, 200, 2_000), (30, 5_000, 50_000));
+    println!(
+        "rtt: {mode:?} mode, cores {} (pinger, echo), {rounds} rounds x {samples} round trips \
+         after {warmup} warm-up, ring {CAPACITY} B",
+        cores.describe()
+    );
+    let mut tables = LatencyTables::new("rtt", "Round trip, two threads");
+    for storage in [Storage::Heap, Storage::Shm] {
+        for size in SIZES {
+            let spec = Spec { size, warmup, samples };
+            let impls = contenders(storage);
+            let mut results = LatencyRounds::new(storage.label(), size);
+            for round in 0..rounds {
+                for imp in round_order(&impls, round) {
+                    let hist = visit(imp, storage, CAPACITY, RoundTrip { spec, cores: &cores });
+                    results.add(imp, &hist);
+                }
+            }
+            for imp in &impls {
+                let total = results.total(*imp).expect("every crate ran");
+                assert_eq!(total.len(), samples * rounds as u64, "every sample verified");
+            }
+            results.write(&mut tables);
+            println!("  {} {size} B: done", storage.label());
+        }
+    }
+    tables.emit();
+}

@@ -1,0 +1,75 @@
+//! Shared machinery of the comparison benches: `bcast` (this workspace) against the crates.io
+//! crate of the same name, version 1.0.0-rc.7 (`bcast_peer`) and, where its API allows, 0.0.6
+//! (`bcast_seed`).
+//!
+//! The benches live in `benches/` and are described in `BENCHMARKS.md` at the repository root.
+//! This library gives them:
+//!
+//! - [`transport`]: one [`Sender`](transport::Sender) / [`Receiver`](transport::Receiver)
+//!   interface over the three crates, on heap memory and on `/dev/shm` files, so that a bench
+//!   body is written once and monomorphised per crate;
+//! - [`affinity`]: thread pinning from `BENCH_CORES`;
+//! - [`payload`]: sequence-number stamps that let every received sample be verified;
+//! - [`stats`]: hdrhistogram percentiles and paired ratios (ours / theirs per round);
+//! - [`table`]: aligned tables on stdout and CSV files under `target/bench-out/`;
+//! - [`Mode`]: the quick sanity run (`cargo test --benches`) versus the full measurement
+//!   (`cargo bench`).
+//!
+//! Comparisons are *interleaved*: round `r` runs every crate once, ours first on even rounds and
+//! last on odd ones, and ratios are taken within a round. Absolute figures on a shared machine
+//! drift by 2x between minutes; ratios of neighbouring runs drift far less.
+
+pub mod affinity;
+pub mod flow;
+pub mod payload;
+pub mod pingpong;
+pub mod poll;
+pub mod report;
+pub mod stats;
+pub mod table;
+pub mod transport;
+
+/// How long a bench runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A few thousand iterations that check every setup and every sample; what
+    /// `cargo test -p bench-compare --benches` runs (cargo does not pass `--bench` then).
+    Quick,
+    /// The measurement: `cargo bench -p bench-compare --bench NAME` (cargo passes `--bench`).
+    Full,
+}
+
+impl Mode {
+    /// [`Mode::Full`] when the process was started with a `--bench` argument.
+    pub fn from_args() -> Self {
+        if std::env::args().any(|arg| arg == "--bench") { Self::Full } else { Self::Quick }
+    }
+
+    /// `quick` in quick mode, `full` otherwise.
+    pub fn pick<T>(self, quick: T, full: T) -> T {
+        match self {
+            Self::Quick => quick,
+            Self::Full => full,
+        }
+    }
+}
+
+/// The crates compared, in the order of an even round.
+pub fn contenders(storage: transport::Storage) -> Vec<transport::Impl> {
+    use transport::Impl;
+    match storage {
+        transport::Storage::Heap => vec![Impl::Ours, Impl::Peer, Impl::Seed],
+        // bcast 0.0.6 has no file-backed storage.
+        transport::Storage::Shm => vec![Impl::Ours, Impl::Peer],
+    }
+}
+
+/// The order in which round `round` runs `impls`: as given on even rounds, reversed on odd
+/// ones, so that no crate always runs first (or always right after another).
+pub fn round_order<T: Copy>(impls: &[T], round: usize) -> Vec<T> {
+    let mut order = impls.to_vec();
+    if round % 2 == 1 {
+        order.reverse();
+    }
+    order
+}

@@ -1,0 +1,127 @@
+//! Latency results across interleaved rounds: one histogram per crate and round, folded into
+//! totals (for percentiles and curves) and per-round percentiles (for paired ratios).
+
+use hdrhistogram::Histogram;
+
+use crate::stats::{Paired, Spread, curve, histogram, percentile_columns, percentiles};
+use crate::table::Table;
+use crate::transport::Impl;
+
+/// The quantiles whose per-round values are paired into ratios.
+const RATIO_QUANTILES: [(f64, &str); 3] = [(0.50, "p50"), (0.99, "p99"), (0.999, "p99.9")];
+
+/// Latency tables shared by the round-trip benches; `name` prefixes the CSV files.
+#[derive(Debug)]
+pub struct LatencyTables {
+    /// Percentiles per configuration and crate.
+    pub latency: Table,
+    /// Paired ratios ours / theirs per configuration and quantile.
+    pub ratios: Table,
+    /// Percentile curves, for plots.
+    pub curves: Table,
+}
+
+impl LatencyTables {
+    /// Empty tables, saved as `<name>_latency.csv`, `<name>_ratio.csv` and `<name>_curve.csv`.
+    pub fn new(name: &str, what: &str) -> Self {
+        let mut latency_columns = vec!["transport", "size", "impl", "samples"];
+        latency_columns.extend(percentile_columns());
+        let mut ratio_columns = vec!["transport", "size", "metric", "ours_vs"];
+        ratio_columns.extend(Spread::columns());
+        Self {
+            latency: Table::new(
+                &format!("{name}_latency"),
+                &format!("{what}: percentiles in ns over all rounds"),
+                &latency_columns,
+            ),
+            ratios: Table::new(
+                &format!("{name}_ratio"),
+                &format!("{what}: paired ratio ours / theirs per round (below 1: ours faster)"),
+                &ratio_columns,
+            ),
+            curves: Table::new(
+                &format!("{name}_curve"),
+                &format!("{what}: percentile curves (ns)"),
+                &["transport", "size", "impl", "quantile", "ns"],
+            ),
+        }
+    }
+
+    /// Prints and saves the tables (the curves only to their file: they are long).
+    pub fn emit(&self) {
+        self.latency.emit();
+        self.ratios.emit();
+        self.curves.save();
+    }
+}
+
+/// The rounds of one configuration (transport and payload size).
+#[derive(Debug)]
+pub struct LatencyRounds {
+    transport: String,
+    size: usize,
+    totals: Vec<(Impl, Histogram<u64>)>,
+    per_round: Vec<Paired>,
+}
+
+impl LatencyRounds {
+    /// No rounds yet.
+    pub fn new(transport: &str, size: usize) -> Self {
+        Self {
+            transport: transport.to_owned(),
+            size,
+            totals: Vec::new(),
+            per_round: RATIO_QUANTILES.iter().map(|_| Paired::default()).collect(),
+        }
+    }
+
+    /// Adds one crate's histogram of one round.
+    ///
+    /// # Panics
+    ///
+    /// Never in practice: histograms share their bounds, so adding cannot fail.
+    pub fn add(&mut self, imp: Impl, hist: &Histogram<u64>) {
+        for ((q, _), paired) in RATIO_QUANTILES.iter().zip(&mut self.per_round) {
+            paired.push(imp.label(), hist.value_at_quantile(*q) as f64);
+        }
+        match self.totals.iter_mut().find(|(i, _)| *i == imp) {
+            Some((_, total)) => total.add(hist).expect("same bounds"),
+            None => {
+                let mut total = histogram();
+                total.add(hist).expect("same bounds");
+                self.totals.push((imp, total));
+            }
+        }
+    }
+
+    /// One crate's total histogram.
+    pub fn total(&self, imp: Impl) -> Option<&Histogram<u64>> {
+        self.totals.iter().find(|(i, _)| *i == imp).map(|(_, h)| h)
+    }
+
+    /// Adds this configuration's rows to `tables`.
+    pub fn write(&self, tables: &mut LatencyTables) {
+        let key = [self.transport.clone(), self.size.to_string()];
+        for (imp, total) in &self.totals {
+            let mut row = key.to_vec();
+            row.extend([imp.label().to_owned(), total.len().to_string()]);
+            row.extend(percentiles(total).iter().map(ToString::to_string));
+            tables.latency.row(row);
+            for (q, ns) in curve(total) {
+                let mut row = key.to_vec();
+                row.extend([imp.label().to_owned(), format!("{q:.7}"), ns.to_string()]);
+                tables.curves.row(row);
+            }
+        }
+        for ((_, metric), paired) in RATIO_QUANTILES.iter().zip(&self.per_round) {
+            for (theirs, _) in self.totals.iter().filter(|(i, _)| *i != Impl::Ours) {
+                if let Some(spread) = paired.ratio(Impl::Ours.label(), theirs.label()) {
+                    let mut row = key.to_vec();
+                    row.extend([(*metric).to_owned(), theirs.label().to_owned()]);
+                    row.extend(spread.cells());
+                    tables.ratios.row(row);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Result tables: printed aligned on stdout and saved as CSV under `target/bench-out/`.
+//!
+//! The CSV files are what `bench-compare/plot.py` and the tables of `BENCHMARKS.md` are made
+//! from. Set `BENCH_OUT_DIR` to write them elsewhere.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// A titled table of string cells.
+#[derive(Debug, Clone)]
+pub struct Table {
+    name: String,
+    title: String,
+    columns: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// An empty table; `name` is its CSV file name (without extension).
+    pub fn new(name: &str, title: &str, columns: &[&str]) -> Self {
+        Self {
+            name: name.to_owned(),
+            title: title.to_owned(),
+            columns: columns.iter().map(|&c| c.to_owned()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Appends a row.
+    ///
+    /// # Panics
+    ///
+    /// If the row does not have one cell per column.
+    pub fn row(&mut self, cells: Vec<String>) {
+        assert_eq!(cells.len(), self.columns.len(), "table {}: wrong number of cells", self.name);
+        self.rows.push(cells);
+    }
+
+    /// The CSV file name, without extension.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The table aligned for a terminal.
+    pub fn render(&self) -> String {
+        let widths: Vec<usize> = (0..self.columns.len())
+            .map(|i| self.rows.iter().map(|r| r[i].len()).fold(self.columns[i].len(), usize::max))
+            .collect();
+        let mut out = format!("\n## {}\n", self.title);
+        for line in std::iter::once(&self.columns).chain(&self.rows) {
+            for (i, cell) in line.iter().enumerate() {
+                let sep = if i == 0 { "" } else { "  " };
+                if i == 0 {
+                    let _ = write!(out, "{sep}{cell:<w$}", w = widths[i]);
+                } else {
+                    let _ = write!(out, "{sep}{cell:>w$}", w = widths[i]);
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The table as CSV (cells never contain commas or quotes here).
+    pub fn csv(&self) -> String {
+        std::iter::once(&self.columns).chain(&self.rows).map(|line| line.join(",") + "\n").collect()
+    }
+
+    /// Prints the table and saves it.
+    pub fn emit(&self) {
+        print!("{}", self.render());
+        self.save();
+    }
+
+    /// Writes `<out dir>/<name>.csv`; a write failure is reported, not fatal.
+    pub fn save(&self) {
+        let dir = out_dir();
+        let path = dir.join(format!("{}.csv", self.name));
+        match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, self.csv())) {
+            Ok(()) => println!("(saved {})", path.display()),
+            Err(error) => eprintln!("warning: cannot write {}: {error}", path.display()),
+        }
+    }
+}
+
+/// Where CSV output goes: `BENCH_OUT_DIR`, else `bench-out/` in the cargo target directory that
+/// holds this executable (`target/release/deps/<bench>` → `target/bench-out`).
+pub fn out_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("BENCH_OUT_DIR") {
+        return PathBuf::from(dir);
+    }
+    let exe = std::env::current_exe().unwrap_or_default();
+    let target = exe.ancestors().nth(3).map(PathBuf::from);
+    target.unwrap_or_else(|| PathBuf::from("target")).join("bench-out")
+}
+
+/// Formats nanoseconds for a table cell.
+pub fn ns(value: f64) -> String {
+    if value >= 100.0 { format!("{value:.0}") } else { format!("{value:.1}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Table;
+
+    #[test]
+    fn renders_and_serialises() {
+        let mut table = Table::new("t", "Title", &["name", "value"]);
+        table.row(vec!["a".into(), "1".into()]);
+        assert_eq!(table.csv(), "name,value\na,1\n");
+        assert!(table.render().contains("a         1"));
+    }
+}

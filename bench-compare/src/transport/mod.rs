@@ -1,0 +1,144 @@
+//! One interface over the three crates compared, so that each bench body is written once.
+//!
+//! A [`Channel`] is a ring that threads share (`Sync`); each thread makes its own
+//! [`Sender`] or [`Receiver`] from it *on that thread*. That is how the benches work around
+//! bcast 1.0's handles not being `Send` (its `Writer` and `Reader` hold a raw pointer): the
+//! storage handle (`SharedStorage<LocalStorage>`, or a path for `/dev/shm`) crosses threads, and
+//! the writer or reader is built from it where it runs, as bcast 1.0's own `rtt` bench does.
+//!
+//! Every call is a thin, `#[inline]` forward to the crate's own single-message API: ours
+//! `Writer::send` / `Reader::try_recv`, bcast 1.0 `Writer::send` / `Reader::receive_next`, bcast
+//! 0.0.6 `Claim` + `copy_from_slice` / `Reader::receive_next` + `Message::read`. The benches are
+//! generic over these traits, so each crate gets its own monomorphised copy of the loop.
+
+pub mod ours;
+pub mod peer;
+pub mod seed;
+mod shm_names;
+
+pub use shm_names::{ShmNames, remove as remove_channel};
+
+/// Which crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Impl {
+    /// `bcast` 0.1.0, this workspace.
+    Ours,
+    /// `bcast` 1.0.0-rc.7 from crates.io.
+    Peer,
+    /// `bcast` 0.0.6 from crates.io, the seed of this project's API.
+    Seed,
+}
+
+impl Impl {
+    /// Short label used in tables and CSV files.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ours => "ours",
+            Self::Peer => "bcast-1.0",
+            Self::Seed => "bcast-0.0.6",
+        }
+    }
+
+    /// Parses a [`label`](Self::label).
+    pub fn from_label(label: &str) -> Option<Self> {
+        [Self::Ours, Self::Peer, Self::Seed].into_iter().find(|i| i.label() == label)
+    }
+}
+
+/// Where a ring's memory lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// A heap allocation shared by the threads of one process.
+    Heap,
+    /// A file under `/dev/shm`, mapped by the writer and (separately) by each reader.
+    Shm,
+}
+
+impl Storage {
+    /// Short label used in tables and CSV files.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Heap => "heap",
+            Self::Shm => "shm",
+        }
+    }
+}
+
+/// What a non-blocking read found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recv {
+    /// Nothing is pending.
+    Empty,
+    /// A message of this many bytes was copied into the buffer.
+    Message(usize),
+    /// The writer lapped the reader; the receiver has already moved to the writer's position.
+    Overrun,
+}
+
+/// The writing side of a ring.
+pub trait Sender {
+    /// Publishes a copy of `payload`.
+    fn send(&mut self, payload: &[u8]);
+
+    /// Publishes a `len`-byte message that `fill` writes in place (each crate's claim API).
+    fn publish(&mut self, len: usize, fill: impl FnOnce(&mut [u8]));
+}
+
+/// The reading side of a ring.
+pub trait Receiver {
+    /// Copies the next message into `buf`, if there is one. On an overrun the receiver resets
+    /// itself to the writer's current position before returning [`Recv::Overrun`].
+    fn try_recv(&mut self, buf: &mut [u8]) -> Recv;
+}
+
+/// A ring shared by the threads of a bench.
+pub trait Channel: Sync {
+    /// The writer type.
+    type Tx: Sender;
+    /// The reader type.
+    type Rx: Receiver;
+
+    /// Makes the ring's only writer. Call it before making any reader.
+    fn writer(&self) -> Self::Tx;
+
+    /// Makes a reader that starts at the writer's current position.
+    fn reader(&self) -> Self::Rx;
+
+    /// Makes a reader that starts at the oldest message still in the ring, where the crate can
+    /// (to verify what a writer-alone run left behind).
+    fn replay(&self) -> Option<Self::Rx>;
+}
+
+/// Makes fresh channels of one crate and storage.
+pub trait Factory {
+    /// The channel type.
+    type Chan: Channel;
+
+    /// A new, empty ring (for `/dev/shm`, a new file, removed when the factory is dropped).
+    fn make(&mut self) -> Self::Chan;
+}
+
+/// A bench body, generic over the channel type; see [`visit`].
+pub trait Visitor {
+    /// What the body returns.
+    type Out;
+
+    /// Runs the body with channels from `factory`.
+    fn visit<F: Factory>(self, factory: F) -> Self::Out;
+}
+
+/// Runs `visitor` with a factory of `capacity`-byte rings of crate `imp` over `storage`.
+///
+/// # Panics
+///
+/// For bcast 0.0.6 over `/dev/shm`: that crate has no file-backed storage.
+pub fn visit<V: Visitor>(imp: Impl, storage: Storage, capacity: usize, visitor: V) -> V::Out {
+    match (imp, storage) {
+        (Impl::Ours, Storage::Heap) => visitor.visit(ours::HeapFactory { capacity }),
+        (Impl::Ours, Storage::Shm) => visitor.visit(ours::ShmFactory::new(capacity)),
+        (Impl::Peer, Storage::Heap) => visitor.visit(peer::HeapFactory { capacity }),
+        (Impl::Peer, Storage::Shm) => visitor.visit(peer::ShmFactory::new(capacity)),
+        (Impl::Seed, Storage::Heap) => visitor.visit(seed::HeapFactory { capacity }),
+        (Impl::Seed, Storage::Shm) => panic!("bcast 0.0.6 has no file-backed storage"),
+    }
+}
