@@ -44,9 +44,8 @@ pub fn json_line<M: JsonMessage>(view: &View<'_, M>) -> Result<String, JsonError
 
 #[cfg(feature = "serde")]
 mod imp {
-    use rkyv::api::high::{HighDeserializer, HighValidator};
-    use rkyv::bytecheck::CheckBytes;
-    use rkyv::rancor::{self, Failure};
+    use rkyv::api::high::HighDeserializer;
+    use rkyv::rancor;
     use rkyv::{Archive, Archived, Deserialize};
     use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
@@ -67,8 +66,7 @@ mod imp {
     where
         Rkyv: for<'a> Codec<M, View<'a> = &'a Archived<M>>,
         M: Archive + serde::Serialize,
-        Archived<M>: Deserialize<M, HighDeserializer<rancor::Error>>
-            + for<'a> CheckBytes<HighValidator<'a, Failure>>,
+        Archived<M>: Deserialize<M, HighDeserializer<rancor::Error>>,
     {
         fn to_json(view: &Self::View<'_>) -> Result<String, JsonError> {
             let value = rkyv::deserialize::<M, rancor::Error>(*view).map_err(error::<M>)?;
