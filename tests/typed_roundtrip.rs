@@ -92,11 +92,12 @@ fn book() -> Book {
 
 #[test]
 fn the_issue_snippet_works_over_a_heap_ring() -> Result<(), Box<dyn std::error::Error>> {
-    let mut publisher = MarketData::with_capacity(4096)?;
-    let mut subscriber = publisher.subscribe();
+    let ring = bcast::RingBuffer::with_capacity(4096);
+    let mut publisher = MarketData::publisher(ring.clone())?;
     publisher.publish(&quote(7))?;
     publisher.publish(&Trade { instrument: 9, price: 1.25, qty: 3 })?;
 
+    let mut subscriber = MarketData::subscriber(ring)?; // replays what the ring holds
     let mut seen = Vec::new();
     for msg in subscriber.batch_iter() {
         match msg? {
@@ -107,6 +108,28 @@ fn the_issue_snippet_works_over_a_heap_ring() -> Result<(), Box<dyn std::error::
     }
     assert_eq!(seen, ["ES 1", "1.25"]);
     assert!(subscriber.try_recv()?.is_none());
+    Ok(())
+}
+
+#[test]
+fn a_new_subscriber_replays_the_last_lap_unless_reset() -> Result<(), Box<dyn std::error::Error>> {
+    let mut publisher = MarketData::with_capacity(1024)?;
+    for ts in 0..40 {
+        publisher.publish(&quote(ts))?; // 48-byte frames: almost two laps of a 1 KiB ring
+    }
+    let mut late = publisher.subscribe();
+    let mut reset = publisher.subscribe();
+    reset.reset();
+    publisher.publish(&quote(40))?;
+    let mut replayed = Vec::new();
+    while let Some(view) = late.try_recv()? {
+        let MarketDataView::Quote(q) = view else { panic!("only quotes") };
+        replayed.push(q.ts.to_native());
+    }
+    assert!(replayed.len() > 1 && replayed.len() < 40, "{replayed:?}");
+    assert!(replayed.windows(2).all(|w| w[1] == w[0] + 1) && replayed.last() == Some(&40));
+    assert!(matches!(reset.try_recv()?, Some(MarketDataView::Quote(q)) if q.ts == 40));
+    assert!(reset.try_recv()?.is_none());
     Ok(())
 }
 

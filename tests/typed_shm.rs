@@ -67,9 +67,10 @@ fn quote(ts: u64) -> Quote {
 fn the_issue_snippet_works_over_dev_shm() -> Result<(), Box<dyn std::error::Error>> {
     let path = ShmPath::new("snippet");
     let mut publisher = MarketData::create(&path.0, 1 << 20)?;
-    let mut subscriber = MarketData::attach(&path.0)?;
     publisher.publish(&quote(7))?;
     publisher.publish(&Trade { instrument: 9, price: 1.25, qty: 3 })?;
+
+    let mut subscriber = MarketData::attach(&path.0)?; // replays what the ring holds
 
     let mut seen = Vec::new();
     for msg in subscriber.batch_iter() {
@@ -138,8 +139,7 @@ const MESSAGES: u64 = 1000;
 #[test]
 fn child_subscriber() -> Result<(), Box<dyn std::error::Error>> {
     let Some(path) = std::env::var_os(CHILD_ENV) else { return Ok(()) };
-    let mut subscriber = MarketData::attach(Path::new(&path))?;
-    subscriber.reset_to_last_lap();
+    let mut subscriber = MarketData::attach(Path::new(&path))?; // replays what it missed
     let (mut quotes, mut trades) = (0, 0);
     let deadline = Instant::now() + Duration::from_secs(20);
     while quotes + trades < 2 * MESSAGES {

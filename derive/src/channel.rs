@@ -233,7 +233,8 @@ fn constructors(input: &DeriveInput, krate: &Path) -> TokenStream {
             }
 
             /// Attaches a subscriber to this channel's file at `path`, refusing a channel of
-            /// another schema (`Subscriber::attach`).
+            /// another schema (`Subscriber::attach`). It replays what the ring still holds,
+            /// then follows the publisher.
             #vis fn attach(
                 path: impl ::core::convert::AsRef<#p::Path>,
             ) -> #p::Result<#subscriber, #error> {

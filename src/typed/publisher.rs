@@ -171,10 +171,11 @@ impl<C: Channel> Publisher<C> {
         value.publish_on(self)
     }
 
-    /// A subscriber of this channel that starts at the current position: it receives the
-    /// messages published from now on.
+    /// A subscriber of this channel. Like every new subscriber it first replays what the ring
+    /// still holds (up to one lap), then follows the publisher; call
+    /// [`Subscriber::reset`] to skip the history.
     pub fn subscribe(&self) -> Subscriber<C> {
-        Subscriber::from_reader(self.ring.clone().into_reader())
+        Subscriber::from_reader(self.ring.clone().into_reader_at_last_lap())
     }
 
     /// Largest encoded message the channel carries.

@@ -39,7 +39,8 @@ const INITIAL_BUFFER: usize = 64 * 1024;
 ///
 /// Made by the channel's generated constructors (`C::attach`, `C::subscriber`) or by
 /// [`Publisher::subscribe`](super::Publisher::subscribe), after checking that the ring's schema
-/// registry is `C`'s. Every read copies the frame out of the ring with atomic loads into the
+/// registry is `C`'s. It starts with what the ring still holds (up to one lap of history) and
+/// then follows the publisher; [`reset`](Subscriber::reset) skips to the head. Every read copies the frame out of the ring with atomic loads into the
 /// subscriber's own 16-byte aligned buffer, re-checks that the writer did not lap it, and only
 /// then validates the bytes and hands out a view that borrows that buffer.
 ///
@@ -69,7 +70,7 @@ pub struct Subscriber<C> {
 
 impl<C: Channel> Subscriber<C> {
     /// Attaches to the channel file at `path` (see [`RingBuffer::attach`]) and checks its
-    /// registry. The subscriber starts at the current position.
+    /// registry. The subscriber starts with what the ring still holds (see [`new`](Self::new)).
     ///
     /// # Errors
     ///
@@ -79,8 +80,11 @@ impl<C: Channel> Subscriber<C> {
         Self::new(RingBuffer::attach(path)?)
     }
 
-    /// A subscriber of `ring` that starts at the current position, after checking the ring's
-    /// registry.
+    /// A subscriber of `ring`, after checking the ring's registry.
+    ///
+    /// A new subscriber first replays what the ring still holds (the messages of up to one lap:
+    /// on a quiet channel, everything published so far), then follows the publisher. Call
+    /// [`reset`](Self::reset) first to receive only what is published from then on.
     ///
     /// # Errors
     ///
@@ -88,7 +92,7 @@ impl<C: Channel> Subscriber<C> {
     /// [`TypedOpenError::Untyped`] if it has none (no publisher was made on it yet).
     pub fn new<A>(ring: RingBuffer<A>) -> Result<Self, TypedOpenError> {
         check::<C, A>(&ring)?;
-        Ok(Self::from_reader(ring.into_reader()))
+        Ok(Self::from_reader(ring.into_reader_at_last_lap()))
     }
 
     /// A subscriber over a reader of a ring whose registry is known to be `C`'s.
