@@ -107,27 +107,36 @@ fn start_positions_that_cannot_be_frame_boundaries_are_refused() -> Result<(), E
     Ok(())
 }
 
-/// A writer thread laps reader threads on a tiny ring. Every message a reader returns must be
-/// intact and newer than the previous one; every overrun is followed by a reset. Under Miri
-/// this is the data-race and torn-read check for the whole protocol.
+/// A writer thread laps reader threads on a tiny ring: one copying with `try_recv`, one reading
+/// lazily, one joining late at the last lap. Every message a reader returns must be intact and
+/// newer than the previous one; every overrun is followed by a reset. Under Miri this is the
+/// data-race and torn-read check for the whole protocol.
 #[test]
 fn racing_writer_never_hands_readers_a_torn_message() {
     const MESSAGES: u64 = if cfg!(miri) { 300 } else { 200_000 };
     let ring = RingBuffer::with_capacity(256);
     let mtu = ring.mtu();
-    let readers: Vec<_> = (0..2).map(|_| ring.clone().into_reader()).collect();
+    let readers: Vec<_> = (0..3).map(|_| ring.clone()).collect();
     let mut writer = ring.into_writer();
     let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let started = std::sync::Arc::new(std::sync::Barrier::new(3));
+    let started = std::sync::Arc::new(std::sync::Barrier::new(4));
 
     let handles: Vec<_> = readers
         .into_iter()
         .enumerate()
-        .map(|(id, mut reader)| {
+        .map(|(id, ring)| {
             let finished = std::sync::Arc::clone(&finished);
             let started = std::sync::Arc::clone(&started);
             std::thread::spawn(move || {
+                let mut reader = ring.clone().into_reader();
                 started.wait();
+                if id == 2 {
+                    // Join late, while the writer is running.
+                    for _ in 0..8 {
+                        std::thread::yield_now();
+                    }
+                    reader = ring.into_reader_at_last_lap();
+                }
                 let mut buf = vec![0u8; mtu];
                 let (mut delivered, mut overruns, mut last) = (0u64, 0u64, None::<u64>);
                 loop {
