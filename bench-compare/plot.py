@@ -68,8 +68,9 @@ def plot(curves, output):
     for col, transport in enumerate(order):
         for row, size in enumerate(sizes):
             ax = axes[row][col]
-            for impl, points in sorted(curves.get((transport, size), {}).items()):
-                points.sort()
+            present = curves.get((transport, size), {})
+            for impl in sorted(present, key=lambda i: list(STYLES).index(i) if i in STYLES else 99):
+                points = sorted(present[impl])
                 xs = [nines(q) for q, _ in points]
                 ys = [ns for _, ns in points]
                 ax.step(xs, ys, where="post", label=impl, **STYLES.get(impl, {}))

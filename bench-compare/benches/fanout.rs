@@ -25,7 +25,7 @@ use bench_compare::flow::stream;
 use bench_compare::stats::{Paired, Spread, histogram, percentile_columns, percentiles};
 use bench_compare::table::{Table, ns};
 use bench_compare::transport::{Factory, Impl, Storage, Visitor, visit};
-use bench_compare::{Mode, contenders, round_order};
+use bench_compare::{Mode, contenders, load_average, round_order};
 use hdrhistogram::Histogram;
 
 /// Ring capacity in bytes.
@@ -97,6 +97,7 @@ fn main() {
          {flat_count} messages flat out, {paced_count} paced at {PACE:?}, ring {CAPACITY} B",
         cores.describe()
     );
+    println!("load average at start: {}", load_average());
     let mut columns = vec!["readers", "impl", "writer ns/msg", "delivered", "overruns"];
     columns.extend(percentile_columns());
     columns.extend(["torn", "silent"]);
@@ -148,6 +149,7 @@ fn main() {
         }
         println!("  {readers} readers: done");
     }
+    println!("load average at end: {}", load_average());
     results.emit();
     ratios.emit();
 }

@@ -17,7 +17,7 @@ use bench_compare::affinity::Cores;
 use bench_compare::pingpong::{Spec, run_threads};
 use bench_compare::report::{LatencyRounds, LatencyTables};
 use bench_compare::transport::{Factory, Storage, Visitor, visit};
-use bench_compare::{Mode, contenders, round_order};
+use bench_compare::{Mode, contenders, load_average, round_order};
 use hdrhistogram::Histogram;
 
 /// Ring capacity in bytes, as in bcast 1.0's own `rtt` bench.
@@ -49,6 +49,7 @@ fn main() {
          after {warmup} warm-up, ring {CAPACITY} B",
         cores.describe()
     );
+    println!("load average at start: {}", load_average());
     let mut tables = LatencyTables::new("rtt", "Round trip, two threads");
     for storage in [Storage::Heap, Storage::Shm] {
         for size in SIZES {
@@ -69,5 +70,6 @@ fn main() {
             println!("  {} {size} B: done", storage.label());
         }
     }
+    println!("load average at end: {}", load_average());
     tables.emit();
 }

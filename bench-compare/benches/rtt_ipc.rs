@@ -22,7 +22,7 @@ use bench_compare::pingpong::{Spec, echo, ping};
 use bench_compare::poll::Poller;
 use bench_compare::report::{LatencyRounds, LatencyTables};
 use bench_compare::transport::{Channel, Impl, ShmNames, Storage, ours, peer};
-use bench_compare::{Mode, contenders, round_order};
+use bench_compare::{Mode, contenders, load_average, round_order};
 use hdrhistogram::Histogram;
 
 /// Channel capacity in bytes.
@@ -46,6 +46,7 @@ fn main() {
          round trips after {warmup} warm-up, channels {CAPACITY} B",
         cores.describe()
     );
+    println!("load average at start: {}", load_average());
     pin_current(cores.writer());
     let poller = Poller::for_load(2, if cores.writer() == cores.reader(0) { 1 } else { 2 });
     let mut tables = LatencyTables::new("rtt_ipc", "Round trip, two processes over /dev/shm");
@@ -70,6 +71,7 @@ fn main() {
         results.write(&mut tables);
         println!("  {size} B: done");
     }
+    println!("load average at end: {}", load_average());
     tables.emit();
 }
 

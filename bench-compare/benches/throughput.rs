@@ -23,7 +23,7 @@ use bench_compare::flow::{WriteApi, catch_up, stream, writer_alone};
 use bench_compare::stats::{Paired, Spread};
 use bench_compare::table::{Table, ns};
 use bench_compare::transport::{Factory, Impl, Storage, Visitor, visit};
-use bench_compare::{Mode, contenders, round_order};
+use bench_compare::{Mode, contenders, load_average, round_order};
 
 /// Ring capacity in bytes: the ring and its header fit the 2 MiB L2 cache of the reference
 /// machine, so the writer-alone figures measure the crates, not DRAM.
@@ -106,6 +106,7 @@ fn main() {
         "throughput: {mode:?} mode, cores {} (writer, reader), {rounds} rounds, ring {CAPACITY} B",
         cores.describe()
     );
+    println!("load average at start: {}", load_average());
     let mut results = Table::new(
         "throughput",
         "Throughput: medians over rounds (GB/s counts payload bytes)",
@@ -171,6 +172,7 @@ fn main() {
             println!("  {} {size} B: done", phase.label());
         }
     }
+    println!("load average at end: {}", load_average());
     results.emit();
     ratios.emit();
 }

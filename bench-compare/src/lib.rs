@@ -73,3 +73,12 @@ pub fn round_order<T: Copy>(impls: &[T], round: usize) -> Vec<T> {
     }
     order
 }
+
+/// The system's load averages (1, 5, 15 minutes) from `/proc/loadavg`, for the record: on a
+/// shared machine, a bench that ran beside other work says so.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "unknown".to_owned(),
+        |s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+    )
+}
