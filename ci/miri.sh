@@ -21,12 +21,13 @@ fi
 
 export MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-strict-provenance"
 start=$(date +%s)
-tests=(--lib --test ring --test overrun --test corrupt)
-for extra in typed_roundtrip; do
-  [ -f "tests/$extra.rs" ] && tests+=(--test "$extra")
-done
-echo "ci/miri.sh: ${tests[*]} (one seed)"
-cargo +nightly miri test -q "${tests[@]}"
+echo "ci/miri.sh: ring tests (Stacked Borrows, one seed)"
+cargo +nightly miri test -q --lib --test ring --test overrun --test corrupt --test model
+# rkyv's archived strings and vectors trip Stacked Borrows inside rkyv itself (rkyv/rkyv#436);
+# its maintainers recommend Tree Borrows, under which the typed tests run.
+echo "ci/miri.sh: typed tests (Tree Borrows, one seed)"
+MIRIFLAGS="$MIRIFLAGS -Zmiri-tree-borrows" \
+  cargo +nightly miri test -q --test typed_roundtrip --test typed_hostile --test typed_registry
 echo "ci/miri.sh: racing writer and readers, seeds 0..$seeds"
 MIRIFLAGS="$MIRIFLAGS -Zmiri-many-seeds=0..$seeds" \
   cargo +nightly miri test -q --test overrun racing_writer_never_hands_readers_a_torn_message
