@@ -214,10 +214,8 @@ proptest::proptest! {
                         Ok(None) | Err(_) => break,
                     }
                 }
-                for msg in reader.batch_iter().take(CAPACITY / 16 + 1) {
-                    if let Ok(msg) = msg {
-                        let _ = msg.read(&mut buf);
-                    }
+                for msg in reader.batch_iter().take(CAPACITY / 16 + 1).flatten() {
+                    let _ = msg.read(&mut buf);
                 }
             }
         }

@@ -2,6 +2,8 @@
 //! deliver a torn frame, notice the dead writer (its `flock` is gone), and each new writer
 //! reopens the channel and continues the stream where the dead one stopped.
 #![cfg(all(target_os = "linux", not(miri)))]
+// Test data is derived from counters by deliberate truncation.
+#![allow(clippy::cast_possible_truncation)]
 
 use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;

@@ -6,6 +6,8 @@
 //! `BCAST_STRESS_MESSAGES` sets the message count (CI default: 2 million in threads, 1 million
 //! across processes); release checks run with e.g. `BCAST_STRESS_MESSAGES=50000000`.
 #![cfg(not(miri))]
+// Test data is derived from counters by deliberate truncation.
+#![allow(clippy::cast_possible_truncation)]
 
 use std::time::{Duration, Instant};
 
@@ -81,7 +83,7 @@ fn consume(reader: &mut Reader, total: u64, mut writer_done: impl FnMut() -> boo
             }
             Ok(None) => {
                 idle += 1;
-                if idle % 1024 == 0 {
+                if idle.is_multiple_of(1024) {
                     assert!(Instant::now() < deadline, "stalled at message {next}");
                     if writer_done() && reader.try_recv(&mut buf).is_ok_and(|m| m.is_none()) {
                         break;
