@@ -25,8 +25,8 @@ use bench_compare::table::{Table, ns};
 use bench_compare::transport::{Factory, Impl, Storage, Visitor, visit};
 use bench_compare::{Mode, contenders, load_average, round_order};
 
-/// Ring capacity in bytes: the ring and its header fit the 2 MiB L2 cache of the reference
-/// machine, so the writer-alone figures measure the crates, not DRAM.
+/// Ring capacity in bytes: a small real-world ring, about one core's L2 cache on the reference
+/// machine (1 MiB), so the single-thread figures measure the crates more than DRAM.
 const CAPACITY: usize = 1 << 20;
 /// Payload sizes.
 const SIZES: [usize; 4] = [32, 256, 1024, 4096];

@@ -3,12 +3,35 @@
 
 use hdrhistogram::Histogram;
 
-use crate::stats::{Paired, Spread, curve, histogram, percentile_columns, percentiles};
+use crate::stats::{
+    Paired, Spread, curve, histogram, percentile_columns, percentiles, trimmed_mean,
+};
 use crate::table::Table;
 use crate::transport::Impl;
 
-/// The quantiles whose per-round values are paired into ratios.
-const RATIO_QUANTILES: [(f64, &str); 3] = [(0.50, "p50"), (0.99, "p99"), (0.999, "p99.9")];
+/// The per-round figures that are paired into ratios: three percentiles, and the mean of the
+/// middle 80 % of samples (`mean10-90`), which resolves differences finer than a clock tick.
+const RATIO_METRICS: [(&str, Metric); 4] =
+    [("p50", p50), ("p99", p99), ("p99.9", p999), ("mean10-90", mean_10_90)];
+
+/// A figure computed from one round's histogram.
+type Metric = fn(&Histogram<u64>) -> f64;
+
+fn p50(hist: &Histogram<u64>) -> f64 {
+    hist.value_at_quantile(0.5) as f64
+}
+
+fn p99(hist: &Histogram<u64>) -> f64 {
+    hist.value_at_quantile(0.99) as f64
+}
+
+fn p999(hist: &Histogram<u64>) -> f64 {
+    hist.value_at_quantile(0.999) as f64
+}
+
+fn mean_10_90(hist: &Histogram<u64>) -> f64 {
+    trimmed_mean(hist, 0.1, 0.9)
+}
 
 /// Latency tables shared by the round-trip benches; `name` prefixes the CSV files.
 #[derive(Debug)]
@@ -71,7 +94,7 @@ impl LatencyRounds {
             transport: transport.to_owned(),
             size,
             totals: Vec::new(),
-            per_round: RATIO_QUANTILES.iter().map(|_| Paired::default()).collect(),
+            per_round: RATIO_METRICS.iter().map(|_| Paired::default()).collect(),
         }
     }
 
@@ -81,8 +104,8 @@ impl LatencyRounds {
     ///
     /// Never in practice: histograms share their bounds, so adding cannot fail.
     pub fn add(&mut self, imp: Impl, hist: &Histogram<u64>) {
-        for ((q, _), paired) in RATIO_QUANTILES.iter().zip(&mut self.per_round) {
-            paired.push(imp.label(), hist.value_at_quantile(*q) as f64);
+        for ((_, metric), paired) in RATIO_METRICS.iter().zip(&mut self.per_round) {
+            paired.push(imp.label(), metric(hist));
         }
         match self.totals.iter_mut().find(|(i, _)| *i == imp) {
             Some((_, total)) => total.add(hist).expect("same bounds"),
@@ -113,7 +136,7 @@ impl LatencyRounds {
                 tables.curves.row(row);
             }
         }
-        for ((_, metric), paired) in RATIO_QUANTILES.iter().zip(&self.per_round) {
+        for ((metric, _), paired) in RATIO_METRICS.iter().zip(&self.per_round) {
             for (theirs, _) in self.totals.iter().filter(|(i, _)| *i != Impl::Ours) {
                 if let Some(spread) = paired.ratio(Impl::Ours.label(), theirs.label()) {
                     let mut row = key.to_vec();
