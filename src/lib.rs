@@ -61,7 +61,7 @@ mod sync;
 mod writer;
 
 pub use error::{Error, Lapped, LayoutError, OpenError};
-pub use reader::{Batch, FilterUserDefined, Message, Reader, Received};
+pub use reader::{Batch, FilterUserDefined, Message, Reader, ReaderStats, Received};
 pub use ring_buffer::{ReadOnly, ReadWrite, RingBuffer};
 pub use shm::CreateOptions;
 pub use writer::{Claim, Writer};

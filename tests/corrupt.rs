@@ -82,13 +82,13 @@ fn unknown_flags_are_a_corrupt_frame() {
 #[test]
 fn padding_that_crosses_the_lap_end_is_a_corrupt_frame() {
     let memory = memory();
-    let ring = ring_with_messages(&memory, 17); // 17 * 64 bytes: wrapped once
-    let mut reader = ring.clone().into_reader_at_last_lap();
+    let ring = ring_with_messages(&memory, 17); // 17 * 64 bytes: the 17th starts the 2nd lap
+    let mut reader = ring.clone().into_reader_at(1024).expect("a lap boundary");
     assert!(reader.try_recv(&mut [0u8; 64]).is_ok());
     // Turn the first frame of the lap into a padding frame longer than the lap.
     data_word(&memory, 0).store(4096, Ordering::Relaxed);
     data_word(&memory, 8).store(1 << 56, Ordering::Relaxed);
-    let mut reader = ring.clone().into_reader_at_last_lap();
+    let mut reader = ring.clone().into_reader_at(1024).expect("a lap boundary");
     assert!(matches!(reader.try_recv(&mut [0u8; 64]), Err(Error::CorruptFrame { .. })));
 }
 

@@ -20,8 +20,8 @@ impl<'a> Batch<'a> {
     }
 
     /// Keeps only the messages whose [`user_defined`](Message::user_defined) tag passes
-    /// `filter`; the others are stepped over without copying their payloads. Errors still come
-    /// through.
+    /// `filter`; the others are stepped over without copying their payloads (and counted in
+    /// [`ReaderStats::skipped`](crate::ReaderStats::skipped)). Errors still come through.
     ///
     /// # Examples
     ///
@@ -41,17 +41,22 @@ impl<'a> Batch<'a> {
     }
 }
 
-impl<'a> Iterator for Batch<'a> {
-    type Item = Result<Message<'a>, Error>;
-
+impl<'a> Batch<'a> {
+    /// The next message whose tag passes `filter`; the others are stepped over and counted as
+    /// skipped.
     #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
+    fn next_passing(
+        &mut self,
+        filter: &mut impl FnMut(u32) -> bool,
+    ) -> Option<Result<Message<'a>, Error>> {
         if self.finished {
             return None;
         }
-        match self.view.next_frame(self.cursor, self.limit) {
+        let next = self.view.next_frame(self.cursor, self.limit, filter);
+        match self.cursor.note(next) {
             Ok(Some((position, header))) => {
-                self.cursor.position = position + header.frame_len();
+                self.cursor.pass(position, header);
+                self.cursor.stats.received += 1;
                 Some(Ok(Message::new(self.view, position, header)))
             }
             Ok(None) => {
@@ -63,6 +68,15 @@ impl<'a> Iterator for Batch<'a> {
                 Some(Err(error))
             }
         }
+    }
+}
+
+impl<'a> Iterator for Batch<'a> {
+    type Item = Result<Message<'a>, Error>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_passing(&mut |_| true)
     }
 }
 
@@ -82,7 +96,7 @@ impl<'a, F: FnMut(u32) -> bool> Iterator for FilterUserDefined<'a, F> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        self.batch.find(|item| item.as_ref().map_or(true, |msg| (self.filter)(msg.user_defined())))
+        self.batch.next_passing(&mut self.filter)
     }
 }
 

@@ -70,6 +70,12 @@ impl<'a> Message<'a> {
     }
 }
 
+impl Received {
+    pub(super) fn new(position: u64, header: FrameHeader) -> Self {
+        Self { len: header.len as usize, user_defined: header.tag, position, seq: header.seq }
+    }
+}
+
 /// What [`Reader::try_recv`](crate::Reader::try_recv) copied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Received {

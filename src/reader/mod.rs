@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use crate::error::{Error, Lapped};
 use crate::ring::Shared;
-use crate::ring::frame::{FRAME_HEADER_LEN, FrameFlags, FrameHeader, frame_len};
+use crate::ring::frame::{FRAME_ALIGN, FRAME_HEADER_LEN, FrameFlags, FrameHeader};
 use crate::ring::raw::RawRing;
+use crate::sync::Ordering;
 
 /// One consumer of a ring.
 ///
@@ -50,12 +51,69 @@ pub(crate) struct Cursor {
     position: u64,
     /// Last committed position loaded from the header; frames below it are published.
     producer: u64,
+    /// Sequence number the next message should carry, once known: a larger one means the
+    /// messages in between were lost.
+    next_seq: Option<u64>,
+    stats: ReaderStats,
+}
+
+/// Cumulative counters of one [`Reader`], from [`Reader::stats`].
+///
+/// Losses are counted exactly, from the sequence numbers the writer stamps on every message:
+/// when a reader that was overrun (or reset) receives its next message, the gap between that
+/// message's number and the one it expected is added to `lost`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ReaderStats {
+    /// Messages returned: yielded by a batch, `receive_next` or `try_recv`.
+    pub received: u64,
+    /// Messages the reader stepped over on purpose: `skip`, or rejected by a batch filter.
+    pub skipped: u64,
+    /// Messages that were published but never reached this reader (it was lapped or reset).
+    pub lost: u64,
+    /// [`Error::Overrun`]s the reader's own calls returned.
+    pub overruns: u64,
+    /// Calls of [`Reader::reset`] and [`Reader::reset_to_last_lap`].
+    pub resets: u64,
+}
+
+impl Cursor {
+    fn new(position: u64, next_seq: Option<u64>) -> Self {
+        Self { position, producer: position, next_seq, stats: ReaderStats::default() }
+    }
+
+    /// Moves past the message at `position`, counting any gap in sequence numbers before it.
+    #[inline]
+    fn pass(&mut self, position: u64, header: FrameHeader) {
+        if let Some(expected) = self.next_seq {
+            self.stats.lost += header.seq.saturating_sub(expected);
+        }
+        self.next_seq = Some(header.seq + 1);
+        self.position = position + header.frame_len();
+    }
+
+    /// Counts an overrun on its way to the caller.
+    #[inline]
+    fn note<T>(&mut self, result: Result<T, Error>) -> Result<T, Error> {
+        if let Err(Error::Overrun(_)) = result {
+            self.stats.overruns += 1;
+        }
+        result
+    }
+
+    /// Moves to `position`, keeping the sequence number it expects so the gap is counted.
+    fn jump(&mut self, position: u64) {
+        self.position = position;
+        self.producer = position;
+        self.stats.resets += 1;
+    }
 }
 
 impl Reader {
     pub(crate) fn new(shared: Arc<Shared>, position: u64) -> Self {
         let view = View { ring: shared.ring, mtu: shared.mtu as u64 };
-        Self { shared, view, cursor: Cursor { position, producer: position } }
+        // From position 0 every message is accounted for; elsewhere the first one sets the pace.
+        let next_seq = (position == 0).then_some(0);
+        Self { shared, view, cursor: Cursor::new(position, next_seq) }
     }
 
     /// Position of the next frame this reader will read.
@@ -68,6 +126,31 @@ impl Reader {
     #[inline]
     pub fn producer_position(&self) -> u64 {
         self.view.ring.header().load_committed()
+    }
+
+    /// The reader's cumulative counters: received, skipped, lost, overruns, resets.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ring = bcast::RingBuffer::with_capacity(1024);
+    /// let mut writer = ring.clone().into_writer();
+    /// let mut reader = ring.into_reader();
+    /// for i in 0..40u8 {
+    ///     writer.send(&[i; 40])?; // 64-byte frames: 40 of them lap a 1 KiB ring
+    /// }
+    /// let mut buf = [0u8; 64];
+    /// assert!(matches!(reader.try_recv(&mut buf), Err(bcast::Error::Overrun(_))));
+    /// reader.reset_to_last_lap();
+    /// while reader.try_recv(&mut buf)?.is_some() {}
+    /// let stats = reader.stats();
+    /// assert_eq!((stats.overruns, stats.resets), (1, 1));
+    /// assert_eq!(stats.received + stats.lost, 40, "every message is accounted for");
+    /// # Ok::<(), bcast::Error>(())
+    /// ```
+    #[inline]
+    pub fn stats(&self) -> ReaderStats {
+        self.cursor.stats
     }
 
     /// Largest payload a message on this ring may carry.
@@ -116,9 +199,11 @@ impl Reader {
     #[inline]
     pub fn receive_next(&mut self) -> Result<Option<Message<'_>>, Error> {
         let limit = self.refresh();
-        match self.view.next_frame(&mut self.cursor, limit)? {
+        let next = self.view.next_frame(&mut self.cursor, limit, &mut |_| true);
+        match self.cursor.note(next)? {
             Some((position, header)) => {
-                self.cursor.position = position + header.frame_len();
+                self.cursor.pass(position, header);
+                self.cursor.stats.received += 1;
                 Ok(Some(Message::new(&self.view, position, header)))
             }
             None => Ok(None),
@@ -150,17 +235,22 @@ impl Reader {
     #[inline]
     pub fn try_recv(&mut self, buf: &mut [u8]) -> Result<Option<Received>, Error> {
         let limit = self.refresh();
-        if let Some(received) = self.view.read_plain_frame(self.cursor.position, limit, buf)? {
-            self.cursor.position = received.position + frame_len(received.len as u64);
-            return Ok(Some(received));
+        let plain = self.view.read_plain_frame(self.cursor.position, limit, buf);
+        if let Some((position, header)) = self.cursor.note(plain)? {
+            self.cursor.pass(position, header);
+            self.cursor.stats.received += 1;
+            return Ok(Some(Received::new(position, header)));
         }
         // Padding, an empty ring, a buffer too small, or a frame to diagnose.
-        let Some((position, header)) = self.view.next_frame(&mut self.cursor, limit)? else {
+        let next = self.view.next_frame(&mut self.cursor, limit, &mut |_| true);
+        let Some((position, header)) = self.cursor.note(next)? else {
             return Ok(None);
         };
-        let len = self.view.read_payload(position, header, buf)?;
-        self.cursor.position = position + header.frame_len();
-        Ok(Some(Received { len, user_defined: header.tag, position, seq: header.seq }))
+        let read = self.view.read_payload(position, header, buf);
+        self.cursor.note(read)?;
+        self.cursor.pass(position, header);
+        self.cursor.stats.received += 1;
+        Ok(Some(Received::new(position, header)))
     }
 
     /// Steps over the next message without copying it; `false` if none is pending.
@@ -170,22 +260,38 @@ impl Reader {
     /// As for [`receive_next`](Self::receive_next).
     #[inline]
     pub fn skip(&mut self) -> Result<bool, Error> {
-        Ok(self.receive_next()?.is_some())
+        let limit = self.refresh();
+        let next = self.view.next_frame(&mut self.cursor, limit, &mut |_| true);
+        let Some((position, header)) = self.cursor.note(next)? else {
+            return Ok(false);
+        };
+        self.cursor.pass(position, header);
+        self.cursor.stats.skipped += 1;
+        Ok(true)
     }
 
     /// Moves the reader to the producer's current position, skipping everything pending; the
     /// way to resume after an [`Error::Overrun`]. Returns the new position.
+    ///
+    /// The messages skipped are counted in [`stats`](Self::stats)`.lost` when the next message
+    /// arrives (its sequence number tells how many were missed).
     pub fn reset(&mut self) -> u64 {
         let producer = self.view.ring.header().load_committed();
-        self.cursor = Cursor { position: producer, producer };
+        self.cursor.jump(producer);
         producer
     }
 
-    /// Moves the reader to the oldest lap boundary whose data is still intact, so that it
-    /// replays what the ring still holds (up to one lap). Returns the new position.
+    /// Moves the reader back to the oldest data still intact in the ring, so that it replays
+    /// up to three quarters of a lap, and returns the new position. After an overrun this loses
+    /// the fewest messages; the loss is counted in [`stats`](Self::stats)`.lost`.
+    ///
+    /// The start leaves a quarter of the ring (the largest message) between the reader and the
+    /// writer, so the writer's next message cannot lap it at once. The writer records where its
+    /// frames start in each eighth of the ring, so the start is found to within an eighth of
+    /// the capacity.
     pub fn reset_to_last_lap(&mut self) -> u64 {
-        let position = last_lap_start(&self.view.ring);
-        self.cursor = Cursor { position, producer: position };
+        let position = oldest_start(&self.view.ring);
+        self.cursor.jump(position);
         position
     }
 
@@ -208,6 +314,7 @@ impl View {
         &self,
         cursor: &mut Cursor,
         limit: u64,
+        filter: &mut impl FnMut(u32) -> bool,
     ) -> Result<Option<(u64, FrameHeader)>, Error> {
         let capacity = self.ring.capacity();
         loop {
@@ -226,7 +333,11 @@ impl View {
             }
             match header.flags {
                 FrameFlags::MESSAGE if u64::from(header.len) <= self.mtu => {
-                    return Ok(Some((position, header)));
+                    if filter(header.tag) {
+                        return Ok(Some((position, header)));
+                    }
+                    cursor.pass(position, header);
+                    cursor.stats.skipped += 1;
                 }
                 FrameFlags::PADDING => cursor.position = position + frame,
                 _ => return Err(corrupt),
@@ -243,7 +354,7 @@ impl View {
         position: u64,
         limit: u64,
         buf: &mut [u8],
-    ) -> Result<Option<Received>, Error> {
+    ) -> Result<Option<(u64, FrameHeader)>, Error> {
         let capacity = self.ring.capacity();
         let index = position & (capacity - 1);
         if position >= limit {
@@ -261,7 +372,7 @@ impl View {
         };
         self.ring.load_bytes(index + FRAME_HEADER_LEN, dst);
         self.check_lap(position)?;
-        Ok(Some(Received { len: dst.len(), user_defined: header.tag, position, seq: header.seq }))
+        Ok(Some((position, header)))
     }
 
     /// Copies the payload of the frame at `position` into `buf`, then checks it was not lapped.
@@ -294,13 +405,23 @@ impl View {
     }
 }
 
-/// The oldest lap boundary whose bytes the writer has not begun to overwrite, or the committed
-/// position if that boundary is not yet committed. Lap boundaries are always frame boundaries.
-pub(crate) fn last_lap_start(ring: &RawRing) -> u64 {
+/// Where a reader starts to replay the oldest data still intact: the earliest checkpoint (or
+/// lap boundary, always a frame boundary) at or after `claimed - capacity + capacity / 4`, or
+/// the committed position if none is. The margin of a quarter lap (the largest frame) keeps the
+/// writer's next message from lapping the reader before it has read anything.
+pub(crate) fn oldest_start(ring: &RawRing) -> u64 {
     let header = ring.header();
     let committed = header.load_committed();
-    let claimed = header.claimed.load(crate::sync::Ordering::Relaxed);
+    let claimed = header.claimed.load(Ordering::Relaxed);
     let capacity = ring.capacity();
-    let oldest = claimed.saturating_sub(capacity);
-    oldest.div_ceil(capacity).saturating_mul(capacity).min(committed)
+    let floor = (claimed + capacity / 4).saturating_sub(capacity);
+    let lap_boundary = floor.div_ceil(capacity).saturating_mul(capacity).min(committed);
+    // A checkpoint is a message frame start the writer recorded before committing the frame;
+    // one in `floor..=committed` is a boundary of the current stream whose bytes are intact.
+    header
+        .checkpoints
+        .iter()
+        .map(|checkpoint| checkpoint.load(Ordering::Relaxed))
+        .filter(|&c| c >= floor && c <= committed && c.is_multiple_of(FRAME_ALIGN))
+        .fold(lap_boundary, u64::min)
 }

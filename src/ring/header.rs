@@ -56,8 +56,16 @@ pub(crate) struct Header {
     pub(crate) committed: AtomicU64,
     /// Number of messages (non-padding frames) published.
     pub(crate) frames: AtomicU64,
-    _tail: [AtomicU64; 13],
+    /// For each eighth of the ring, the position of the first message frame the writer started
+    /// in it on its latest pass: frame boundaries from which a reader can start at the oldest
+    /// intact data (see `reader::oldest_start`).
+    pub(crate) checkpoints: [AtomicU64; CHECKPOINTS],
+    _tail: [AtomicU64; 5],
 }
+
+/// How many checkpoints the header keeps: the oldest intact frame is found to within
+/// `capacity / CHECKPOINTS` bytes.
+pub(crate) const CHECKPOINTS: usize = 8;
 
 const _: () = assert!(size_of::<Header>() == REGISTRY_OFFSET);
 const _: () = assert!(HEADER_SIZE.is_multiple_of(128) && REGISTRY_CAPACITY.is_multiple_of(8));
@@ -76,6 +84,9 @@ impl Header {
         self.claimed.store(0, Ordering::Relaxed);
         self.committed.store(0, Ordering::Relaxed);
         self.frames.store(0, Ordering::Relaxed);
+        for checkpoint in &self.checkpoints {
+            checkpoint.store(0, Ordering::Relaxed);
+        }
         // Release: publishes the fields above (H1). Pairs with the fence(Acquire) in `validate`.
         self.state.store(STATE_READY, Ordering::Release);
     }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::error::Error;
 use crate::ring::Shared;
 use crate::ring::frame::{FRAME_ALIGN, FRAME_HEADER_LEN, FrameFlags, FrameHeader, frame_len};
+use crate::ring::header::CHECKPOINTS;
 use crate::ring::raw::RawRing;
 use crate::sync::{Ordering, fence};
 
@@ -36,12 +37,14 @@ struct Cursor {
     position: u64,
     /// Messages published so far (the next message's sequence number).
     seq: u64,
+    /// Where the last message frame started (for checkpoints).
+    last_start: u64,
 }
 
 impl Writer {
     /// Makes the writer of `shared`, whose writer slot the caller holds.
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        let mut cursor = Cursor { ring: shared.ring, position: 0, seq: 0 };
+        let mut cursor = Cursor { ring: shared.ring, position: 0, seq: 0, last_start: 0 };
         cursor.recover();
         Self { shared, cursor, staging: Vec::new() }
     }
@@ -205,6 +208,14 @@ impl Cursor {
             at,
             FrameHeader { len, tag: user_defined, seq: self.seq, flags: FrameFlags::MESSAGE },
         );
+        // The first frame to start in an eighth of the ring becomes its checkpoint.
+        let segment = capacity / CHECKPOINTS as u64;
+        if start / segment != self.last_start / segment {
+            #[allow(clippy::cast_possible_truncation)] // the remainder is below CHECKPOINTS
+            let slot = (start / segment % CHECKPOINTS as u64) as usize;
+            header.checkpoints[slot].store(start, Ordering::Relaxed);
+        }
+        self.last_start = start;
         self.seq += 1;
         header.frames.store(self.seq, Ordering::Relaxed);
         // Release: publishes the frame. Pairs with the fence(Acquire) in
@@ -223,6 +234,8 @@ impl Cursor {
         let claimed = header.claimed.load(Ordering::Relaxed);
         self.seq = header.frames.load(Ordering::Relaxed);
         self.position = committed;
+        // Whatever the previous writer checkpointed stays valid; start a fresh segment here.
+        self.last_start = u64::MAX;
         let in_flight = claimed.wrapping_sub(committed);
         if in_flight == 0 || in_flight > capacity || !claimed.is_multiple_of(FRAME_ALIGN) {
             // Nothing in flight, or a frontier that no writer could have left: keep `committed`.
