@@ -53,6 +53,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod error;
+mod info;
 mod reader;
 mod ring;
 mod ring_buffer;
@@ -61,6 +62,7 @@ mod sync;
 mod writer;
 
 pub use error::{Error, Lapped, LayoutError, OpenError};
+pub use info::ChannelInfo;
 pub use reader::{Batch, FilterUserDefined, Message, Reader, ReaderStats, Received};
 pub use ring_buffer::{ReadOnly, ReadWrite, RingBuffer};
 pub use shm::CreateOptions;

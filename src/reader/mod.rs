@@ -63,6 +63,7 @@ pub(crate) struct Cursor {
 /// when a reader that was overrun (or reset) receives its next message, the gap between that
 /// message's number and the one it expected is added to `lost`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ReaderStats {
     /// Messages returned: yielded by a batch, `receive_next` or `try_recv`.
     pub received: u64,

@@ -1,0 +1,87 @@
+//! [`ChannelInfo`]: a snapshot of a ring's header, for tools and monitoring.
+
+use std::path::PathBuf;
+
+use crate::ring::header::{HEADER_SIZE, LAYOUT_VERSION};
+use crate::ring_buffer::RingBuffer;
+use crate::sync::Ordering;
+
+/// A snapshot of a ring's header and storage, from [`RingBuffer::info`].
+///
+/// The fields are read one after another while the writer may be running, so they describe
+/// nearby instants rather than one; each is a value the writer really stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct ChannelInfo {
+    /// The channel file, or `None` for heap and caller memory.
+    pub path: Option<PathBuf>,
+    /// Permission bits of the channel file.
+    pub file_mode: Option<u32>,
+    /// Layout version of the header.
+    pub layout_version: u64,
+    /// Bytes before the data section (header and schema registry).
+    pub header_size: usize,
+    /// Data capacity in bytes.
+    pub capacity: usize,
+    /// Largest payload a message may carry.
+    pub mtu: usize,
+    /// End of the last published frame.
+    pub committed: u64,
+    /// End of the frame being published (equal to `committed` between messages).
+    pub claimed: u64,
+    /// Messages published since the channel was made.
+    pub messages: u64,
+    /// How many times the writer has wrapped around the ring: `committed / capacity`.
+    pub lap: u64,
+    /// Whether a writer holds the channel (see [`RingBuffer::writer_alive`]).
+    pub writer_alive: bool,
+    /// Whether the path now names another file (see [`RingBuffer::is_replaced`]).
+    pub replaced: bool,
+    /// Bytes of the typed layer's schema registry in the header; 0 for an untyped ring.
+    pub registry_len: u64,
+    /// Random value chosen when the channel was made.
+    pub epoch: u64,
+}
+
+impl<A> RingBuffer<A> {
+    /// A snapshot of the ring's header: geometry, frontiers, message count, writer liveness.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ring = bcast::RingBuffer::with_capacity(1024);
+    /// let mut writer = ring.clone().into_writer();
+    /// writer.send(b"hello")?;
+    /// let info = ring.info();
+    /// assert_eq!((info.capacity, info.messages, info.committed), (1024, 1, 32));
+    /// assert!(info.writer_alive);
+    /// # Ok::<(), bcast::Error>(())
+    /// ```
+    pub fn info(&self) -> ChannelInfo {
+        let ring = &self.shared().ring;
+        let header = ring.header();
+        let committed = header.load_committed();
+        let path = self.path().map(PathBuf::from);
+        let file_mode = path.as_ref().and_then(|p| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(p).ok().map(|m| m.permissions().mode() & 0o7777)
+        });
+        ChannelInfo {
+            file_mode,
+            layout_version: LAYOUT_VERSION,
+            header_size: HEADER_SIZE,
+            capacity: self.capacity(),
+            mtu: self.mtu(),
+            committed,
+            claimed: header.claimed.load(Ordering::Relaxed),
+            messages: header.frames.load(Ordering::Relaxed),
+            lap: committed / ring.capacity(),
+            writer_alive: self.writer_alive(),
+            replaced: self.is_replaced(),
+            registry_len: header.registry_len.load(Ordering::Relaxed),
+            epoch: header.epoch.load(Ordering::Relaxed),
+            path,
+        }
+    }
+}
