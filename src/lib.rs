@@ -59,6 +59,7 @@ mod ring;
 mod ring_buffer;
 mod shm;
 mod sync;
+mod wait;
 mod writer;
 
 pub use error::{Error, Lapped, LayoutError, OpenError};
@@ -66,6 +67,7 @@ pub use info::ChannelInfo;
 pub use reader::{Batch, FilterUserDefined, Message, Reader, ReaderStats, Received};
 pub use ring_buffer::{ReadOnly, ReadWrite, RingBuffer};
 pub use shm::CreateOptions;
+pub use wait::{PARK_SLICE, WaitStrategy};
 pub use writer::{Claim, Writer};
 
 pub mod typed;

@@ -131,7 +131,7 @@ impl RingBuffer<ReadWrite> {
         // by the caller's contract), and `Header` holds atomics only.
         let header = unsafe { base.cast::<Header>().as_ref() };
         header.initialise(capacity, crate::shm::new_epoch());
-        Ok(Self::from_storage(Storage::Caller { base, capacity }))
+        Ok(Self::from_storage(Storage::Caller { base, capacity, writable: true }))
     }
 
     /// Makes the ring's writer.
@@ -214,7 +214,7 @@ impl RingBuffer<ReadOnly> {
         // SAFETY: as in `init_raw`: aligned, valid for at least `HEADER_SIZE` bytes, atomics only.
         let header = unsafe { base.cast::<Header>().as_ref() };
         let capacity = header.validate(len as u64)?;
-        Ok(Self::from_storage(Storage::Caller { base, capacity }))
+        Ok(Self::from_storage(Storage::Caller { base, capacity, writable: false }))
     }
 }
 

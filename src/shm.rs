@@ -31,7 +31,9 @@ use std::path::{Path, PathBuf};
 use memmap2::{MmapOptions, MmapRaw};
 
 use crate::error::{LayoutError, OpenError};
-use crate::ring::header::{HEADER_SIZE, Header, MIN_CAPACITY, round_capacity};
+use crate::ring::header::{
+    HEADER_SIZE, Header, MIN_CAPACITY, WAKE_OFFSET, WAKE_PAGE_OFFSET, round_capacity,
+};
 use crate::ring::storage::Storage;
 use crate::ring_buffer::{ReadOnly, ReadWrite, RingBuffer};
 
@@ -69,6 +71,23 @@ impl ChannelFile {
             Ok(named) => (named.dev(), named.ino()) != (mapped.dev(), mapped.ino()),
             Err(_) => true,
         }
+    }
+
+    /// Whether this handle holds the writer lock (and so maps the channel writable).
+    pub(crate) fn holds_writer_lock(&self) -> bool {
+        self.holds_writer_lock
+    }
+
+    /// Maps the header page that holds the wake words writable, for a reader that parks, and
+    /// returns the mapping with the wake words' offset in it. Reopens the very file this
+    /// handle mapped (through `/proc/self/fd`), so a replaced path cannot redirect it; fails
+    /// where the process may not write the file.
+    pub(crate) fn map_wake_page(&self) -> io::Result<(MmapRaw, usize)> {
+        let fd_path = format!("/proc/self/fd/{}", self.file.as_raw_fd());
+        let file = OpenOptions::new().read(true).write(true).open(fd_path)?;
+        let len = HEADER_SIZE - WAKE_PAGE_OFFSET;
+        let map = MmapOptions::new().offset(WAKE_PAGE_OFFSET as u64).len(len).map_raw(&file)?;
+        Ok((map, WAKE_OFFSET - WAKE_PAGE_OFFSET))
     }
 
     /// Whether some process holds the writer lock on this channel.

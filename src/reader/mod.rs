@@ -7,12 +7,14 @@ pub use batch::{Batch, FilterUserDefined};
 pub use message::{Message, Received};
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Lapped};
 use crate::ring::Shared;
 use crate::ring::frame::{FRAME_ALIGN, FRAME_HEADER_LEN, FrameFlags, FrameHeader};
 use crate::ring::raw::RawRing;
 use crate::sync::Ordering;
+use crate::wait::WaitStrategy;
 
 /// One consumer of a ring.
 ///
@@ -35,6 +37,7 @@ pub struct Reader {
     shared: Arc<Shared>,
     view: View,
     cursor: Cursor,
+    wait: WaitStrategy,
 }
 
 /// What a [`Message`] needs to read its frame: the ring and its MTU.
@@ -114,7 +117,12 @@ impl Reader {
         let view = View { ring: shared.ring, mtu: shared.mtu as u64 };
         // From position 0 every message is accounted for; elsewhere the first one sets the pace.
         let next_seq = (position == 0).then_some(0);
-        Self { shared, view, cursor: Cursor::new(position, next_seq) }
+        Self {
+            shared,
+            view,
+            cursor: Cursor::new(position, next_seq),
+            wait: WaitStrategy::default(),
+        }
     }
 
     /// Position of the next frame this reader will read.
@@ -252,6 +260,59 @@ impl Reader {
         self.cursor.pass(position, header);
         self.cursor.stats.received += 1;
         Ok(Some(Received::new(position, header)))
+    }
+
+    /// Sets how the blocking reads wait (default: [`WaitStrategy::SpinThenPark`]).
+    #[must_use]
+    pub fn with_wait_strategy(mut self, strategy: WaitStrategy) -> Self {
+        self.wait = strategy;
+        self
+    }
+
+    /// Sets how the blocking reads wait.
+    pub fn set_wait_strategy(&mut self, strategy: WaitStrategy) {
+        self.wait = strategy;
+    }
+
+    /// Like [`try_recv`](Self::try_recv), but waits up to `timeout` for a message, in the
+    /// reader's [`WaitStrategy`]; `Ok(None)` when the timeout passed first.
+    ///
+    /// # Errors
+    ///
+    /// As for [`try_recv`](Self::try_recv).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let ring = bcast::RingBuffer::with_capacity(1024);
+    /// let mut reader = ring.clone().into_reader();
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(reader.recv_timeout(&mut buf, Duration::from_millis(5))?, None);
+    /// # Ok::<(), bcast::Error>(())
+    /// ```
+    pub fn recv_timeout(
+        &mut self,
+        buf: &mut [u8],
+        timeout: Duration,
+    ) -> Result<Option<Received>, Error> {
+        let deadline = deadline_after(timeout);
+        loop {
+            if let Some(received) = self.try_recv(buf)? {
+                return Ok(Some(received));
+            }
+            if !self.wait_until(deadline) {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Waits, in the reader's [`WaitStrategy`], until a frame may be pending at its position
+    /// (`true`) or `deadline` passes (`false`). For readers built on this one, such as typed
+    /// subscribers.
+    pub fn wait_until(&self, deadline: Instant) -> bool {
+        crate::wait::until_published(&self.shared, self.cursor.position, deadline, self.wait)
     }
 
     /// Steps over the next message without copying it; `false` if none is pending.
@@ -425,4 +486,11 @@ pub(crate) fn oldest_start(ring: &RawRing) -> u64 {
         .map(|checkpoint| checkpoint.load(Ordering::Relaxed))
         .filter(|&c| c >= floor && c <= committed && c.is_multiple_of(FRAME_ALIGN))
         .fold(lap_boundary, u64::min)
+}
+
+/// `timeout` from now, or a century from now if that overflows (`Duration::MAX` waits
+/// "forever").
+pub(crate) fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout).unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400))
 }

@@ -8,8 +8,13 @@ use crate::sync::{AtomicU64, Ordering, fence};
 pub(crate) const HEADER_SIZE: usize = 8192;
 /// Byte offset of the registry area inside the header.
 pub(crate) const REGISTRY_OFFSET: usize = 256;
+/// Byte offset of the [`WakeWords`], in the last cache line of the header, on a page of its own
+/// with the end of the registry so that readers may map it writable apart from the ring.
+pub(crate) const WAKE_OFFSET: usize = HEADER_SIZE - 64;
+/// Start of the page that holds the wake words, which parking readers map writable.
+pub(crate) const WAKE_PAGE_OFFSET: usize = 4096;
 /// Bytes available to the schema registry.
-pub(crate) const REGISTRY_CAPACITY: usize = HEADER_SIZE - REGISTRY_OFFSET;
+pub(crate) const REGISTRY_CAPACITY: usize = WAKE_OFFSET - REGISTRY_OFFSET;
 
 /// First word of every channel: `b"BCASTRNG"` read as a little-endian integer.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"BCASTRNG");
@@ -68,6 +73,20 @@ pub(crate) struct Header {
 pub(crate) const CHECKPOINTS: usize = 8;
 
 const _: () = assert!(size_of::<Header>() == REGISTRY_OFFSET);
+const _: () = assert!(WAKE_OFFSET >= WAKE_PAGE_OFFSET && WAKE_PAGE_OFFSET.is_multiple_of(4096));
+
+/// The words through which parked readers and the writer meet (`crate::wait`).
+///
+/// Unlike everything else in a channel, readers write these: a parking reader counts itself in
+/// `waiters`, and the writer, which loads `waiters` after each publication, bumps `wake_seq` and
+/// wakes the futex on it when the count is not zero.
+#[repr(C)]
+pub(crate) struct WakeWords {
+    /// Readers currently parked or about to park.
+    pub(crate) waiters: AtomicU64,
+    /// Bumped by the writer before each wake-up; the futex word (its low 32 bits).
+    pub(crate) wake_seq: AtomicU64,
+}
 const _: () = assert!(HEADER_SIZE.is_multiple_of(128) && REGISTRY_CAPACITY.is_multiple_of(8));
 
 impl Header {

@@ -55,6 +55,8 @@ pub(crate) struct Shared {
     pub(crate) mtu: usize,
     /// Set while a `Writer` for this ring exists in this process.
     writer_active: AtomicBool,
+    /// Where this process's readers park, made on first use (`crate::wait`).
+    park: std::sync::OnceLock<Option<storage::ParkSpot>>,
     /// Owns the memory `ring` points into; dropped last.
     storage: Storage,
 }
@@ -63,7 +65,13 @@ impl Shared {
     /// Wraps validated storage.
     pub(crate) fn new(storage: Storage) -> Self {
         let ring = storage.ring();
-        Self { ring, mtu: mtu_for(ring.capacity()), writer_active: AtomicBool::new(false), storage }
+        Self {
+            ring,
+            mtu: mtu_for(ring.capacity()),
+            writer_active: AtomicBool::new(false),
+            park: std::sync::OnceLock::new(),
+            storage,
+        }
     }
 
     /// Takes the in-process writer slot; `false` if a writer already holds it.
@@ -84,6 +92,11 @@ impl Shared {
     /// Whether a `Writer` of this ring is alive in this process.
     pub(crate) fn writer_active(&self) -> bool {
         self.writer_active.load(Ordering::Relaxed)
+    }
+
+    /// The wake words this process's readers may write to park, if any.
+    pub(crate) fn park_spot(&self) -> Option<&storage::ParkSpot> {
+        self.park.get_or_init(|| self.storage.park_spot()).as_ref()
     }
 
     /// The storage behind the ring.

@@ -9,7 +9,9 @@
 use core::ptr::NonNull;
 
 use super::frame::FrameHeader;
-use super::header::{HEADER_SIZE, Header, REGISTRY_CAPACITY, REGISTRY_OFFSET};
+use super::header::{
+    HEADER_SIZE, Header, REGISTRY_CAPACITY, REGISTRY_OFFSET, WAKE_OFFSET, WakeWords,
+};
 use crate::sync::{AtomicU64, Ordering};
 
 /// Pointers to a validated ring: the header and the data section that follows it.
@@ -59,6 +61,16 @@ impl RawRing {
         // `new`); `Header` consists of atomics only, so a shared reference to memory that other
         // threads or processes mutate atomically is sound.
         unsafe { self.header.as_ref() }
+    }
+
+    /// The wake words, for loads (a reader's view may be read-only; see `Storage::park_spot`).
+    #[inline]
+    pub(crate) fn wake(&self) -> &WakeWords {
+        // SAFETY: the wake words lie inside the header (`WAKE_OFFSET + 16 <= HEADER_SIZE`), so
+        // the offset stays inside the region (contract of `new`).
+        let words = unsafe { self.header.cast::<u8>().add(WAKE_OFFSET) };
+        // SAFETY: the words are 8-aligned and valid; they hold atomics only.
+        unsafe { words.cast::<WakeWords>().as_ref() }
     }
 
     /// Data section length in bytes.

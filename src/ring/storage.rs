@@ -2,7 +2,7 @@
 
 use core::ptr::NonNull;
 
-use super::header::{HEADER_SIZE, Header};
+use super::header::{HEADER_SIZE, Header, WAKE_OFFSET, WakeWords};
 use super::raw::RawRing;
 use crate::shm::ChannelFile;
 use crate::sync::AtomicU64;
@@ -14,7 +14,7 @@ pub(crate) enum Storage {
     /// In-process ring for threads of one process (and the storage Miri tests run on).
     Heap { words: HeapWords, capacity: u64 },
     /// Memory the caller owns and keeps valid (contract of `RingBuffer::init_raw` / `join_raw`).
-    Caller { base: NonNull<u8>, capacity: u64 },
+    Caller { base: NonNull<u8>, capacity: u64, writable: bool },
     /// A mapped channel file under `/dev/shm`.
     File(ChannelFile),
 }
@@ -34,6 +34,30 @@ impl Storage {
         let storage = Self::Heap { words, capacity };
         storage.header().initialise(capacity, epoch);
         storage
+    }
+
+    /// The wake words through which a reader of this storage may park, or `None` where it
+    /// may not write them (caller memory joined read-only, a channel file it may not write).
+    pub(crate) fn park_spot(&self) -> Option<ParkSpot> {
+        let in_header = || {
+            // SAFETY: the wake words lie inside the header (`WAKE_OFFSET + 16 <= HEADER_SIZE`),
+            // which is part of the region `base` points to.
+            let words = unsafe { self.base().add(WAKE_OFFSET) };
+            ParkSpot { words: words.cast(), _mapping: None }
+        };
+        match self {
+            Self::Heap { .. } | Self::Caller { writable: true, .. } => Some(in_header()),
+            Self::Caller { writable: false, .. } => None,
+            Self::File(file) if file.holds_writer_lock() => Some(in_header()),
+            Self::File(file) => file.map_wake_page().ok().map(|(mapping, offset)| {
+                let base =
+                    NonNull::new(mapping.as_mut_ptr()).expect("a mapping is never at address 0");
+                // SAFETY: the page mapping covers the header from `WAKE_PAGE_OFFSET` on, so
+                // `offset` (the wake words' offset within that page) stays inside it.
+                let words = unsafe { base.add(offset) };
+                ParkSpot { words: words.cast(), _mapping: Some(mapping) }
+            }),
+        }
     }
 
     /// Pointer to the start of the ring memory.
@@ -88,5 +112,27 @@ impl Drop for HeapWords {
         // SAFETY: the pointer came from `Box::leak` in `zeroed` and is released only here, once;
         // the ring handles that used it are gone, since they all hold the `Arc` that owns `self`.
         drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+    }
+}
+
+/// Writable access to a ring's [`WakeWords`], for a reader that parks.
+#[derive(Debug)]
+pub(crate) struct ParkSpot {
+    words: NonNull<WakeWords>,
+    /// A writable mapping of the wake page, for readers of a read-only channel mapping.
+    _mapping: Option<memmap2::MmapRaw>,
+}
+
+// SAFETY: the pointer targets atomics in memory kept alive by the storage or by `_mapping`.
+unsafe impl Send for ParkSpot {}
+// SAFETY: as for `Send`: only atomic operations go through the pointer.
+unsafe impl Sync for ParkSpot {}
+
+impl ParkSpot {
+    /// The wake words.
+    pub(crate) fn words(&self) -> &WakeWords {
+        // SAFETY: `words` is 8-aligned, points to writable memory holding `WakeWords` (atomics
+        // only) and stays valid while `self` (and the storage it came from) lives.
+        unsafe { self.words.as_ref() }
     }
 }

@@ -3,6 +3,7 @@
 use core::fmt;
 use core::marker::PhantomData;
 use std::path::Path;
+use std::time::Duration;
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
@@ -12,7 +13,7 @@ use super::message::Channel;
 use super::open::check;
 use super::payload::{Access, Payload};
 use crate::error::Error;
-use crate::reader::{Reader, Received};
+use crate::reader::{Reader, Received, deadline_after};
 use crate::ring_buffer::RingBuffer;
 
 /// What a [`Subscriber`] does with a frame whose tag is not one of its channel's message types
@@ -188,20 +189,79 @@ impl<C: Channel> Subscriber<C> {
     /// With [`Access::Unchecked`], the caller upholds [`Self::try_recv_unchecked`]'s contract.
     #[inline]
     unsafe fn recv(&mut self, access: Access) -> Result<Option<C::View<'_>>, RecvError> {
+        let Some(received) = self.fetch()? else { return Ok(None) };
+        // SAFETY: forwarded from the caller.
+        unsafe { self.view(access, &received) }.map(Some)
+    }
+
+    /// Like [`try_recv`](Self::try_recv), but waits up to `timeout` for a message, in the
+    /// reader's [`WaitStrategy`](crate::WaitStrategy) (by default spinning briefly, then
+    /// parking); `Ok(None)` when the timeout passed first.
+    ///
+    /// # Errors
+    ///
+    /// As for [`try_recv`](Self::try_recv).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
+    /// # #[derive(bcast::BcastMessage)] pub enum Pings { Ping(Ping) }
+    /// use std::time::Duration;
+    ///
+    /// let mut publisher = Pings::with_capacity(4096)?;
+    /// let mut subscriber = publisher.subscribe();
+    /// let sender = std::thread::spawn(move || publisher.publish(&Ping { at: 7 }));
+    /// let view = subscriber.recv_timeout(Duration::from_secs(5))?.expect("published");
+    /// let PingsView::Ping(ping) = view;
+    /// assert_eq!(ping.at, 7);
+    /// sender.join().unwrap()?;
+    /// assert!(subscriber.recv_timeout(Duration::from_millis(1))?.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<C::View<'_>>, RecvError> {
+        let deadline = deadline_after(timeout);
         let received = loop {
+            if let Some(received) = self.fetch()? {
+                break received;
+            }
+            if !self.reader.wait_until(deadline) {
+                return Ok(None);
+            }
+        };
+        // SAFETY: checked access has no precondition.
+        unsafe { self.view(Access::Checked, &received) }.map(Some)
+    }
+
+    /// Sets how [`recv_timeout`](Self::recv_timeout) waits.
+    pub fn set_wait_strategy(&mut self, strategy: crate::WaitStrategy) {
+        self.reader.set_wait_strategy(strategy);
+    }
+
+    /// Copies the next frame of one of `C`'s types to the start of the buffer.
+    fn fetch(&mut self) -> Result<Option<Received>, RecvError> {
+        loop {
             let Some(received) = self.copy_next(0)? else { return Ok(None) };
             if C::carries_tag(received.user_defined) {
-                break received;
+                return Ok(Some(received));
             }
             if self.unknown == UnknownTag::Error {
                 let (tag, position) = (received.user_defined, received.position);
                 return Err(RecvError::UnknownTag { tag, position });
             }
-        };
+        }
+    }
+
+    /// Decodes the frame `fetch` copied to the start of the buffer.
+    ///
+    /// # Safety
+    ///
+    /// With [`Access::Unchecked`], the caller upholds [`Self::try_recv_unchecked`]'s contract.
+    unsafe fn view(&self, access: Access, received: &Received) -> Result<C::View<'_>, RecvError> {
         let bytes = &self.buffer.as_bytes()[..received.len];
         // SAFETY: `bytes` start the 16-aligned buffer and are exactly the frame's payload; the
         // rest of the contract is forwarded from the caller.
-        unsafe { decode::<C>(access, &received, bytes) }.map(Some)
+        unsafe { decode::<C>(access, received, bytes) }
     }
 
     /// Iterates over the messages pending now, as views that may all be alive at once.

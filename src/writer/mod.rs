@@ -222,6 +222,11 @@ impl Cursor {
         // `Header::load_committed`.
         header.committed.store(end, Ordering::Release);
         self.position = end;
+        // The writer's only cost for parked readers while there are none: one load.
+        let wake = ring.wake();
+        if wake.waiters.load(Ordering::Relaxed) != 0 {
+            crate::wait::wake_parked(wake);
+        }
     }
 
     /// Picks up where the previous writer stopped. If it died between claiming and committing,

@@ -1,0 +1,168 @@
+//! Waiting for messages: busy spin, spin then yield, or spin then park on a futex.
+//!
+//! A parked reader counts itself in the header's `waiters` word and sleeps on a futex on
+//! `wake_seq`; the writer loads `waiters` after every publication (its only cost while nobody
+//! parks) and, when it is not zero, bumps `wake_seq` and wakes the futex. The futex is
+//! process-shared, so this works across processes on a channel file.
+//!
+//! The writer's load of `waiters` is relaxed and follows its release store of `committed`
+//! without a fence, so on a rare interleaving it misses a reader that was just parking. A
+//! fence there would cost every publication; instead a parked reader sleeps in slices of
+//! [`PARK_SLICE`] and re-checks, so a missed wake-up costs at most one slice.
+
+use std::time::{Duration, Instant};
+
+use crate::ring::Shared;
+use crate::sync::{AtomicU64, Ordering};
+
+/// Longest a parked reader sleeps before re-checking the producer on its own.
+pub const PARK_SLICE: Duration = Duration::from_millis(1);
+
+/// How a reader waits in its blocking reads ([`Reader::recv_timeout`](crate::Reader::recv_timeout)).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use bcast::{RingBuffer, WaitStrategy};
+///
+/// let ring = RingBuffer::with_capacity(4096);
+/// let mut writer = ring.clone().into_writer();
+/// let mut reader = ring.into_reader().with_wait_strategy(WaitStrategy::SpinThenPark { spins: 100 });
+/// let publisher = std::thread::spawn(move || writer.send(b"wake up"));
+/// let mut buf = [0u8; 16];
+/// let received = reader.recv_timeout(&mut buf, Duration::from_secs(5))?.expect("sent");
+/// assert_eq!(&buf[..received.len], b"wake up");
+/// publisher.join().unwrap()?;
+/// # Ok::<(), bcast::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitStrategy {
+    /// Spin on the producer position until a message arrives: the lowest latency, one core
+    /// kept busy.
+    BusySpin,
+    /// Spin `spins` times, then yield the thread between checks.
+    SpinThenYield {
+        /// Checks before the first yield.
+        spins: u32,
+    },
+    /// Spin `spins` times, then park until the writer publishes: no core is burnt while the
+    /// channel is quiet. Where the reader may not write the channel (caller memory joined
+    /// read-only, a channel file without write permission) it sleeps in short slices instead.
+    SpinThenPark {
+        /// Checks before parking.
+        spins: u32,
+    },
+}
+
+impl Default for WaitStrategy {
+    /// [`SpinThenPark`](WaitStrategy::SpinThenPark) with 1000 spins (a few microseconds).
+    fn default() -> Self {
+        Self::SpinThenPark { spins: 1000 }
+    }
+}
+
+/// Waits until the writer's committed position passes `position` (`true`) or `deadline` passes
+/// (`false`).
+pub(crate) fn until_published(
+    shared: &Shared,
+    position: u64,
+    deadline: Instant,
+    strategy: WaitStrategy,
+) -> bool {
+    let header = shared.ring.header();
+    let published = || header.load_committed() > position;
+    let spins = match strategy {
+        WaitStrategy::BusySpin => u32::MAX,
+        WaitStrategy::SpinThenYield { spins } | WaitStrategy::SpinThenPark { spins } => spins,
+    };
+    let mut spun = 0u32;
+    loop {
+        for _ in 0..spins.saturating_sub(spun).min(1024) {
+            if published() {
+                return true;
+            }
+            core::hint::spin_loop();
+            spun += 1;
+        }
+        if published() {
+            return true;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        if spun < spins {
+            continue;
+        }
+        match strategy {
+            WaitStrategy::BusySpin => spun = 0,
+            WaitStrategy::SpinThenYield { .. } => std::thread::yield_now(),
+            WaitStrategy::SpinThenPark { .. } => park(shared, position, deadline - now),
+        }
+    }
+}
+
+/// Sleeps until the writer wakes parked readers, for at most `timeout` (and one slice).
+fn park(shared: &Shared, position: u64, timeout: Duration) {
+    let slice = timeout.min(PARK_SLICE);
+    let Some(spot) = shared.park_spot() else {
+        std::thread::sleep(slice.min(Duration::from_micros(50)));
+        return;
+    };
+    let words = spot.words();
+    let seen = words.wake_seq.load(Ordering::Relaxed);
+    // SeqCst: orders the registration before the re-check of `committed` below, so a writer
+    // that publishes after the re-check sees `waiters != 0` (up to the race in the module docs).
+    words.waiters.fetch_add(1, Ordering::SeqCst);
+    if shared.ring.header().load_committed() <= position {
+        futex_wait(&words.wake_seq, seen, slice);
+    }
+    words.waiters.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// Wakes every reader parked on `shared`'s ring; called by the writer when `waiters != 0`.
+#[cold]
+#[inline(never)]
+pub(crate) fn wake_parked(words: &crate::ring::header::WakeWords) {
+    // Release: pairs with the Relaxed load of `wake_seq` in `park` only through the futex,
+    // which compares the value; the frames themselves are published by `committed`.
+    words.wake_seq.fetch_add(1, Ordering::Release);
+    futex_wake(&words.wake_seq);
+}
+
+/// Address of the futex: the low 32 bits of `word`.
+fn futex_word(word: &AtomicU64) -> *const u32 {
+    let low_half = if cfg!(target_endian = "little") { 0 } else { 4 };
+    word.as_ptr().cast::<u8>().wrapping_add(low_half).cast()
+}
+
+fn futex_wait(word: &AtomicU64, seen: u64, timeout: Duration) {
+    let timeout = libc::timespec {
+        tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
+        tv_nsec: libc::c_long::from(timeout.subsec_nanos().min(999_999_999) as i32),
+    };
+    #[allow(clippy::cast_possible_truncation)] // the futex compares the low 32 bits
+    let expected = seen as u32;
+    // SAFETY: the futex word is a valid, aligned 4-byte location inside the atomic `word`,
+    // which outlives the call; `timeout` is a valid timespec. FUTEX_WAIT only reads the word.
+    // The result is ignored: a wake-up, a changed word, a timeout or a signal all lead the
+    // caller to re-check the producer.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            futex_word(word),
+            libc::FUTEX_WAIT,
+            expected,
+            &raw const timeout,
+        );
+    }
+}
+
+fn futex_wake(word: &AtomicU64) {
+    // SAFETY: the futex word is a valid, aligned 4-byte location inside `word`; FUTEX_WAKE does
+    // not access memory beyond looking the address up.
+    unsafe {
+        libc::syscall(libc::SYS_futex, futex_word(word), libc::FUTEX_WAKE, i32::MAX);
+    }
+}
