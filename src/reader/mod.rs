@@ -1,19 +1,23 @@
 //! [`Reader`]: one consumer with its own cursor, never blocking the writer.
 
 mod batch;
+mod cursor;
 mod message;
+mod view;
 
 pub use batch::{Batch, FilterUserDefined};
+pub use cursor::ReaderStats;
 pub use message::{Message, Received};
+
+pub(crate) use cursor::Cursor;
+pub(crate) use view::oldest_start;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, Lapped};
+use crate::error::Error;
 use crate::ring::Shared;
-use crate::ring::frame::{FRAME_ALIGN, FRAME_HEADER_LEN, FrameFlags, FrameHeader};
 use crate::ring::raw::RawRing;
-use crate::sync::Ordering;
 use crate::wait::WaitStrategy;
 
 /// One consumer of a ring.
@@ -45,71 +49,6 @@ pub struct Reader {
 pub(crate) struct View {
     ring: RawRing,
     mtu: u64,
-}
-
-/// A reader's private progress through the stream.
-#[derive(Debug)]
-pub(crate) struct Cursor {
-    /// Position of the next frame to read.
-    position: u64,
-    /// Last committed position loaded from the header; frames below it are published.
-    producer: u64,
-    /// Sequence number the next message should carry, once known: a larger one means the
-    /// messages in between were lost.
-    next_seq: Option<u64>,
-    stats: ReaderStats,
-}
-
-/// Cumulative counters of one [`Reader`], from [`Reader::stats`].
-///
-/// Losses are counted exactly, from the sequence numbers the writer stamps on every message:
-/// when a reader that was overrun (or reset) receives its next message, the gap between that
-/// message's number and the one it expected is added to `lost`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct ReaderStats {
-    /// Messages returned: yielded by a batch, `receive_next` or `try_recv`.
-    pub received: u64,
-    /// Messages the reader stepped over on purpose: `skip`, or rejected by a batch filter.
-    pub skipped: u64,
-    /// Messages that were published but never reached this reader (it was lapped or reset).
-    pub lost: u64,
-    /// [`Error::Overrun`]s the reader's own calls returned.
-    pub overruns: u64,
-    /// Calls of [`Reader::reset`] and [`Reader::reset_to_last_lap`].
-    pub resets: u64,
-}
-
-impl Cursor {
-    fn new(position: u64, next_seq: Option<u64>) -> Self {
-        Self { position, producer: position, next_seq, stats: ReaderStats::default() }
-    }
-
-    /// Moves past the message at `position`, counting any gap in sequence numbers before it.
-    #[inline]
-    fn pass(&mut self, position: u64, header: FrameHeader) {
-        if let Some(expected) = self.next_seq {
-            self.stats.lost += header.seq.saturating_sub(expected);
-        }
-        self.next_seq = Some(header.seq + 1);
-        self.position = position + header.frame_len();
-    }
-
-    /// Counts an overrun on its way to the caller.
-    #[inline]
-    fn note<T>(&mut self, result: Result<T, Error>) -> Result<T, Error> {
-        if let Err(Error::Overrun(_)) = result {
-            self.stats.overruns += 1;
-        }
-        result
-    }
-
-    /// Moves to `position`, keeping the sequence number it expects so the gap is counted.
-    fn jump(&mut self, position: u64) {
-        self.position = position;
-        self.producer = position;
-        self.stats.resets += 1;
-    }
 }
 
 impl Reader {
@@ -366,126 +305,6 @@ impl Reader {
         }
         self.cursor.producer
     }
-}
-
-impl View {
-    /// Finds the next message frame at or after the cursor and below `limit`, stepping over
-    /// padding. Returns its position and validated header; the cursor is left at that frame.
-    #[inline]
-    fn next_frame(
-        &self,
-        cursor: &mut Cursor,
-        limit: u64,
-        filter: &mut impl FnMut(u32) -> bool,
-    ) -> Result<Option<(u64, FrameHeader)>, Error> {
-        let capacity = self.ring.capacity();
-        loop {
-            let position = cursor.position;
-            if position >= limit {
-                return Ok(None);
-            }
-            let index = position & (capacity - 1);
-            let header = self.ring.load_frame_header(index);
-            self.check_lap(position)?;
-            // The header is the writer's (not overrun): a nonsensical one means corruption.
-            let frame = header.frame_len();
-            let corrupt = Error::CorruptFrame { position };
-            if index + frame > capacity || position + frame > limit {
-                return Err(corrupt);
-            }
-            match header.flags {
-                FrameFlags::MESSAGE if u64::from(header.len) <= self.mtu => {
-                    if filter(header.tag) {
-                        return Ok(Some((position, header)));
-                    }
-                    cursor.pass(position, header);
-                    cursor.stats.skipped += 1;
-                }
-                FrameFlags::PADDING => cursor.position = position + frame,
-                _ => return Err(corrupt),
-            }
-        }
-    }
-
-    /// The common case of a read, with one lap check instead of two: if the frame at `position`
-    /// looks like a message that fits `buf`, copies it and then checks the lap once for the
-    /// header and payload loads together. `Ok(None)` sends the caller down the careful path.
-    #[inline]
-    fn read_plain_frame(
-        &self,
-        position: u64,
-        limit: u64,
-        buf: &mut [u8],
-    ) -> Result<Option<(u64, FrameHeader)>, Error> {
-        let capacity = self.ring.capacity();
-        let index = position & (capacity - 1);
-        if position >= limit {
-            return Ok(None);
-        }
-        // May be torn: every field is bounded before use and the lap check below discards it.
-        let header = self.ring.load_frame_header(index);
-        let frame = header.frame_len();
-        let plausible = header.flags == FrameFlags::MESSAGE
-            && u64::from(header.len) <= self.mtu
-            && index + frame <= capacity
-            && position + frame <= limit;
-        let Some(dst) = buf.get_mut(..header.len as usize).filter(|_| plausible) else {
-            return Ok(None);
-        };
-        self.ring.load_bytes(index + FRAME_HEADER_LEN, dst);
-        self.check_lap(position)?;
-        Ok(Some((position, header)))
-    }
-
-    /// Copies the payload of the frame at `position` into `buf`, then checks it was not lapped.
-    #[inline]
-    pub(crate) fn read_payload(
-        &self,
-        position: u64,
-        header: FrameHeader,
-        buf: &mut [u8],
-    ) -> Result<usize, Error> {
-        let len = header.len as usize;
-        let Some(dst) = buf.get_mut(..len) else {
-            return Err(Error::BufferTooSmall { needed: len, available: buf.len() });
-        };
-        let index = position & (self.ring.capacity() - 1);
-        self.ring.load_bytes(index + FRAME_HEADER_LEN, dst);
-        self.check_lap(position)?;
-        Ok(len)
-    }
-
-    /// Fails with [`Error::Overrun`] if the writer may have overwritten any byte at or after
-    /// `position` that this thread loaded before the call.
-    #[inline]
-    fn check_lap(&self, position: u64) -> Result<(), Error> {
-        let claimed = self.ring.header().claimed_after_loads();
-        if claimed.wrapping_sub(position) > self.ring.capacity() {
-            return Err(Error::Overrun(Lapped { position, writer_position: claimed }));
-        }
-        Ok(())
-    }
-}
-
-/// Where a reader starts to replay the oldest data still intact: the earliest checkpoint (or
-/// lap boundary, always a frame boundary) at or after `claimed - capacity + capacity / 4`, or
-/// the committed position if none is. The margin of a quarter lap (the largest frame) keeps the
-/// writer's next message from lapping the reader before it has read anything.
-pub(crate) fn oldest_start(ring: &RawRing) -> u64 {
-    let header = ring.header();
-    let committed = header.load_committed();
-    let claimed = header.claimed.load(Ordering::Relaxed);
-    let capacity = ring.capacity();
-    let floor = (claimed + capacity / 4).saturating_sub(capacity);
-    let lap_boundary = floor.div_ceil(capacity).saturating_mul(capacity).min(committed);
-    // A checkpoint is a message frame start the writer recorded before committing the frame;
-    // one in `floor..=committed` is a boundary of the current stream whose bytes are intact.
-    header
-        .checkpoints
-        .iter()
-        .map(|checkpoint| checkpoint.load(Ordering::Relaxed))
-        .filter(|&c| c >= floor && c <= committed && c.is_multiple_of(FRAME_ALIGN))
-        .fold(lap_boundary, u64::min)
 }
 
 /// `timeout` from now, or a century from now if that overflows (`Duration::MAX` waits

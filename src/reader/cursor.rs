@@ -1,0 +1,70 @@
+//! A reader's private cursor and its cumulative counters ([`ReaderStats`]).
+
+use crate::error::Error;
+use crate::ring::frame::FrameHeader;
+
+/// A reader's private progress through the stream.
+#[derive(Debug)]
+pub(crate) struct Cursor {
+    /// Position of the next frame to read.
+    pub(super) position: u64,
+    /// Last committed position loaded from the header; frames below it are published.
+    pub(super) producer: u64,
+    /// Sequence number the next message should carry, once known: a larger one means the
+    /// messages in between were lost.
+    next_seq: Option<u64>,
+    pub(super) stats: ReaderStats,
+}
+
+/// Cumulative counters of one [`Reader`](super::Reader), from [`Reader::stats`](super::Reader::stats).
+///
+/// Losses are counted exactly, from the sequence numbers the writer stamps on every message:
+/// when a reader that was overrun (or reset) receives its next message, the gap between that
+/// message's number and the one it expected is added to `lost`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ReaderStats {
+    /// Messages returned: yielded by a batch, `receive_next` or `try_recv`.
+    pub received: u64,
+    /// Messages the reader stepped over on purpose: `skip`, or rejected by a batch filter.
+    pub skipped: u64,
+    /// Messages that were published but never reached this reader (it was lapped or reset).
+    pub lost: u64,
+    /// [`Error::Overrun`]s the reader's own calls returned.
+    pub overruns: u64,
+    /// Calls of [`Reader::reset`](super::Reader::reset) and
+    /// [`Reader::reset_to_last_lap`](super::Reader::reset_to_last_lap).
+    pub resets: u64,
+}
+
+impl Cursor {
+    pub(super) fn new(position: u64, next_seq: Option<u64>) -> Self {
+        Self { position, producer: position, next_seq, stats: ReaderStats::default() }
+    }
+
+    /// Moves past the message at `position`, counting any gap in sequence numbers before it.
+    #[inline]
+    pub(super) fn pass(&mut self, position: u64, header: FrameHeader) {
+        if let Some(expected) = self.next_seq {
+            self.stats.lost += header.seq.saturating_sub(expected);
+        }
+        self.next_seq = Some(header.seq + 1);
+        self.position = position + header.frame_len();
+    }
+
+    /// Counts an overrun on its way to the caller.
+    #[inline]
+    pub(super) fn note<T>(&mut self, result: Result<T, Error>) -> Result<T, Error> {
+        if let Err(Error::Overrun(_)) = result {
+            self.stats.overruns += 1;
+        }
+        result
+    }
+
+    /// Moves to `position`, keeping the sequence number it expects so the gap is counted.
+    pub(super) fn jump(&mut self, position: u64) {
+        self.position = position;
+        self.producer = position;
+        self.stats.resets += 1;
+    }
+}
