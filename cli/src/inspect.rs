@@ -1,0 +1,165 @@
+//! `bcast inspect PATH`: a channel's header, writer status, file mode and schema registry.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use bcast::ChannelInfo;
+use bcast::typed::{CodecKind, Registry, RegistryError, RkyvFormat};
+use serde::Serialize;
+
+use crate::channel::Channel;
+use crate::error::Result;
+use crate::format;
+
+/// Arguments of `bcast inspect`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The channel file, e.g. /dev/shm/feed.
+    path: PathBuf,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `bcast inspect`.
+///
+/// # Errors
+///
+/// If the channel cannot be attached or the output cannot be written.
+pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
+    let channel = Channel::attach(&args.path)?;
+    let info = channel.ring.info();
+    let report = Report::new(&info, &channel.registry);
+    if args.json { format::json_line(out, &report) } else { write_text(out, &report) }
+}
+
+/// What `inspect --json` prints: every field of [`ChannelInfo`], a few derived ones, and the
+/// schema registry.
+#[derive(Debug, Serialize)]
+struct Report<'a> {
+    #[serde(flatten)]
+    info: &'a ChannelInfo,
+    /// `file_mode` in octal, as `ls` and `chmod` write it.
+    file_mode_octal: Option<String>,
+    /// Size of the channel file: header plus data.
+    file_size: u64,
+    /// Bytes claimed by the writer but not committed yet.
+    in_flight: u64,
+    /// Whether the channel has a schema registry.
+    typed: bool,
+    /// The schema registry, or `None` for an untyped channel.
+    schema: Option<Schema<'a>>,
+    /// Why the registry could not be read, if it could not.
+    registry_error: Option<String>,
+}
+
+/// The schema registry, with fingerprints in hex.
+#[derive(Debug, Serialize)]
+struct Schema<'a> {
+    /// The channel type's name.
+    channel: &'a str,
+    /// The publisher's rkyv format.
+    rkyv_format: &'a RkyvFormat,
+    /// The same, in words.
+    rkyv: String,
+    /// The message types, in registry order.
+    types: Vec<TypeRow<'a>>,
+}
+
+/// One message type of the registry.
+#[derive(Debug, Serialize)]
+struct TypeRow<'a> {
+    tag: u32,
+    name: &'a str,
+    /// The schema fingerprint as `0x` and 16 hex digits (a JSON number would lose bits).
+    fingerprint: String,
+    codec: CodecKind,
+}
+
+impl<'a> Report<'a> {
+    fn new(info: &'a ChannelInfo, registry: &'a Result<Option<Registry>, RegistryError>) -> Self {
+        let (schema, registry_error) = match registry {
+            Ok(registry) => (registry.as_ref().map(Schema::new), None),
+            Err(error) => (None, Some(error.to_string())),
+        };
+        Self {
+            info,
+            file_mode_octal: info.file_mode.map(format::mode),
+            file_size: info.header_size as u64 + info.capacity as u64,
+            in_flight: info.claimed.saturating_sub(info.committed),
+            typed: info.registry_len > 0,
+            schema,
+            registry_error,
+        }
+    }
+}
+
+impl<'a> Schema<'a> {
+    fn new(registry: &'a Registry) -> Self {
+        let types = registry
+            .types
+            .iter()
+            .map(|entry| TypeRow {
+                tag: entry.tag,
+                name: &entry.name,
+                fingerprint: format!("{:#018x}", entry.fingerprint),
+                codec: entry.codec,
+            })
+            .collect();
+        Self {
+            channel: &registry.channel,
+            rkyv_format: &registry.rkyv_format,
+            rkyv: registry.rkyv_format.to_string(),
+            types,
+        }
+    }
+}
+
+/// The report as an aligned table of about 70 columns.
+fn write_text(out: &mut impl Write, report: &Report<'_>) -> Result<()> {
+    let info = report.info;
+    let path = info.path.as_ref().map_or_else(|| "-".to_owned(), |p| p.display().to_string());
+    let mode = report.file_mode_octal.as_deref().unwrap_or("-");
+    writeln!(out, "channel     {path}")?;
+    writeln!(
+        out,
+        "file        mode {mode}, {} ({} header + {} data)",
+        format::bytes(report.file_size),
+        format::bytes(info.header_size as u64),
+        format::bytes(info.capacity as u64),
+    )?;
+    writeln!(
+        out,
+        "layout      version {}, capacity {}, mtu {} B",
+        info.layout_version,
+        format::bytes(info.capacity as u64),
+        info.mtu,
+    )?;
+    writeln!(out, "committed   {} (lap {})", info.committed, info.lap)?;
+    let in_flight = match report.in_flight {
+        0 => "nothing in flight".to_owned(),
+        n => format!("{} in flight", format::bytes(n)),
+    };
+    writeln!(out, "claimed     {} ({in_flight})", info.claimed)?;
+    writeln!(out, "messages    {}", info.messages)?;
+    writeln!(out, "writer      {}", if info.writer_alive { "alive" } else { "none" })?;
+    let replaced = if info.replaced { "yes: the path now names another file" } else { "no" };
+    writeln!(out, "replaced    {replaced}")?;
+    writeln!(out, "epoch       {:#018x}", info.epoch)?;
+    match (&report.schema, &report.registry_error) {
+        (Some(schema), _) => {
+            writeln!(out, "schema      {} ({})", schema.channel, schema.rkyv)?;
+            writeln!(out, "  {:>10}  {:<5}  {:<18}  type", "tag", "codec", "fingerprint")?;
+            for row in &schema.types {
+                writeln!(
+                    out,
+                    "  {:>10}  {:<5}  {:<18}  {}",
+                    row.tag, row.codec, row.fingerprint, row.name
+                )?;
+            }
+        }
+        (None, Some(error)) => writeln!(out, "schema      unreadable: {error}")?,
+        (None, None) => writeln!(out, "schema      untyped (no registry)")?,
+    }
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! `bcast`: look into bcast channels from the command line.
+//!
+//! - `bcast inspect PATH`: layout, capacity, frontiers, lap, writer, file mode, schema registry;
+//! - `bcast tail PATH`: frames as they arrive, one line each;
+//! - `bcast stat PATH`: messages/s and bytes/s per message type, interval by interval;
+//! - `bcast bench`: a quick ping-pong latency histogram over two heap rings.
+//!
+//! Output fits a terminal; `--json` makes it machine-readable (one JSON document per line).
+//! Errors go to stderr with a non-zero exit status.
+
+mod bench;
+mod channel;
+mod error;
+mod format;
+mod inspect;
+mod stat;
+mod tail;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::CliError;
+
+/// Inspect, follow and measure bcast channels (files under /dev/shm).
+#[derive(Debug, Parser)]
+#[command(name = "bcast", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print a channel's layout, frontiers, writer status, file mode and schema registry.
+    Inspect(inspect::Args),
+    /// Print frames as they arrive: position, seq, tag, type, length and a hex preview.
+    Tail(tail::Args),
+    /// Print messages/s and bytes/s per message type, interval by interval.
+    Stat(stat::Args),
+    /// Measure round-trip latency between two threads over two heap rings.
+    Bench(bench::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = match cli.command {
+        Command::Inspect(args) => inspect::run(&args, &mut out),
+        Command::Tail(args) => tail::run(&args, &mut out),
+        Command::Stat(args) => stat::run(&args, &mut out),
+        Command::Bench(args) => bench::run(&args, &mut out),
+    };
+    let result = result.and_then(|()| out.flush().map_err(CliError::from));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output went away (`bcast tail PATH | head`): nothing left to do.
+        Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(error) => {
+            // Whatever was printed before the error is still worth having.
+            let _ = out.flush();
+            eprintln!("bcast: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

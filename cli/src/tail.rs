@@ -1,0 +1,178 @@
+//! `bcast tail PATH`: follows a channel and prints each frame as it arrives.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bcast::{Reader, Received};
+use serde::Serialize;
+
+use crate::channel::{Channel, TypeNames};
+use crate::error::{CliError, Result};
+use crate::format;
+
+/// How long to sleep when no frame is pending: short enough to keep up with a busy writer in
+/// a ring of a few MiB, long enough not to busy a core.
+const IDLE_SLEEP: Duration = Duration::from_micros(200);
+
+/// Arguments of `bcast tail`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The channel file, e.g. /dev/shm/feed.
+    path: PathBuf,
+    /// Print one JSON object per line instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// How many payload bytes to show in hex.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    hex_bytes: usize,
+    /// Start at the first message (position 0); overwritten ones are reported lost.
+    #[arg(long, conflicts_with = "from_oldest")]
+    from_start: bool,
+    /// Start at the oldest message the ring still holds.
+    #[arg(long)]
+    from_oldest: bool,
+    /// Exit after printing N frames.
+    #[arg(long, value_name = "N")]
+    count: Option<u64>,
+    /// Exit after SECS seconds without a new frame (default: run until Ctrl-C).
+    #[arg(long, value_name = "SECS", value_parser = format::parse_secs)]
+    timeout: Option<Duration>,
+}
+
+/// One line of `tail --json`.
+#[derive(Debug, Serialize)]
+#[serde(tag = "event", rename_all = "lowercase")]
+enum Event<'a> {
+    /// A message frame.
+    Frame {
+        position: u64,
+        seq: u64,
+        tag: u32,
+        /// The type the registry gives the tag, `null` if none does.
+        #[serde(rename = "type")]
+        type_name: Option<&'a str>,
+        len: usize,
+        /// Hex of the first `--hex-bytes` bytes of the payload.
+        hex: &'a str,
+    },
+    /// Messages that were published but that this reader never received (it was overrun).
+    Lost {
+        /// How many messages were lost.
+        messages: u64,
+        /// The sequence number of the next message received.
+        before_seq: u64,
+    },
+}
+
+/// Runs `bcast tail`.
+///
+/// On an overrun the reader moves to the writer's position, or with `--from-start` and
+/// `--from-oldest` (which ask for history) to the oldest message still intact; either way the
+/// messages it missed are counted from the gap in sequence numbers and reported on one line.
+///
+/// # Errors
+///
+/// If the channel cannot be attached, holds a corrupt frame, or the output cannot be written.
+pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
+    let channel = Channel::attach(&args.path)?;
+    let names = channel.type_names();
+    let ring = channel.ring;
+    let mut reader = if args.from_start {
+        ring.into_reader_at(0)?
+    } else if args.from_oldest {
+        ring.into_reader_at_last_lap()
+    } else {
+        ring.into_reader()
+    };
+    if !args.json {
+        writeln!(
+            out,
+            "{:>10} {:>7} {:>4} {:<10} {:>5}  payload (hex)",
+            "position", "seq", "tag", "type", "len"
+        )?;
+        out.flush()?;
+    }
+    let mut tail = Tail { args, names, buf: vec![0; reader.mtu()], lost: 0, printed: 0 };
+    let mut last_frame = Instant::now();
+    while args.count.is_none_or(|count| tail.printed < count) {
+        match reader.try_recv(&mut tail.buf) {
+            Ok(Some(received)) => {
+                tail.print(out, &reader, received)?;
+                last_frame = Instant::now();
+            }
+            Ok(None) => {
+                // Show what we have before waiting.
+                out.flush()?;
+                if args.timeout.is_some_and(|timeout| last_frame.elapsed() >= timeout) {
+                    break;
+                }
+                std::thread::sleep(IDLE_SLEEP);
+            }
+            Err(bcast::Error::Overrun(_)) => {
+                if args.from_start || args.from_oldest {
+                    reader.reset_to_last_lap();
+                } else {
+                    reader.reset();
+                }
+            }
+            Err(error) => return Err(CliError::Ring(error)),
+        }
+    }
+    Ok(())
+}
+
+/// The state of a running `tail`.
+struct Tail<'a> {
+    args: &'a Args,
+    names: TypeNames,
+    /// Receives each payload: `reader.mtu()` bytes, so every message fits.
+    buf: Vec<u8>,
+    /// `reader.stats().lost` when last reported.
+    lost: u64,
+    /// Frames printed so far.
+    printed: u64,
+}
+
+impl Tail<'_> {
+    /// Prints a loss line if the reader's loss count grew, then the frame's line.
+    fn print(&mut self, out: &mut impl Write, reader: &Reader, received: Received) -> Result<()> {
+        let lost = reader.stats().lost;
+        if lost > self.lost {
+            let messages = lost - self.lost;
+            self.lost = lost;
+            if self.args.json {
+                format::json_line(out, &Event::Lost { messages, before_seq: received.seq })?;
+            } else {
+                writeln!(out, "-- lost {messages} messages (overrun) --")?;
+            }
+        }
+        let shown = received.len.min(self.args.hex_bytes);
+        let hex = format::hex(&self.buf[..shown]);
+        let type_name = self.names.get(received.user_defined);
+        if self.args.json {
+            let frame = Event::Frame {
+                position: received.position,
+                seq: received.seq,
+                tag: received.user_defined,
+                type_name,
+                len: received.len,
+                hex: &hex,
+            };
+            format::json_line(out, &frame)?;
+        } else {
+            let more = if shown < received.len { ".." } else { "" };
+            writeln!(
+                out,
+                "{:>10} {:>7} {:>4} {:<10} {:>5}  {hex}{more}",
+                received.position,
+                received.seq,
+                received.user_defined,
+                type_name.unwrap_or("-"),
+                received.len,
+            )?;
+        }
+        self.printed += 1;
+        Ok(())
+    }
+}

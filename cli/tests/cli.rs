@@ -1,0 +1,454 @@
+//! Runs the `bcast` binary against real channel files under /dev/shm and checks its output.
+#![cfg(target_os = "linux")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use bcast::typed::Registry;
+use bcast::{BcastMessage, RingBuffer};
+use serde_json::Value;
+
+#[bcast::message(tag = 1)]
+struct Quote {
+    symbol: String,
+    bid: f64,
+    ask: f64,
+    ts: u64,
+}
+
+#[bcast::message(tag = 2, pod)]
+struct Trade {
+    instrument: u64,
+    price: f64,
+    qty: u64,
+}
+
+#[derive(BcastMessage)]
+enum Feed {
+    Quote(Quote),
+    Trade(Trade),
+}
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// A channel path unique to this process and test, removed when dropped.
+struct ShmPath(PathBuf);
+
+impl ShmPath {
+    fn new(name: &str) -> Self {
+        let path = PathBuf::from(format!("/dev/shm/bcast-cli-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        Self(path)
+    }
+
+    fn arg(&self) -> &str {
+        self.0.to_str().expect("a UTF-8 path")
+    }
+}
+
+impl Drop for ShmPath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn quote(ts: u64) -> Quote {
+    Quote { symbol: "ES".into(), bid: 1.0, ask: 1.5, ts }
+}
+
+fn trade(qty: u64) -> Trade {
+    Trade { instrument: 9, price: 1.25, qty }
+}
+
+fn bcast(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bcast")).args(args).output().expect("the binary runs")
+}
+
+/// The standard output of a run that must succeed.
+fn stdout_of(args: &[&str]) -> String {
+    let output = bcast(args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "bcast {args:?} failed: {}\n{stderr}", output.status);
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
+fn json_lines(text: &str) -> Vec<Value> {
+    text.lines().map(|line| serde_json::from_str(line).expect("a JSON line")).collect()
+}
+
+/// A frame as an independent reader finds it.
+struct Frame {
+    position: u64,
+    seq: u64,
+    tag: u32,
+    payload: Vec<u8>,
+}
+
+/// Every frame from position 0, read by an independent reader.
+fn frames(path: &Path) -> Result<Vec<Frame>, Box<dyn std::error::Error>> {
+    let mut reader = RingBuffer::attach(path)?.into_reader_at(0)?;
+    let mut buf = vec![0; reader.mtu()];
+    let mut frames = Vec::new();
+    while let Some(msg) = reader.try_recv(&mut buf)? {
+        let payload = buf[..msg.len].to_vec();
+        frames.push(Frame { position: msg.position, seq: msg.seq, tag: msg.user_defined, payload });
+    }
+    Ok(frames)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn inspect_shows_layout_frontiers_writer_and_schema_of_a_typed_channel() -> TestResult {
+    let path = ShmPath::new("inspect-typed");
+    let mut publisher = Feed::create(&path.0, 1 << 16)?;
+    publisher.publish(&quote(0))?;
+    publisher.publish(&trade(1))?;
+    publisher.publish(&quote(2))?;
+    let info = publisher.ring().info();
+
+    let text = stdout_of(&["inspect", path.arg()]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], format!("channel     {}", path.arg()));
+    assert!(lines[1].starts_with("file        mode 0600, "), "{text}");
+    assert_eq!(lines[2], format!("layout      version 1, capacity 64 KiB, mtu {} B", info.mtu));
+    assert_eq!(lines[3], format!("committed   {} (lap 0)", info.committed));
+    assert_eq!(lines[4], format!("claimed     {} (nothing in flight)", info.claimed));
+    assert_eq!(lines[5], "messages    3");
+    assert_eq!(lines[6], "writer      alive");
+    assert_eq!(lines[7], "replaced    no");
+    assert!(lines[9].starts_with("schema      Feed (rkyv 0.8, "), "{text}");
+    let registry = Registry::of::<Feed>();
+    for (line, entry) in lines[11..].iter().zip(&registry.types) {
+        let row = format!(
+            "{:>10}  {:<5}  {:#018x}  {}",
+            entry.tag, entry.codec, entry.fingerprint, entry.name
+        );
+        assert_eq!(line.trim(), row.trim());
+    }
+    assert_eq!(lines.len(), 11 + 2, "{text}");
+    assert!(lines.iter().all(|line| line.chars().count() < 100), "{text}");
+    Ok(())
+}
+
+#[test]
+fn inspect_json_holds_the_channel_info_and_the_registry() -> TestResult {
+    let path = ShmPath::new("inspect-json");
+    let mut publisher = Feed::create(&path.0, 1 << 16)?;
+    publisher.publish(&quote(0))?;
+    publisher.publish(&trade(1))?;
+    let info = publisher.ring().info();
+
+    let json: Value = serde_json::from_str(&stdout_of(&["inspect", "--json", path.arg()]))?;
+    assert_eq!(json["path"], path.arg());
+    assert_eq!(json["file_mode"], 0o600);
+    assert_eq!(json["file_mode_octal"], "0600");
+    assert_eq!(json["capacity"], info.capacity);
+    assert_eq!(json["mtu"], info.mtu);
+    assert_eq!(json["committed"], info.committed);
+    assert_eq!(json["claimed"], info.claimed);
+    assert_eq!(json["messages"], 2);
+    assert_eq!(json["lap"], 0);
+    assert_eq!(json["epoch"], info.epoch);
+    assert_eq!(json["writer_alive"], true);
+    assert_eq!(json["replaced"], false);
+    assert_eq!(json["typed"], true);
+    assert_eq!(json["registry_error"], Value::Null);
+    assert_eq!(json["schema"]["channel"], "Feed");
+    assert_eq!(json["schema"]["rkyv_format"]["minor"], 8);
+    let types: Vec<Value> = Registry::of::<Feed>()
+        .types
+        .iter()
+        .map(|entry| {
+            serde_json::json!({
+                "tag": entry.tag,
+                "name": entry.name,
+                "fingerprint": format!("{:#018x}", entry.fingerprint),
+                "codec": entry.codec.to_string(),
+            })
+        })
+        .collect();
+    assert_eq!(json["schema"]["types"], Value::Array(types));
+    Ok(())
+}
+
+#[test]
+fn inspect_reports_an_untyped_channel_whose_writer_is_gone() -> TestResult {
+    let path = ShmPath::new("inspect-untyped");
+    let mut writer = RingBuffer::create(&path.0, 1 << 12)?.into_writer();
+    writer.send(b"one")?;
+    writer.send(b"two")?;
+    drop(writer);
+
+    let text = stdout_of(&["inspect", path.arg()]);
+    assert!(text.contains("\nmessages    2\n"), "{text}");
+    assert!(text.contains("\nwriter      none\n"), "{text}");
+    assert!(text.ends_with("\nschema      untyped (no registry)\n"), "{text}");
+
+    let json: Value = serde_json::from_str(&stdout_of(&["inspect", path.arg(), "--json"]))?;
+    assert_eq!((&json["messages"], &json["capacity"]), (&Value::from(2), &Value::from(4096)));
+    assert_eq!((&json["writer_alive"], &json["typed"]), (&Value::Bool(false), &Value::Bool(false)));
+    assert_eq!((&json["schema"], &json["registry_len"]), (&Value::Null, &Value::from(0)));
+    Ok(())
+}
+
+#[test]
+fn tail_from_start_prints_every_frame_with_its_tag_type_length_and_seq() -> TestResult {
+    let path = ShmPath::new("tail-typed");
+    let mut publisher = Feed::create(&path.0, 1 << 16)?;
+    for i in 0..5 {
+        if i % 2 == 0 { publisher.publish(&quote(i))? } else { publisher.publish(&trade(i))? }
+    }
+    let expected = frames(&path.0)?;
+    assert_eq!(expected.len(), 5);
+
+    let args = ["tail", path.arg(), "--from-start", "--count", "5", "--json", "--timeout", "10"];
+    let lines = json_lines(&stdout_of(&args));
+    assert_eq!(lines.len(), 5);
+    for (i, (line, Frame { position, seq, tag, payload })) in
+        lines.iter().zip(&expected).enumerate()
+    {
+        let (tag_wanted, name) = if i % 2 == 0 { (1, "Quote") } else { (2, "Trade") };
+        assert_eq!((*seq, *tag), (i as u64, tag_wanted));
+        let wanted = serde_json::json!({
+            "event": "frame",
+            "position": position,
+            "seq": i,
+            "tag": tag_wanted,
+            "type": name,
+            "len": payload.len(),
+            "hex": hex(&payload[..payload.len().min(32)]),
+        });
+        assert_eq!(line, &wanted);
+    }
+    assert_eq!(lines[1]["len"], size_of::<Trade>(), "a pod message is its struct's bytes");
+    Ok(())
+}
+
+#[test]
+fn tail_text_shows_a_hex_preview_of_the_first_bytes() -> TestResult {
+    let path = ShmPath::new("tail-untyped");
+    let mut writer = RingBuffer::create(&path.0, 1 << 12)?.into_writer();
+    writer.send_with_user_defined(b"hello, world", 7)?;
+    writer.send(b"hi")?;
+
+    let text = stdout_of(&["tail", path.arg(), "--from-start", "--count", "2", "--hex-bytes", "4"]);
+    let rows: Vec<Vec<&str>> = text.lines().map(|line| line.split_whitespace().collect()).collect();
+    assert_eq!(rows[0], ["position", "seq", "tag", "type", "len", "payload", "(hex)"]);
+    assert_eq!(rows[1], ["0", "0", "7", "-", "12", "68656c6c.."]);
+    assert_eq!(rows[2], ["32", "1", "0", "-", "2", "6869"]);
+    assert_eq!(rows.len(), 3);
+    Ok(())
+}
+
+#[test]
+fn tail_follows_frames_published_after_it_starts() -> TestResult {
+    let path = ShmPath::new("tail-follow");
+    let mut publisher = Feed::create(&path.0, 1 << 20)?;
+    for ts in 0..5 {
+        publisher.publish(&quote(ts))?; // before the tail attaches: not shown
+    }
+    let child = Command::new(env!("CARGO_BIN_EXE_bcast"))
+        .args(["tail", path.arg(), "--json", "--count", "3", "--timeout", "30"])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let finished = Arc::new(AtomicBool::new(false));
+    let waiter = {
+        let finished = Arc::clone(&finished);
+        std::thread::spawn(move || {
+            let output = child.wait_with_output();
+            finished.store(true, Ordering::Relaxed);
+            output
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut ts = 5;
+    while !finished.load(Ordering::Relaxed) && Instant::now() < deadline {
+        publisher.publish(&trade(ts))?;
+        ts += 1;
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let output = waiter.join().expect("the waiter thread")?;
+    assert!(output.status.success());
+    let lines = json_lines(std::str::from_utf8(&output.stdout)?);
+    assert_eq!(lines.len(), 3);
+    let first = lines[0]["seq"].as_u64().expect("a seq");
+    assert!(first >= 5, "starts at the writer's position, not at the first message");
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["seq"], first + i as u64, "consecutive: {lines:?}");
+        assert_eq!((&line["type"], &line["len"]), (&Value::from("Trade"), &Value::from(24)));
+    }
+    Ok(())
+}
+
+#[test]
+fn tail_reports_messages_lost_to_an_overrun() -> TestResult {
+    let path = ShmPath::new("tail-overrun");
+    let mut writer = RingBuffer::create(&path.0, 256)?.into_writer(); // holds a few frames
+    for i in 0..40u8 {
+        writer.send(&[i; 40])?;
+    }
+    let lines =
+        json_lines(&stdout_of(&["tail", path.arg(), "--from-start", "--json", "--timeout", "0.5"]));
+    assert_eq!(lines[0]["event"], "lost", "{lines:?}");
+    let lost = lines[0]["messages"].as_u64().expect("a count");
+    assert_eq!(lines[0]["before_seq"], lost);
+    let seqs: Vec<u64> =
+        lines[1..].iter().map(|line| line["seq"].as_u64().expect("a seq")).collect();
+    assert!(!seqs.is_empty(), "the frames still in the ring are shown");
+    assert_eq!(seqs, (lost..40).collect::<Vec<_>>(), "everything after the loss, in order");
+    let last = &lines[lines.len() - 1];
+    assert_eq!(last["hex"], hex(&[39; 32]));
+    Ok(())
+}
+
+#[test]
+fn tail_exits_when_the_timeout_passes_without_a_frame() -> TestResult {
+    let path = ShmPath::new("tail-timeout");
+    let _writer = RingBuffer::create(&path.0, 1 << 12)?.into_writer();
+    let start = Instant::now();
+    let text = stdout_of(&["tail", path.arg(), "--timeout", "0.3"]);
+    assert!(start.elapsed() >= Duration::from_millis(300));
+    assert_eq!(text.lines().count(), 1, "only the column headings: {text}");
+    Ok(())
+}
+
+#[test]
+fn stat_counts_messages_per_type_while_a_thread_publishes() -> TestResult {
+    let path = ShmPath::new("stat-json");
+    let mut publisher = Feed::create(&path.0, 1 << 20)?;
+    publisher.publish(&quote(0))?;
+    let quote_len = frames(&path.0)?[0].payload.len();
+    let stop = Arc::new(AtomicBool::new(false));
+    let publishing = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || -> Result<(), bcast::typed::PublishError> {
+            let mut i = 0;
+            while !stop.load(Ordering::Relaxed) {
+                publisher.publish(&quote(i))?; // pairs: the counts differ by one at most
+                publisher.publish(&trade(i))?;
+                i += 1;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Ok(())
+        })
+    };
+    let output = bcast(&["stat", path.arg(), "--interval", "0.2", "--count", "1", "--json"]);
+    stop.store(true, Ordering::Relaxed);
+    publishing.join().expect("the publishing thread")?;
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let lines = json_lines(std::str::from_utf8(&output.stdout)?);
+    assert_eq!(lines.len(), 1);
+    let sample = &lines[0];
+    let count = |i: usize, key: &str| sample["types"][i][key].as_u64().expect("a count");
+    assert_eq!(
+        (&sample["types"][0]["tag"], &sample["types"][0]["type"]),
+        (&1.into(), &"Quote".into())
+    );
+    assert_eq!(
+        (&sample["types"][1]["tag"], &sample["types"][1]["type"]),
+        (&2.into(), &"Trade".into())
+    );
+    let (quotes, trades) = (count(0, "messages"), count(1, "messages"));
+    assert!(quotes > 0 && trades > 0 && quotes.abs_diff(trades) <= 1, "{sample}");
+    assert_eq!(count(0, "bytes"), quotes * quote_len as u64);
+    assert_eq!(count(1, "bytes"), trades * size_of::<Trade>() as u64);
+    assert_eq!(sample["total"]["messages"], quotes + trades);
+    assert_eq!((&sample["lost"], &sample["overruns"]), (&0.into(), &0.into()));
+    assert!(sample["writer"]["messages"].as_u64() >= Some(quotes + trades), "{sample}");
+    assert!(sample["writer"]["total"].as_u64() > Some(quotes + trades), "{sample}");
+    assert_eq!(sample["writer"]["alive"], true);
+    let secs = sample["interval_s"].as_f64().expect("seconds");
+    assert!((0.2..5.0).contains(&secs), "{secs}");
+    let rate = sample["total"]["messages_per_s"].as_f64().expect("a rate");
+    assert!((rate - (quotes + trades) as f64 / secs).abs() < 1e-6 * rate.max(1.0));
+    Ok(())
+}
+
+#[test]
+fn stat_prints_a_row_per_registered_type_and_a_total() -> TestResult {
+    let path = ShmPath::new("stat-text");
+    let _publisher = Feed::create(&path.0, 1 << 16)?; // idle: every count is zero
+    let text = stdout_of(&["stat", path.arg(), "--interval", "0.1", "--count", "2"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2 * 5, "{text}");
+    for block in lines.chunks(5) {
+        assert!(block[0].contains("lost 0, overruns 0; writer 0 msg/s, 0 total, alive"), "{text}");
+        let rows: Vec<Vec<&str>> =
+            block[1..].iter().map(|l| l.split_whitespace().collect()).collect();
+        assert_eq!(rows[0], ["tag", "type", "msg/s", "bytes/s", "messages", "bytes"]);
+        assert_eq!(rows[1], ["1", "Quote", "0", "0", "B/s", "0", "0", "B"]);
+        assert_eq!(rows[2], ["2", "Trade", "0", "0", "B/s", "0", "0", "B"]);
+        assert_eq!(rows[3], ["total", "0", "0", "B/s", "0", "0", "B"]);
+    }
+    Ok(())
+}
+
+#[test]
+fn bench_reports_ordered_percentiles_of_every_round_trip() -> TestResult {
+    let args = ["bench", "--messages", "1000", "--warmup", "100", "--size", "32", "--json"];
+    let report: Value = serde_json::from_str(&stdout_of(&args))?;
+    assert_eq!((&report["messages"], &report["size"]), (&1000.into(), &32.into()));
+    let rtt = &report["rtt_ns"];
+    let order: Vec<u64> = ["min", "p50", "p90", "p99", "p99.9", "max"]
+        .iter()
+        .map(|key| rtt[key].as_u64().expect("nanoseconds"))
+        .collect();
+    assert!(order[0] > 0 && order.is_sorted(), "{rtt}");
+    let buckets = report["histogram"].as_array().expect("buckets");
+    let counted: u64 = buckets.iter().map(|b| b["count"].as_u64().expect("a count")).sum();
+    assert_eq!(counted, 1000, "every round trip is in the histogram");
+    assert!(buckets.windows(2).all(|w| w[0]["le_ns"].as_u64() < w[1]["le_ns"].as_u64()));
+
+    let text = stdout_of(&["bench", "--messages", "200"]);
+    for label in ["min", "p50", "p90", "p99", "p99.9", "max", "mean", "rtt up to"] {
+        assert!(text.lines().any(|line| line.trim_start().starts_with(label)), "{label}: {text}");
+    }
+    Ok(())
+}
+
+#[test]
+fn a_missing_channel_is_an_error_that_names_the_path() {
+    let path = ShmPath::new("missing");
+    let p = path.arg();
+    for args in
+        [["inspect", p].as_slice(), &["tail", p, "--timeout", "1"], &["stat", p, "--count", "1"]]
+    {
+        let output = bcast(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(path.arg()) && stderr.contains("No such file"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_file_that_is_not_a_channel_is_refused() -> TestResult {
+    let path = ShmPath::new("not-a-channel");
+    std::fs::write(&path.0, vec![0u8; 16 << 10])?;
+    let output = bcast(&["inspect", path.arg()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr.contains(path.arg()) && stderr.contains("not a bcast channel"), "{stderr}");
+    Ok(())
+}
+
+#[test]
+fn bad_arguments_are_refused_before_anything_runs() {
+    for args in [
+        ["stat", "/dev/shm/x", "--interval", "0"].as_slice(),
+        &["tail", "/dev/shm/x", "--from-start", "--from-oldest"],
+        &["tail", "/dev/shm/x", "--timeout", "soon"],
+        &["bench", "--messages", "0"],
+    ] {
+        let output = bcast(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("error:"), "{args:?}");
+    }
+}
