@@ -247,6 +247,12 @@ impl Reader {
         }
     }
 
+    /// The ring's shared state (for the async wake-up hub).
+    #[cfg_attr(not(feature = "async"), allow(dead_code))]
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     /// Waits, in the reader's [`WaitStrategy`], until a frame may be pending at its position
     /// (`true`) or `deadline` passes (`false`). For readers built on this one, such as typed
     /// subscribers.

@@ -63,6 +63,10 @@
 //! validation for trusted writers.
 
 mod batch;
+#[cfg(feature = "async")]
+pub(crate) mod hub;
+#[cfg(feature = "async")]
+mod stream;
 mod codec;
 mod error;
 mod json;
@@ -85,6 +89,8 @@ pub use publisher::Publisher;
 pub use registry::{Difference, Registry, RegistryError, SchemaMismatch, TypeEntry};
 pub use schema::{Schema, SchemaHasher, tag_from_name};
 pub use subscriber::{Subscriber, UnknownTag};
+#[cfg(feature = "async")]
+pub use stream::SubscriberStream;
 
 #[doc(hidden)]
 pub use codec::Scratch;

@@ -238,8 +238,14 @@ impl<C: Channel> Subscriber<C> {
         self.reader.set_wait_strategy(strategy);
     }
 
+    /// The byte reader underneath.
+    #[cfg_attr(not(feature = "async"), allow(dead_code))]
+    pub(super) fn reader(&self) -> &Reader {
+        &self.reader
+    }
+
     /// Copies the next frame of one of `C`'s types to the start of the buffer.
-    fn fetch(&mut self) -> Result<Option<Received>, RecvError> {
+    pub(super) fn fetch(&mut self) -> Result<Option<Received>, RecvError> {
         loop {
             let Some(received) = self.copy_next(0)? else { return Ok(None) };
             if C::carries_tag(received.user_defined) {
@@ -257,7 +263,11 @@ impl<C: Channel> Subscriber<C> {
     /// # Safety
     ///
     /// With [`Access::Unchecked`], the caller upholds [`Self::try_recv_unchecked`]'s contract.
-    unsafe fn view(&self, access: Access, received: &Received) -> Result<C::View<'_>, RecvError> {
+    pub(super) unsafe fn view(
+        &self,
+        access: Access,
+        received: &Received,
+    ) -> Result<C::View<'_>, RecvError> {
         let bytes = &self.buffer.as_bytes()[..received.len];
         // SAFETY: `bytes` start the 16-aligned buffer and are exactly the frame's payload; the
         // rest of the contract is forwarded from the caller.
