@@ -12,12 +12,7 @@ const BYTE_UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 
 /// A byte count in binary units: `512 B`, `8 KiB`, `1.5 MiB`.
 pub(crate) fn bytes(count: u64) -> String {
-    let mut value = count as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < BYTE_UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
+    let (value, unit) = binary(count as f64);
     if unit == 0 || value.fract() == 0.0 {
         format!("{value:.0} {}", BYTE_UNITS[unit])
     } else {
@@ -27,39 +22,54 @@ pub(crate) fn bytes(count: u64) -> String {
 
 /// A rate of bytes per second in binary units: `12.3 MiB/s`.
 pub(crate) fn bytes_rate(per_second: f64) -> String {
-    let mut value = per_second.max(0.0);
+    match binary(per_second.max(0.0)) {
+        (value, 0) => format!("{value:.0} B/s"),
+        (value, unit) => format!("{value:.1} {}/s", BYTE_UNITS[unit]),
+    }
+}
+
+/// `value` scaled to the largest binary unit that keeps it at least 1 once rounded to a tenth,
+/// and the unit's index in [`BYTE_UNITS`].
+fn binary(mut value: f64) -> (f64, usize) {
     let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < BYTE_UNITS.len() {
+    while value >= 1023.95 && unit + 1 < BYTE_UNITS.len() {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 { format!("{value:.0} B/s") } else { format!("{value:.1} {}/s", BYTE_UNITS[unit]) }
+    (value, unit)
 }
 
 /// A count per second with a metric suffix and three significant digits: `950`, `12.3k`,
 /// `4.56M`.
 pub(crate) fn rate(per_second: f64) -> String {
     let value = per_second.max(0.0);
+    // The thresholds are where rounding to three digits would reach the next unit.
     let (scaled, suffix) = match value {
-        v if v >= 1e9 => (v / 1e9, "G"),
-        v if v >= 1e6 => (v / 1e6, "M"),
-        v if v >= 1e3 => (v / 1e3, "k"),
+        v if v >= 999.5e6 => (v / 1e9, "G"),
+        v if v >= 999.5e3 => (v / 1e6, "M"),
+        v if v >= 999.5 => (v / 1e3, "k"),
         v => return format!("{v:.0}"),
     };
     match scaled {
-        s if s >= 100.0 => format!("{s:.0}{suffix}"),
-        s if s >= 10.0 => format!("{s:.1}{suffix}"),
+        s if s >= 99.95 => format!("{s:.0}{suffix}"),
+        s if s >= 9.995 => format!("{s:.1}{suffix}"),
         s => format!("{s:.2}{suffix}"),
     }
 }
 
-/// A duration in nanoseconds with a readable unit: `850 ns`, `12.5 µs`, `3.20 ms`.
+/// A duration in nanoseconds with a readable unit and three significant digits: `850 ns`,
+/// `12.5 µs`, `3.20 ms`.
 pub(crate) fn nanos(ns: f64) -> String {
-    match ns {
-        ns if ns < 999.5 => format!("{ns:.0} ns"),
-        ns if ns < 999_950.0 => format!("{:.1} µs", ns / 1e3),
-        ns if ns < 999_995_000.0 => format!("{:.2} ms", ns / 1e6),
-        ns => format!("{:.2} s", ns / 1e9),
+    let (scaled, unit) = match ns.max(0.0) {
+        ns if ns < 999.5 => return format!("{ns:.0} ns"),
+        ns if ns < 999.5e3 => (ns / 1e3, "µs"),
+        ns if ns < 999.5e6 => (ns / 1e6, "ms"),
+        ns => (ns / 1e9, "s"),
+    };
+    match scaled {
+        s if s >= 99.95 => format!("{s:.0} {unit}"),
+        s if s >= 9.995 => format!("{s:.1} {unit}"),
+        s => format!("{s:.2} {unit}"),
     }
 }
 
@@ -110,6 +120,7 @@ mod tests {
         assert_eq!(bytes(1536), "1.5 KiB");
         assert_eq!(bytes(1 << 20), "1 MiB");
         assert_eq!(bytes(8 << 30), "8 GiB");
+        assert_eq!(bytes((1 << 20) - 1), "1.0 MiB", "never `1024.0 KiB`");
     }
 
     #[test]
@@ -119,14 +130,20 @@ mod tests {
         assert_eq!(rate(12_345.0), "12.3k");
         assert_eq!(rate(4_560_000.0), "4.56M");
         assert_eq!(rate(250e6), "250M");
+        assert_eq!(rate(99_998.0), "100k", "never `100.0k`");
+        assert_eq!(rate(999.7), "1.00k", "never `1000`");
+        assert_eq!(rate(9_996.0), "10.0k");
+        assert_eq!(rate(999_900.0), "1.00M");
         assert_eq!(bytes_rate(100.0), "100 B/s");
         assert_eq!(bytes_rate(3.0 * 1024.0 * 1024.0), "3.0 MiB/s");
+        assert_eq!(bytes_rate(1024.0 * 1023.99), "1.0 MiB/s");
     }
 
     #[test]
     fn nanoseconds_pick_a_readable_unit() {
         assert_eq!(nanos(850.0), "850 ns");
-        assert_eq!(nanos(999.7), "1.0 µs");
+        assert_eq!(nanos(999.7), "1.00 µs");
+        assert_eq!(nanos(100_000.0), "100 µs");
         assert_eq!(nanos(12_500.0), "12.5 µs");
         assert_eq!(nanos(3_200_000.0), "3.20 ms");
         assert_eq!(nanos(2e9), "2.00 s");
