@@ -63,12 +63,10 @@
 //! validation for trusted writers.
 
 mod batch;
-#[cfg(feature = "async")]
-pub(crate) mod hub;
-#[cfg(feature = "async")]
-mod stream;
 mod codec;
 mod error;
+#[cfg(feature = "async")]
+pub(crate) mod hub;
 mod json;
 mod message;
 mod mismatch;
@@ -77,6 +75,8 @@ mod payload;
 mod publisher;
 mod registry;
 mod schema;
+#[cfg(feature = "async")]
+mod stream;
 mod subscriber;
 
 pub use batch::{Batch, WithMeta};
@@ -88,9 +88,9 @@ pub use payload::Payload;
 pub use publisher::Publisher;
 pub use registry::{Difference, Registry, RegistryError, SchemaMismatch, TypeEntry};
 pub use schema::{Schema, SchemaHasher, tag_from_name};
-pub use subscriber::{Subscriber, UnknownTag};
 #[cfg(feature = "async")]
 pub use stream::SubscriberStream;
+pub use subscriber::{Subscriber, UnknownTag};
 
 #[doc(hidden)]
 pub use codec::Scratch;

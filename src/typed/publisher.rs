@@ -1,20 +1,17 @@
 //! [`Publisher`]: the single writer of a typed channel.
 
-use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
-use std::io;
 use std::path::Path;
 
 use super::codec::{Codec, Scratch};
 use super::error::{PublishError, TypedOpenError};
 use super::message::{Channel, InChannel, TypedMessage};
-use super::open::store_or_check;
+use super::open::{create_with_registry, store_or_check};
+use super::registry::Registry;
 use super::subscriber::Subscriber;
-use crate::error::OpenError;
-use crate::ring::header::round_capacity;
 use crate::ring_buffer::{ReadWrite, RingBuffer};
-use crate::shm::{CreateOptions, create_channel};
+use crate::shm::CreateOptions;
 use crate::writer::Writer;
 
 /// The single writer of a typed channel `C`.
@@ -74,20 +71,9 @@ impl<C: Channel> Publisher<C> {
         capacity: usize,
         options: &CreateOptions,
     ) -> Result<Self, TypedOpenError> {
-        let path = path.as_ref();
-        // `create_channel` reports `OpenError`s; keep the typed error aside and return it.
-        let failure = Cell::new(None);
-        let init = |ring: &RingBuffer<ReadWrite>| {
-            store_or_check::<C>(ring).map_err(|error| {
-                let source = io::Error::other(error.to_string());
-                failure.set(Some(error));
-                OpenError::Io { path: path.to_owned(), operation: "store the registry of", source }
-            })
-        };
-        match create_channel(path, round_capacity(capacity), options, init) {
-            Ok(ring) => Self::from_ring(ring),
-            Err(error) => Err(failure.take().unwrap_or(TypedOpenError::Open(error))),
-        }
+        let ring =
+            create_with_registry(path.as_ref(), capacity, options, &Registry::of::<C>(), C::NAME)?;
+        Self::from_ring(ring)
     }
 
     /// Allocates a heap ring for threads of one process, with `C`'s registry; see
