@@ -208,11 +208,12 @@ impl Cursor {
             at,
             FrameHeader { len, tag: user_defined, seq: self.seq, flags: FrameFlags::MESSAGE },
         );
-        // The first frame to start in an eighth of the ring becomes its checkpoint.
-        let segment = capacity / CHECKPOINTS as u64;
-        if start / segment != self.last_start / segment {
-            #[allow(clippy::cast_possible_truncation)] // the remainder is below CHECKPOINTS
-            let slot = (start / segment % CHECKPOINTS as u64) as usize;
+        // The first frame to start in an eighth of the ring becomes its checkpoint. (Shifts, not
+        // divisions: the capacity is a power of two.)
+        let segment_shift = capacity.trailing_zeros() - CHECKPOINTS.trailing_zeros();
+        if (start ^ self.last_start) >> segment_shift != 0 {
+            #[allow(clippy::cast_possible_truncation)] // masked below CHECKPOINTS
+            let slot = (start >> segment_shift) as usize & (CHECKPOINTS - 1);
             header.checkpoints[slot].store(start, Ordering::Relaxed);
         }
         self.last_start = start;
