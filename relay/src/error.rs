@@ -1,0 +1,79 @@
+//! [`RelayError`]: why an exporter or importer stopped.
+
+use std::path::PathBuf;
+
+/// Why [`Exporter::run`](crate::Exporter::run) or [`Importer::run`](crate::Importer::run)
+/// returned an error. Malformed messages from the network are never errors: they are counted
+/// and dropped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RelayError {
+    /// Zenoh refused the configuration, or a session or one of its entities could not be made.
+    #[error("zenoh: {context}: {message}")]
+    Zenoh {
+        /// What the relay was doing.
+        context: &'static str,
+        /// Zenoh's error, rendered (Zenoh's error type is not `Sync`).
+        message: String,
+    },
+    /// The key expression is not valid for Zenoh (empty, a wildcard, a stray `/`...).
+    #[error("invalid key {key:?}: {message}")]
+    InvalidKey {
+        /// The key as given.
+        key: String,
+        /// Why Zenoh refused it.
+        message: String,
+    },
+    /// The local channel could not be attached or created.
+    #[error("channel {}: {source}", .path.display())]
+    Open {
+        /// The channel file.
+        path: PathBuf,
+        /// Why it could not be opened.
+        source: bcast::OpenError,
+    },
+    /// The local channel could not be created with the exporter's registry (another registry
+    /// is already there, or the file holds something else).
+    #[error("channel {}: {source}", .path.display())]
+    Typed {
+        /// The channel file.
+        path: PathBuf,
+        /// Why the typed channel could not be created.
+        source: bcast::typed::TypedOpenError,
+    },
+    /// The source channel's schema registry is unreadable, or the one sent by the exporter is.
+    #[error("schema registry: {0}")]
+    Registry(#[from] bcast::typed::RegistryError),
+    /// The exporter now relays a channel with another schema than the one the local channel
+    /// was made with; its frames are refused.
+    #[error(
+        "the exporter's channel changed its schema (registry hash {found:#018x}, this channel \
+         has {expected:#018x}); remove {} or import under another path", .path.display()
+    )]
+    SchemaChanged {
+        /// The local channel.
+        path: PathBuf,
+        /// The local channel's registry hash.
+        expected: u64,
+        /// The exporter's.
+        found: u64,
+    },
+    /// A ring operation failed in a way the relay does not recover from.
+    #[error("ring: {0}")]
+    Ring(#[from] bcast::Error),
+    /// The importer's resume file could not be read or written.
+    #[error("resume file {}: {source}", .path.display())]
+    ResumeFile {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+impl RelayError {
+    /// Wraps a Zenoh error with what the relay was doing.
+    pub(crate) fn zenoh(context: &'static str) -> impl FnOnce(zenoh::Error) -> Self {
+        move |error| Self::Zenoh { context, message: error.to_string() }
+    }
+}

@@ -1,0 +1,252 @@
+//! [`Exporter`]: reads a local channel and publishes its frames to Zenoh.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use bcast::typed::Registry;
+use bcast::{ReadOnly, Reader, RingBuffer};
+use zenoh::Wait;
+use zenoh::pubsub::Publisher;
+use zenoh::qos::CongestionControl;
+
+use crate::config::{ZenohOptions, open_session};
+use crate::error::RelayError;
+use crate::event::{EventSink, RelayEvent, ignore_events};
+use crate::stats::{ExportCounters, ExportStats};
+use crate::stop::StopHandle;
+use crate::wire::{BatchBuilder, BatchHeader, ChannelDesc};
+
+/// How often the exporter checks whether its source was replaced, and how long it waits for
+/// frames before checking its stop flag.
+const POLL: Duration = Duration::from_millis(100);
+
+/// What an [`Exporter`] relays and how.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// The local channel file to read (it may appear later, and may be recreated).
+    pub path: PathBuf,
+    /// The Zenoh key to publish under; the schema registry is served at `KEY/@registry`.
+    pub key: String,
+    /// Zenoh's endpoints and scouting.
+    pub zenoh: ZenohOptions,
+    /// Largest batch in bytes: frames pending together are sent in one Zenoh message up to
+    /// this size. `0` sends one frame per message.
+    pub batch_bytes: usize,
+}
+
+impl ExportOptions {
+    /// Options for exporting `path` under `key`, listening on the default endpoint, with
+    /// 64 KiB batches.
+    pub fn new(path: impl Into<PathBuf>, key: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            key: key.into(),
+            zenoh: ZenohOptions::listen_default(),
+            batch_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// Reads a local channel as one more reader and publishes its frames to Zenoh.
+///
+/// It starts at the channel's live edge. When the writer laps it, it resumes at the oldest
+/// intact frame and counts what it lost ([`ExportStats::lost`]); importers see the loss too.
+pub struct Exporter {
+    options: ExportOptions,
+    counters: Arc<ExportCounters>,
+    stop: StopHandle,
+    events: EventSink,
+}
+
+impl std::fmt::Debug for Exporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Exporter").field("options", &self.options).finish_non_exhaustive()
+    }
+}
+
+impl Exporter {
+    /// An exporter with these options; nothing happens until [`run`](Self::run).
+    pub fn new(options: ExportOptions) -> Self {
+        Self {
+            options,
+            counters: Arc::default(),
+            stop: StopHandle::default(),
+            events: ignore_events(),
+        }
+    }
+
+    /// Calls `sink` with each [`RelayEvent`], on the relay's threads.
+    #[must_use]
+    pub fn on_event(mut self, sink: impl Fn(&RelayEvent) + Send + Sync + 'static) -> Self {
+        self.events = Arc::new(sink);
+        self
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> ExportStats {
+        self.counters.snapshot()
+    }
+
+    /// A handle that makes [`run`](Self::run) return.
+    pub fn stop_handle(&self) -> StopHandle {
+        self.stop.clone()
+    }
+
+    /// Relays until stopped: waits for the source channel, attaches to it, publishes its
+    /// frames, and attaches again if it is recreated.
+    ///
+    /// # Errors
+    ///
+    /// [`RelayError::Zenoh`] or [`RelayError::InvalidKey`] if the session cannot be set up;
+    /// [`RelayError::Open`] if the source exists but is not a channel;
+    /// [`RelayError::Registry`] if its schema registry is unreadable.
+    pub fn run(&self) -> Result<(), RelayError> {
+        let session = open_session(&self.options.zenoh)?;
+        let key = crate::key(&self.options.key)?;
+        let publisher = session
+            .declare_publisher(key.clone())
+            .congestion_control(CongestionControl::Block)
+            .wait()
+            .map_err(RelayError::zenoh("declare the publisher"))?;
+        let desc: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
+        let served = Arc::clone(&desc);
+        let _queryable = session
+            .declare_queryable(crate::registry_key(&key)?)
+            .callback(move |query| {
+                let reply = served.lock().unwrap_or_else(PoisonError::into_inner).clone();
+                if let Some(bytes) = reply {
+                    // A reply that cannot be sent is the querier's problem: it asks again.
+                    let _ = query.reply(query.key_expr().clone(), bytes).wait();
+                }
+            })
+            .wait()
+            .map_err(RelayError::zenoh("declare the registry queryable"))?;
+        let exporter = random_id();
+        let mut waiting = false;
+        while !self.stop.is_stopped() {
+            let Some(ring) = self.attach(&mut waiting)? else { continue };
+            let registry = Registry::read_from(&ring)?;
+            let info = ring.info();
+            let channel = ChannelDesc::new(
+                info.capacity as u64,
+                info.epoch,
+                registry.as_ref().map(Registry::to_bytes),
+            );
+            let header = BatchHeader {
+                exporter,
+                epoch: info.epoch,
+                registry: channel.registry_hash,
+                ..BatchHeader::default()
+            };
+            *desc.lock().unwrap_or_else(PoisonError::into_inner) = Some(channel.to_bytes());
+            self.counters.attachments.add(1);
+            (self.events)(&RelayEvent::SourceAttached { epoch: info.epoch, typed: registry.is_some() });
+            self.pump(&ring, &publisher, header)?;
+        }
+        drop(publisher);
+        session.close().wait().map_err(RelayError::zenoh("close the session"))
+    }
+
+    /// The source channel, or `None` after waiting a while for it to appear.
+    fn attach(&self, waiting: &mut bool) -> Result<Option<RingBuffer<ReadOnly>>, RelayError> {
+        match RingBuffer::attach(&self.options.path) {
+            Ok(ring) => {
+                *waiting = false;
+                Ok(Some(ring))
+            }
+            Err(bcast::OpenError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                if !std::mem::replace(waiting, true) {
+                    (self.events)(&RelayEvent::WaitingForSource);
+                }
+                std::thread::sleep(POLL);
+                Ok(None)
+            }
+            Err(source) => Err(RelayError::Open { path: self.options.path.clone(), source }),
+        }
+    }
+
+    /// Publishes the ring's frames until it is replaced or the exporter is stopped.
+    fn pump(
+        &self,
+        ring: &RingBuffer<ReadOnly>,
+        publisher: &Publisher<'_>,
+        mut header: BatchHeader,
+    ) -> Result<(), RelayError> {
+        let mut reader = ring.clone().into_reader();
+        let mut scratch = vec![0u8; reader.mtu()];
+        let mut batch = BatchBuilder::new();
+        let mut checked = Instant::now();
+        let mut reported_lost = 0;
+        // After an overrun, the loss is known once the next frame is read: the lost count then.
+        let mut lost_before_overrun = None;
+        loop {
+            match reader.try_recv(&mut scratch) {
+                Ok(Some(frame)) => {
+                    if let Some(before) = lost_before_overrun.take() {
+                        let lost = reader.stats().lost - before;
+                        (self.events)(&RelayEvent::Overrun { lost });
+                    }
+                    batch.push(frame.seq, frame.user_defined, &scratch[..frame.len]);
+                    self.counters.bytes.add(frame.len as u64);
+                    if batch.len() >= self.options.batch_bytes {
+                        self.publish(&mut batch, &mut header, &reader, &mut reported_lost, publisher);
+                    }
+                }
+                Ok(None) if batch.count() > 0 => {
+                    self.publish(&mut batch, &mut header, &reader, &mut reported_lost, publisher);
+                }
+                Ok(None) => {
+                    if self.stop.is_stopped() {
+                        return Ok(());
+                    }
+                    if checked.elapsed() >= POLL {
+                        if ring.is_replaced() {
+                            return Ok(());
+                        }
+                        checked = Instant::now();
+                    }
+                    reader.wait_until(Instant::now() + POLL);
+                }
+                Err(bcast::Error::Overrun(_) | bcast::Error::CorruptFrame { .. }) => {
+                    lost_before_overrun.get_or_insert(reader.stats().lost);
+                    self.counters.overruns.add(1);
+                    reader.reset_to_last_lap();
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
+    fn publish(
+        &self,
+        batch: &mut BatchBuilder,
+        header: &mut BatchHeader,
+        reader: &Reader,
+        reported_lost: &mut u64,
+        publisher: &Publisher<'_>,
+    ) {
+        let stats = reader.stats();
+        (header.lost, header.overruns) = (stats.lost, stats.overruns);
+        self.counters.lost.add(stats.lost - std::mem::replace(reported_lost, stats.lost));
+        let frames = u64::from(batch.count());
+        match publisher.put(batch.take(header)).wait() {
+            Ok(()) => {
+                self.counters.frames.add(frames);
+                self.counters.batches.add(1);
+            }
+            Err(_) => self.counters.publish_errors.add(1),
+        }
+    }
+}
+
+/// A random id for this run of the exporter, from the process, the time and std's hasher keys.
+fn random_id() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    RandomState::new().hash_one((std::process::id(), nanos))
+}

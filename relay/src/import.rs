@@ -1,0 +1,213 @@
+//! [`Importer`]: subscribes to an exporter's frames and writes them into a local channel.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use bcast::RingBuffer;
+use bcast::typed::Registry;
+use zenoh::Wait;
+
+use crate::config::{ZenohOptions, open_session};
+use crate::error::RelayError;
+use crate::event::{EventSink, RelayEvent, ignore_events};
+use crate::resume::ResumeFile;
+use crate::sink::Sink;
+use crate::stats::ImportStats;
+use crate::stop::StopHandle;
+use crate::tracker::Tracker;
+use crate::wire::ChannelDesc;
+
+/// How long one query for the channel's description waits for an exporter.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(1);
+/// The pause between queries that found no exporter.
+const RETRY: Duration = Duration::from_millis(250);
+/// How often `run` checks its stop flag and the callback's failures.
+const POLL: Duration = Duration::from_millis(50);
+
+/// What an [`Importer`] relays and how.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The Zenoh key the exporter publishes under.
+    pub key: String,
+    /// The local channel file to create (or reopen, after a previous importer) as its writer.
+    pub path: PathBuf,
+    /// The local channel's capacity in bytes; `None` takes the source's, so that every frame
+    /// fits (frames over a smaller channel's MTU are counted in
+    /// [`ImportStats::oversize`] and dropped).
+    pub capacity: Option<usize>,
+    /// Zenoh's endpoints and scouting.
+    pub zenoh: ZenohOptions,
+}
+
+impl ImportOptions {
+    /// Options for importing `key` into `path`, connecting to the default endpoint.
+    pub fn new(key: impl Into<String>, path: impl Into<PathBuf>) -> Self {
+        Self {
+            key: key.into(),
+            path: path.into(),
+            capacity: None,
+            zenoh: ZenohOptions::connect_default(),
+        }
+    }
+}
+
+/// Writes the frames an [`Exporter`](crate::Exporter) publishes into a local channel made with
+/// the same schema registry, so typed subscribers attach to it as to the source.
+///
+/// It starts at the live edge. A restarted importer reopens its channel, continues after its
+/// last frame and counts the frames it missed while down ([`ImportStats::resume_gap`]), from a
+/// small resume file beside the channel (`PATH.resume`).
+pub struct Importer {
+    options: ImportOptions,
+    stop: StopHandle,
+    events: EventSink,
+    sink: Arc<Mutex<Option<Sink>>>,
+}
+
+impl std::fmt::Debug for Importer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Importer").field("options", &self.options).finish_non_exhaustive()
+    }
+}
+
+impl Importer {
+    /// An importer with these options; nothing happens until [`run`](Self::run).
+    pub fn new(options: ImportOptions) -> Self {
+        Self { options, stop: StopHandle::default(), events: ignore_events(), sink: Arc::default() }
+    }
+
+    /// Calls `sink` with each [`RelayEvent`], on the relay's threads.
+    #[must_use]
+    pub fn on_event(mut self, sink: impl Fn(&RelayEvent) + Send + Sync + 'static) -> Self {
+        self.events = Arc::new(sink);
+        self
+    }
+
+    /// The counters so far (all zero until the local channel is open).
+    pub fn stats(&self) -> ImportStats {
+        lock(&self.sink).as_ref().map(|sink| sink.stats).unwrap_or_default()
+    }
+
+    /// A handle that makes [`run`](Self::run) return.
+    pub fn stop_handle(&self) -> StopHandle {
+        self.stop.clone()
+    }
+
+    /// Relays until stopped: asks the exporter for the channel's description (retrying until
+    /// one answers), creates the local channel with its registry, then writes what arrives.
+    ///
+    /// # Errors
+    ///
+    /// [`RelayError::Zenoh`] or [`RelayError::InvalidKey`] if the session cannot be set up;
+    /// [`RelayError::Open`] or [`RelayError::Typed`] if the local channel cannot be created
+    /// (another writer holds it, or it carries another registry); [`RelayError::SchemaChanged`]
+    /// if the exporter later relays a channel of another schema; [`RelayError::ResumeFile`] if
+    /// the resume file cannot be written.
+    pub fn run(&self) -> Result<(), RelayError> {
+        let session = open_session(&self.options.zenoh)?;
+        let key = crate::key(&self.options.key)?;
+        let registry_key = crate::registry_key(&key)?;
+        let mut waiting = false;
+        let desc = loop {
+            if self.stop.is_stopped() {
+                return Ok(());
+            }
+            if let Some(desc) = fetch_desc(&session, &registry_key)? {
+                break desc;
+            }
+            if !std::mem::replace(&mut waiting, true) {
+                (self.events)(&RelayEvent::WaitingForExporter);
+            }
+        };
+        *lock(&self.sink) = Some(self.open_channel(&desc)?);
+        let sink = Arc::clone(&self.sink);
+        let subscriber = session
+            .declare_subscriber(key)
+            .callback(move |sample| {
+                if let Some(sink) = lock(&sink).as_mut() {
+                    sink.on_message(&sample.payload().to_bytes());
+                }
+            })
+            .wait()
+            .map_err(RelayError::zenoh("declare the subscriber"))?;
+        let outcome = loop {
+            std::thread::sleep(POLL);
+            if let Some(failure) = lock(&self.sink).as_mut().and_then(|sink| sink.failure.take()) {
+                break Err(failure);
+            }
+            if self.stop.is_stopped() {
+                break Ok(());
+            }
+        };
+        drop(subscriber);
+        session.close().wait().map_err(RelayError::zenoh("close the session"))?;
+        outcome
+    }
+
+    /// Creates (or reopens) the local channel and reads the previous run's progress.
+    fn open_channel(&self, desc: &ChannelDesc) -> Result<Sink, RelayError> {
+        let path = &self.options.path;
+        let capacity = self.options.capacity.unwrap_or_else(|| {
+            usize::try_from(desc.capacity).unwrap_or(usize::MAX)
+        });
+        let ring = match &desc.registry {
+            Some(bytes) => Registry::from_bytes(bytes)?
+                .create_channel(path, capacity)
+                .map_err(|source| RelayError::Typed { path: path.clone(), source })?,
+            None => RingBuffer::create(path, capacity)
+                .map_err(|source| RelayError::Open { path: path.clone(), source })?,
+        };
+        let capacity = ring.capacity() as u64;
+        let writer = ring.into_writer();
+        let (resume, progress) = ResumeFile::open(path)?;
+        // A progress note lags the channel by the frames of the batch being written when the
+        // previous importer died: count those as passed too.
+        let written = writer.messages_published();
+        let tracker = match progress {
+            Some(p) if p.written <= written => Tracker::resume(p.epoch, p.next_seq + (written - p.written)),
+            _ => Tracker::default(),
+        };
+        let resumed = progress.is_some() && written > 0;
+        (self.events)(&RelayEvent::ChannelOpened { typed: desc.registry.is_some(), capacity, resumed });
+        Ok(Sink {
+            writer,
+            registry_hash: desc.registry_hash,
+            tracker,
+            stats: ImportStats::default(),
+            resume,
+            events: Arc::clone(&self.events),
+            failure: None,
+            path: path.clone(),
+        })
+    }
+}
+
+/// Asks the exporters on `key` for the channel's description; `None` if none answered in time.
+fn fetch_desc(
+    session: &zenoh::Session,
+    key: &zenoh::key_expr::KeyExpr<'static>,
+) -> Result<Option<ChannelDesc>, RelayError> {
+    let replies = session
+        .get(key.clone())
+        .timeout(QUERY_TIMEOUT)
+        .wait()
+        .map_err(RelayError::zenoh("query the channel description"))?;
+    let mut found = None;
+    while let Ok(reply) = replies.recv() {
+        if let Ok(sample) = reply.result()
+            && found.is_none()
+        {
+            found = ChannelDesc::parse(&sample.payload().to_bytes()).ok();
+        }
+    }
+    if found.is_none() {
+        // With no peer connected the query ends at once: pause before asking again.
+        std::thread::sleep(RETRY);
+    }
+    Ok(found)
+}
+
+fn lock(sink: &Mutex<Option<Sink>>) -> MutexGuard<'_, Option<Sink>> {
+    sink.lock().unwrap_or_else(PoisonError::into_inner)
+}

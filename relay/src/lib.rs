@@ -1,0 +1,94 @@
+//! Relays [`bcast`] channels between machines over [Zenoh](https://zenoh.io).
+//!
+//! Shared memory ends at the machine's edge. An [`Exporter`] attaches to a local channel as
+//! one more reader and publishes its frames under a Zenoh key, several frames per message when
+//! they are pending. An [`Importer`] on another host subscribes to that key and writes the
+//! frames into a local channel that it creates as the writer, with the source's schema
+//! registry: typed subscribers there attach to it unchanged, and are refused on a schema
+//! mismatch exactly as they would be at the source.
+//!
+//! ```no_run
+//! use bcast_relay::{ExportOptions, Exporter, ImportOptions, Importer};
+//!
+//! // On the publishing host:
+//! let exporter = Exporter::new(ExportOptions::new("/dev/shm/prices", "feeds/prices"));
+//! std::thread::spawn(move || exporter.run());
+//!
+//! // On the subscribing host (here the same one, through loopback):
+//! let importer = Importer::new(ImportOptions::new("feeds/prices", "/dev/shm/prices-mirror"));
+//! importer.run()?;
+//! # Ok::<(), bcast_relay::RelayError>(())
+//! ```
+//!
+//! # Losses
+//!
+//! Nothing waits for a slow side. Each relayed frame carries its sequence number in the source
+//! channel, so the importer counts every frame that never arrived ([`ImportStats::missed`]):
+//! those the exporter's reader lost when the source's writer lapped it (reported by the
+//! exporter, [`ImportStats::source_lost`]), those the network or a slow importer dropped, and
+//! those that passed while a relay side was down ([`ImportStats::resume_gap`]).
+//!
+//! # Restarts
+//!
+//! Either side may restart. An importer connects again by itself; a new exporter run is
+//! noticed and followed; a recreated source channel starts a new sequence. A restarted importer
+//! reopens its channel, so its subscribers carry on, and learns from a resume file beside it
+//! (`PATH.resume`) how many frames passed while it was down.
+//!
+//! # Wire format
+//!
+//! Each Zenoh message under `KEY` is a batch: a 56-byte header (exporter run id, source epoch,
+//! registry hash, cumulative losses) and frames of `seq`, `tag`, `len` and payload. The
+//! exporter answers queries on `KEY/@registry` with the channel's capacity and registry.
+
+mod config;
+mod error;
+mod event;
+mod export;
+mod import;
+mod resume;
+mod sink;
+mod stats;
+mod stop;
+mod tracker;
+mod wire;
+
+pub use config::{DEFAULT_ENDPOINT, ZenohOptions};
+pub use error::RelayError;
+pub use event::RelayEvent;
+pub use export::{ExportOptions, Exporter};
+pub use import::{ImportOptions, Importer};
+pub use stats::{ExportStats, ImportStats};
+pub use stop::StopHandle;
+
+use zenoh::key_expr::KeyExpr;
+
+/// `key` as a Zenoh key expression: a plain key, without wildcards.
+fn key(key: &str) -> Result<KeyExpr<'static>, RelayError> {
+    let invalid = |message: String| RelayError::InvalidKey { key: key.to_owned(), message };
+    let expr = KeyExpr::try_from(key.to_owned()).map_err(|e| invalid(e.to_string()))?;
+    if expr.is_wild() {
+        return Err(invalid("wildcards are not allowed: a relay carries one channel".into()));
+    }
+    Ok(expr)
+}
+
+/// Where the exporter serves the channel's description: `KEY/@registry`.
+fn registry_key(key: &KeyExpr<'_>) -> Result<KeyExpr<'static>, RelayError> {
+    let joined = format!("{key}/@registry");
+    KeyExpr::try_from(joined.clone())
+        .map_err(|e| RelayError::InvalidKey { key: joined, message: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keys_are_checked() {
+        assert!(super::key("feeds/prices").is_ok());
+        assert!(super::key("feeds/*").is_err());
+        assert!(super::key("").is_err());
+        assert!(super::key("/leading").is_err());
+        let key = super::key("feeds/prices").unwrap();
+        assert_eq!(super::registry_key(&key).unwrap().as_str(), "feeds/prices/@registry");
+    }
+}

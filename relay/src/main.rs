@@ -1,0 +1,145 @@
+//! `bcast-relay`: carries a bcast channel to another host over Zenoh.
+//!
+//! ```text
+//! bcast-relay export /dev/shm/prices --key feeds/prices            # on the publishing host
+//! bcast-relay import --key feeds/prices /dev/shm/prices            # on the subscribing host
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use bcast_relay::{
+    ExportOptions, Exporter, ImportOptions, Importer, RelayError, ZenohOptions,
+};
+use clap::{Args, Parser, Subcommand};
+
+/// Relays a bcast channel between hosts over Zenoh: `export` on the host that has the channel,
+/// `import` on the host that wants it. Events and counters are printed as lines on stdout.
+#[derive(Debug, Parser)]
+#[command(name = "bcast-relay", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read a local channel and publish its frames under KEY.
+    Export {
+        /// The local channel file (e.g. /dev/shm/prices); it may appear later.
+        path: PathBuf,
+        /// The Zenoh key to publish under.
+        #[arg(long)]
+        key: String,
+        /// Largest batch in bytes: pending frames travel together up to this size.
+        #[arg(long, default_value_t = 64 * 1024)]
+        batch_bytes: usize,
+        /// Send one frame per Zenoh message.
+        #[arg(long, conflicts_with = "batch_bytes")]
+        no_batch: bool,
+        #[command(flatten)]
+        net: Net,
+    },
+    /// Subscribe to KEY and write its frames into a local channel, created as its writer.
+    Import {
+        /// The Zenoh key the exporter publishes under.
+        #[arg(long)]
+        key: String,
+        /// The local channel file to create (or reopen after a previous import).
+        path: PathBuf,
+        /// Capacity of the local channel in bytes [default: the source's].
+        #[arg(long)]
+        capacity: Option<usize>,
+        #[command(flatten)]
+        net: Net,
+    },
+}
+
+/// Zenoh's endpoints. With neither --listen nor --connect, `export` listens on
+/// tcp/127.0.0.1:7447 and `import` connects to it: the two work on one machine as they are.
+#[derive(Debug, Args)]
+struct Net {
+    /// An endpoint to listen on, such as tcp/0.0.0.0:7447 (repeatable).
+    #[arg(long, value_name = "ENDPOINT")]
+    listen: Vec<String>,
+    /// An endpoint to connect to, such as tcp/192.0.2.10:7447 (repeatable; retried forever).
+    #[arg(long, value_name = "ENDPOINT")]
+    connect: Vec<String>,
+    /// Find peers by UDP multicast scouting (on a LAN).
+    #[arg(long)]
+    multicast_scouting: bool,
+    /// Seconds between counter lines (0: none).
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    stats_every: f64,
+}
+
+impl Net {
+    fn options(&self, default: ZenohOptions) -> ZenohOptions {
+        let mut options = if self.listen.is_empty() && self.connect.is_empty() {
+            default
+        } else {
+            ZenohOptions { listen: self.listen.clone(), connect: self.connect.clone(), ..default }
+        };
+        options.multicast_scouting = self.multicast_scouting;
+        options
+    }
+
+    fn stats_every(&self) -> Option<Duration> {
+        (self.stats_every > 0.0).then(|| Duration::from_secs_f64(self.stats_every))
+    }
+}
+
+fn main() -> ExitCode {
+    let outcome = match Cli::parse().command {
+        Command::Export { path, key, batch_bytes, no_batch, net } => {
+            let mut options = ExportOptions::new(path, key);
+            options.zenoh = net.options(ZenohOptions::listen_default());
+            options.batch_bytes = if no_batch { 0 } else { batch_bytes };
+            let exporter = Exporter::new(options).on_event(|e| println!("export: {e}"));
+            supervise(|| exporter.run(), net.stats_every(), || {
+                println!("export: {}", exporter.stats());
+            })
+        }
+        Command::Import { key, path, capacity, net } => {
+            let mut options = ImportOptions::new(key, path);
+            options.capacity = capacity;
+            options.zenoh = net.options(ZenohOptions::connect_default());
+            let importer = Importer::new(options).on_event(|e| println!("import: {e}"));
+            supervise(|| importer.run(), net.stats_every(), || {
+                println!("import: {}", importer.stats());
+            })
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("bcast-relay: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs `relay`, printing its counters every `every` and once at the end.
+fn supervise(
+    relay: impl FnOnce() -> Result<(), RelayError> + Send,
+    every: Option<Duration>,
+    print_stats: impl Fn() + Sync,
+) -> Result<(), RelayError> {
+    std::thread::scope(|scope| {
+        let running = scope.spawn(relay);
+        let mut next = every.map(|every| Instant::now() + every);
+        while !running.is_finished() {
+            std::thread::sleep(Duration::from_millis(20));
+            if let (Some(at), Some(every)) = (next, every)
+                && Instant::now() >= at
+            {
+                print_stats();
+                next = Some(at + every);
+            }
+        }
+        let outcome = running.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        print_stats();
+        outcome
+    })
+}

@@ -1,0 +1,72 @@
+//! [`Sink`]: what the importer does with each message: check it, follow its sequence, write its
+//! frames to the local channel, note the progress.
+
+use bcast::Writer;
+
+use crate::error::RelayError;
+use crate::event::EventSink;
+use crate::resume::{Progress, ResumeFile};
+use crate::stats::ImportStats;
+use crate::tracker::Tracker;
+use crate::wire::Batch;
+
+/// The local channel's writer and the importer's state, behind the subscriber's callback.
+pub(crate) struct Sink {
+    pub(crate) writer: Writer,
+    pub(crate) registry_hash: u64,
+    pub(crate) tracker: Tracker,
+    pub(crate) stats: ImportStats,
+    pub(crate) resume: ResumeFile,
+    pub(crate) events: EventSink,
+    /// Set when the importer cannot go on; its `run` returns it.
+    pub(crate) failure: Option<RelayError>,
+    /// The local channel, for the error messages.
+    pub(crate) path: std::path::PathBuf,
+}
+
+impl Sink {
+    /// Handles one message from the network; never panics on its contents.
+    pub(crate) fn on_message(&mut self, bytes: &[u8]) {
+        if self.failure.is_some() {
+            return;
+        }
+        let Ok(batch) = Batch::parse(bytes) else {
+            self.stats.malformed += 1;
+            return;
+        };
+        if batch.header.registry != self.registry_hash {
+            self.stats.rejected += 1;
+            self.failure = Some(RelayError::SchemaChanged {
+                path: self.path.clone(),
+                expected: self.registry_hash,
+                found: batch.header.registry,
+            });
+            return;
+        }
+        let mut events = Vec::new();
+        self.tracker.begin_batch(&batch.header, &mut self.stats, &mut events);
+        for frame in batch.frames() {
+            if !self.tracker.frame(frame.seq, &mut self.stats, &mut events) {
+                continue;
+            }
+            match self.writer.send_with_user_defined(frame.payload, frame.tag) {
+                Ok(()) => self.stats.frames += 1,
+                Err(bcast::Error::MtuLimitExceeded { .. }) => self.stats.oversize += 1,
+                Err(error) => {
+                    self.failure = Some(error.into());
+                    break;
+                }
+            }
+        }
+        self.stats.batches += 1;
+        for event in &events {
+            (self.events)(event);
+        }
+        if let Some((epoch, next_seq)) = self.tracker.position() {
+            let written = self.writer.messages_published();
+            if let Err(error) = self.resume.save(Progress { epoch, next_seq, written }) {
+                self.failure = Some(error);
+            }
+        }
+    }
+}

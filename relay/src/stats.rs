@@ -1,0 +1,127 @@
+//! Counters: [`ExportStats`] and [`ImportStats`], read while the relay runs.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// An exporter's cumulative counters, from [`Exporter::stats`](crate::Exporter::stats).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ExportStats {
+    /// Frames read from the source channel and published.
+    pub frames: u64,
+    /// Zenoh messages published (one per batch).
+    pub batches: u64,
+    /// Payload bytes published.
+    pub bytes: u64,
+    /// Frames the exporter's reader lost because the source's writer lapped it.
+    pub lost: u64,
+    /// Times the writer lapped the exporter's reader.
+    pub overruns: u64,
+    /// Batches Zenoh refused to publish (counted, and their frames lost).
+    pub publish_errors: u64,
+    /// Times the exporter attached to the source channel (more than one: it was recreated).
+    pub attachments: u64,
+}
+
+/// An importer's cumulative counters, from [`Importer::stats`](crate::Importer::stats).
+///
+/// Every frame the exporter published after the importer started is in exactly one of
+/// `frames`, `missed`, `stale`, `oversize` or a `rejected`/`malformed` batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ImportStats {
+    /// Frames written to the local channel.
+    pub frames: u64,
+    /// Batches accepted.
+    pub batches: u64,
+    /// Frames missing from the sequence: published on the source but never written here,
+    /// because the exporter's reader was overrun (see `source_lost`), the network or a slow
+    /// importer dropped them, or a relay side was down (see `resume_gap`).
+    pub missed: u64,
+    /// The part of `missed` that the exporter reported as lost to overruns of its reader.
+    pub source_lost: u64,
+    /// The part of `missed` that fell while this importer was down: the gap between the last
+    /// frame its previous run wrote and the first one this run received.
+    pub resume_gap: u64,
+    /// Frames older than one already written (duplicates), dropped.
+    pub stale: u64,
+    /// Frames larger than the local channel's MTU, dropped.
+    pub oversize: u64,
+    /// Messages that were not valid relay batches, dropped.
+    pub malformed: u64,
+    /// Batches from a source with another schema registry, dropped.
+    pub rejected: u64,
+    /// Times the exporter was seen to restart (a new run of it on the same source channel).
+    pub exporter_restarts: u64,
+    /// Times the source channel was seen to be recreated (its sequence starts over).
+    pub source_changes: u64,
+}
+
+impl fmt::Display for ExportStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "frames {} in {} batches ({} B), lost {} in {} overruns, publish errors {}",
+            self.frames, self.batches, self.bytes, self.lost, self.overruns, self.publish_errors
+        )
+    }
+}
+
+impl fmt::Display for ImportStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "frames {} in {} batches, missed {} (source lost {}, while down {}), stale {}, \
+             oversize {}, malformed {}, rejected {}",
+            self.frames,
+            self.batches,
+            self.missed,
+            self.source_lost,
+            self.resume_gap,
+            self.stale,
+            self.oversize,
+            self.malformed,
+            self.rejected
+        )
+    }
+}
+
+/// A counter shared between the relay's threads and its stats readers.
+#[derive(Debug, Default)]
+pub(crate) struct Counter(AtomicU64);
+
+impl Counter {
+    pub(crate) fn add(&self, n: u64) {
+        self.0.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// An exporter's live counters.
+#[derive(Debug, Default)]
+pub(crate) struct ExportCounters {
+    pub(crate) frames: Counter,
+    pub(crate) batches: Counter,
+    pub(crate) bytes: Counter,
+    pub(crate) lost: Counter,
+    pub(crate) overruns: Counter,
+    pub(crate) publish_errors: Counter,
+    pub(crate) attachments: Counter,
+}
+
+impl ExportCounters {
+    pub(crate) fn snapshot(&self) -> ExportStats {
+        ExportStats {
+            frames: self.frames.get(),
+            batches: self.batches.get(),
+            bytes: self.bytes.get(),
+            lost: self.lost.get(),
+            overruns: self.overruns.get(),
+            publish_errors: self.publish_errors.get(),
+            attachments: self.attachments.get(),
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! [`Tracker`]: the importer's view of the source's sequence numbers, where gaps are counted.
+
+use crate::event::RelayEvent;
+use crate::stats::ImportStats;
+use crate::wire::BatchHeader;
+
+/// Follows the sequence numbers of one source channel (one epoch) across batches and exporter
+/// runs, counting the frames that never arrived.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Tracker {
+    epoch: Option<u64>,
+    exporter: Option<u64>,
+    next_seq: Option<u64>,
+    /// The current exporter's last reported cumulative loss.
+    lost_seen: u64,
+    /// The next frame is the first since this importer restarted.
+    resuming: bool,
+}
+
+impl Tracker {
+    /// A tracker that continues where a previous importer stopped: `next_seq` of `epoch`.
+    pub(crate) fn resume(epoch: u64, next_seq: u64) -> Self {
+        Self { epoch: Some(epoch), next_seq: Some(next_seq), resuming: true, ..Self::default() }
+    }
+
+    /// The source epoch and the next sequence number expected, once a frame has been seen.
+    pub(crate) fn position(&self) -> Option<(u64, u64)> {
+        self.epoch.zip(self.next_seq)
+    }
+
+    /// Takes note of a batch's header before its frames.
+    pub(crate) fn begin_batch(
+        &mut self,
+        header: &BatchHeader,
+        stats: &mut ImportStats,
+        events: &mut Vec<RelayEvent>,
+    ) {
+        if self.epoch != Some(header.epoch) {
+            if self.epoch.is_some() && !self.resuming {
+                stats.source_changes += 1;
+                events.push(RelayEvent::SourceChanged { epoch: header.epoch });
+            }
+            *self = Self { epoch: Some(header.epoch), ..Self::default() };
+        }
+        if self.exporter != Some(header.exporter) {
+            if self.exporter.is_some() {
+                stats.exporter_restarts += 1;
+                events.push(RelayEvent::ExporterRestarted);
+            }
+            // Its losses before this batch happened before we followed it, or are already in
+            // the sequence gaps we count from here.
+            self.exporter = Some(header.exporter);
+            self.lost_seen = header.lost;
+        } else if header.lost > self.lost_seen {
+            stats.source_lost += header.lost - self.lost_seen;
+            self.lost_seen = header.lost;
+        }
+    }
+
+    /// Takes note of a frame; `false` if it is stale (at or before one already passed).
+    pub(crate) fn frame(
+        &mut self,
+        seq: u64,
+        stats: &mut ImportStats,
+        events: &mut Vec<RelayEvent>,
+    ) -> bool {
+        let while_down = std::mem::take(&mut self.resuming);
+        match self.next_seq {
+            Some(expected) if seq < expected => {
+                stats.stale += 1;
+                return false;
+            }
+            Some(expected) if seq > expected => {
+                let missed = seq - expected;
+                stats.missed += missed;
+                if while_down {
+                    stats.resume_gap += missed;
+                }
+                events.push(RelayEvent::Gap { expected, received: seq, while_down });
+            }
+            _ => {}
+        }
+        self.next_seq = Some(seq.saturating_add(1));
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(exporter: u64, epoch: u64, lost: u64) -> BatchHeader {
+        BatchHeader { exporter, epoch, lost, ..BatchHeader::default() }
+    }
+
+    fn feed(tracker: &mut Tracker, h: BatchHeader, seqs: &[u64], stats: &mut ImportStats) -> usize {
+        let mut events = Vec::new();
+        tracker.begin_batch(&h, stats, &mut events);
+        let written = seqs.iter().filter(|&&seq| tracker.frame(seq, stats, &mut events)).count();
+        written + events.len() * 1000
+    }
+
+    #[test]
+    fn gaps_are_counted_and_the_source_losses_separated() {
+        let (mut tracker, mut stats) = (Tracker::default(), ImportStats::default());
+        assert_eq!(feed(&mut tracker, header(1, 9, 5), &[100, 101], &mut stats), 2);
+        assert_eq!(stats.missed, 0, "a late joiner starts where it starts");
+        // The exporter lost 3 frames to an overrun (seq 102..105), the network 2 (106, 107).
+        assert_eq!(feed(&mut tracker, header(1, 9, 8), &[105, 108], &mut stats), 2002);
+        assert_eq!((stats.missed, stats.source_lost), (5, 3));
+        assert_eq!(tracker.position(), Some((9, 109)));
+    }
+
+    #[test]
+    fn stale_frames_are_dropped() {
+        let (mut tracker, mut stats) = (Tracker::default(), ImportStats::default());
+        feed(&mut tracker, header(1, 9, 0), &[10, 11], &mut stats);
+        assert_eq!(feed(&mut tracker, header(1, 9, 0), &[11, 12], &mut stats), 1);
+        assert_eq!((stats.stale, stats.missed), (1, 0));
+    }
+
+    #[test]
+    fn a_restarted_exporter_leaves_a_gap_and_a_new_source_does_not() {
+        let (mut tracker, mut stats) = (Tracker::default(), ImportStats::default());
+        feed(&mut tracker, header(1, 9, 0), &[10], &mut stats);
+        assert_eq!(feed(&mut tracker, header(2, 9, 7), &[20], &mut stats), 2001);
+        assert_eq!((stats.exporter_restarts, stats.missed, stats.source_lost), (1, 9, 0));
+        assert_eq!(feed(&mut tracker, header(2, 10, 0), &[0, 1], &mut stats), 1002);
+        assert_eq!((stats.source_changes, stats.missed), (1, 9));
+    }
+
+    #[test]
+    fn a_resumed_importer_reports_the_gap_while_it_was_down() {
+        let mut stats = ImportStats::default();
+        let mut tracker = Tracker::resume(9, 50);
+        assert_eq!(feed(&mut tracker, header(1, 9, 0), &[60, 62], &mut stats), 2002);
+        assert_eq!((stats.missed, stats.resume_gap, stats.exporter_restarts), (11, 10, 0));
+        let mut elsewhere = Tracker::resume(8, 50);
+        let mut fresh = ImportStats::default();
+        assert_eq!(feed(&mut elsewhere, header(1, 9, 0), &[60], &mut fresh), 1);
+        assert_eq!((fresh.missed, fresh.source_changes), (0, 0));
+    }
+}

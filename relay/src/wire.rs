@@ -1,0 +1,262 @@
+//! The relay's wire format: batches of frames, and the channel description the exporter serves.
+//!
+//! Every integer is little-endian. A batch is one Zenoh message:
+//!
+//! ```text
+//! header (56 bytes)
+//!   magic     4  b"BCRB"
+//!   version   2  1
+//!   flags     2  0 (reserved)
+//!   count     4  frames that follow
+//!   reserved  4  0
+//!   exporter  8  random id of the exporter's run: a new one means it restarted
+//!   epoch     8  the source channel's epoch: a new one means the channel was recreated
+//!   registry  8  hash of the source's schema registry (0: an untyped channel)
+//!   lost      8  frames the exporter's reader has lost to overruns, cumulative
+//!   overruns  8  overruns of the exporter's reader, cumulative
+//! then `count` frames, back to back:
+//!   seq       8  the frame's sequence number in the source channel
+//!   tag       4  its user-defined tag
+//!   len       4  payload bytes
+//!   payload   len
+//! ```
+//!
+//! [`Batch::parse`] validates a whole batch before any frame is handed out, so a malformed
+//! message is rejected whole and never half-written to a channel.
+
+use thiserror::Error;
+
+const BATCH_MAGIC: [u8; 4] = *b"BCRB";
+const DESC_MAGIC: [u8; 4] = *b"BCRD";
+const VERSION: u16 = 1;
+/// Bytes of a batch header.
+pub(crate) const HEADER_LEN: usize = 56;
+const DESC_LEN: usize = 32;
+
+/// Why a message from the network was dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub(crate) enum WireError {
+    /// Shorter than its header, or its frames overrun the message.
+    #[error("truncated")]
+    Truncated,
+    /// Not a relay message, or of another version.
+    #[error("bad magic or version")]
+    BadMagic,
+    /// Bytes left after the last frame, or a frame count that does not match.
+    #[error("inconsistent length")]
+    Inconsistent,
+}
+
+/// The fields of a batch header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct BatchHeader {
+    pub(crate) exporter: u64,
+    pub(crate) epoch: u64,
+    pub(crate) registry: u64,
+    pub(crate) lost: u64,
+    pub(crate) overruns: u64,
+}
+
+/// One relayed frame, borrowed from a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Frame<'a> {
+    pub(crate) seq: u64,
+    pub(crate) tag: u32,
+    pub(crate) payload: &'a [u8],
+}
+
+/// Builds batches: frames are appended after room for the header, written on [`take`].
+///
+/// [`take`]: BatchBuilder::take
+#[derive(Debug)]
+pub(crate) struct BatchBuilder {
+    bytes: Vec<u8>,
+    count: u32,
+}
+
+impl BatchBuilder {
+    pub(crate) fn new() -> Self {
+        Self { bytes: vec![0; HEADER_LEN], count: 0 }
+    }
+
+    /// Appends a frame. A payload over `u32::MAX` bytes cannot come from a ring.
+    pub(crate) fn push(&mut self, seq: u64, tag: u32, payload: &[u8]) {
+        let len = u32::try_from(payload.len()).expect("ring payloads are far below 4 GiB");
+        self.bytes.extend_from_slice(&seq.to_le_bytes());
+        self.bytes.extend_from_slice(&tag.to_le_bytes());
+        self.bytes.extend_from_slice(&len.to_le_bytes());
+        self.bytes.extend_from_slice(payload);
+        self.count += 1;
+    }
+
+    /// Frames appended since the last [`take`](Self::take).
+    pub(crate) fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// Bytes the batch would have.
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// The finished batch, with `header`; the builder starts over.
+    pub(crate) fn take(&mut self, header: &BatchHeader) -> Vec<u8> {
+        let capacity = self.bytes.len();
+        let mut bytes = std::mem::replace(&mut self.bytes, Vec::with_capacity(capacity));
+        self.bytes.resize(HEADER_LEN, 0);
+        let mut out = Writer(&mut bytes[..HEADER_LEN]);
+        out.put(&BATCH_MAGIC);
+        out.put(&VERSION.to_le_bytes());
+        out.put(&0u16.to_le_bytes());
+        out.put(&self.count.to_le_bytes());
+        out.put(&0u32.to_le_bytes());
+        for field in [header.exporter, header.epoch, header.registry, header.lost, header.overruns]
+        {
+            out.put(&field.to_le_bytes());
+        }
+        self.count = 0;
+        bytes
+    }
+}
+
+/// A validated batch.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Batch<'a> {
+    pub(crate) header: BatchHeader,
+    body: &'a [u8],
+}
+
+impl<'a> Batch<'a> {
+    /// Checks the header and every frame's bounds.
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self, WireError> {
+        let mut input = Reader(bytes);
+        if input.take::<4>()? != BATCH_MAGIC || u16::from_le_bytes(input.take()?) != VERSION {
+            return Err(WireError::BadMagic);
+        }
+        let _flags = input.take::<2>()?;
+        let count = u32::from_le_bytes(input.take()?);
+        let _reserved = input.take::<4>()?;
+        let mut field = || input.take().map(u64::from_le_bytes);
+        let header = BatchHeader {
+            exporter: field()?,
+            epoch: field()?,
+            registry: field()?,
+            lost: field()?,
+            overruns: field()?,
+        };
+        let batch = Self { header, body: input.0 };
+        let mut frames = 0u32;
+        let mut rest = batch.body;
+        while !rest.is_empty() {
+            let (_, tail) = split_frame(rest)?;
+            rest = tail;
+            frames = frames.checked_add(1).ok_or(WireError::Inconsistent)?;
+        }
+        if frames != count {
+            return Err(WireError::Inconsistent);
+        }
+        Ok(batch)
+    }
+
+    /// The frames, in order.
+    pub(crate) fn frames(&self) -> impl Iterator<Item = Frame<'a>> + use<'a> {
+        let mut rest = self.body;
+        std::iter::from_fn(move || {
+            // `parse` checked every frame, so this only ends at the end of the body.
+            let (frame, tail) = split_frame(rest).ok()?;
+            rest = tail;
+            Some(frame)
+        })
+    }
+}
+
+fn split_frame(bytes: &[u8]) -> Result<(Frame<'_>, &[u8]), WireError> {
+    let mut input = Reader(bytes);
+    let seq = u64::from_le_bytes(input.take()?);
+    let tag = u32::from_le_bytes(input.take()?);
+    let len = usize::try_from(u32::from_le_bytes(input.take()?)).map_err(|_| WireError::Truncated)?;
+    if input.0.len() < len {
+        return Err(WireError::Truncated);
+    }
+    let (payload, rest) = input.0.split_at(len);
+    Ok((Frame { seq, tag, payload }, rest))
+}
+
+/// What the exporter serves about its source channel: enough to make a mirror of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ChannelDesc {
+    /// The source's data capacity, the importer's default.
+    pub(crate) capacity: u64,
+    /// The source's epoch.
+    pub(crate) epoch: u64,
+    /// Hash of `registry` (0 for an untyped channel), as batch headers carry it.
+    pub(crate) registry_hash: u64,
+    /// `Registry::to_bytes` of the source's registry; `None` for an untyped channel.
+    pub(crate) registry: Option<Vec<u8>>,
+}
+
+impl ChannelDesc {
+    /// A description of a channel with `registry` (its `to_bytes`), hashing it.
+    pub(crate) fn new(capacity: u64, epoch: u64, registry: Option<Vec<u8>>) -> Self {
+        let registry_hash = registry.as_deref().map_or(0, |bytes| fnv1a(bytes) | 1);
+        Self { capacity, epoch, registry_hash, registry }
+    }
+
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        let registry = self.registry.as_deref().unwrap_or_default();
+        let mut bytes = Vec::with_capacity(DESC_LEN + registry.len());
+        bytes.extend_from_slice(&DESC_MAGIC);
+        bytes.extend_from_slice(&VERSION.to_le_bytes());
+        bytes.extend_from_slice(&u16::from(self.registry.is_some()).to_le_bytes());
+        for field in [self.capacity, self.epoch, self.registry_hash] {
+            bytes.extend_from_slice(&field.to_le_bytes());
+        }
+        bytes.extend_from_slice(registry);
+        bytes
+    }
+
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Self, WireError> {
+        let mut input = Reader(bytes);
+        if input.take::<4>()? != DESC_MAGIC || u16::from_le_bytes(input.take()?) != VERSION {
+            return Err(WireError::BadMagic);
+        }
+        let typed = u16::from_le_bytes(input.take()?) != 0;
+        let mut field = || input.take().map(u64::from_le_bytes);
+        let (capacity, epoch, registry_hash) = (field()?, field()?, field()?);
+        let registry = typed.then(|| input.0.to_vec());
+        if !typed && !input.0.is_empty() {
+            return Err(WireError::Inconsistent);
+        }
+        Ok(Self { capacity, epoch, registry_hash, registry })
+    }
+}
+
+/// 64-bit FNV-1a: a stable hash, the same on every host and build.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> Result<[u8; N], WireError> {
+        let (head, rest) = self.0.split_first_chunk::<N>().ok_or(WireError::Truncated)?;
+        self.0 = rest;
+        Ok(*head)
+    }
+}
+
+struct Writer<'a>(&'a mut [u8]);
+
+impl Writer<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        let (head, rest) = std::mem::take(&mut self.0).split_at_mut(bytes.len());
+        head.copy_from_slice(bytes);
+        self.0 = rest;
+    }
+}
+
+#[cfg(test)]
+mod tests;
