@@ -120,7 +120,10 @@ fn ping_pong(args: &Args, capacity: usize) -> Result<Histogram<u64>> {
     let mut pong_reader = pong.clone().into_reader();
     let mut ping_reader = ping.into_reader();
     let mut pong_writer = pong.into_writer();
-    let total = args.warmup + args.messages;
+    let total = args
+        .warmup
+        .checked_add(args.messages)
+        .ok_or_else(|| CliError::Usage("--warmup plus --messages is too many".to_owned()))?;
     let mtu = ping_writer.mtu();
 
     let echo = std::thread::spawn(move || -> Result<(), bcast::Error> {

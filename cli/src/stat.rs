@@ -98,11 +98,15 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     let names = channel.type_names();
     let mut sampler = Sampler::new(channel.ring);
     let start = Instant::now();
+    // Intervals end at multiples of `--interval` after the start, so the output does not drift.
+    let mut deadline = start;
     let mut intervals = 0;
     while args.count.is_none_or(|count| intervals < count) {
         intervals += 1;
-        let interval = args.interval.saturating_mul(u32::try_from(intervals).unwrap_or(u32::MAX));
-        let raw = sampler.sample_until(start + interval)?;
+        deadline = deadline
+            .checked_add(args.interval)
+            .ok_or_else(|| CliError::Usage("--interval is too long".to_owned()))?;
+        let raw = sampler.sample_until(deadline)?;
         let sample = raw.summarise(&names, start);
         if args.json {
             format::json_line(out, &sample)?;
