@@ -1,5 +1,5 @@
 //! Runs the `bcast` binary against real channel files under /dev/shm and checks its output.
-#![cfg(target_os = "linux")]
+#![cfg(all(target_os = "linux", not(miri)))]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
