@@ -67,7 +67,8 @@ fn thread_wakeups(samples: usize) -> Histogram<u64> {
     let mut reader = ring.clone().into_reader().with_wait_strategy(PARKED);
     let mut writer = ring.into_writer();
     let consumer = std::thread::spawn(move || {
-        let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).expect("histogram");
+        let mut histogram =
+            Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).expect("histogram");
         let mut buf = [0u8; 8];
         for _ in 0..samples {
             reader.recv_timeout(&mut buf, Duration::from_secs(10)).expect("read").expect("in time");
