@@ -59,7 +59,9 @@ impl fmt::Display for RelayEvent {
                 let kind = if *typed { "typed" } else { "untyped" };
                 write!(f, "attached to the source channel ({kind}, epoch {epoch:#018x})")
             }
-            Self::Overrun { lost } => write!(f, "overrun: the source lapped the exporter, lost {lost} frames"),
+            Self::Overrun { lost } => {
+                write!(f, "overrun: the source lapped the exporter, lost {lost} frames")
+            }
             Self::WaitingForExporter => write!(f, "waiting for an exporter"),
             Self::ChannelOpened { typed, capacity, resumed } => {
                 let kind = if *typed { "typed" } else { "untyped" };
@@ -69,7 +71,10 @@ impl fmt::Display for RelayEvent {
             Self::Gap { expected, received, while_down } => {
                 let missed = received.saturating_sub(*expected);
                 let when = if *while_down { " while this importer was down" } else { "" };
-                write!(f, "gap: {missed} frames missed{when} (expected seq {expected}, got {received})")
+                write!(
+                    f,
+                    "gap: {missed} frames missed{when} (expected seq {expected}, got {received})"
+                )
             }
             Self::ExporterRestarted => write!(f, "the exporter restarted"),
             Self::SourceChanged { epoch } => {

@@ -141,7 +141,10 @@ impl Exporter {
             };
             *desc.lock().unwrap_or_else(PoisonError::into_inner) = Some(channel.to_bytes());
             self.counters.attachments.add(1);
-            (self.events)(&RelayEvent::SourceAttached { epoch: info.epoch, typed: registry.is_some() });
+            (self.events)(&RelayEvent::SourceAttached {
+                epoch: info.epoch,
+                typed: registry.is_some(),
+            });
             self.pump(&ring, &publisher, header)?;
         }
         drop(publisher);
@@ -192,7 +195,13 @@ impl Exporter {
                     batch.push(frame.seq, frame.user_defined, &scratch[..frame.len]);
                     self.counters.bytes.add(frame.len as u64);
                     if batch.len() >= self.options.batch_bytes {
-                        self.publish(&mut batch, &mut header, &reader, &mut reported_lost, publisher);
+                        self.publish(
+                            &mut batch,
+                            &mut header,
+                            &reader,
+                            &mut reported_lost,
+                            publisher,
+                        );
                     }
                 }
                 Ok(None) if batch.count() > 0 => {

@@ -148,9 +148,10 @@ impl Importer {
     /// Creates (or reopens) the local channel and reads the previous run's progress.
     fn open_channel(&self, desc: &ChannelDesc) -> Result<Sink, RelayError> {
         let path = &self.options.path;
-        let capacity = self.options.capacity.unwrap_or_else(|| {
-            usize::try_from(desc.capacity).unwrap_or(usize::MAX)
-        });
+        let capacity = self
+            .options
+            .capacity
+            .unwrap_or_else(|| usize::try_from(desc.capacity).unwrap_or(usize::MAX));
         let ring = match &desc.registry {
             Some(bytes) => Registry::from_bytes(bytes)?
                 .create_channel(path, capacity)
@@ -165,11 +166,17 @@ impl Importer {
         // previous importer died: count those as passed too.
         let written = writer.messages_published();
         let tracker = match progress {
-            Some(p) if p.written <= written => Tracker::resume(p.epoch, p.next_seq + (written - p.written)),
+            Some(p) if p.written <= written => {
+                Tracker::resume(p.epoch, p.next_seq + (written - p.written))
+            }
             _ => Tracker::default(),
         };
         let resumed = progress.is_some() && written > 0;
-        (self.events)(&RelayEvent::ChannelOpened { typed: desc.registry.is_some(), capacity, resumed });
+        (self.events)(&RelayEvent::ChannelOpened {
+            typed: desc.registry.is_some(),
+            capacity,
+            resumed,
+        });
         Ok(Sink {
             writer,
             registry_hash: desc.registry_hash,

@@ -9,9 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use bcast_relay::{
-    ExportOptions, Exporter, ImportOptions, Importer, RelayError, ZenohOptions,
-};
+use bcast_relay::{ExportOptions, Exporter, ImportOptions, Importer, RelayError, ZenohOptions};
 use clap::{Args, Parser, Subcommand};
 
 /// Relays a bcast channel between hosts over Zenoh: `export` on the host that has the channel,
@@ -97,18 +95,26 @@ fn main() -> ExitCode {
             options.zenoh = net.options(ZenohOptions::listen_default());
             options.batch_bytes = if no_batch { 0 } else { batch_bytes };
             let exporter = Exporter::new(options).on_event(|e| println!("export: {e}"));
-            supervise(|| exporter.run(), net.stats_every(), || {
-                println!("export: {}", exporter.stats());
-            })
+            supervise(
+                || exporter.run(),
+                net.stats_every(),
+                || {
+                    println!("export: {}", exporter.stats());
+                },
+            )
         }
         Command::Import { key, path, capacity, net } => {
             let mut options = ImportOptions::new(key, path);
             options.capacity = capacity;
             options.zenoh = net.options(ZenohOptions::connect_default());
             let importer = Importer::new(options).on_event(|e| println!("import: {e}"));
-            supervise(|| importer.run(), net.stats_every(), || {
-                println!("import: {}", importer.stats());
-            })
+            supervise(
+                || importer.run(),
+                net.stats_every(),
+                || {
+                    println!("import: {}", importer.stats());
+                },
+            )
         }
     };
     match outcome {

@@ -82,7 +82,8 @@ mod tests {
 
     #[test]
     fn progress_survives_a_reopen() {
-        let channel = std::env::temp_dir().join(format!("bcast-relay-resume-{}", std::process::id()));
+        let channel =
+            std::env::temp_dir().join(format!("bcast-relay-resume-{}", std::process::id()));
         let path = ResumeFile::path_for(&channel);
         let _ = std::fs::remove_file(&path);
         let (file, found) = ResumeFile::open(&channel).unwrap();

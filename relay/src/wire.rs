@@ -174,7 +174,8 @@ fn split_frame(bytes: &[u8]) -> Result<(Frame<'_>, &[u8]), WireError> {
     let mut input = Reader(bytes);
     let seq = u64::from_le_bytes(input.take()?);
     let tag = u32::from_le_bytes(input.take()?);
-    let len = usize::try_from(u32::from_le_bytes(input.take()?)).map_err(|_| WireError::Truncated)?;
+    let len =
+        usize::try_from(u32::from_le_bytes(input.take()?)).map_err(|_| WireError::Truncated)?;
     if input.0.len() < len {
         return Err(WireError::Truncated);
     }

@@ -18,7 +18,7 @@ fn batches_round_trip() {
     let bytes = sample_batch();
     let batch = Batch::parse(&bytes).unwrap();
     assert_eq!(batch.header, sample_header());
-        let frames: Vec<_> = batch.frames().collect();
+    let frames: Vec<_> = batch.frames().collect();
     assert_eq!(frames[0], Frame { seq: 10, tag: 7, payload: b"first" });
     assert_eq!(frames[1], Frame { seq: 12, tag: 8, payload: b"" });
     assert_eq!((frames[2].seq, frames[2].tag, frames[2].payload.len()), (13, 9, 300));

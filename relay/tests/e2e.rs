@@ -1,0 +1,285 @@
+//! End to end: an exporter and an importer as separate `bcast-relay` processes, each with its
+//! own Zenoh session, over loopback TCP; typed publishers and subscribers on either side.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use bcast::typed::TypedOpenError;
+use common::{Paths, Relay, endpoint, eventually, number_after};
+
+/// A quote (rkyv codec).
+#[bcast::message(tag = 1)]
+#[derive(Debug)]
+pub struct Quote {
+    /// Its number in the test's sequence.
+    pub n: u64,
+    /// The instrument.
+    pub symbol: String,
+    /// Bid.
+    pub bid: f64,
+    /// Ask.
+    pub ask: f64,
+}
+
+/// A trade (plain old data).
+#[bcast::message(tag = 2, pod)]
+#[derive(Debug, Clone, Copy)]
+pub struct Trade {
+    /// Its number in the test's sequence.
+    pub n: u64,
+    /// Price.
+    pub price: f64,
+    /// Quantity.
+    pub qty: u64,
+}
+
+/// A note with a list (rkyv codec).
+#[bcast::message(tag = 3)]
+#[derive(Debug)]
+pub struct Note {
+    /// Its number in the test's sequence.
+    pub n: u64,
+    /// Some text.
+    pub text: String,
+    /// Some numbers.
+    pub levels: Vec<u32>,
+}
+
+/// The relayed channel.
+#[derive(Debug, bcast::BcastMessage)]
+pub enum Feed {
+    /// A quote.
+    Quote(Quote),
+    /// A trade.
+    Trade(Trade),
+    /// A note.
+    Note(Note),
+}
+
+/// A channel of another schema.
+#[derive(Debug, bcast::BcastMessage)]
+pub enum Other {
+    /// A level.
+    Level(Level),
+}
+
+/// A level.
+#[bcast::message(tag = 9, pod)]
+#[derive(Debug, Clone, Copy)]
+pub struct Level {
+    /// Its value.
+    pub value: u64,
+}
+
+/// Publishes message `n` of the test's sequence: the three types in turn.
+fn publish(publisher: &mut bcast::Publisher<Feed>, n: u64) {
+    let (symbol, text) = (format!("SYM{}", n % 17), "x".repeat((n % 40) as usize));
+    let levels: Vec<u32> = (0..(n % 5) as u32).map(|i| i * 3).collect();
+    match n % 3 {
+        0 => publisher.publish(&Quote { n, symbol, bid: n as f64 + 0.25, ask: n as f64 + 0.5 }),
+        1 => publisher.publish(&Trade { n, price: n as f64 * 1.5, qty: n * 7 }),
+        _ => publisher.publish(&Note { n, text, levels }),
+    }
+    .expect("publish");
+}
+
+/// What message `n` must look like on the far side.
+fn expected(n: u64) -> String {
+    match n % 3 {
+        0 => format!("quote {n} SYM{} {} {}", n % 17, n as f64 + 0.25, n as f64 + 0.5),
+        1 => format!("trade {n} {} {}", n as f64 * 1.5, n * 7),
+        _ => {
+            let levels: Vec<u32> = (0..(n % 5) as u32).map(|i| i * 3).collect();
+            format!("note {n} {} {levels:?}", "x".repeat((n % 40) as usize))
+        }
+    }
+}
+
+/// A received message rendered like [`expected`], with its number.
+fn render(view: &FeedView<'_>) -> (u64, String) {
+    match view {
+        FeedView::Quote(q) => {
+            let n = q.n.to_native();
+            let line =
+                format!("quote {n} {} {} {}", q.symbol, q.bid.to_native(), q.ask.to_native());
+            (n, line)
+        }
+        FeedView::Trade(t) => (t.n, format!("trade {} {} {}", t.n, t.price, t.qty)),
+        FeedView::Note(note) => {
+            let n = note.n.to_native();
+            let levels: Vec<u32> = note.levels.iter().map(|l| l.to_native()).collect();
+            (n, format!("note {n} {} {levels:?}", note.text))
+        }
+    }
+}
+
+/// Publishes warm-up messages (numbered from `u64::MAX` down) until the mirror shows one, so
+/// that the exporter and the importer's subscription are both in place; returns the
+/// subscriber of the mirror, positioned after them.
+fn warm_up(publisher: &mut bcast::Publisher<Feed>, mirror: &str) -> bcast::Subscriber<Feed> {
+    let mut subscriber = eventually("the mirror channel", || Feed::attach(mirror).ok());
+    let mut n = u64::MAX;
+    eventually("a warm-up message through the relay", || {
+        publisher.publish(&Trade { n, price: 0.0, qty: 0 }).expect("publish");
+        n -= 1;
+        std::thread::sleep(Duration::from_millis(20));
+        let mut seen = false;
+        while let Some(view) = subscriber.try_recv().expect("recv") {
+            seen |= matches!(view, FeedView::Trade(t) if t.n > u64::MAX / 2);
+        }
+        seen.then_some(())
+    });
+    subscriber
+}
+
+/// Receives until message `last` (skipping warm-ups), and returns the messages' numbers.
+fn receive_until(subscriber: &mut bcast::Subscriber<Feed>, last: u64) -> Vec<u64> {
+    let mut numbers = Vec::new();
+    eventually(&format!("message {last} on the mirror"), || {
+        while let Some(view) = subscriber.recv_timeout(Duration::from_millis(10)).expect("recv") {
+            let (n, line) = render(&view);
+            if n > u64::MAX / 2 {
+                continue;
+            }
+            assert_eq!(line, expected(n), "message {n} arrives intact");
+            numbers.push(n);
+            if n == last {
+                return Some(());
+            }
+        }
+        None
+    });
+    numbers
+}
+
+#[test]
+fn typed_messages_of_several_types_arrive_intact_and_in_order() {
+    let paths = Paths::new("typed", &["source", "mirror"]);
+    let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(0));
+    let mut publisher = Feed::create(source, 1 << 20).expect("source");
+    let exporter =
+        Relay::start("exporter", &["export", source, "--key", "t/typed", "--listen", &port]);
+    let importer =
+        Relay::start("importer", &["import", "--key", "t/typed", mirror, "--connect", &port]);
+    importer.wait_for("created the local channel (typed, 1048576 bytes)");
+    let mut subscriber = warm_up(&mut publisher, mirror);
+
+    for n in 0..3000 {
+        publish(&mut publisher, n);
+    }
+    let numbers = receive_until(&mut subscriber, 2999);
+    assert_eq!(numbers, (0..3000).collect::<Vec<_>>(), "every message, in order");
+
+    let stats = eventually("the importer's counters", || {
+        let line = importer.last_stats();
+        (number_after(&line, "frames")? >= 3000).then_some(line)
+    });
+    assert_eq!(number_after(&stats, "missed"), Some(0), "{stats}");
+    assert!(exporter.wait_for("export: frames").contains("lost 0"));
+}
+
+#[test]
+fn a_subscriber_of_another_schema_is_refused_on_the_importing_side() {
+    let paths = Paths::new("schema", &["source", "mirror"]);
+    let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(1));
+    // The importer starts first and waits for the exporter, which waits for the source.
+    let importer =
+        Relay::start("importer", &["import", "--key", "t/schema", mirror, "--listen", &port]);
+    let exporter =
+        Relay::start("exporter", &["export", source, "--key", "t/schema", "--connect", &port]);
+    importer.wait_for("waiting for an exporter");
+    exporter.wait_for("waiting for the source channel");
+    let mut publisher = Feed::create(source, 1 << 16).expect("source");
+    importer.wait_for("created the local channel (typed");
+
+    let refused = Other::attach(mirror);
+    assert!(matches!(refused, Err(TypedOpenError::Mismatch(_))), "{refused:?}");
+    let mut subscriber = warm_up(&mut publisher, mirror);
+    publish(&mut publisher, 0);
+    assert_eq!(receive_until(&mut subscriber, 0), [0]);
+    drop(exporter);
+}
+
+#[test]
+fn a_killed_and_restarted_importer_resumes_and_reports_its_gap() {
+    let paths = Paths::new("resume", &["source", "mirror"]);
+    let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(2));
+    let mut publisher = Feed::create(source, 1 << 20).expect("source");
+    let _exporter =
+        Relay::start("exporter", &["export", source, "--key", "t/resume", "--listen", &port]);
+    let import = ["import", "--key", "t/resume", mirror, "--connect", &port];
+    let importer = Relay::start("importer", &import);
+    importer.wait_for("created the local channel");
+    let mut subscriber = warm_up(&mut publisher, mirror);
+
+    // A steady stream, one message a millisecond, while the importer dies and comes back.
+    let stop = AtomicBool::new(false);
+    let numbers = std::thread::scope(|scope| {
+        let publishing = scope.spawn(|| {
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) {
+                publish(&mut publisher, n);
+                n += 1;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            n
+        });
+        let mut numbers = receive_until(&mut subscriber, 200);
+        importer.kill();
+        std::thread::sleep(Duration::from_millis(300));
+        let restarted = Relay::start("restarted importer", &import);
+        restarted.wait_for("reopened the local channel (typed");
+        let gap = restarted.wait_for("missed while this importer was down");
+        let target = numbers.last().unwrap() + 500;
+        numbers.extend(receive_until(&mut subscriber, target));
+        stop.store(true, Ordering::Relaxed);
+        publishing.join().unwrap();
+        (numbers, gap)
+    });
+    let (numbers, gap) = numbers;
+
+    // The subscriber of the mirror carried on across the restart and saw exactly one hole,
+    // of the size the restarted importer reported.
+    let holes: Vec<u64> = numbers.windows(2).map(|w| w[1] - w[0] - 1).filter(|&h| h > 0).collect();
+    let reported = number_after(&gap, "gap:").expect("a count");
+    assert_eq!(holes, [reported], "{gap}");
+    assert!(reported > 0);
+}
+
+#[test]
+fn an_untyped_channel_is_relayed_untyped_across_an_exporter_restart() {
+    let paths = Paths::new("untyped", &["source", "mirror"]);
+    let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(3));
+    let mut writer = bcast::RingBuffer::create(source, 1 << 16).expect("source").into_writer();
+    let export = ["export", source, "--key", "t/untyped", "--listen", &port, "--no-batch"];
+    let exporter = Relay::start("exporter", &export);
+    let importer =
+        Relay::start("importer", &["import", "--key", "t/untyped", mirror, "--connect", &port]);
+    importer.wait_for("created the local channel (untyped, 65536 bytes)");
+    let mut reader = bcast::RingBuffer::attach(mirror).expect("mirror").into_reader();
+    let mut buf = vec![0u8; reader.mtu()];
+    let mut received = |tag: u32| {
+        eventually("a frame through the relay", || {
+            writer.send_with_user_defined(b"ping", tag).expect("send");
+            std::thread::sleep(Duration::from_millis(20));
+            let mut seen = false;
+            while let Some(frame) = reader.try_recv(&mut buf).expect("recv") {
+                assert_eq!(&buf[..frame.len], b"ping");
+                seen |= frame.user_defined == tag;
+            }
+            seen.then_some(())
+        });
+    };
+    received(1);
+    exporter.kill();
+    let _exporter = Relay::start("restarted exporter", &export);
+    received(2);
+    importer.wait_for("the exporter restarted");
+    assert!(
+        bcast::typed::Registry::read_from(&bcast::RingBuffer::attach(mirror).unwrap())
+            .unwrap()
+            .is_none()
+    );
+}
