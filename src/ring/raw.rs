@@ -120,19 +120,34 @@ impl RawRing {
         self.data_word(at + 1).store(word1, Ordering::Relaxed);
     }
 
+    /// The `count` data words from `word_index` (modulo the capacity), cut short at the end of
+    /// the data section. Frames never cross that end, so only a corrupt length is cut.
+    #[inline]
+    fn data_words(&self, word_index: usize, count: usize) -> &[AtomicU64] {
+        let start = word_index & self.word_mask;
+        let count = count.min(self.word_mask + 1 - start);
+        // SAFETY: `start + count <= capacity / 8` (masked, then clamped above), so the words lie
+        // inside the data section (contract of `new`), which holds atomics only: a shared slice
+        // of atomics that others mutate atomically is sound, like `&AtomicU64`.
+        #[allow(clippy::disallowed_methods)] // we are in ring::raw
+        unsafe {
+            core::slice::from_raw_parts(self.data.add(start).as_ptr(), count)
+        }
+    }
+
     /// Copies `src` into the ring at data-section byte `index` (8-aligned), zero-filling the
     /// last word.
     #[inline]
     pub(crate) fn store_bytes(&self, index: u64, src: &[u8]) {
-        let at = Self::word_index(index);
         let (words, tail) = src.as_chunks::<8>();
-        for (i, word) in words.iter().enumerate() {
-            self.data_word(at + i).store(u64::from_ne_bytes(*word), Ordering::Relaxed);
+        let ring = self.data_words(Self::word_index(index), src.len().div_ceil(8));
+        for (slot, word) in ring.iter().zip(words) {
+            slot.store(u64::from_ne_bytes(*word), Ordering::Relaxed);
         }
-        if !tail.is_empty() {
+        if let (false, Some(slot)) = (tail.is_empty(), ring.get(words.len())) {
             let mut last = [0u8; 8];
             last[..tail.len()].copy_from_slice(tail);
-            self.data_word(at + words.len()).store(u64::from_ne_bytes(last), Ordering::Relaxed);
+            slot.store(u64::from_ne_bytes(last), Ordering::Relaxed);
         }
     }
 
@@ -142,14 +157,14 @@ impl RawRing {
     /// afterwards and discards the copy on overrun.
     #[inline]
     pub(crate) fn load_bytes(&self, index: u64, dst: &mut [u8]) {
-        let at = Self::word_index(index);
+        let ring = self.data_words(Self::word_index(index), dst.len().div_ceil(8));
         let (words, tail) = dst.as_chunks_mut::<8>();
         let full = words.len();
-        for (i, word) in words.iter_mut().enumerate() {
-            *word = self.data_word(at + i).load(Ordering::Relaxed).to_ne_bytes();
+        for (word, slot) in words.iter_mut().zip(ring) {
+            *word = slot.load(Ordering::Relaxed).to_ne_bytes();
         }
-        if !tail.is_empty() {
-            let last = self.data_word(at + full).load(Ordering::Relaxed).to_ne_bytes();
+        if let (false, Some(slot)) = (tail.is_empty(), ring.get(full)) {
+            let last = slot.load(Ordering::Relaxed).to_ne_bytes();
             tail.copy_from_slice(&last[..tail.len()]);
         }
     }
