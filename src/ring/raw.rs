@@ -123,16 +123,16 @@ impl RawRing {
     /// The `count` data words from `word_index` (modulo the capacity), cut short at the end of
     /// the data section. Frames never cross that end, so only a corrupt length is cut.
     #[inline]
+    #[allow(clippy::disallowed_methods)] // we are in ring::raw
     fn data_words(&self, word_index: usize, count: usize) -> &[AtomicU64] {
         let start = word_index & self.word_mask;
         let count = count.min(self.word_mask + 1 - start);
-        // SAFETY: `start + count <= capacity / 8` (masked, then clamped above), so the words lie
-        // inside the data section (contract of `new`), which holds atomics only: a shared slice
-        // of atomics that others mutate atomically is sound, like `&AtomicU64`.
-        #[allow(clippy::disallowed_methods)] // we are in ring::raw
-        unsafe {
-            core::slice::from_raw_parts(self.data.add(start).as_ptr(), count)
-        }
+        // SAFETY: `start < capacity / 8` (masked), so the offset stays inside the data section.
+        let first = unsafe { self.data.add(start) };
+        // SAFETY: `start + count <= capacity / 8` (clamped above), so the words lie inside the
+        // data section (contract of `new`), which holds atomics only: a shared slice of atomics
+        // that others mutate atomically is sound, like `&AtomicU64`.
+        unsafe { core::slice::from_raw_parts(first.as_ptr(), count) }
     }
 
     /// Copies `src` into the ring at data-section byte `index` (8-aligned), zero-filling the
