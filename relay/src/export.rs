@@ -176,77 +176,77 @@ impl Exporter {
         &self,
         ring: &RingBuffer<ReadOnly>,
         publisher: &Publisher<'_>,
-        mut header: BatchHeader,
+        header: BatchHeader,
     ) -> Result<(), RelayError> {
         let mut reader = ring.clone().into_reader();
         let mut scratch = vec![0u8; reader.mtu()];
-        let mut batch = BatchBuilder::new();
+        let mut batch = Outgoing { header, batch: BatchBuilder::new(), reported_lost: 0 };
         let mut checked = Instant::now();
-        let mut reported_lost = 0;
         // After an overrun, the loss is known once the next frame is read: the lost count then.
         let mut lost_before_overrun = None;
         loop {
-            match reader.try_recv(&mut scratch) {
+            let pending = match reader.try_recv(&mut scratch) {
                 Ok(Some(frame)) => {
                     if let Some(before) = lost_before_overrun.take() {
                         let lost = reader.stats().lost - before;
                         (self.events)(&RelayEvent::Overrun { lost });
                     }
-                    batch.push(frame.seq, frame.user_defined, &scratch[..frame.len]);
+                    batch.batch.push(frame.seq, frame.user_defined, &scratch[..frame.len]);
                     self.counters.bytes.add(frame.len as u64);
-                    if batch.len() >= self.options.batch_bytes {
-                        self.publish(
-                            &mut batch,
-                            &mut header,
-                            &reader,
-                            &mut reported_lost,
-                            publisher,
-                        );
+                    if batch.batch.len() < self.options.batch_bytes {
+                        continue;
                     }
+                    true
                 }
-                Ok(None) if batch.count() > 0 => {
-                    self.publish(&mut batch, &mut header, &reader, &mut reported_lost, publisher);
-                }
-                Ok(None) => {
-                    if self.stop.is_stopped() {
-                        return Ok(());
-                    }
-                    if checked.elapsed() >= POLL {
-                        if ring.is_replaced() {
-                            return Ok(());
-                        }
-                        checked = Instant::now();
-                    }
-                    reader.wait_until(Instant::now() + POLL);
-                }
+                Ok(None) => false,
                 Err(bcast::Error::Overrun(_) | bcast::Error::CorruptFrame { .. }) => {
                     lost_before_overrun.get_or_insert(reader.stats().lost);
                     self.counters.overruns.add(1);
                     reader.reset_to_last_lap();
+                    continue;
                 }
                 Err(error) => return Err(error.into()),
+            };
+            if batch.batch.count() > 0 {
+                batch.publish(&reader, publisher, &self.counters);
+            }
+            if self.stop.is_stopped() {
+                return Ok(());
+            }
+            if checked.elapsed() >= POLL {
+                if ring.is_replaced() {
+                    return Ok(());
+                }
+                checked = Instant::now();
+            }
+            if !pending {
+                reader.wait_until(Instant::now() + POLL);
             }
         }
     }
+}
 
-    fn publish(
-        &self,
-        batch: &mut BatchBuilder,
-        header: &mut BatchHeader,
-        reader: &Reader,
-        reported_lost: &mut u64,
-        publisher: &Publisher<'_>,
-    ) {
+/// The batch being filled, and what its header reports.
+struct Outgoing {
+    header: BatchHeader,
+    batch: BatchBuilder,
+    /// The reader's loss count when the last batch was published.
+    reported_lost: u64,
+}
+
+impl Outgoing {
+    /// Publishes the batch, with the reader's cumulative losses in its header.
+    fn publish(&mut self, reader: &Reader, publisher: &Publisher<'_>, counters: &ExportCounters) {
         let stats = reader.stats();
-        (header.lost, header.overruns) = (stats.lost, stats.overruns);
-        self.counters.lost.add(stats.lost - std::mem::replace(reported_lost, stats.lost));
-        let frames = u64::from(batch.count());
-        match publisher.put(batch.take(header)).wait() {
+        (self.header.lost, self.header.overruns) = (stats.lost, stats.overruns);
+        counters.lost.add(stats.lost - std::mem::replace(&mut self.reported_lost, stats.lost));
+        let frames = u64::from(self.batch.count());
+        match publisher.put(self.batch.take(&self.header)).wait() {
             Ok(()) => {
-                self.counters.frames.add(frames);
-                self.counters.batches.add(1);
+                counters.frames.add(frames);
+                counters.batches.add(1);
             }
-            Err(_) => self.counters.publish_errors.add(1),
+            Err(_) => counters.publish_errors.add(1),
         }
     }
 }

@@ -117,7 +117,8 @@ fn render(view: &FeedView<'_>) -> (u64, String) {
 
 /// Publishes warm-up messages (numbered from `u64::MAX` down) until the mirror shows one, so
 /// that the exporter and the importer's subscription are both in place; returns the
-/// subscriber of the mirror, positioned after them.
+/// subscriber of the mirror, positioned after them. The mirror holds nothing else: importers
+/// start at the live edge.
 fn warm_up(publisher: &mut bcast::Publisher<Feed>, mirror: &str) -> bcast::Subscriber<Feed> {
     let mut subscriber = eventually("the mirror channel", || Feed::attach(mirror).ok());
     let mut n = u64::MAX;
@@ -127,7 +128,9 @@ fn warm_up(publisher: &mut bcast::Publisher<Feed>, mirror: &str) -> bcast::Subsc
         std::thread::sleep(Duration::from_millis(20));
         let mut seen = false;
         while let Some(view) = subscriber.try_recv().expect("recv") {
-            seen |= matches!(view, FeedView::Trade(t) if t.n > u64::MAX / 2);
+            let (n, _) = render(&view);
+            assert!(n > u64::MAX / 2, "message {n} was published before the importer started");
+            seen = true;
         }
         seen.then_some(())
     });
@@ -161,6 +164,10 @@ fn typed_messages_of_several_types_arrive_intact_and_in_order() {
     let mut publisher = Feed::create(source, 1 << 20).expect("source");
     let exporter =
         Relay::start("exporter", &["export", source, "--key", "t/typed", "--listen", &port]);
+    exporter.wait_for("attached to the source channel (typed");
+    for n in 0..100 {
+        publish(&mut publisher, 1_000_000 + n); // before any importer: not relayed to it
+    }
     let importer =
         Relay::start("importer", &["import", "--key", "t/typed", mirror, "--connect", &port]);
     importer.wait_for("created the local channel (typed, 1048576 bytes)");
@@ -282,4 +289,98 @@ fn an_untyped_channel_is_relayed_untyped_across_an_exporter_restart() {
             .unwrap()
             .is_none()
     );
+}
+
+#[test]
+fn losses_of_the_exporter_are_counted_and_every_frame_is_accounted_for() {
+    let paths = Paths::new("losses", &["source", "mirror"]);
+    let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(4));
+    // A small source, lapped many times by a burst, and a large mirror that is not.
+    let mut writer = bcast::RingBuffer::create(source, 1 << 14).expect("source").into_writer();
+    let exporter =
+        Relay::start("exporter", &["export", source, "--key", "t/loss", "--listen", &port]);
+    let import =
+        ["import", "--key", "t/loss", mirror, "--connect", &port, "--capacity", "16777216"];
+    let importer = Relay::start("importer", &import);
+    importer.wait_for("created the local channel (untyped, 16777216 bytes)");
+    let mut reader = bcast::RingBuffer::attach(mirror).expect("mirror").into_reader();
+    let mut buf = vec![0u8; reader.mtu()];
+    eventually("a frame through the relay", || {
+        writer.send_with_user_defined(b"warm-up", 1).expect("send");
+        std::thread::sleep(Duration::from_millis(20));
+        let mut seen = false;
+        while reader.try_recv(&mut buf).expect("recv").is_some() {
+            seen = true;
+        }
+        seen.then_some(())
+    });
+    let before = eventually("the importer's counters to settle", || {
+        let now = number_after(&importer.last_stats(), "frames")?;
+        std::thread::sleep(Duration::from_millis(300));
+        (number_after(&importer.last_stats(), "frames")? == now).then_some(now)
+    });
+
+    const BURST: u64 = 200_000;
+    for n in 0..BURST {
+        writer.send_with_user_defined(&n.to_le_bytes(), 2).expect("send");
+    }
+    let mut received = 0u64;
+    eventually("the burst's last frame on the mirror", || {
+        while let Some(frame) = reader.try_recv(&mut buf).expect("the mirror is not lapped") {
+            received += 1;
+            if u64::from_le_bytes(buf[..8].try_into().unwrap()) == BURST - 1 && frame.len == 8 {
+                return Some(());
+            }
+        }
+        None
+    });
+    let stats = eventually("the importer's final counters", || {
+        let line = importer.last_stats();
+        (number_after(&line, "frames")? == before + received).then_some(line)
+    });
+    let missed = number_after(&stats, "missed").unwrap();
+    let source_lost = number_after(&stats, "source lost").unwrap();
+    assert_eq!(received + missed, BURST, "every frame written or counted missing: {stats}");
+    assert!(source_lost > 0 && source_lost <= missed, "{stats}");
+    let exported = eventually("the exporter's counters", || {
+        let line = exporter.last_stats();
+        (number_after(&line, "lost")? == source_lost).then_some(line)
+    });
+    assert!(number_after(&exported, "in").unwrap() > 0, "overruns counted: {exported}");
+    exporter.wait_for("overrun: the source lapped the exporter");
+}
+
+#[test]
+fn malformed_messages_from_the_network_are_counted_and_dropped() {
+    use zenoh::Wait;
+
+    let paths = Paths::new("malformed", &["source", "mirror"]);
+    let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(5));
+    let mut writer = bcast::RingBuffer::create(source, 1 << 16).expect("source").into_writer();
+    let _exporter =
+        Relay::start("exporter", &["export", source, "--key", "t/bad", "--listen", &port]);
+    let importer =
+        Relay::start("importer", &["import", "--key", "t/bad", mirror, "--connect", &port]);
+    importer.wait_for("created the local channel");
+
+    let mut config = zenoh::Config::default();
+    config.insert_json5("connect/endpoints", &format!("[\"{port}\"]")).unwrap();
+    config.insert_json5("scouting/multicast/enabled", "false").unwrap();
+    let session = zenoh::open(config).wait().expect("a session");
+    let mut reader = bcast::RingBuffer::attach(mirror).expect("mirror").into_reader();
+    let mut buf = vec![0u8; reader.mtu()];
+    eventually("garbage counted and a good frame relayed after it", || {
+        session.put("t/bad", b"not a batch".to_vec()).wait().expect("put");
+        session.put("t/bad", vec![0xFF; 300]).wait().expect("put");
+        writer.send_with_user_defined(b"good", 1).expect("send");
+        std::thread::sleep(Duration::from_millis(50));
+        let mut good = false;
+        while let Some(frame) = reader.try_recv(&mut buf).expect("recv") {
+            assert_eq!(&buf[..frame.len], b"good", "only good frames reach the channel");
+            good = true;
+        }
+        let malformed = number_after(&importer.last_stats(), "malformed")?;
+        (good && malformed >= 2).then_some(())
+    });
+    session.close().wait().expect("close");
 }
