@@ -353,6 +353,13 @@ impl<C: Channel> Subscriber<C> {
         }
     }
 
+    /// The cumulative counters of the reader underneath: messages received, skipped (unknown
+    /// tags under [`UnknownTag::Skip`]), lost (counted exactly from sequence numbers), overruns
+    /// and resets. Lost messages cannot be attributed to types: their frames were overwritten.
+    pub fn stats(&self) -> crate::ReaderStats {
+        self.reader.stats()
+    }
+
     /// Moves to the publisher's current position, skipping everything pending: the way to
     /// resume after an [`Error::Overrun`]. Returns the new position.
     pub fn reset(&mut self) -> u64 {
