@@ -353,9 +353,9 @@ impl<C: Channel> Subscriber<C> {
         }
     }
 
-    /// The cumulative counters of the reader underneath: messages received, skipped (unknown
-    /// tags under [`UnknownTag::Skip`]), lost (counted exactly from sequence numbers), overruns
-    /// and resets. Lost messages cannot be attributed to types: their frames were overwritten.
+    /// The cumulative counters of the reader underneath: frames received (frames of unknown
+    /// tags included), messages lost (counted exactly from sequence numbers), overruns and
+    /// resets. Lost messages cannot be attributed to types: their frames were overwritten.
     pub fn stats(&self) -> crate::ReaderStats {
         self.reader.stats()
     }
