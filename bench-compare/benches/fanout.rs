@@ -34,8 +34,10 @@ const CAPACITY: usize = 1 << 20;
 const SIZE: usize = 32;
 /// Reader counts.
 const READERS: [usize; 4] = [1, 2, 4, 8];
-/// Interval between messages of the latency run.
-const PACE: Duration = Duration::from_micros(2);
+/// Interval between messages of the latency run: long enough that the reader is idle between
+/// messages, so that one scheduling hiccup delays few messages (at 10 µs, a 4 ms preemption
+/// delays 400 of them, which still shows in p99 of a run: read the tails with that in mind).
+const PACE: Duration = Duration::from_micros(10);
 
 /// One crate's two runs with `readers` readers.
 struct FanOut<'a> {
@@ -91,7 +93,7 @@ impl Visitor for FanOut<'_> {
 fn main() {
     let mode = Mode::from_args();
     let cores = Cores::from_env();
-    let (rounds, flat_count, paced_count) = mode.pick((2, 5_000, 2_000), (10, 500_000, 20_000));
+    let (rounds, flat_count, paced_count) = mode.pick((2, 5_000, 1_000), (10, 500_000, 10_000));
     println!(
         "fanout: {mode:?} mode, cores {} (writer, readers...), {rounds} rounds, {SIZE} B, \
          {flat_count} messages flat out, {paced_count} paced at {PACE:?}, ring {CAPACITY} B",
