@@ -25,8 +25,9 @@ pub struct ExportStats {
 
 /// An importer's cumulative counters, from [`Importer::stats`](crate::Importer::stats).
 ///
-/// Every frame the exporter published after the importer started is in exactly one of
-/// `frames`, `missed`, `stale`, `oversize` or a `rejected`/`malformed` batch.
+/// From the first frame this importer receives, every frame of the source's sequence is
+/// counted once: written (`frames`), missing (`missed`) or too large (`oversize`). A frame of a
+/// malformed message counts as missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct ImportStats {
@@ -43,7 +44,7 @@ pub struct ImportStats {
     /// The part of `missed` that fell while this importer was down: the gap between the last
     /// frame its previous run wrote and the first one this run received.
     pub resume_gap: u64,
-    /// Frames older than one already written (duplicates), dropped.
+    /// Frames at or before one already passed (duplicates), dropped.
     pub stale: u64,
     /// Frames larger than the local channel's MTU, dropped.
     pub oversize: u64,

@@ -384,3 +384,43 @@ fn malformed_messages_from_the_network_are_counted_and_dropped() {
     });
     session.close().wait().expect("close");
 }
+
+#[test]
+fn an_importer_stops_when_the_source_is_recreated_with_another_schema() {
+    let paths = Paths::new("reschema", &["source", "mirror"]);
+    let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(6));
+    let mut publisher = Feed::create(source, 1 << 16).expect("source");
+    let exporter =
+        Relay::start("exporter", &["export", source, "--key", "t/reschema", "--listen", &port]);
+    let importer =
+        Relay::start("importer", &["import", "--key", "t/reschema", mirror, "--connect", &port]);
+    importer.wait_for("created the local channel (typed");
+    drop(warm_up(&mut publisher, mirror));
+
+    // The source is recreated with other types; the exporter follows it, the importer refuses.
+    drop(publisher);
+    std::fs::remove_file(source).expect("remove the source");
+    let mut other = Other::create(source, 1 << 16).expect("the new source");
+    let mut value = 0;
+    let (status, output) = loop {
+        other.publish(&Level { value }).expect("publish");
+        value += 1;
+        std::thread::sleep(Duration::from_millis(20));
+        if value > 1500 || importer_exited(&importer) {
+            break importer.wait_exit();
+        }
+    };
+    assert!(!status.success());
+    assert!(output.iter().any(|l| l.contains("changed its schema")), "{}", output.join("\n"));
+    assert_eq!(
+        exporter.output().iter().filter(|l| l.contains("attached to the source")).count(),
+        2
+    );
+    // The mirror keeps its schema: subscribers of the old types still attach.
+    assert!(Feed::attach(mirror).is_ok());
+}
+
+/// Whether the importer printed its final error.
+fn importer_exited(importer: &Relay) -> bool {
+    importer.output().iter().any(|line| line.starts_with("bcast-relay: "))
+}
