@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 /// How long any single wait in these tests may take.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
-/// A loopback endpoint unique to this process and `slot`, in the dynamic port range.
+/// A loopback endpoint unique to this process and `slot` (0 to 7), below Linux's ephemeral
+/// port range (32768 and up) so that no outgoing connection holds it.
 pub fn endpoint(slot: u16) -> String {
     let pid = u16::try_from(std::process::id() % 1500).expect("below 1500");
-    format!("tcp/127.0.0.1:{}", 50_000 + pid * 8 + slot)
+    format!("tcp/127.0.0.1:{}", 20_000 + pid * 8 + slot)
 }
 
 /// Channel files under /dev/shm, unique to the test and process, removed on drop (with the
