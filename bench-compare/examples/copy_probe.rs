@@ -12,9 +12,9 @@
 //!   index masked by the capacity;
 //! - `contiguous`: the same atomic accesses over one slice of words, bounds checked once (a
 //!   frame never crosses the end of the ring, so its words are contiguous);
-//! - `sse16` (copy-in only): 16-byte SSE stores from inline assembly; on x86-64 each aligned
-//!   8-byte half of such a store is single-copy atomic, so it can be modelled as two relaxed
-//!   8-byte atomic stores;
+//! - `sse16` (copy-in only): 16-byte SSE stores (`movdqu`) from inline assembly, standing in for
+//!   16-byte atomic stores (aligned `movdqa` is documented as atomic on x86-64 CPUs with AVX;
+//!   whether that can be used soundly from Rust is discussed in BENCHMARKS.md);
 //! - `memcpy`: `copy_nonoverlapping`, the speed of light. It is *not* a candidate: racing with
 //!   another thread it is undefined behaviour (DESIGN.md section 3). It is only sound here
 //!   because this probe has a single thread.
@@ -52,8 +52,8 @@ fn store_sse16(ring: &[AtomicU64], at: usize, src: &[u8]) {
         // `wrapping_add` stays in bounds: `dst` spans `src.len()` bytes (checked by the slice).
         let to = dst.wrapping_add(i * 16);
         // SAFETY: `chunk` is 16 readable bytes and `to` 16 writable ones (above); the asm moves
-        // them through a register and touches nothing else. The destination words are atomics
-        // and each aligned 8-byte half of the store is single-copy atomic on x86-64.
+        // them through a register and touches nothing else. No other thread accesses the probe's
+        // ring, so the store races with nothing.
         unsafe {
             std::arch::asm!(
                 "movdqu {t}, [{s}]",
