@@ -84,14 +84,22 @@ impl Table {
 }
 
 /// Where CSV output goes: `BENCH_OUT_DIR`, else `bench-out/` in the cargo target directory that
-/// holds this executable (`target/release/deps/<bench>` → `target/bench-out`).
+/// holds this executable (`target/release/deps/<bench>` → `target/bench-out`). Sanity runs
+/// ([`Mode::Quick`](crate::Mode::Quick)) write to a `quick/` subdirectory, so that
+/// `cargo test --benches` never overwrites a measurement.
 pub fn out_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("BENCH_OUT_DIR") {
-        return PathBuf::from(dir);
+    let dir = match std::env::var_os("BENCH_OUT_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            let exe = std::env::current_exe().unwrap_or_default();
+            let target = exe.ancestors().nth(3).map(PathBuf::from);
+            target.unwrap_or_else(|| PathBuf::from("target")).join("bench-out")
+        }
+    };
+    match crate::Mode::from_args() {
+        crate::Mode::Quick => dir.join("quick"),
+        crate::Mode::Full => dir,
     }
-    let exe = std::env::current_exe().unwrap_or_default();
-    let target = exe.ancestors().nth(3).map(PathBuf::from);
-    target.unwrap_or_else(|| PathBuf::from("target")).join("bench-out")
 }
 
 /// Formats nanoseconds for a table cell.
