@@ -47,7 +47,7 @@ impl<'a> Claim<'a> {
     }
 
     /// Publishes the message.
-    #[inline]
+    #[inline(always)]
     pub fn commit(mut self) {
         self.publish();
     }
@@ -66,7 +66,7 @@ impl<'a> Claim<'a> {
         self.done = true;
     }
 
-    #[inline]
+    #[inline(always)]
     fn publish(&mut self) {
         if !self.done {
             self.done = true;

@@ -39,12 +39,16 @@ struct Cursor {
     seq: u64,
     /// Where the last message frame started (for checkpoints).
     last_start: u64,
+    /// `log2` of the checkpoint segment size: `capacity / CHECKPOINTS`.
+    segment_shift: u32,
 }
 
 impl Writer {
     /// Makes the writer of `shared`, whose writer slot the caller holds.
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        let mut cursor = Cursor { ring: shared.ring, position: 0, seq: 0, last_start: 0 };
+        let ring = shared.ring;
+        let segment_shift = ring.capacity().trailing_zeros() - CHECKPOINTS.trailing_zeros();
+        let mut cursor = Cursor { ring, position: 0, seq: 0, last_start: 0, segment_shift };
         cursor.recover();
         Self { shared, cursor, staging: Vec::new() }
     }
@@ -166,7 +170,7 @@ impl Writer {
     }
 
     /// Publishes the first `len` staged bytes (called by `Claim`).
-    #[inline]
+    #[inline(always)]
     fn publish_staged(&mut self, len: usize, user_defined: u32) {
         self.cursor.publish(&self.staging[..len], user_defined);
     }
@@ -180,7 +184,9 @@ impl Drop for Writer {
 
 impl Cursor {
     /// Copies one frame into the ring and publishes it (protocol in `ring`'s module docs).
-    #[inline]
+    /// Always inlined: out of line, its prologue and the callers' moves cost a third of a small
+    /// message (BENCHMARKS.md, hot spots 2 and 3).
+    #[inline(always)]
     fn publish(&mut self, payload: &[u8], user_defined: u32) {
         let ring = self.ring;
         let capacity = ring.capacity();
@@ -208,12 +214,10 @@ impl Cursor {
             at,
             FrameHeader { len, tag: user_defined, seq: self.seq, flags: FrameFlags::MESSAGE },
         );
-        // The first frame to start in an eighth of the ring becomes its checkpoint. (Shifts, not
-        // divisions: the capacity is a power of two.)
-        let segment_shift = capacity.trailing_zeros() - CHECKPOINTS.trailing_zeros();
-        if (start ^ self.last_start) >> segment_shift != 0 {
+        // The first frame to start in an eighth of the ring becomes its checkpoint.
+        if (start ^ self.last_start) >> self.segment_shift != 0 {
             #[allow(clippy::cast_possible_truncation)] // masked below CHECKPOINTS
-            let slot = (start >> segment_shift) as usize & (CHECKPOINTS - 1);
+            let slot = (start >> self.segment_shift) as usize & (CHECKPOINTS - 1);
             header.checkpoints[slot].store(start, Ordering::Relaxed);
         }
         self.last_start = start;
