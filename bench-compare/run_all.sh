@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every comparison bench in full, keeps their stdout beside the CSV files, and redraws the
-# latency plot. About five minutes on the 2-core reference machine. Usage, from anywhere:
+# latency plot. One to three minutes on the 2-core reference machine. Usage, from anywhere:
 #
 #   bench-compare/run_all.sh                  # BENCH_CORES=0,1 by default
 #   BENCH_CORES=2,3 bench-compare/run_all.sh

@@ -12,7 +12,7 @@
 //! share a core yield after a few empty polls (see `bench_compare::poll`).
 //!
 //! ```text
-//! cargo bench -p bench-compare --bench fanout       # measure (about a minute)
+//! cargo bench -p bench-compare --bench fanout       # measure (under a minute)
 //! cargo test  -p bench-compare --bench fanout       # sanity run
 //! ```
 //!

@@ -3,7 +3,7 @@
 //! 0.0.6 on the heap), interleaved round by round.
 //!
 //! ```text
-//! cargo bench -p bench-compare --bench rtt          # measure (about a minute)
+//! cargo bench -p bench-compare --bench rtt          # measure (under a minute)
 //! cargo test  -p bench-compare --bench rtt          # sanity run: every sample verified
 //! BENCH_CORES=2,3 cargo bench -p bench-compare --bench rtt
 //! ```

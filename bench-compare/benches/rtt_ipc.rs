@@ -2,7 +2,7 @@
 //! for. Ours against bcast 1.0.0-rc.7, 32 B and 256 B, interleaved round by round.
 //!
 //! ```text
-//! cargo bench -p bench-compare --bench rtt_ipc      # measure (about a minute)
+//! cargo bench -p bench-compare --bench rtt_ipc      # measure (under a minute)
 //! cargo test  -p bench-compare --bench rtt_ipc      # sanity run: every sample verified
 //! ```
 //!

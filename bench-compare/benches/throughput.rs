@@ -10,7 +10,7 @@
 //!   loses messages, and must be told).
 //!
 //! ```text
-//! cargo bench -p bench-compare --bench throughput   # measure (about two minutes)
+//! cargo bench -p bench-compare --bench throughput   # measure (about half a minute)
 //! cargo test  -p bench-compare --bench throughput   # sanity run
 //! ```
 //!
