@@ -37,7 +37,7 @@ use bench_compare::affinity::{Cores, pin_current};
 use bench_compare::payload::{check, stamp};
 use bench_compare::poll::{Idle, Poller, Rendezvous};
 use bench_compare::stats::{
-    Paired, Spread, histogram, nanos, percentile_columns, percentiles, record,
+    Paired, Spread, histogram, nanos, percentile_columns, percentiles, record, trimmed_mean,
 };
 use bench_compare::table::{Table, ns};
 use bench_compare::{Mode, load_average, round_order};
@@ -537,7 +537,48 @@ fn sizes() -> (usize, usize) {
     (archived, size_of::<QuotePod>())
 }
 
+/// Instruction-count mode for `valgrind --tool=callgrind`: `BENCH_TYPED_INSTR="KIND OP N"` runs
+/// one thread that publishes `N` records of way `KIND` (a label) into a 16 MiB ring (`OP` =
+/// `write`), or publishes them and then reads them all back (`OP` = `both`), and exits. The
+/// difference of two runs' instruction totals divided by `N` is the cost of one operation.
+struct Instr {
+    both: bool,
+    records: u64,
+}
+
+impl Bench for Instr {
+    type Out = ();
+
+    fn run<W: Wire>(&self) {
+        let ring = W::make(16 << 20);
+        let mut tx = ring.tx();
+        let mut rx = ring.rx();
+        for seq in 0..self.records {
+            W::send(&mut tx, seq);
+        }
+        if self.both {
+            for seq in 0..self.records {
+                assert_eq!(W::try_recv(&mut rx), Some(seq), "read back in order");
+            }
+        }
+    }
+}
+
+/// Runs [`Instr`] if `BENCH_TYPED_INSTR` asks for it; `true` if it did.
+fn instr_mode() -> bool {
+    let Ok(spec) = std::env::var("BENCH_TYPED_INSTR") else { return false };
+    let words: Vec<&str> = spec.split_whitespace().collect();
+    let [kind, op, records] = words[..] else { panic!("BENCH_TYPED_INSTR=\"KIND write|both N\"") };
+    let kind = KINDS.into_iter().find(|k| k.label() == kind).expect("a known way");
+    let records = records.parse().expect("a record count");
+    kind.run(&Instr { both: op == "both", records });
+    true
+}
+
 fn main() {
+    if instr_mode() {
+        return;
+    }
     let mode = Mode::from_args();
     let cores = Cores::from_env();
     let (archived, pod_size) = sizes();
@@ -563,6 +604,7 @@ fn main() {
             totals[index].add(&hist).expect("same bounds");
             paired.push(p50_label(kind), hist.value_at_quantile(0.5) as f64);
             paired.push(p99_label(kind), hist.value_at_quantile(0.99) as f64);
+            paired.push(mean_label(kind), trimmed_mean(&hist, 0.1, 0.9));
         }
     }
     println!("  rtt: done");
@@ -597,6 +639,12 @@ fn main() {
     }
     for kind in [Kind::Pod, Kind::RkyvChecked, Kind::RkyvUnchecked] {
         ratio_row(&mut ratios, &paired, p50_label(Kind::ByHand), p50_label(kind));
+    }
+    for kind in [Kind::Pod, Kind::RkyvChecked, Kind::RkyvUnchecked, Kind::ByHand] {
+        ratio_row(&mut ratios, &paired, mean_label(kind), mean_label(Kind::Raw));
+    }
+    for kind in [Kind::Pod, Kind::RkyvChecked, Kind::RkyvUnchecked] {
+        ratio_row(&mut ratios, &paired, mean_label(Kind::ByHand), mean_label(kind));
     }
     for kind in [Kind::Pod, Kind::RkyvChecked, Kind::RkyvUnchecked, Kind::ByHand] {
         ratio_row(&mut ratios, &paired, p99_label(kind), p99_label(Kind::Raw));
@@ -652,6 +700,16 @@ fn p99_label(kind: Kind) -> &'static str {
         Kind::RkyvChecked => "rkyv-checked p99",
         Kind::RkyvUnchecked => "rkyv-unchecked p99",
         Kind::ByHand => "by-hand-1.0 p99",
+    }
+}
+
+fn mean_label(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Raw => "raw mean10-90",
+        Kind::Pod => "pod mean10-90",
+        Kind::RkyvChecked => "rkyv-checked mean10-90",
+        Kind::RkyvUnchecked => "rkyv-unchecked mean10-90",
+        Kind::ByHand => "by-hand-1.0 mean10-90",
     }
 }
 
