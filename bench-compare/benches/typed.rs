@@ -2,9 +2,10 @@
 //! codec, and what it saves over the by-hand way a user of bcast 1.0 sends an rkyv record.
 //!
 //! ```text
-//! cargo bench -p bench-compare --bench typed        # measure (about a minute)
+//! cargo bench -p bench-compare --bench typed        # measure (20-35 s)
 //! cargo test  -p bench-compare --bench typed        # sanity run: every sample verified
 //! BENCH_CORES=2,3 cargo bench -p bench-compare --bench typed
+//! BENCH_TYPED_INSTR="pod both 20000" valgrind --tool=callgrind target/release/deps/typed-<hash>
 //! ```
 //!
 //! The record is a 48-byte quote (an up-to-8-byte symbol and five 8-byte numbers), sent as:
