@@ -245,6 +245,7 @@ impl<C: Channel> Subscriber<C> {
     }
 
     /// Copies the next frame of one of `C`'s types to the start of the buffer.
+    #[inline]
     pub(super) fn fetch(&mut self) -> Result<Option<Received>, RecvError> {
         loop {
             let Some(received) = self.copy_next(0)? else { return Ok(None) };
@@ -263,6 +264,7 @@ impl<C: Channel> Subscriber<C> {
     /// # Safety
     ///
     /// With [`Access::Unchecked`], the caller upholds [`Self::try_recv_unchecked`]'s contract.
+    #[inline]
     pub(super) unsafe fn view(
         &self,
         access: Access,
@@ -341,6 +343,7 @@ impl<C: Channel> Subscriber<C> {
 
     /// Copies the next frame to `buffer[offset..]`. At offset 0 the buffer grows to fit any
     /// frame, so `BufferTooSmall` only comes back for a later offset.
+    #[inline]
     fn copy_next(&mut self, offset: usize) -> Result<Option<Received>, Error> {
         loop {
             let free = self.buffer.as_mut_bytes().get_mut(offset..).unwrap_or_default();
