@@ -63,6 +63,8 @@ pub struct Importer {
     stop: StopHandle,
     events: EventSink,
     sink: Arc<Mutex<Option<Sink>>>,
+    /// The counters of the last run, once it returned.
+    finished: Mutex<ImportStats>,
 }
 
 impl std::fmt::Debug for Importer {
@@ -74,7 +76,13 @@ impl std::fmt::Debug for Importer {
 impl Importer {
     /// An importer with these options; nothing happens until [`run`](Self::run).
     pub fn new(options: ImportOptions) -> Self {
-        Self { options, stop: StopHandle::default(), events: ignore_events(), sink: Arc::default() }
+        Self {
+            options,
+            stop: StopHandle::default(),
+            events: ignore_events(),
+            sink: Arc::default(),
+            finished: Mutex::default(),
+        }
     }
 
     /// Calls `sink` with each [`RelayEvent`], on the relay's threads.
@@ -84,9 +92,11 @@ impl Importer {
         self
     }
 
-    /// The counters so far (all zero until the local channel is open).
+    /// The counters so far (all zero until the local channel is open), or those of the last
+    /// run once it returned.
     pub fn stats(&self) -> ImportStats {
-        lock(&self.sink).as_ref().map(|sink| sink.stats).unwrap_or_default()
+        let finished = || *self.finished.lock().unwrap_or_else(PoisonError::into_inner);
+        lock(&self.sink).as_ref().map_or_else(finished, |sink| sink.stats)
     }
 
     /// A handle that makes [`run`](Self::run) return.
@@ -141,6 +151,10 @@ impl Importer {
             }
         };
         drop(subscriber);
+        // Give the local channel back (its writer lock with it), keeping the counters.
+        if let Some(sink) = lock(&self.sink).take() {
+            *self.finished.lock().unwrap_or_else(PoisonError::into_inner) = sink.stats;
+        }
         session.close().wait().map_err(RelayError::zenoh("close the session"))?;
         outcome
     }
@@ -163,15 +177,15 @@ impl Importer {
         let writer = ring.into_writer();
         let (resume, progress) = ResumeFile::open(path)?;
         // A progress note lags the channel by the frames of the batch being written when the
-        // previous importer died: count those as passed too.
+        // previous importer died: count those as passed too. A note that the channel cannot
+        // have come from (a channel made anew) is ignored.
         let written = writer.messages_published();
+        let progress = progress.filter(|p| p.written >= 1 && p.written <= written);
         let tracker = match progress {
-            Some(p) if p.written <= written => {
-                Tracker::resume(p.epoch, p.next_seq + (written - p.written))
-            }
-            _ => Tracker::default(),
+            Some(p) => Tracker::resume(p.epoch, p.next_seq + (written - p.written)),
+            None => Tracker::default(),
         };
-        let resumed = progress.is_some() && written > 0;
+        let resumed = progress.is_some();
         (self.events)(&RelayEvent::ChannelOpened {
             typed: desc.registry.is_some(),
             capacity,
