@@ -125,9 +125,9 @@ fn park(shared: &Shared, position: u64, timeout: Duration) {
 #[cold]
 #[inline(never)]
 pub(crate) fn wake_parked(words: &crate::ring::header::WakeWords) {
-    // Release: pairs with the Relaxed load of `wake_seq` in `park` only through the futex,
-    // which compares the value; the frames themselves are published by `committed`.
-    words.wake_seq.fetch_add(1, Ordering::Release);
+    // Relaxed: the bump only has to change the value the futex compares; the frames are
+    // published by `committed`, which a woken reader loads with acquire semantics.
+    words.wake_seq.fetch_add(1, Ordering::Relaxed);
     futex_wake(&words.wake_seq);
 }
 

@@ -369,8 +369,8 @@ impl<C: Channel> Subscriber<C> {
         self.reader.reset()
     }
 
-    /// Moves to the oldest lap boundary whose data is intact, to replay what the ring still
-    /// holds (up to one lap). Returns the new position.
+    /// Moves back to the oldest data still intact, to replay what the ring still holds (up to
+    /// three quarters of a lap; see [`Reader::reset_to_last_lap`]). Returns the new position.
     pub fn reset_to_last_lap(&mut self) -> u64 {
         self.reader.reset_to_last_lap()
     }
