@@ -159,7 +159,7 @@ impl RingBuffer<ReadWrite> {
         capacity: usize,
         options: &CreateOptions,
     ) -> Result<Self, OpenError> {
-        create_channel(path.as_ref(), round_capacity(capacity), options, |_| Ok(()))
+        create_channel(path.as_ref(), round_capacity(capacity), options, |_, _| Ok(()))
     }
 }
 
@@ -235,13 +235,22 @@ impl<A> RingBuffer<A> {
     }
 }
 
+/// Whether [`create_channel`] made a new channel file or reopened an existing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Opened {
+    /// A new file, not yet visible at its path: nothing but the creator has seen it.
+    New,
+    /// An existing channel whose previous writer went away; it may hold frames.
+    Existing,
+}
+
 /// Creates or reopens the channel at `path`; `init` runs on a new channel's header before it is
 /// made visible (the typed layer writes its registry there), and on a reopened one to check it.
 pub(crate) fn create_channel(
     path: &Path,
     capacity: u64,
     options: &CreateOptions,
-    init: impl Fn(&RingBuffer<ReadWrite>) -> Result<(), OpenError>,
+    init: impl Fn(&RingBuffer<ReadWrite>, Opened) -> Result<(), OpenError>,
 ) -> Result<RingBuffer<ReadWrite>, OpenError> {
     // Two creators may race: whoever links first wins and the other reopens its file.
     for _ in 0..8 {
@@ -262,7 +271,7 @@ fn reopen(
     file: File,
     path: &Path,
     capacity: u64,
-    init: &impl Fn(&RingBuffer<ReadWrite>) -> Result<(), OpenError>,
+    init: &impl Fn(&RingBuffer<ReadWrite>, Opened) -> Result<(), OpenError>,
 ) -> Result<RingBuffer<ReadWrite>, OpenError> {
     lock_exclusive(&file, path)?;
     let len = file_len(&file, path)?;
@@ -275,7 +284,7 @@ fn reopen(
         return Err(OpenError::Layout { path: path.to_owned(), reason });
     }
     let ring = RingBuffer::from_storage(Storage::File(channel));
-    init(&ring)?;
+    init(&ring, Opened::Existing)?;
     Ok(ring)
 }
 
@@ -283,7 +292,7 @@ fn create_new(
     path: &Path,
     capacity: u64,
     options: &CreateOptions,
-    init: &impl Fn(&RingBuffer<ReadWrite>) -> Result<(), OpenError>,
+    init: &impl Fn(&RingBuffer<ReadWrite>, Opened) -> Result<(), OpenError>,
 ) -> Result<RingBuffer<ReadWrite>, OpenError> {
     let temp = TempFile::new(path);
     let file = OpenOptions::new()
@@ -312,7 +321,7 @@ fn create_new(
         capacity,
         holds_writer_lock: true,
     }));
-    init(&ring)?;
+    init(&ring, Opened::New)?;
     std::fs::hard_link(&temp.0, path).map_err(|e| io_error(path, "link", e))?;
     Ok(ring)
 }

@@ -83,7 +83,7 @@ pub(crate) fn create_with_registry(
 ) -> Result<RingBuffer<ReadWrite>, TypedOpenError> {
     // `create_channel` reports `OpenError`s; keep the typed error aside and return it.
     let failure = Cell::new(None);
-    let init = |ring: &RingBuffer<ReadWrite>| {
+    let init = |ring: &RingBuffer<ReadWrite>, _opened| {
         store_or_check_registry(ring, registry.clone(), channel).map_err(|error| {
             let source = io::Error::other(error.to_string());
             failure.set(Some(error));
