@@ -183,4 +183,71 @@ pub enum OpenError {
         /// What is wrong with it.
         reason: LayoutError,
     },
+    /// A file at the channel's path (or at its writer lock's path) was refused before anything
+    /// in it was trusted: it is not a regular file, it belongs to someone else, its mode is not
+    /// the one asked for, or it could make a reader fault.
+    #[error("{}: refused: {reason}", path.display())]
+    Refused {
+        /// The refused file: the channel, or its writer lock file.
+        path: PathBuf,
+        /// Why, and what to do about it.
+        reason: FileRefusal,
+    },
+}
+
+/// Why an existing file was refused as a channel or as a channel's writer lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FileRefusal {
+    /// The path names a FIFO, a directory, a device, a socket, or (where links are not
+    /// followed) a symbolic link.
+    #[error("it is a {kind}, not a regular file; remove it or use another path")]
+    NotRegular {
+        /// What the path names, e.g. `"FIFO"` or `"symbolic link"`.
+        kind: &'static str,
+    },
+    /// A writer found the file owned by another user, who could read and rewrite every message
+    /// of the channel.
+    #[error(
+        "it belongs to uid {owner}, not to this process's uid {expected}; another user may have \
+         made it to read or rewrite the channel: remove it or use another path"
+    )]
+    Owner {
+        /// Owner of the file.
+        owner: u32,
+        /// Effective uid of this process.
+        expected: u32,
+    },
+    /// A writer found the file with other permission bits than it asked for.
+    #[error(
+        "its mode is {found:04o}, not the requested {expected:04o}; remove it, or create with \
+         the mode it has"
+    )]
+    Mode {
+        /// Permission bits of the file.
+        found: u32,
+        /// Permission bits that were asked for.
+        expected: u32,
+    },
+    /// Not all of the file's blocks are allocated (a sparse file): touching a missing page in
+    /// a full tmpfs raises `SIGBUS`, and a reader would allocate the writer's memory.
+    #[error(
+        "only {allocated} of its {len} bytes are allocated; a channel's writer allocates all of \
+         it, so this file was not made by one"
+    )]
+    NotAllocated {
+        /// Bytes allocated to the file.
+        allocated: u64,
+        /// Length of the file.
+        len: u64,
+    },
+    /// The file's length changed between the check and the mapping: someone with write
+    /// permission is resizing it.
+    #[error("its length changed from {checked} to {now} bytes while it was being mapped")]
+    Resized {
+        /// Length that was checked and mapped.
+        checked: u64,
+        /// Length after mapping.
+        now: u64,
+    },
 }

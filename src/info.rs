@@ -36,6 +36,8 @@ pub struct ChannelInfo {
     pub lap: u64,
     /// Whether a writer holds the channel (see [`RingBuffer::writer_alive`]).
     pub writer_alive: bool,
+    /// Process id of the channel file's writer (see [`RingBuffer::writer_pid`]).
+    pub writer_pid: Option<u32>,
     /// Whether the path now names another file (see [`RingBuffer::is_replaced`]).
     pub replaced: bool,
     /// Bytes of the typed layer's schema registry in the header; 0 for an untyped ring.
@@ -78,6 +80,7 @@ impl<A> RingBuffer<A> {
             messages: header.frames.load(Ordering::Relaxed),
             lap: committed / ring.capacity(),
             writer_alive: self.writer_alive(),
+            writer_pid: self.writer_pid(),
             replaced: self.is_replaced(),
             registry_len: header.registry_len.load(Ordering::Relaxed),
             epoch: header.epoch.load(Ordering::Relaxed),

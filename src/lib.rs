@@ -62,7 +62,7 @@ mod sync;
 mod wait;
 mod writer;
 
-pub use error::{Error, Lapped, LayoutError, OpenError};
+pub use error::{Error, FileRefusal, Lapped, LayoutError, OpenError};
 pub use info::ChannelInfo;
 pub use reader::{Batch, FilterUserDefined, Message, Reader, ReaderStats, Received};
 pub use ring_buffer::{ReadOnly, ReadWrite, RingBuffer};

@@ -71,7 +71,8 @@ impl RingBuffer<ReadWrite> {
     /// Allocates a ring on the heap, for threads of one process.
     ///
     /// The capacity is rounded up to a power of two of at least 256 bytes (and clamped to
-    /// 64 GiB). The largest message is a quarter of it, less 16 bytes ([`Writer::mtu`]).
+    /// 64 GiB). The largest message is a quarter of it, less 16 bytes, and at most
+    /// `u32::MAX - 15` bytes ([`Writer::mtu`]).
     ///
     /// # Examples
     ///

@@ -116,7 +116,9 @@ fn inspect_shows_layout_frontiers_writer_and_schema_of_a_typed_channel() -> Test
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], format!("channel     {}", path.arg()));
     assert!(lines[1].starts_with("file        mode 0600, "), "{text}");
-    assert_eq!(lines[2], format!("layout      version 1, capacity 64 KiB, mtu {} B", info.mtu));
+    let layout =
+        format!("layout      version {}, capacity 64 KiB, mtu {} B", info.layout_version, info.mtu);
+    assert_eq!(lines[2], layout);
     assert_eq!(lines[3], format!("committed   {} (lap 0)", info.committed));
     assert_eq!(lines[4], format!("claimed     {} (nothing in flight)", info.claimed));
     assert_eq!(lines[5], "messages    3");

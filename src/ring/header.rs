@@ -19,7 +19,7 @@ pub(crate) const REGISTRY_CAPACITY: usize = WAKE_OFFSET - REGISTRY_OFFSET;
 /// First word of every channel: `b"BCASTRNG"` read as a little-endian integer.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"BCASTRNG");
 /// Layout version written by this build; a reader refuses any other.
-pub(crate) const LAYOUT_VERSION: u64 = 1;
+pub(crate) const LAYOUT_VERSION: u64 = 2;
 /// `state` value once the creator has initialised the header.
 pub(crate) const STATE_READY: u64 = u64::from_le_bytes(*b"ready!!\0");
 
@@ -40,7 +40,8 @@ pub(crate) const MAX_CAPACITY: u64 = 1 << 36;
 ///   [`STATE_READY`], and never change afterwards.
 /// - **H2** `capacity` is a power of two in `MIN_CAPACITY..=MAX_CAPACITY`, and the data section of
 ///   `capacity` bytes directly follows the `HEADER_SIZE`-byte header.
-/// - **H3** only the writer stores `claimed`, `committed` and `frames`; readers only load them.
+/// - **H3** only the writer stores `claimed`, `committed`, `frames` and `writer`; readers only
+///   load them.
 /// - **H4** `committed <= claimed` and `claimed - committed <= capacity` (one frame in flight).
 /// - **H5** `committed`, `claimed` and every frame start are multiples of the frame alignment.
 #[repr(C)]
@@ -53,7 +54,10 @@ pub(crate) struct Header {
     pub(crate) epoch: AtomicU64,
     /// Length in bytes of the schema registry stored after this struct; 0 when untyped.
     pub(crate) registry_len: AtomicU64,
-    _reserved: [AtomicU64; 10],
+    /// Who holds the writer lock of a channel file: its process id and start time packed by
+    /// `shm::liveness`, or 0 when no writer holds it. Readers judge liveness from it.
+    pub(crate) writer: AtomicU64,
+    _reserved: [AtomicU64; 9],
     /// End of the frame the writer is writing (or last wrote). Bytes below `claimed - capacity`
     /// may have been overwritten.
     pub(crate) claimed: AtomicU64,
@@ -100,6 +104,7 @@ impl Header {
         self.capacity.store(capacity, Ordering::Relaxed);
         self.epoch.store(epoch, Ordering::Relaxed);
         self.registry_len.store(0, Ordering::Relaxed);
+        self.writer.store(0, Ordering::Relaxed);
         self.claimed.store(0, Ordering::Relaxed);
         self.committed.store(0, Ordering::Relaxed);
         self.frames.store(0, Ordering::Relaxed);

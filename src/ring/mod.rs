@@ -110,8 +110,14 @@ impl Shared {
     }
 }
 
+/// The largest payload of any ring: the frame header stores a payload's length in 32 bits, so
+/// no payload may be longer than `u32::MAX`; the cap keeps frames 16-byte aligned.
+pub(crate) const MAX_MTU: u64 = (u32::MAX as u64) & !(frame::FRAME_ALIGN - 1);
+
 /// The MTU of a ring of `capacity` bytes: a frame may take at most a quarter of the ring, so a
-/// reader that keeps up with the writer is never lapped by a single large frame.
+/// reader that keeps up with the writer is never lapped by a single large frame, and its length
+/// must fit the frame header ([`MAX_MTU`], which binds rings of 32 GiB and more).
 pub(crate) fn mtu_for(capacity: u64) -> usize {
-    usize::try_from(capacity / 4 - FRAME_HEADER_LEN).unwrap_or(usize::MAX)
+    let mtu = (capacity / 4).saturating_sub(FRAME_HEADER_LEN).min(MAX_MTU);
+    usize::try_from(mtu).unwrap_or(usize::MAX)
 }

@@ -54,7 +54,8 @@ impl Writer {
     }
 
     /// Largest payload a message may carry: a quarter of the capacity, less the 16-byte frame
-    /// header.
+    /// header, and never more than `u32::MAX - 15` bytes (the frame header's length field),
+    /// which binds rings of 32 GiB and more.
     #[inline]
     pub fn mtu(&self) -> usize {
         self.shared.mtu
@@ -207,7 +208,7 @@ impl Cursor {
         }
         let at = start & (capacity - 1);
         ring.store_bytes(at + FRAME_HEADER_LEN, payload);
-        // A payload is at most a quarter of the capacity, far below `u32::MAX` (see `mtu_for`).
+        // A payload is at most the MTU, which `mtu_for` caps below `u32::MAX`.
         #[allow(clippy::cast_possible_truncation)]
         let len = payload.len() as u32;
         ring.store_frame_header(

@@ -9,49 +9,90 @@
 //!   references to plain bytes, so concurrent stores by other processes are atomic accesses
 //!   racing with atomic accesses: defined behaviour, whose torn *values* the ring protocol
 //!   detects and discards;
-//! - a channel is made under a temporary name, sized with `posix_fallocate` (a full tmpfs fails
+//! - only regular files are opened, without blocking (a FIFO at the path is refused, not waited
+//!   on); a writer reopens only a file of its own user with exactly the mode it asked for, and
+//!   never follows a symbolic link (`open`);
+//! - a channel is made unnamed (`O_TMPFILE`), sized with `posix_fallocate` (a full tmpfs fails
 //!   there with `ENOSPC` instead of raising `SIGBUS` on first touch), initialised, and only then
-//!   linked to its path, so no reader ever maps a half-made file;
-//! - the size and header of an existing file are validated before anything else is read;
-//! - one writer at a time holds an exclusive `flock` for as long as its handle lives; the kernel
-//!   releases it if the process dies;
+//!   linked to its path, so no reader ever maps a half-made file and a creator that dies leaves
+//!   nothing behind (`create`);
+//! - a reader refuses a file whose blocks are not all allocated (a page it touched could then
+//!   fault in a full tmpfs), and never allocates or prefaults the writer's file;
+//! - the length that is validated is the length that is mapped: the file's size is read, the
+//!   header checked against it, exactly that many bytes mapped, and the size read again after
+//!   mapping (a file resized meanwhile is refused);
+//! - one writer at a time holds an exclusive `flock` on a lock file that only its user can open
+//!   (`lock`), and publishes who it is for readers' liveness checks (`liveness`);
 //! - readers map read-only and issue only relaxed loads of at most 8 bytes, which are valid on
 //!   read-only memory.
 //!
-//! What this module cannot prevent is another program truncating the file under a live mapping
-//! (`SIGBUS` on the next access). Channel files are made mode `0600`, so only their owner can.
+//! What this module cannot prevent is a process with write permission on the file truncating
+//! it (or punching holes in it) under a live mapping: the next access to a page past the new end
+//! raises `SIGBUS`. Channel files are made mode `0600`, so only the writer's own user (and root)
+//! can; a reader that attaches only to files of users it trusts, and not writable by others
+//! ([`ChannelInfo::file_mode`](crate::ChannelInfo::file_mode)), is safe from it.
+
+mod create;
+mod liveness;
+mod lock;
+mod open;
 
 use core::ptr::NonNull;
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use memmap2::{MmapOptions, MmapRaw};
 
 use crate::error::{LayoutError, OpenError};
-use crate::ring::header::{
-    HEADER_SIZE, Header, MIN_CAPACITY, WAKE_OFFSET, WAKE_PAGE_OFFSET, round_capacity,
-};
+use crate::ring::header::{HEADER_SIZE, Header, WAKE_OFFSET, WAKE_PAGE_OFFSET, round_capacity};
 use crate::ring::storage::Storage;
 use crate::ring_buffer::{ReadOnly, ReadWrite, RingBuffer};
+use crate::sync::Ordering;
+use lock::WriterLock;
+use open::{Access, Protection};
 
-/// A mapped channel file and the open file that keeps its lock.
+/// A mapped channel file, and for a writer the lock that makes it the only one.
+///
+/// # Invariants
+/// - **F1** `map` is exactly `HEADER_SIZE + capacity` bytes of `file`, and `file` had that length
+///   when it was mapped; the header at its start was validated (or initialised) for `capacity`.
+/// - **F2** `lock` is `Some` exactly for a writer's handle, which maps the file read-write; a
+///   reader's mapping is read-only.
 #[derive(Debug)]
 pub(crate) struct ChannelFile {
     map: MmapRaw,
-    /// Held for the mapping's lifetime: for a writer, its `flock` is the single-writer lock.
+    /// Held for the mapping's lifetime; `is_replaced` and `map_wake_page` use it.
     file: File,
     path: PathBuf,
     capacity: u64,
-    /// Whether `file` holds the exclusive writer lock (a `create` handle).
-    holds_writer_lock: bool,
+    /// The single-writer lock, shared with `create_channel` until the file is linked.
+    lock: Option<Arc<WriterLock>>,
 }
 
 impl ChannelFile {
+    fn new(
+        map: MmapRaw,
+        file: File,
+        path: &Path,
+        capacity: u64,
+        lock: Option<Arc<WriterLock>>,
+    ) -> Self {
+        Self { map, file, path: path.to_owned(), capacity, lock }
+    }
+
     pub(crate) fn base(&self) -> NonNull<u8> {
         NonNull::new(self.map.as_mut_ptr()).expect("a mapping is never at address 0")
+    }
+
+    /// The channel header at the start of the mapping.
+    fn header(&self) -> &Header {
+        // SAFETY: the mapping is page-aligned and at least `HEADER_SIZE` bytes long (F1), lives
+        // as long as `self`, and `Header` holds atomics only, so a shared reference to it is
+        // valid even while other processes store to the same words.
+        unsafe { self.base().cast::<Header>().as_ref() }
     }
 
     pub(crate) fn capacity(&self) -> u64 {
@@ -75,7 +116,7 @@ impl ChannelFile {
 
     /// Whether this handle holds the writer lock (and so maps the channel writable).
     pub(crate) fn holds_writer_lock(&self) -> bool {
-        self.holds_writer_lock
+        self.lock.is_some()
     }
 
     /// Maps the header page that holds the wake words writable, for a reader that parks, and
@@ -90,20 +131,40 @@ impl ChannelFile {
         Ok((map, WAKE_OFFSET - WAKE_PAGE_OFFSET))
     }
 
-    /// Whether some process holds the writer lock on this channel.
+    /// Whether a writer holds this channel: this handle, or the live process whose record is
+    /// in the header (see `liveness`). Takes no lock, so it never gets in a writer's way.
     pub(crate) fn writer_alive(&self) -> bool {
-        if self.holds_writer_lock {
-            // Probing our own lock with `flock` would convert it: we are the writer.
-            return true;
-        }
-        match flock(&self.file, libc::LOCK_SH | libc::LOCK_NB) {
-            Ok(()) => {
-                // We got a shared lock: no writer holds the exclusive one. Give it back; an
-                // unlock that fails leaves a shared lock that closing the file releases.
-                let _ = flock(&self.file, libc::LOCK_UN);
-                false
-            }
-            Err(_) => true,
+        self.holds_writer_lock() || liveness::is_alive(self.writer_record())
+    }
+
+    /// Process id of the writer recorded in the header, if any (alive or not).
+    pub(crate) fn writer_pid(&self) -> Option<u32> {
+        liveness::pid_of(self.writer_record())
+    }
+
+    fn writer_record(&self) -> u64 {
+        self.header().writer.load(Ordering::Relaxed)
+    }
+
+    /// Records this process as the channel's writer, for readers' liveness checks.
+    fn claim_writer(&self) {
+        debug_assert!(self.holds_writer_lock(), "only the lock holder maps the header writable");
+        self.header().writer.store(liveness::this_process(), Ordering::Relaxed);
+    }
+}
+
+impl Drop for ChannelFile {
+    fn drop(&mut self) {
+        if self.holds_writer_lock() {
+            // Fields drop after this, so the lock is still held: no other writer can have stored
+            // its record. Clear ours (only ours: the exchange fails on anything else).
+            let ours = liveness::this_process();
+            let _ = self.header().writer.compare_exchange(
+                ours,
+                0,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
         }
     }
 }
@@ -126,16 +187,25 @@ impl RingBuffer<ReadWrite> {
     /// Creates the channel file at `path` (under `/dev/shm` for processes of one machine), or
     /// reopens it after its previous writer went away, and holds its single-writer lock.
     ///
-    /// A new file is made with mode `0600` under a temporary name, fully allocated, initialised
-    /// and then linked into place, so readers never see it half made. An existing channel is
-    /// reopened only if it is valid and has the requested capacity; its new writer continues
-    /// after the last committed frame.
+    /// A new file is made with mode `0600`, unnamed (`O_TMPFILE`), fully allocated, initialised
+    /// and then linked into place, so readers never see it half made and a creator that dies
+    /// leaves nothing behind. An existing channel is reopened only if it is a regular file (no
+    /// symbolic link is followed) of this process's user with exactly the requested mode, is
+    /// valid, and has the requested capacity; its new writer continues after the last committed
+    /// frame.
+    ///
+    /// The single-writer lock is an exclusive `flock` on `.NAME.lock` beside the channel (mode
+    /// `0600`, removed when the writer goes), which readers cannot open, so no reader can keep a
+    /// writer out. Readers learn whether the writer lives from the header
+    /// ([`writer_alive`](RingBuffer::writer_alive)).
     ///
     /// # Errors
     ///
     /// [`OpenError::WriterExists`] if another writer (in any process) holds the channel;
-    /// [`OpenError::NoSpace`] if the file system is full; [`OpenError::Layout`] if `path` holds
-    /// something that is not a channel of this capacity; [`OpenError::Io`] for other OS errors.
+    /// [`OpenError::Refused`] if the file at `path` (or its lock file) is not a regular file of
+    /// this user with the requested mode; [`OpenError::NoSpace`] if the file system is full;
+    /// [`OpenError::Layout`] if `path` holds something that is not a channel of this capacity;
+    /// [`OpenError::Io`] for other OS errors (including a file system without `O_TMPFILE`).
     ///
     /// # Examples
     ///
@@ -176,8 +246,12 @@ impl RingBuffer<ReadOnly> {
     /// # Errors
     ///
     /// [`OpenError::Io`] if the file cannot be opened or mapped (missing, permission denied);
+    /// [`OpenError::Refused`] if it is not a regular file (a FIFO is refused, never waited on),
+    /// if not all its blocks are allocated, or if its length changes while it is mapped;
     /// [`OpenError::Layout`] if it is too short, not a channel, of another layout version, or
     /// its size does not match its header.
+    ///
+    /// A reader never allocates the channel's memory: it maps the file without prefaulting it.
     ///
     /// # Examples
     ///
@@ -191,13 +265,11 @@ impl RingBuffer<ReadOnly> {
     /// ```
     pub fn attach(path: impl AsRef<Path>) -> Result<Self, OpenError> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|e| io_error(path, "open", e))?;
-        let len = file_len(&file, path)?;
-        let map = MmapOptions::new()
-            .populate()
-            .map_raw_read_only(&file)
-            .map_err(|e| io_error(path, "map", e))?;
-        let channel = validate(map, file, path, len)?;
+        let file = open::open_existing(path, Access::Read)?;
+        let len = open::channel_len(&file, path)?;
+        open::check_allocated(&file, path, len)?;
+        let map = open::map_exactly(&file, path, len, Protection::ReadOnly)?;
+        let channel = validate(map, file, path, None)?;
         Ok(Self::from_storage(Storage::File(channel)))
     }
 }
@@ -224,13 +296,28 @@ impl<A> RingBuffer<A> {
         }
     }
 
-    /// Whether the ring has a live writer: for a channel file, whether any process holds its
-    /// writer lock; for heap and caller memory, whether a [`Writer`](crate::Writer) of it is
-    /// alive in this process.
+    /// Whether the ring has a live writer: for a channel file, whether the process that took
+    /// its writer lock is still running; for heap and caller memory, whether a
+    /// [`Writer`](crate::Writer) of it is alive in this process.
+    ///
+    /// For a channel file this takes no lock (so calling it in a loop never keeps a writer
+    /// out) and cannot be fooled by readers: the writer records its process id and start time
+    /// in the header, and this checks `/proc` for that process. Readers in another PID
+    /// namespace than the writer's cannot judge it this way.
     pub fn writer_alive(&self) -> bool {
         match self.shared().storage() {
             Storage::File(file) => file.writer_alive(),
             _ => self.shared().writer_active(),
+        }
+    }
+
+    /// Process id of the channel file's writer as recorded in its header (the last one, if it
+    /// died without closing the channel); `None` for heap and caller memory, or when no writer
+    /// has the channel open.
+    pub fn writer_pid(&self) -> Option<u32> {
+        match self.shared().storage() {
+            Storage::File(file) => file.writer_pid(),
+            _ => None,
         }
     }
 }
@@ -252,14 +339,16 @@ pub(crate) fn create_channel(
     options: &CreateOptions,
     init: impl Fn(&RingBuffer<ReadWrite>, Opened) -> Result<(), OpenError>,
 ) -> Result<RingBuffer<ReadWrite>, OpenError> {
-    // Two creators may race: whoever links first wins and the other reopens its file.
+    // Held until the channel's handle owns it: no other `bcast` writer creates or reopens the
+    // channel meanwhile, so the path only changes if something else puts a file there.
+    let lock = Arc::new(WriterLock::acquire(path)?);
     for _ in 0..8 {
-        match OpenOptions::new().read(true).write(true).open(path) {
-            Ok(file) => return reopen(file, path, capacity, &init),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_error(path, "open", e)),
+        match open::open_existing(path, Access::Write) {
+            Ok(file) => return reopen(file, path, capacity, options, &lock, &init),
+            Err(OpenError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
         }
-        match create_new(path, capacity, options, &init) {
+        match create::create_new(path, capacity, options, &lock, &init) {
             Err(OpenError::Io { source, .. }) if source.kind() == io::ErrorKind::AlreadyExists => {}
             other => return other,
         }
@@ -267,90 +356,51 @@ pub(crate) fn create_channel(
     Err(io_error(path, "create", io::Error::other("the path kept appearing and disappearing")))
 }
 
+/// Reopens the channel file `file` at `path` as its writer, after its previous writer went away.
 fn reopen(
     file: File,
     path: &Path,
     capacity: u64,
+    options: &CreateOptions,
+    lock: &Arc<WriterLock>,
     init: &impl Fn(&RingBuffer<ReadWrite>, Opened) -> Result<(), OpenError>,
 ) -> Result<RingBuffer<ReadWrite>, OpenError> {
-    lock_exclusive(&file, path)?;
-    let len = file_len(&file, path)?;
-    let map = MmapOptions::new().populate().map_raw(&file).map_err(|e| io_error(path, "map", e))?;
-    let mut channel = validate(map, file, path, len)?;
-    channel.holds_writer_lock = true;
+    open::check_owned(&file, path, options.mode)?;
+    let len = open::channel_len(&file, path)?;
+    // A writer may allocate its own file: blocks a crash or a hole left unallocated are filled
+    // in now (a full file system is `NoSpace` here rather than `SIGBUS` on first touch).
+    allocate(&file, path, len)?;
+    let map = open::map_exactly(&file, path, len, Protection::ReadWrite)?;
+    let channel = validate(map, file, path, Some(Arc::clone(lock)))?;
     if channel.capacity != capacity {
         let reason =
             LayoutError::CapacityMismatch { existing: channel.capacity, requested: capacity };
         return Err(OpenError::Layout { path: path.to_owned(), reason });
     }
+    channel.claim_writer();
     let ring = RingBuffer::from_storage(Storage::File(channel));
     init(&ring, Opened::Existing)?;
     Ok(ring)
 }
 
-fn create_new(
+/// Checks the header of a mapped file against the length actually mapped, and wraps it.
+fn validate(
+    map: MmapRaw,
+    file: File,
     path: &Path,
-    capacity: u64,
-    options: &CreateOptions,
-    init: &impl Fn(&RingBuffer<ReadWrite>, Opened) -> Result<(), OpenError>,
-) -> Result<RingBuffer<ReadWrite>, OpenError> {
-    let temp = TempFile::new(path);
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .mode(options.mode)
-        .open(&temp.0)
-        .map_err(|e| io_error(path, "create", e))?;
-    // The umask may have cleared bits of the requested mode: set it exactly.
-    file.set_permissions(std::fs::Permissions::from_mode(options.mode))
-        .map_err(|e| io_error(path, "set the mode of", e))?;
-    let len = HEADER_SIZE as u64 + capacity;
-    allocate(&file, path, len)?;
-    lock_exclusive(&file, path)?;
-    let map = MmapOptions::new().populate().map_raw(&file).map_err(|e| io_error(path, "map", e))?;
-    // SAFETY: the mapping is page-aligned and `len` bytes long (fully allocated above); no other
-    // process can know the temporary file yet; `Header` holds atomics only.
-    let header =
-        unsafe { NonNull::new(map.as_mut_ptr()).expect("mapped").cast::<Header>().as_ref() };
-    header.initialise(capacity, new_epoch());
-    let ring = RingBuffer::from_storage(Storage::File(ChannelFile {
-        map,
-        file,
-        path: path.to_owned(),
-        capacity,
-        holds_writer_lock: true,
-    }));
-    init(&ring, Opened::New)?;
-    std::fs::hard_link(&temp.0, path).map_err(|e| io_error(path, "link", e))?;
-    Ok(ring)
-}
-
-/// Checks a mapped file and wraps it.
-fn validate(map: MmapRaw, file: File, path: &Path, len: u64) -> Result<ChannelFile, OpenError> {
-    let base = NonNull::new(map.as_mut_ptr()).expect("a mapping is never at address 0");
-    // SAFETY: the mapping is page-aligned and `len >= HEADER_SIZE` bytes (checked by
-    // `file_len`); `Header` holds atomics only and we only load from it.
-    let header = unsafe { base.cast::<Header>().as_ref() };
-    let capacity = header
-        .validate(len)
+    lock: Option<Arc<WriterLock>>,
+) -> Result<ChannelFile, OpenError> {
+    let mapped = map.len() as u64;
+    // Capacity 0 until validated: the handle is dropped unless validation succeeds.
+    let mut channel = ChannelFile::new(map, file, path, 0, lock);
+    channel.capacity = channel
+        .header()
+        .validate(mapped)
         .map_err(|reason| OpenError::Layout { path: path.to_owned(), reason })?;
-    Ok(ChannelFile { map, file, path: path.to_owned(), capacity, holds_writer_lock: false })
+    Ok(channel)
 }
 
-/// The file's length, refused if it cannot hold a header and the smallest ring.
-fn file_len(file: &File, path: &Path) -> Result<u64, OpenError> {
-    let len = file.metadata().map_err(|e| io_error(path, "stat", e))?.len();
-    let min = HEADER_SIZE as u64 + MIN_CAPACITY;
-    if len < min {
-        return Err(OpenError::Layout {
-            path: path.to_owned(),
-            reason: LayoutError::TooShort { len, min },
-        });
-    }
-    Ok(len)
-}
-
+/// Allocates the first `len` bytes of `file`.
 fn allocate(file: &File, path: &Path, len: u64) -> Result<(), OpenError> {
     let size = libc::off_t::try_from(len)
         .map_err(|_| OpenError::NoSpace { path: path.to_owned(), needed: len })?;
@@ -366,42 +416,8 @@ fn allocate(file: &File, path: &Path, len: u64) -> Result<(), OpenError> {
     }
 }
 
-fn lock_exclusive(file: &File, path: &Path) -> Result<(), OpenError> {
-    flock(file, libc::LOCK_EX | libc::LOCK_NB).map_err(|e| {
-        if e.kind() == io::ErrorKind::WouldBlock {
-            OpenError::WriterExists { path: path.to_owned() }
-        } else {
-            io_error(path, "lock", e)
-        }
-    })
-}
-
-fn flock(file: &File, operation: libc::c_int) -> io::Result<()> {
-    // SAFETY: `flock` only reads its integer arguments; the descriptor is open.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), operation) };
-    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
-}
-
 fn io_error(path: &Path, operation: &'static str, source: io::Error) -> OpenError {
     OpenError::Io { path: path.to_owned(), operation, source }
-}
-
-/// A temporary name beside the channel's path, removed when dropped.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(path: &Path) -> Self {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let temp = format!(".{name}.{}.{:x}.tmp", std::process::id(), new_epoch());
-        Self(path.with_file_name(temp))
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        // The file may never have been made; either way nothing is left behind.
-        let _ = std::fs::remove_file(&self.0);
-    }
 }
 
 /// A value that differs between channels made at different times or by different processes:

@@ -1,0 +1,121 @@
+//! The single-writer lock: an exclusive `flock` on a file beside the channel that only the
+//! writer's user can open.
+//!
+//! The lock cannot live on the channel file itself: any file a reader can open, it can lock,
+//! so a reader holding a shared lock (or a monitoring tool probing one) would refuse every
+//! writer. The lock file `.NAME.lock`, next to the channel `NAME`, has mode `0600` and belongs
+//! to the writer's user; one left by another user, or with other permissions, is refused.
+//!
+//! A writer removes its lock file when it lets go. That is safe because whoever takes the lock
+//! then checks that the path still names the file it locked, and starts over if not: a writer
+//! that locked a file its predecessor had just removed never believes it holds the channel. A
+//! writer killed by a signal leaves an empty lock file behind, which the next writer reuses.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use super::io_error;
+use super::open::{check_owned, check_regular};
+use crate::error::{FileRefusal, OpenError};
+
+/// Permission bits of every lock file.
+const LOCK_MODE: u32 = 0o600;
+
+/// An exclusive `flock` on a channel's lock file, held until dropped.
+#[derive(Debug)]
+pub(crate) struct WriterLock {
+    file: File,
+    path: PathBuf,
+}
+
+impl WriterLock {
+    /// Takes the writer lock of the channel at `channel`.
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::WriterExists`] if another writer holds it; [`OpenError::Refused`] if the lock
+    /// file is not a regular file of this user with mode `0600`; [`OpenError::Io`] if it cannot
+    /// be made (e.g. the directory is not writable).
+    pub(crate) fn acquire(channel: &Path) -> Result<Self, OpenError> {
+        let path = lock_path(channel);
+        // The path can only change under us if the previous writer removed its lock file just
+        // as we opened it; a few rounds settle that.
+        for _ in 0..8 {
+            let file = open_lock_file(&path)?;
+            if let Err(e) = flock(&file, libc::LOCK_EX | libc::LOCK_NB) {
+                return Err(if e.kind() == io::ErrorKind::WouldBlock {
+                    OpenError::WriterExists { path: channel.to_owned() }
+                } else {
+                    io_error(&path, "lock", e)
+                });
+            }
+            if names(&path, &file) {
+                return Ok(Self { file, path });
+            }
+        }
+        let source = io::Error::other("the lock file kept being replaced");
+        Err(io_error(&path, "lock", source))
+    }
+}
+
+impl Drop for WriterLock {
+    fn drop(&mut self) {
+        // Still holding the lock: remove the file if it is ours, so that nothing is left beside
+        // a channel whose writer has gone. A failure leaves an empty file, which is harmless.
+        if names(&self.path, &self.file) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+        // Closing `self.file` releases the lock.
+    }
+}
+
+/// `DIR/.NAME.lock` for the channel `DIR/NAME`.
+pub(crate) fn lock_path(channel: &Path) -> PathBuf {
+    let name = channel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    channel.with_file_name(format!(".{name}.lock"))
+}
+
+/// Creates the lock file, or opens the existing one if it is a regular file of ours with mode
+/// `0600`.
+fn open_lock_file(path: &Path) -> Result<File, OpenError> {
+    let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC;
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).custom_flags(flags);
+    match options.clone().create_new(true).mode(LOCK_MODE).open(path) {
+        Ok(file) => {
+            // The umask may have cleared bits of the mode: set it exactly.
+            file.set_permissions(std::fs::Permissions::from_mode(LOCK_MODE))
+                .map_err(|e| io_error(path, "set the mode of", e))?;
+            return Ok(file);
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(io_error(path, "create", e)),
+    }
+    let file = options.open(path).map_err(|e| match e.raw_os_error() {
+        Some(libc::ELOOP) => OpenError::Refused {
+            path: path.to_owned(),
+            reason: FileRefusal::NotRegular { kind: "symbolic link" },
+        },
+        _ => io_error(path, "open", e),
+    })?;
+    check_regular(&file.metadata().map_err(|e| io_error(path, "stat", e))?, path)?;
+    check_owned(&file, path, LOCK_MODE)?;
+    Ok(file)
+}
+
+/// Whether `path` names the very file `file` is open on.
+fn names(path: &Path, file: &File) -> bool {
+    match (std::fs::symlink_metadata(path), file.metadata()) {
+        (Ok(named), Ok(open)) => (named.dev(), named.ino()) == (open.dev(), open.ino()),
+        _ => false,
+    }
+}
+
+fn flock(file: &File, operation: libc::c_int) -> io::Result<()> {
+    // SAFETY: `flock` only reads its integer arguments; the descriptor is open.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), operation) };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
