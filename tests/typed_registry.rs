@@ -259,3 +259,77 @@ fn a_corrupt_registry_in_the_header_is_a_typed_error() {
         "{error:?}"
     );
 }
+
+/// Two message types named `Update`, told apart only by their module and tag.
+mod orders {
+    #[bcast::message(tag = 11)]
+    pub(crate) struct Update {
+        pub(crate) id: u64,
+    }
+}
+
+mod quotes {
+    #[bcast::message(tag = 12)]
+    pub(crate) struct Update {
+        pub(crate) bid: f64,
+    }
+    /// The same name and tag, with one more field.
+    pub(crate) mod v2 {
+        #[bcast::message(tag = 12)]
+        pub(crate) struct Update {
+            pub(crate) bid: f64,
+            pub(crate) ask: f64,
+        }
+    }
+}
+
+mod updates {
+    #[derive(bcast::BcastMessage)]
+    pub(crate) enum Both {
+        Orders(super::orders::Update),
+        Quotes(super::quotes::Update),
+    }
+    #[derive(bcast::BcastMessage)]
+    pub(crate) enum OrdersOnly {
+        Orders(super::orders::Update),
+    }
+    #[derive(bcast::BcastMessage)]
+    pub(crate) enum QuotesChanged {
+        Orders(super::orders::Update),
+        Quotes(super::quotes::v2::Update),
+    }
+}
+
+#[test]
+fn a_missing_type_is_named_by_its_tag_when_another_type_has_its_name() {
+    let mismatch = refusal::<updates::Both, updates::OrdersOnly>();
+    let differences = mismatch.differences();
+    assert!(
+        matches!(differences.as_slice(), [Difference::OnlyTheirs(entry)] if entry.tag == 12),
+        "{differences:?}"
+    );
+    assert!(mismatch.to_string().contains("`Update` (tag 12) is only in the channel"));
+
+    let mismatch = refusal::<updates::OrdersOnly, updates::Both>();
+    let differences = mismatch.differences();
+    assert!(
+        matches!(differences.as_slice(), [Difference::OnlyOurs(entry)] if entry.tag == 12),
+        "{differences:?}"
+    );
+    assert!(mismatch.to_string().contains("`Update` (tag 12) is not in the channel"));
+}
+
+#[test]
+fn a_changed_type_is_paired_by_tag_when_another_type_has_its_name() {
+    let mismatch = refusal::<updates::Both, updates::QuotesChanged>();
+    let differences = mismatch.differences();
+    let [Difference::Changed { ours, theirs }] = differences.as_slice() else {
+        panic!("one changed type expected: {differences:?}");
+    };
+    assert_eq!((ours.tag, theirs.tag), (12, 12));
+    assert_eq!(theirs.fingerprint, quotes::Update::FINGERPRINT);
+    assert_eq!(ours.fingerprint, quotes::v2::Update::FINGERPRINT);
+    let text = mismatch.to_string();
+    assert!(text.contains("`Update` (tag 12) changed: fingerprint"), "{text}");
+    assert!(!text.contains("tag 12 here") && !text.contains("tag 11"), "{text}");
+}

@@ -60,7 +60,8 @@ pub enum Difference {
     OnlyOurs(TypeEntry),
     /// A type of the channel that this program does not have.
     OnlyTheirs(TypeEntry),
-    /// A type both sides name, with another tag, fingerprint or codec.
+    /// A type of both sides (same tag, or same name under another tag) whose name, tag,
+    /// fingerprint or codec differs.
     Changed {
         /// This program's entry.
         ours: TypeEntry,
@@ -70,30 +71,56 @@ pub enum Difference {
 }
 
 impl SchemaMismatch {
-    /// The differences, matching types by name: format first, then changed, missing and extra
-    /// types.
+    /// The differences: format first, then changed, missing and extra types.
+    ///
+    /// Types are paired by tag, which is what identifies them on the wire, so that two types of
+    /// the same name (`orders::Update` and `quotes::Update`) are never confused. A type left
+    /// without a partner of its tag is then paired with the one left on the other side that has
+    /// its name, if exactly one has it on each side: a retagged type is reported as changed.
     pub fn differences(&self) -> Vec<Difference> {
         let (ours, theirs) = (&self.ours, &self.theirs);
         let mut out = Vec::new();
         if ours.rkyv_format != theirs.rkyv_format {
             out.push(Difference::RkyvFormat { ours: ours.rkyv_format, theirs: theirs.rkyv_format });
         }
-        let find = |types: &[TypeEntry], name: &str| -> Option<TypeEntry> {
-            types.iter().find(|entry| entry.name == name).cloned()
-        };
-        for entry in &ours.types {
-            match find(&theirs.types, &entry.name) {
-                Some(other) if other != *entry => {
-                    out.push(Difference::Changed { ours: entry.clone(), theirs: other });
+        // `partner[i]`: the index in `theirs.types` paired with `ours.types[i]`.
+        let mut partner: Vec<Option<usize>> = vec![None; ours.types.len()];
+        let mut taken = vec![false; theirs.types.len()];
+        for (index, entry) in ours.types.iter().enumerate() {
+            let found = (0..theirs.types.len())
+                .find(|&other| !taken[other] && theirs.types[other].tag == entry.tag);
+            if let Some(other) = found {
+                partner[index] = Some(other);
+                taken[other] = true;
+            }
+        }
+        for (index, entry) in ours.types.iter().enumerate() {
+            if partner[index].is_some() {
+                continue;
+            }
+            let unpaired_ours = (0..ours.types.len())
+                .filter(|&i| partner[i].is_none() && ours.types[i].name == entry.name)
+                .count();
+            let mut unpaired_theirs = (0..theirs.types.len())
+                .filter(|&other| !taken[other] && theirs.types[other].name == entry.name);
+            if let (1, Some(other), None) =
+                (unpaired_ours, unpaired_theirs.next(), unpaired_theirs.next())
+            {
+                partner[index] = Some(other);
+                taken[other] = true;
+            }
+        }
+        for (entry, other) in ours.types.iter().zip(&partner) {
+            match other.map(|other| &theirs.types[other]) {
+                Some(other) if other != entry => {
+                    out.push(Difference::Changed { ours: entry.clone(), theirs: other.clone() });
                 }
                 Some(_) => {}
                 None => out.push(Difference::OnlyOurs(entry.clone())),
             }
         }
-        for entry in &theirs.types {
-            if find(&ours.types, &entry.name).is_none() {
-                out.push(Difference::OnlyTheirs(entry.clone()));
-            }
+        for (entry, _) in theirs.types.iter().zip(&taken).filter(|(_, taken)| !**taken) {
+            out.push(Difference::OnlyTheirs(entry.clone()));
         }
         out
     }
@@ -131,6 +158,12 @@ impl fmt::Display for Difference {
             }
             Self::Changed { ours, theirs } => {
                 let mut parts = Vec::new();
+                if ours.name != theirs.name {
+                    parts.push(format!(
+                        "name `{}` here, `{}` in the channel",
+                        ours.name, theirs.name
+                    ));
+                }
                 if ours.tag != theirs.tag {
                     parts.push(format!("tag {} here, {} in the channel", ours.tag, theirs.tag));
                 }
