@@ -52,13 +52,90 @@ impl Hub {
 
 /// The hub thread: park until the writer publishes, wake everyone, repeat while streams live.
 fn run(hub: &Weak<Hub>, shared: &Shared) {
+    let mut seen = shared.ring.header().load_committed();
+    while let Some(next) = step(hub, shared, seen) {
+        seen = next;
+    }
+}
+
+/// One round of the hub thread: waits (at most [`LIVENESS`]) for a publication past `seen`,
+/// and if one came, wakes every registered task. Returns the committed position the next round
+/// waits past, or `None` once no stream uses the hub.
+///
+/// The position is loaded *before* the tasks are woken: a task that registers after the wake
+/// (its waker is no longer in the list) and misses a publication in its re-check has that
+/// publication land after the load, so the next round sees it and wakes the task. Loading it
+/// after the wake would count that publication as seen and leave the task asleep until the next
+/// one, which on a quiet channel never comes.
+fn step(hub: &Weak<Hub>, shared: &Shared, seen: u64) -> Option<u64> {
     let park = WaitStrategy::SpinThenPark { spins: 0 };
-    loop {
-        let seen = shared.ring.header().load_committed();
-        let published = until_published(shared, seen, Instant::now() + LIVENESS, park);
-        let Some(hub) = hub.upgrade() else { return };
-        if published {
-            hub.wake_all();
+    let published = until_published(shared, seen, Instant::now() + LIVENESS, park);
+    let hub = hub.upgrade()?;
+    if !published {
+        return Some(seen);
+    }
+    let next = shared.ring.header().load_committed();
+    hub.wake_all();
+    Some(next)
+}
+
+#[cfg(all(test, target_os = "linux", not(miri)))]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::task::{Wake, Waker};
+
+    use super::{Hub, step};
+    use crate::{RingBuffer, Writer};
+
+    /// A task that, when woken, registers a second task and then publishes: a task that
+    /// registers just after a wake-up, with a publication following.
+    struct RegistersThenPublishes {
+        hub: Arc<Hub>,
+        writer: Mutex<Writer>,
+        late: Waker,
+    }
+
+    impl Wake for RegistersThenPublishes {
+        fn wake(self: Arc<Self>) {
+            self.hub.register(&self.late);
+            self.writer.lock().expect("writer").send(b"second").expect("send");
         }
+    }
+
+    /// A task that records that it was woken.
+    #[derive(Default)]
+    struct Flag(AtomicBool);
+
+    impl Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn a_task_registered_during_a_wake_up_is_woken_by_the_publication_that_follows() {
+        let ring = RingBuffer::with_capacity(4096);
+        let shared = Arc::clone(ring.shared());
+        // Driven one round at a time on this thread, without the hub thread.
+        let hub = Arc::new(Hub::default());
+        let weak = Arc::downgrade(&hub);
+        let late = Arc::new(Flag::default());
+        let first = Arc::new(RegistersThenPublishes {
+            hub: Arc::clone(&hub),
+            writer: Mutex::new(ring.into_writer()),
+            late: Waker::from(Arc::clone(&late)),
+        });
+        let seen = shared.ring.header().load_committed();
+        hub.register(&Waker::from(Arc::clone(&first)));
+        first.writer.lock().expect("writer").send(b"first").expect("send");
+
+        // Round one wakes `first`, which registers `late` and publishes "second".
+        let seen = step(&weak, &shared, seen).expect("the hub is alive");
+        assert!(!late.0.load(Ordering::Relaxed), "`late` registered during round one");
+        // Round two must see "second" as new and wake `late`; it would otherwise wait out its
+        // liveness period and return with `late` still asleep.
+        step(&weak, &shared, seen).expect("the hub is alive");
+        assert!(late.0.load(Ordering::Relaxed), "the task that registered late was never woken");
     }
 }
