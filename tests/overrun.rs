@@ -249,3 +249,138 @@ fn losses_are_counted_exactly_from_sequence_numbers() -> Result<(), Error> {
     assert_eq!((stats.received, stats.skipped, stats.lost), (15, 2, 46));
     Ok(())
 }
+
+/// Caller memory for a ring of `capacity` bytes, as atomic words, and the ring formatted in it.
+mod hostile {
+    use core::ptr::NonNull;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use bcast::RingBuffer;
+
+    const HEADER_WORDS: usize = 8192 / 8;
+    /// Word indices of the writer's frontiers in the header.
+    const CLAIMED: usize = 16;
+    const COMMITTED: usize = 17;
+    const FRAMES: usize = 18;
+    const CHECKPOINTS: usize = 19;
+
+    pub struct Memory(Vec<AtomicU64>);
+
+    impl Memory {
+        pub fn new(capacity: usize) -> Self {
+            Self((0..HEADER_WORDS + capacity / 8).map(|_| AtomicU64::new(0)).collect())
+        }
+
+        /// A fresh ring in the memory.
+        pub fn ring(&self) -> RingBuffer {
+            let base = NonNull::from(&self.0[..]).cast::<u8>();
+            // SAFETY: the memory outlives the ring (each test drops the ring first) and is only
+            // accessed atomically, by the ring and by the stores below.
+            unsafe { RingBuffer::init_raw(base, size_of_val(&self.0[..])) }.expect("fits")
+        }
+
+        /// Sets the writer's frontiers and message count as a corrupt header would.
+        pub fn set_frontiers(&self, claimed: u64, committed: u64, frames: u64) {
+            self.0[CLAIMED].store(claimed, Ordering::Relaxed);
+            self.0[COMMITTED].store(committed, Ordering::Relaxed);
+            self.0[FRAMES].store(frames, Ordering::Relaxed);
+        }
+
+        pub fn set_checkpoint(&self, slot: usize, position: u64) {
+            self.0[CHECKPOINTS + slot].store(position, Ordering::Relaxed);
+        }
+
+        /// Writes a message frame header (`len`, tag 0, `seq`) at data offset `index`.
+        pub fn set_frame(&self, index: usize, len: u32, seq: u64) {
+            self.0[HEADER_WORDS + index / 8].store(u64::from(len), Ordering::Relaxed);
+            self.0[HEADER_WORDS + index / 8 + 1].store(seq, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The last frame before 2^64: a frame at `2^64 - 128` whose 112-byte payload ends at 2^64.
+const NEAR_END: u64 = u64::MAX - 127;
+
+/// A 1 KiB ring whose header says the stream has reached `2^64 - 16`, with one frame at
+/// [`NEAR_END`] that claims to end at 2^64.
+fn ring_at_the_end_of_the_stream(memory: &hostile::Memory) -> RingBuffer {
+    let ring = memory.ring();
+    let end = u64::MAX - 15;
+    memory.set_frontiers(end, end, 1);
+    memory.set_checkpoint(0, NEAR_END);
+    memory.set_frame(1024 - 128, 112, 0);
+    ring
+}
+
+#[test]
+fn a_last_lap_reader_of_a_stream_near_2_pow_64_gets_a_corrupt_frame() {
+    let memory = hostile::Memory::new(1024);
+    let ring = ring_at_the_end_of_the_stream(&memory);
+    let mut reader = ring.into_reader_at_last_lap();
+    assert_eq!(reader.position(), NEAR_END, "the checkpoint is the oldest intact frame");
+    let error = reader.try_recv(&mut [0u8; 256]).expect_err("the frame ends past 2^64");
+    assert_eq!(error, Error::CorruptFrame { position: NEAR_END });
+}
+
+#[test]
+fn a_frame_ending_at_2_pow_64_is_a_corrupt_frame_for_every_read() {
+    let memory = hostile::Memory::new(1024);
+    let ring = ring_at_the_end_of_the_stream(&memory);
+    let corrupt = Error::CorruptFrame { position: NEAR_END };
+    let reader = || ring.clone().into_reader_at(NEAR_END).expect("a frame boundary");
+    assert_eq!(reader().try_recv(&mut [0u8; 256]), Err(corrupt));
+    assert_eq!(reader().try_recv(&mut [0u8; 8]), Err(corrupt), "through the careful path");
+    assert_eq!(reader().receive_next().map(|m| m.is_some()), Err(corrupt));
+    assert_eq!(reader().skip(), Err(corrupt));
+    assert!(matches!(reader().batch_iter().next(), Some(Err(e)) if e == corrupt));
+}
+
+#[test]
+fn the_lost_count_saturates_on_sequence_numbers_that_keep_jumping() -> Result<(), Error> {
+    const CAPACITY: usize = 16 * 1024;
+    const FRAMES: usize = CAPACITY / 16;
+    let memory = hostile::Memory::new(CAPACITY);
+    let ring = memory.ring();
+    // Empty messages whose sequence numbers alternate between 0 and the largest one: every
+    // other message claims about 2^56 were lost, which adds up to more than 2^64.
+    for frame in 0..FRAMES {
+        let seq = if frame % 2 == 0 { 0 } else { (1 << 56) - 1 };
+        memory.set_frame(frame * 16, 0, seq);
+    }
+    memory.set_frontiers(CAPACITY as u64, CAPACITY as u64, FRAMES as u64);
+    let mut reader = ring.into_reader_at(0)?;
+    let mut buf = [0u8; 8];
+    let mut received = 0;
+    while reader.try_recv(&mut buf)?.is_some() {
+        received += 1;
+    }
+    assert_eq!(received, FRAMES);
+    assert_eq!(reader.stats().lost, u64::MAX, "saturated, not wrapped");
+    Ok(())
+}
+
+#[test]
+fn a_writer_resuming_a_header_near_2_pow_64_publishes_without_overflow() -> Result<(), Error> {
+    let memory = hostile::Memory::new(1024);
+    let ring = memory.ring();
+    memory.set_frontiers(u64::MAX - 15, u64::MAX - 15, u64::MAX);
+    let mut writer = ring.clone().into_writer();
+    for seq in 0..40 {
+        writer.send(&payload(seq, 48))?;
+    }
+    assert_eq!(writer.messages_published(), 39, "the count wraps like the positions");
+    Ok(())
+}
+
+#[test]
+fn a_writer_resuming_an_unaligned_frontier_publishes_aligned_frames() -> Result<(), Error> {
+    let memory = hostile::Memory::new(1024);
+    let ring = memory.ring();
+    memory.set_frontiers(100, 100, 3);
+    let mut writer = ring.clone().into_writer();
+    assert_eq!(writer.position(), 112, "rounded up to a frame boundary");
+    writer.send(b"after")?;
+    let mut reader = ring.into_reader_at(112)?;
+    assert_eq!(reader.try_recv(&mut [0u8; 8])?.map(|m| (m.len, m.seq)), Some((5, 3)));
+    Ok(())
+}

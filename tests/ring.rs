@@ -244,3 +244,59 @@ fn into_writer_panics_on_a_second_writer() {
     let _first = ring.clone().into_writer();
     let _second = ring.into_writer();
 }
+
+/// A message of the typed replay test.
+#[bcast::message(tag = 1)]
+#[derive(Debug)]
+pub struct Numbered {
+    /// Its number.
+    pub n: u64,
+}
+
+/// The channel of the typed replay test.
+#[derive(Debug, bcast::BcastMessage)]
+pub enum Numbers {
+    /// A numbered message.
+    Numbered(Numbered),
+}
+
+#[test]
+fn a_late_joiner_replays_everything_while_nothing_was_overwritten() -> Result<(), Error> {
+    let ring = RingBuffer::with_capacity(4096);
+    let mut writer = ring.clone().into_writer();
+    // 57 frames of 64 bytes: 3648 bytes, 89 % of the ring, and nothing overwritten yet.
+    for seq in 0..57 {
+        writer.send(&payload(seq, 48))?;
+    }
+    assert!(writer.position() > 4096 * 3 / 4 && writer.position() <= 4096);
+    let mut reader = ring.into_reader_at_last_lap();
+    assert_eq!(reader.position(), 0);
+    let mut buf = [0u8; 64];
+    let mut seqs = Vec::new();
+    while let Some(received) = reader.try_recv(&mut buf)? {
+        seqs.push(check_payload(&buf[..received.len]));
+    }
+    assert_eq!(seqs, (0..57).collect::<Vec<_>>());
+    Ok(())
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "rkyv validation is slow under Miri; the byte test above covers it")]
+fn a_new_subscriber_replays_everything_while_nothing_was_overwritten()
+-> Result<(), Box<dyn std::error::Error>> {
+    let mut publisher = Numbers::with_capacity(4096)?;
+    let mut n = 0;
+    // Publish while the ring is below 90 % full, without wrapping.
+    while publisher.ring().producer_position() < 4096 * 9 / 10 - 64 {
+        publisher.publish(&Numbered { n })?;
+        n += 1;
+    }
+    assert!(publisher.ring().producer_position() > 4096 * 3 / 4);
+    let mut subscriber = publisher.subscribe();
+    let mut replayed = Vec::new();
+    while let Some(NumbersView::Numbered(message)) = subscriber.try_recv()? {
+        replayed.push(message.n.to_native());
+    }
+    assert_eq!(replayed, (0..n).collect::<Vec<_>>(), "everything published so far");
+    Ok(())
+}

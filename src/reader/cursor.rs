@@ -45,8 +45,11 @@ impl Cursor {
     /// Moves past the message at `position`, counting any gap in sequence numbers before it.
     #[inline]
     pub(super) fn pass(&mut self, position: u64, header: FrameHeader) {
+        // The sequence number comes from shared memory: a corrupt one may jump anywhere, so
+        // the loss count saturates rather than wraps. It is below 2^56, so `seq + 1` cannot
+        // overflow; `position + frame_len` was checked against the committed position.
         if let Some(expected) = self.next_seq {
-            self.stats.lost += header.seq.saturating_sub(expected);
+            self.stats.lost = self.stats.lost.saturating_add(header.seq.saturating_sub(expected));
         }
         self.next_seq = Some(header.seq + 1);
         self.position = position + header.frame_len();

@@ -288,14 +288,16 @@ impl Reader {
         producer
     }
 
-    /// Moves the reader back to the oldest data still intact in the ring, so that it replays
-    /// up to three quarters of a lap, and returns the new position. After an overrun this loses
-    /// the fewest messages; the loss is counted in [`stats`](Self::stats)`.lost`.
+    /// Moves the reader back to the oldest data still intact in the ring and returns the new
+    /// position. After an overrun this loses the fewest messages; the loss is counted in
+    /// [`stats`](Self::stats)`.lost`.
     ///
-    /// The start leaves a quarter of the ring (the largest message) between the reader and the
-    /// writer, so the writer's next message cannot lap it at once. The writer records where its
-    /// frames start in each eighth of the ring, so the start is found to within an eighth of
-    /// the capacity.
+    /// While the writer has not yet filled the ring once (nothing was overwritten), that is
+    /// position 0: the reader replays everything published so far. Afterwards it replays up to
+    /// three quarters of a lap: the start leaves a quarter of the ring (the largest message)
+    /// between the reader and the writer, so the writer's next message cannot lap it at once.
+    /// The writer records where its frames start in each eighth of the ring, so the start is
+    /// found to within an eighth of the capacity.
     pub fn reset_to_last_lap(&mut self) -> u64 {
         let position = oldest_start(&self.view.ring);
         self.cursor.jump(position);

@@ -28,7 +28,10 @@ impl View {
             // The header is the writer's (not overrun): a nonsensical one means corruption.
             let frame = header.frame_len();
             let corrupt = Error::CorruptFrame { position };
-            if index + frame > capacity || position + frame > limit {
+            // `index + frame` stays far below 2^64 (index < 2^36, frame < 2^33); `position`
+            // comes from the header and may sit just below 2^64, hence the checked sum.
+            let end = position.checked_add(frame).ok_or(corrupt)?;
+            if index + frame > capacity || end > limit {
                 return Err(corrupt);
             }
             match header.flags {
@@ -39,7 +42,7 @@ impl View {
                     cursor.pass(position, header);
                     cursor.stats.skipped += 1;
                 }
-                FrameFlags::PADDING => cursor.position = position + frame,
+                FrameFlags::PADDING => cursor.position = end,
                 _ => return Err(corrupt),
             }
         }
@@ -66,7 +69,7 @@ impl View {
         let plausible = header.flags == FrameFlags::MESSAGE
             && u64::from(header.len) <= self.mtu
             && index + frame <= capacity
-            && position + frame <= limit;
+            && position.checked_add(frame).is_some_and(|end| end <= limit);
         let Some(dst) = buf.get_mut(..header.len as usize).filter(|_| plausible) else {
             return Ok(None);
         };
@@ -105,16 +108,26 @@ impl View {
     }
 }
 
-/// Where a reader starts to replay the oldest data still intact: the earliest checkpoint (or
-/// lap boundary, always a frame boundary) at or after `claimed - capacity + capacity / 4`, or
-/// the committed position if none is. The margin of a quarter lap (the largest frame) keeps the
-/// writer's next message from lapping the reader before it has read anything.
+/// Where a reader starts to replay the oldest data still intact.
+///
+/// While the writer has not yet completed a lap (`claimed <= capacity`), nothing was
+/// overwritten and the answer is position 0: everything published so far. Afterwards it is the
+/// earliest checkpoint (or lap boundary, always a frame boundary) at or after
+/// `claimed - capacity + capacity / 4`, or the committed position if none is. The margin of a
+/// quarter lap (the largest frame) keeps the writer's next message from lapping the reader
+/// before it has read anything.
+///
+/// The frontiers come from shared memory and may be anything: no arithmetic here can overflow.
 pub(crate) fn oldest_start(ring: &RawRing) -> u64 {
     let header = ring.header();
     let committed = header.load_committed();
     let claimed = header.claimed.load(Ordering::Relaxed);
     let capacity = ring.capacity();
-    let floor = (claimed + capacity / 4).saturating_sub(capacity);
+    if claimed <= capacity {
+        return 0;
+    }
+    // `claimed - capacity + capacity / 4`, which is positive here.
+    let floor = claimed - (capacity - capacity / 4);
     let lap_boundary = floor.div_ceil(capacity).saturating_mul(capacity).min(committed);
     // A checkpoint is a message frame start the writer recorded before committing the frame;
     // one in `floor..=committed` is a boundary of the current stream whose bytes are intact.

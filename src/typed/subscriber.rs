@@ -83,8 +83,9 @@ impl<C: Channel> Subscriber<C> {
 
     /// A subscriber of `ring`, after checking the ring's registry.
     ///
-    /// A new subscriber first replays what the ring still holds (the messages of up to one lap:
-    /// on a quiet channel, everything published so far), then follows the publisher. Call
+    /// A new subscriber first replays what the ring still holds (everything published so far
+    /// while the publisher has not yet filled the ring once; afterwards up to three quarters of
+    /// a lap, see [`Reader::reset_to_last_lap`]), then follows the publisher. Call
     /// [`reset`](Self::reset) first to receive only what is published from then on.
     ///
     /// # Errors
@@ -369,8 +370,9 @@ impl<C: Channel> Subscriber<C> {
         self.reader.reset()
     }
 
-    /// Moves back to the oldest data still intact, to replay what the ring still holds (up to
-    /// three quarters of a lap; see [`Reader::reset_to_last_lap`]). Returns the new position.
+    /// Moves back to the oldest data still intact, to replay what the ring still holds
+    /// (everything while nothing was overwritten, otherwise up to three quarters of a lap; see
+    /// [`Reader::reset_to_last_lap`]). Returns the new position.
     pub fn reset_to_last_lap(&mut self) -> u64 {
         self.reader.reset_to_last_lap()
     }

@@ -194,8 +194,10 @@ impl Cursor {
         let frame = frame_len(payload.len() as u64);
         let index = self.position & (capacity - 1);
         let room = capacity - index;
-        let start = if frame > room { self.position + room } else { self.position };
-        let end = start + frame;
+        // Positions wrap at 2^64 instead of overflowing: a stream never gets near it (585 years
+        // at 1 TB/s), but a corrupt header handed to `recover` may start the writer there.
+        let start = if frame > room { self.position.wrapping_add(room) } else { self.position };
+        let end = start.wrapping_add(frame);
 
         let header = ring.header();
         header.claimed.store(end, Ordering::Relaxed);
@@ -222,7 +224,9 @@ impl Cursor {
             header.checkpoints[slot].store(start, Ordering::Relaxed);
         }
         self.last_start = start;
-        self.seq += 1;
+        // Wrapping: the count is the header's `frames`, which a corrupt header may set to
+        // anything (readers only see its low 56 bits).
+        self.seq = self.seq.wrapping_add(1);
         header.frames.store(self.seq, Ordering::Relaxed);
         // Release: publishes the frame. Pairs with the fence(Acquire) in
         // `Header::load_committed`.
@@ -244,11 +248,26 @@ impl Cursor {
         let committed = header.load_committed();
         let claimed = header.claimed.load(Ordering::Relaxed);
         self.seq = header.frames.load(Ordering::Relaxed);
-        self.position = committed;
         // Whatever the previous writer checkpointed stays valid; start a fresh segment here.
         self.last_start = u64::MAX;
+        if !committed.is_multiple_of(FRAME_ALIGN) {
+            // No writer leaves this; frames must start aligned, so round up (wrapping, as every
+            // position does) and publish that as the frontier: readers see a corrupt frame or
+            // nothing below it, never a panic.
+            let aligned = committed.wrapping_add(FRAME_ALIGN - 1) & !(FRAME_ALIGN - 1);
+            header.claimed.store(aligned, Ordering::Relaxed);
+            // Release: pairs with `Header::load_committed`, like every store of `committed`.
+            header.committed.store(aligned, Ordering::Release);
+            self.position = aligned;
+            return;
+        }
+        self.position = committed;
         let in_flight = claimed.wrapping_sub(committed);
-        if in_flight == 0 || in_flight > capacity || !claimed.is_multiple_of(FRAME_ALIGN) {
+        if in_flight == 0
+            || in_flight > capacity
+            || claimed < committed
+            || !claimed.is_multiple_of(FRAME_ALIGN)
+        {
             // Nothing in flight, or a frontier that no writer could have left: keep `committed`.
             header.claimed.store(committed, Ordering::Relaxed);
             return;
