@@ -61,6 +61,15 @@ pub enum RelayError {
     /// A ring operation failed in a way the relay does not recover from.
     #[error("ring: {0}")]
     Ring(#[from] bcast::Error),
+    /// The importer's resume file is not one it may use: a symbolic link, not a regular file,
+    /// or another user's.
+    #[error("resume file {}: refused: {reason}", .path.display())]
+    UnsafeResumeFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it, and what to do.
+        reason: String,
+    },
     /// The importer's resume file could not be read or written.
     #[error("resume file {}: {source}", .path.display())]
     ResumeFile {

@@ -11,7 +11,7 @@ use zenoh::Wait;
 use crate::config::{ZenohOptions, open_session};
 use crate::error::RelayError;
 use crate::event::{EventSink, RelayEvent, ignore_events};
-use crate::resume::ResumeFile;
+use crate::resume::{Progress, ResumeFile};
 use crate::sink::Sink;
 use crate::stats::ImportStats;
 use crate::stop::StopHandle;
@@ -179,13 +179,7 @@ impl Importer {
         // A progress note lags the channel by the frames of the batch being written when the
         // previous importer died: count those as passed too. A note that the channel cannot
         // have come from (a channel made anew) is ignored.
-        let written = writer.messages_published();
-        let progress = progress.filter(|p| p.written >= 1 && p.written <= written);
-        let tracker = match progress {
-            Some(p) => Tracker::resume(p.epoch, p.next_seq + (written - p.written)),
-            None => Tracker::default(),
-        };
-        let resumed = progress.is_some();
+        let (tracker, resumed) = resume_tracker(progress, writer.messages_published());
         (self.events)(&RelayEvent::ChannelOpened {
             typed: desc.registry.is_some(),
             capacity,
@@ -229,6 +223,36 @@ fn fetch_desc(
     Ok(found)
 }
 
+/// The tracker that continues from `progress`, noted by a previous importer of a channel that
+/// now holds `written` messages, and whether it does continue.
+fn resume_tracker(progress: Option<Progress>, written: u64) -> (Tracker, bool) {
+    // The note comes from a file: every value is checked, none is trusted to fit.
+    let next_seq = progress
+        .filter(|p| p.written >= 1 && p.written <= written)
+        .and_then(|p| Some((p.epoch, p.next_seq.checked_add(written - p.written)?)));
+    match next_seq {
+        Some((epoch, next_seq)) => (Tracker::resume(epoch, next_seq), true),
+        None => (Tracker::default(), false),
+    }
+}
+
 fn lock(sink: &Mutex<Option<Sink>>) -> MutexGuard<'_, Option<Sink>> {
     sink.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hostile_resume_note_is_ignored_instead_of_overflowing() {
+        let note = Progress { epoch: 9, next_seq: u64::MAX - 1, written: 1 };
+        let (tracker, resumed) = resume_tracker(Some(note), 5);
+        assert!(!resumed, "seq u64::MAX - 1 + 4 frames does not exist");
+        assert_eq!(tracker.position(), None);
+        let note = Progress { epoch: 9, next_seq: 100, written: 3 };
+        let (tracker, resumed) = resume_tracker(Some(note), 5);
+        assert!(resumed);
+        assert_eq!(tracker.position(), Some((9, 102)));
+    }
 }

@@ -10,7 +10,9 @@ use crate::wire::BatchHeader;
 pub(crate) struct Tracker {
     epoch: Option<u64>,
     exporter: Option<u64>,
-    next_seq: Option<u64>,
+    /// The sequence number expected next: one past a frame at `u64::MAX` is `2^64`, so that a
+    /// repeat of that frame is stale too.
+    next_seq: Option<u128>,
     /// The current exporter's last reported cumulative loss.
     lost_seen: u64,
     /// The next frame is the first since this importer restarted.
@@ -20,15 +22,19 @@ pub(crate) struct Tracker {
 impl Tracker {
     /// A tracker that continues where a previous importer stopped: `next_seq` of `epoch`.
     pub(crate) fn resume(epoch: u64, next_seq: u64) -> Self {
-        Self { epoch: Some(epoch), next_seq: Some(next_seq), resuming: true, ..Self::default() }
+        let next_seq = Some(u128::from(next_seq));
+        Self { epoch: Some(epoch), next_seq, resuming: true, ..Self::default() }
     }
 
-    /// The source epoch and the next sequence number expected, once a frame has been seen.
+    /// The source epoch and the next sequence number expected, once a frame has been seen
+    /// (`u64::MAX` after a frame at `u64::MAX`).
     pub(crate) fn position(&self) -> Option<(u64, u64)> {
-        self.epoch.zip(self.next_seq)
+        let next_seq = self.next_seq.map(|next| u64::try_from(next).unwrap_or(u64::MAX));
+        self.epoch.zip(next_seq)
     }
 
-    /// Takes note of a batch's header before its frames.
+    /// Takes note of a batch's header before its frames. Counts saturate: hostile values never
+    /// wrap them.
     pub(crate) fn begin_batch(
         &mut self,
         header: &BatchHeader,
@@ -37,14 +43,14 @@ impl Tracker {
     ) {
         if self.epoch != Some(header.epoch) {
             if self.epoch.is_some() && !self.resuming {
-                stats.source_changes += 1;
+                stats.source_changes = stats.source_changes.saturating_add(1);
                 events.push(RelayEvent::SourceChanged { epoch: header.epoch });
             }
             *self = Self { epoch: Some(header.epoch), ..Self::default() };
         }
         if self.exporter != Some(header.exporter) {
             if self.exporter.is_some() {
-                stats.exporter_restarts += 1;
+                stats.exporter_restarts = stats.exporter_restarts.saturating_add(1);
                 events.push(RelayEvent::ExporterRestarted);
             }
             // Its losses before this batch happened before we followed it, or are already in
@@ -52,7 +58,7 @@ impl Tracker {
             self.exporter = Some(header.exporter);
             self.lost_seen = header.lost;
         } else if header.lost > self.lost_seen {
-            stats.source_lost += header.lost - self.lost_seen;
+            stats.source_lost = stats.source_lost.saturating_add(header.lost - self.lost_seen);
             self.lost_seen = header.lost;
         }
     }
@@ -65,22 +71,25 @@ impl Tracker {
         events: &mut Vec<RelayEvent>,
     ) -> bool {
         let while_down = std::mem::take(&mut self.resuming);
+        let wide = u128::from(seq);
         match self.next_seq {
-            Some(expected) if seq < expected => {
-                stats.stale += 1;
+            Some(expected) if wide < expected => {
+                stats.stale = stats.stale.saturating_add(1);
                 return false;
             }
-            Some(expected) if seq > expected => {
+            Some(expected) if wide > expected => {
+                // `expected < seq`, so both fit in a u64.
+                let expected = u64::try_from(expected).unwrap_or(u64::MAX);
                 let missed = seq - expected;
-                stats.missed += missed;
+                stats.missed = stats.missed.saturating_add(missed);
                 if while_down {
-                    stats.resume_gap += missed;
+                    stats.resume_gap = stats.resume_gap.saturating_add(missed);
                 }
                 events.push(RelayEvent::Gap { expected, received: seq, while_down });
             }
             _ => {}
         }
-        self.next_seq = Some(seq.saturating_add(1));
+        self.next_seq = Some(wide + 1);
         true
     }
 }
@@ -139,5 +148,35 @@ mod tests {
         let mut fresh = ImportStats::default();
         assert_eq!(feed(&mut elsewhere, header(1, 9, 0), &[60], &mut fresh), 1);
         assert_eq!((fresh.missed, fresh.source_changes), (0, 0));
+    }
+
+    #[test]
+    fn hostile_sequence_jumps_saturate_the_counts_instead_of_overflowing() {
+        let (mut tracker, mut stats) = (Tracker::default(), ImportStats::default());
+        // Two jumps of almost 2^64 frames, one per source epoch.
+        assert_eq!(feed(&mut tracker, header(1, 9, 0), &[0, u64::MAX], &mut stats), 1002);
+        assert_eq!(feed(&mut tracker, header(1, 10, 0), &[0, u64::MAX], &mut stats), 2002);
+        assert_eq!(stats.missed, u64::MAX, "saturated, not wrapped");
+        let mut resumed = Tracker::resume(10, 0);
+        resumed.frame(u64::MAX, &mut stats, &mut Vec::new());
+        assert_eq!((stats.missed, stats.resume_gap), (u64::MAX, u64::MAX));
+    }
+
+    #[test]
+    fn hostile_loss_reports_saturate_the_source_loss() {
+        let (mut tracker, mut stats) = (Tracker::default(), ImportStats::default());
+        feed(&mut tracker, header(1, 9, 0), &[1], &mut stats);
+        feed(&mut tracker, header(1, 9, u64::MAX), &[2], &mut stats);
+        // A new exporter run starts its own count, and reports as much again.
+        feed(&mut tracker, header(2, 9, 0), &[3], &mut stats);
+        feed(&mut tracker, header(2, 9, u64::MAX), &[4], &mut stats);
+        assert_eq!(stats.source_lost, u64::MAX, "saturated, not wrapped");
+    }
+
+    #[test]
+    fn a_frame_at_the_last_sequence_number_is_written_once() {
+        let (mut tracker, mut stats) = (Tracker::default(), ImportStats::default());
+        assert_eq!(feed(&mut tracker, header(1, 9, 0), &[u64::MAX, u64::MAX], &mut stats), 1);
+        assert_eq!(stats.stale, 1);
     }
 }
