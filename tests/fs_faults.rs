@@ -2,14 +2,17 @@
 //! a channel deleted or replaced under live readers, and read-only reader mappings.
 #![cfg(all(target_os = "linux", not(miri)))]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use bcast::{OpenError, RingBuffer};
+use common::{ShmPath, is_root, run_as_nobody};
 
-fn shm_path(name: &str) -> PathBuf {
-    let path = PathBuf::from(format!("/dev/shm/bcast-fs-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    path
+/// A channel path for this test file, removed (with its lock file) when the guard drops, even
+/// when the test fails.
+fn shm_path(name: &str) -> ShmPath {
+    ShmPath::new(&format!("fs-{name}"))
 }
 
 fn leftovers(dir: &Path, name: &str) -> Vec<String> {
@@ -34,51 +37,43 @@ fn free_bytes(dir: &Path) -> u64 {
 
 #[test]
 fn full_file_system_is_a_typed_error_and_leaves_nothing_behind() {
-    let path = shm_path("full");
+    let guard = shm_path("full");
+    let path = &guard.0;
     let capacity: usize = 1 << 36; // the largest ring: 64 GiB
     if free_bytes(Path::new("/dev/shm")) > capacity as u64 {
         println!("skipped: /dev/shm has more than 64 GiB free");
         return;
     }
-    let err = RingBuffer::create(&path, capacity).unwrap_err();
-    assert!(matches!(&err, OpenError::NoSpace { path: p, .. } if *p == path), "{err}");
+    let err = RingBuffer::create(path, capacity).unwrap_err();
+    assert!(matches!(&err, OpenError::NoSpace { path: p, .. } if p == path), "{err}");
     assert!(err.to_string().contains("no space"), "{err}");
     assert!(!path.exists());
     assert_eq!(
-        leftovers(Path::new("/dev/shm"), &format!("fs-{}-full", std::process::id())),
-        Vec::<String>::new()
+        leftovers(Path::new("/dev/shm"), &format!("{}-fs-full", std::process::id())),
+        Vec::<String>::new(),
+        "no temporary file and no lock file is left"
     );
 }
 
 #[test]
 fn unreadable_channel_is_permission_denied() {
-    let path = shm_path("denied");
-    drop(RingBuffer::create(&path, 4096).expect("create"));
-    // SAFETY: `geteuid` has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
-    if root {
+    let guard = shm_path("denied");
+    let path = &guard.0;
+    drop(RingBuffer::create(path, 4096).expect("create"));
+    if is_root() {
         // Root bypasses file modes: attach from a child process running as `nobody`.
-        let output = std::process::Command::new(std::env::current_exe().expect("test binary"))
-            .args(["--exact", "attach_as_child", "--nocapture", "--test-threads=1"])
-            .env("BCAST_FS_ATTACH", &path)
-            .uid(65534)
-            .gid(65534)
-            .output()
-            .expect("spawn as nobody");
+        let output = run_as_nobody("attach_as_child", &[("BCAST_FS_ATTACH", path.as_os_str())]);
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(stdout.contains("PermissionDenied"), "{stdout}");
     } else {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).expect("chmod");
-        let err = RingBuffer::attach(&path).unwrap_err();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+        let err = RingBuffer::attach(path).unwrap_err();
         assert!(
             matches!(&err, OpenError::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied)
         );
     }
-    let _ = std::fs::remove_file(&path);
 }
-
-use std::os::unix::process::CommandExt;
 
 /// Child of the test above: prints how attaching went. A no-op when the suite runs it directly.
 #[test]
@@ -93,7 +88,8 @@ fn attach_as_child() {
 
 #[test]
 fn deleted_channel_keeps_serving_its_live_readers() -> Result<(), Box<dyn std::error::Error>> {
-    let path = shm_path("deleted");
+    let guard = shm_path("deleted");
+    let path = &guard.0;
     let mut writer = RingBuffer::create(&path, 4096)?.into_writer();
     let attached = RingBuffer::attach(&path)?;
     let mut reader = attached.clone().into_reader();
@@ -116,7 +112,8 @@ fn deleted_channel_keeps_serving_its_live_readers() -> Result<(), Box<dyn std::e
 
 #[test]
 fn replaced_channel_is_noticed_by_old_readers() -> Result<(), Box<dyn std::error::Error>> {
-    let path = shm_path("replaced");
+    let guard = shm_path("replaced");
+    let path = &guard.0;
     let old = RingBuffer::create(&path, 4096)?;
     let mut old_writer = old.clone().into_writer();
     let attached = RingBuffer::attach(&path)?;
@@ -140,7 +137,8 @@ fn replaced_channel_is_noticed_by_old_readers() -> Result<(), Box<dyn std::error
 
 #[test]
 fn readers_map_channels_read_only() -> Result<(), Box<dyn std::error::Error>> {
-    let path = shm_path("readonly");
+    let guard = shm_path("readonly");
+    let path = &guard.0;
     let _writer = RingBuffer::create(&path, 4096)?.into_writer();
     let _attached = RingBuffer::attach(&path)?;
     let maps = std::fs::read_to_string("/proc/self/maps")?;

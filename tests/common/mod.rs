@@ -58,5 +58,58 @@ impl ShmPath {
 impl Drop for ShmPath {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
+        // A writer that was killed leaves its lock file `.NAME.lock` beside the channel.
+        let _ = std::fs::remove_file(lock_path(&self.0));
+    }
+}
+
+/// The writer lock file of the channel at `path`.
+pub fn lock_path(path: &std::path::Path) -> PathBuf {
+    let name = path.file_name().expect("a file name").to_string_lossy();
+    path.with_file_name(format!(".{name}.lock"))
+}
+
+/// Whether this process runs as root (and so may act as another user).
+pub fn is_root() -> bool {
+    // SAFETY: `geteuid` has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Runs the test `name` of this test binary in a child process as the user `nobody` (uid and
+/// gid 65534), with `envs`. The binary is copied to a fresh directory under the system's
+/// temporary directory first, so the child can run it wherever the target directory is (for
+/// instance under a home directory that `nobody` cannot enter); the copy is removed after.
+pub fn run_as_nobody(name: &str, envs: &[(&str, &std::ffi::OsStr)]) -> std::process::Output {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    // `/tmp` rather than `$TMPDIR`, which may point where `nobody` cannot go.
+    let base = std::path::Path::new("/tmp");
+    let base = if base.is_dir() { base.to_path_buf() } else { std::env::temp_dir() };
+    let dir = base.join(format!("bcast-as-nobody-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("make a directory for the test binary");
+    let guard = RemoveDir(dir.clone());
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod dir");
+    let exe = dir.join("test-binary");
+    std::fs::copy(std::env::current_exe().expect("test binary"), &exe).expect("copy the binary");
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).expect("chmod exe");
+    let output = std::process::Command::new(&exe)
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .envs(envs.iter().copied())
+        .current_dir(&dir)
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .expect("spawn the test binary as nobody");
+    drop(guard);
+    output
+}
+
+/// Removes a directory tree when dropped.
+struct RemoveDir(PathBuf);
+
+impl Drop for RemoveDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
