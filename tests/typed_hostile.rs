@@ -1,7 +1,7 @@
 //! Bytes a typed subscriber must survive: frames from a buggy or hostile writer (flipped,
 //! truncated, random), unknown tags under both policies, and overruns.
 
-use bcast::typed::{DecodeError, RecvError, TypedMessage, UnknownTag};
+use bcast::typed::{Channel, DecodeError, Payload, RecvError, TypedMessage, UnknownTag};
 use bcast::{Reader, RingBuffer, Writer};
 use proptest::prelude::*;
 
@@ -175,6 +175,53 @@ fn overruns_surface_and_reset_resumes() {
     subscriber.reset();
     publisher.publish(&Trade { price: 5.0, qty: 2 }).expect("publish");
     assert!(matches!(subscriber.try_recv(), Ok(Some(FeedView::Trade(t))) if t.qty == 2));
+}
+
+/// A pod type aligned to 16 by its `u128` (8 on targets where `u128` is 8-aligned).
+#[bcast::message(tag = 3, pod)]
+struct Wide {
+    id: u128,
+}
+
+#[derive(bcast::BcastMessage)]
+enum Wides {
+    Wide(Wide),
+}
+
+#[test]
+fn a_misaligned_pod_payload_names_the_alignment_and_the_offset() {
+    let align = align_of::<Wide>();
+    let words = [0x0102_0304_0506_0708_u128; 3];
+    let bytes = bcast::zerocopy::IntoBytes::as_bytes(&words);
+    let shift = align / 2;
+    let misaligned = &bytes[shift..shift + size_of::<Wide>()];
+    let Err(error) = Payload::checked(Wide::TAG, misaligned).decode::<Wide>() else {
+        panic!("a misaligned payload decoded");
+    };
+    assert!(
+        matches!(
+            error,
+            DecodeError::Misaligned { type_name, align: a, offset }
+                if type_name.ends_with("Wide") && a == align && offset == shift
+        ),
+        "{error:?}"
+    );
+    let text = error.to_string();
+    assert!(text.contains(&format!("{align}-byte aligned")), "{text}");
+    assert!(text.contains(&format!("{shift} bytes past")), "{text}");
+    assert!(matches!(Wides::decode(Payload::checked(Wide::TAG, misaligned)), Err(e) if e == error));
+
+    // A raw frame of that tag from a hostile writer still lands aligned in a subscriber's
+    // buffer, whatever the alignment of the bytes it was sent from.
+    let ring = RingBuffer::with_capacity(4096);
+    drop(Wides::publisher(ring.clone()).expect("store the registry"));
+    let mut writer = ring.clone().into_writer();
+    let mut subscriber = Wides::subscriber(ring).expect("the subscriber");
+    writer.send_with_user_defined(misaligned, Wide::TAG).expect("send");
+    let Ok(Some(WidesView::Wide(wide))) = subscriber.try_recv() else { panic!("one wide") };
+    let mut expected = [0; 16];
+    expected.copy_from_slice(misaligned);
+    assert_eq!(wide.id, u128::from_ne_bytes(expected));
 }
 
 proptest! {

@@ -25,6 +25,21 @@ pub enum DecodeError {
         /// Payload length.
         len: usize,
     },
+    /// A pod payload does not start at an address aligned for its type, so it cannot be read in
+    /// place. A subscriber's buffer is aligned for every pod type; this comes from bytes decoded
+    /// elsewhere (see [`Payload::checked`](super::Payload::checked)).
+    #[error(
+        "`{type_name}` must be {align}-byte aligned, the payload starts {offset} bytes past an \
+         aligned address"
+    )]
+    Misaligned {
+        /// The message type the tag names.
+        type_name: &'static str,
+        /// Alignment the type needs.
+        align: usize,
+        /// The payload's address modulo `align`.
+        offset: usize,
+    },
     /// A pod payload does not have the size of its type.
     #[error("`{type_name}` is {expected} bytes, the payload has {found}")]
     Length {

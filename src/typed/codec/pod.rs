@@ -1,6 +1,6 @@
 //! The pod codec: a fixed-layout record's own bytes are the payload.
 
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+use zerocopy::{ConvertError, FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use super::{Codec, CodecKind, Scratch};
 use crate::typed::error::{DecodeError, PublishError};
@@ -52,10 +52,14 @@ where
     #[inline]
     fn decode(bytes: &[u8]) -> Result<Self::View<'_>, DecodeError> {
         let () = AlignCheck::<M>::OK;
-        M::ref_from_bytes(bytes).map_err(|_| DecodeError::Length {
-            type_name: core::any::type_name::<M>(),
-            expected: size_of::<M>(),
-            found: bytes.len(),
+        let type_name = core::any::type_name::<M>();
+        M::ref_from_bytes(bytes).map_err(|error| match error {
+            ConvertError::Alignment(_) => DecodeError::Misaligned {
+                type_name,
+                align: align_of::<M>(),
+                offset: bytes.as_ptr().addr() % align_of::<M>(),
+            },
+            _ => DecodeError::Length { type_name, expected: size_of::<M>(), found: bytes.len() },
         })
     }
 
