@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bcast::BcastMessage;
-use bcast::typed::TypedOpenError;
+use bcast::typed::{Registry, TypedOpenError};
 
 #[bcast::message(tag = 1)]
 struct Quote {
@@ -61,6 +61,10 @@ impl Drop for ShmPath {
 
 fn quote(ts: u64) -> Quote {
     Quote { symbol: "ES".into(), bid: 1.0, ask: 1.5, ts }
+}
+
+fn trade() -> Trade {
+    Trade { instrument: 9, price: 1.25, qty: 3 }
 }
 
 #[test]
@@ -130,6 +134,66 @@ fn an_untyped_channel_is_refused() {
     let _ring = bcast::RingBuffer::create(&path.0, 1 << 16).expect("create");
     let error = MarketData::attach(&path.0).unwrap_err();
     assert!(matches!(&error, TypedOpenError::Untyped { path: Some(p) } if *p == path.0));
+}
+
+/// Makes an untyped channel at `path` holding one raw frame, as an untyped writer would.
+fn untyped_channel(path: &Path) {
+    let ring = bcast::RingBuffer::create(path, 1 << 16).expect("create");
+    ring.into_writer().send(b"raw frame").expect("send");
+}
+
+#[test]
+fn a_typed_publisher_refuses_to_adopt_an_untyped_channel() -> Result<(), Box<dyn std::error::Error>>
+{
+    let path = ShmPath::new("adopt-untyped");
+    untyped_channel(&path.0);
+    let refused = |result: Result<(), TypedOpenError>, what: &str| match result {
+        Err(TypedOpenError::UntypedChannelExists { path: p }) if p == path.0 => {}
+        other => panic!("{what} on an untyped channel: {other:?}"),
+    };
+    let error = MarketData::create(&path.0, 1 << 16).map(drop).unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains(&*path.0.to_string_lossy()), "{text}");
+    assert!(text.contains("untyped channel") && text.contains("remove the file"), "{text}");
+    refused(Err(error), "MarketData::create");
+    let registry = Registry::of::<MarketData>();
+    refused(registry.create_channel(&path.0, 1 << 16).map(drop), "Registry::create_channel");
+
+    // The file is left as it was: untyped, with its frame.
+    let ring = bcast::RingBuffer::attach(&path.0)?;
+    assert_eq!(Registry::read_from(&ring)?, None);
+    let mut buf = [0; 64];
+    let frame = ring.into_reader_at_last_lap().try_recv(&mut buf)?.ok_or("the raw frame")?;
+    assert_eq!(&buf[..frame.len], b"raw frame");
+
+    // Once the file is gone, the path takes a typed channel.
+    std::fs::remove_file(&path.0)?;
+    MarketData::create(&path.0, 1 << 16)?.publish(&quote(1))?;
+    Ok(())
+}
+
+#[test]
+fn a_typed_channel_reopened_with_its_registry_keeps_working()
+-> Result<(), Box<dyn std::error::Error>> {
+    let path = ShmPath::new("reopen-registry");
+    MarketData::create(&path.0, 1 << 16)?.publish(&quote(1))?; // the publisher is gone
+    let registry = Registry::of::<MarketData>();
+    let mut writer = registry.create_channel(&path.0, 1 << 16)?.into_writer();
+    writer.send_with_user_defined(bcast::zerocopy::IntoBytes::as_bytes(&trade()), 2)?;
+    drop(writer);
+    let mut publisher = MarketData::create(&path.0, 1 << 16)?;
+    publisher.publish(&quote(3))?;
+    let mut subscriber = MarketData::attach(&path.0)?;
+    let seen: Vec<String> = subscriber
+        .batch_iter()
+        .map(|view| match view {
+            Ok(MarketDataView::Quote(q)) => format!("quote {}", q.ts),
+            Ok(MarketDataView::Trade(t)) => format!("trade {}", t.qty),
+            Err(error) => panic!("{error}"),
+        })
+        .collect();
+    assert_eq!(seen, ["quote 1", "trade 3", "quote 3"]);
+    Ok(())
 }
 
 const CHILD_ENV: &str = "BCAST_TYPED_SHM_CHILD";

@@ -129,6 +129,18 @@ pub enum TypedOpenError {
         /// The channel file, or `None` for a heap or caller-memory ring.
         path: Option<PathBuf>,
     },
+    /// A typed channel was to be created at a path that holds an untyped channel (one without a
+    /// schema registry, made by an untyped writer). It is not adopted, since its frames are not
+    /// typed messages; remove the file or create the typed channel at another path.
+    #[error(
+        "channel {}: the file is an untyped channel (no schema registry), which a typed channel \
+         does not take over; remove the file or use another path",
+        .path.display()
+    )]
+    UntypedChannelExists {
+        /// The channel file.
+        path: PathBuf,
+    },
     /// The channel's registry differs from this program's; the error lists the differences.
     #[error(transparent)]
     Mismatch(Box<SchemaMismatch>),

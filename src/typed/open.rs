@@ -10,7 +10,7 @@ use super::registry::{Registry, SchemaMismatch};
 use crate::error::OpenError;
 use crate::ring::header::{REGISTRY_CAPACITY, round_capacity};
 use crate::ring_buffer::{ReadWrite, RingBuffer};
-use crate::shm::{CreateOptions, create_channel};
+use crate::shm::{CreateOptions, Opened, create_channel};
 
 /// Stores `C`'s registry in a ring that has none; checks the stored one otherwise.
 ///
@@ -73,7 +73,8 @@ fn compare<A>(
 }
 
 /// Creates (or reopens) the channel file at `path` with `registry` stored in its header before
-/// any reader can see it; reopening checks the stored registry instead.
+/// any reader can see it; reopening checks the stored registry instead, and refuses a file
+/// that has none (an untyped channel).
 pub(crate) fn create_with_registry(
     path: &Path,
     capacity: usize,
@@ -83,8 +84,17 @@ pub(crate) fn create_with_registry(
 ) -> Result<RingBuffer<ReadWrite>, TypedOpenError> {
     // `create_channel` reports `OpenError`s; keep the typed error aside and return it.
     let failure = Cell::new(None);
-    let init = |ring: &RingBuffer<ReadWrite>, _opened| {
-        store_or_check_registry(ring, registry.clone(), channel).map_err(|error| {
+    let init = |ring: &RingBuffer<ReadWrite>, opened| {
+        let checked = match opened {
+            Opened::New => store_or_check_registry(ring, registry.clone(), channel),
+            // A reopened file keeps its frames: only a channel of the same registry may go on.
+            Opened::Existing => match stored(ring) {
+                Ok(Some(theirs)) => compare(ring, registry.clone(), theirs),
+                Ok(None) => Err(TypedOpenError::UntypedChannelExists { path: path.to_owned() }),
+                Err(error) => Err(error),
+            },
+        };
+        checked.map_err(|error| {
             let source = io::Error::other(error.to_string());
             failure.set(Some(error));
             OpenError::Io { path: path.to_owned(), operation: "store the registry of", source }
@@ -105,7 +115,8 @@ impl Registry {
     /// # Errors
     ///
     /// As for [`RingBuffer::create`]; [`TypedOpenError::Mismatch`] if an existing channel at
-    /// `path` carries another registry; [`TypedOpenError::RegistryTooLarge`] if the registry
+    /// `path` carries another registry; [`TypedOpenError::UntypedChannelExists`] if it carries
+    /// none (an untyped writer made it); [`TypedOpenError::RegistryTooLarge`] if the registry
     /// does not fit the header.
     ///
     /// # Examples

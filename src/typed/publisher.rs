@@ -56,7 +56,9 @@ impl<C: Channel> Publisher<C> {
     ///
     /// [`TypedOpenError::Open`] as for [`RingBuffer::create`];
     /// [`TypedOpenError::Mismatch`] if an existing channel at `path` has another schema;
-    /// [`TypedOpenError::RegistryTooLarge`] if the registry does not fit the header.
+    /// [`TypedOpenError::UntypedChannelExists`] if it has none (an untyped writer made it: a
+    /// typed publisher does not take it over); [`TypedOpenError::RegistryTooLarge`] if the
+    /// registry does not fit the header.
     pub fn create(path: impl AsRef<Path>, capacity: usize) -> Result<Self, TypedOpenError> {
         Self::create_with(path, capacity, &CreateOptions::default())
     }
