@@ -9,14 +9,99 @@
 //! without a fence, so on a rare interleaving it misses a reader that was just parking. A
 //! fence there would cost every publication; instead a parked reader sleeps in slices of
 //! [`PARK_SLICE`] and re-checks, so a missed wake-up costs at most one slice.
+//!
+//! A reader killed while parked never takes itself out of `waiters`. Nobody may repair the
+//! count (a reader still parking would then take it below zero), so the writer learns it
+//! instead, privately ([`Wakes`]): after [`STALE_AFTER`] wake-ups in a row that woke nobody
+//! while `waiters` kept one value, it takes that value for dead registrations and wakes only
+//! when `waiters` differs from it (a live reader that parks raises it). It still wakes once
+//! every [`PROBE_EVERY`] publications, in case a live reader was counted among the dead; such
+//! a reader also wakes on its own within a slice. A dead registration thus costs a writer (and
+//! every writer reopened after it) a few wake-ups, not one system call per publication.
 
 use std::time::{Duration, Instant};
 
 use crate::ring::Shared;
+use crate::ring::header::WakeWords;
 use crate::sync::{AtomicU64, Ordering};
 
 /// Longest a parked reader sleeps before re-checking the producer on its own.
 pub const PARK_SLICE: Duration = Duration::from_millis(1);
+
+/// Wake-ups in a row that woke nobody, with `waiters` unchanged, after which the writer takes
+/// that count for registrations of readers that died while parked.
+pub(crate) const STALE_AFTER: u32 = 16;
+
+/// While the writer discounts dead registrations, it still wakes once every this many
+/// publications, in case a live reader was among them.
+pub(crate) const PROBE_EVERY: u64 = 4096;
+
+/// The writer's private record of its wake-ups: which `waiters` count it takes for dead
+/// registrations, and how many wake-up system calls it made (module docs).
+#[derive(Debug)]
+pub(crate) struct Wakes {
+    /// Registrations taken for dead readers: no wake-up while `waiters` equals this.
+    stale: u64,
+    /// Publication count at which to wake anyway while `stale != 0`; `u64::MAX` otherwise.
+    probe_at: u64,
+    /// The `waiters` value of the latest wake-ups that woke nobody, and how many in a row.
+    suspect: u64,
+    fruitless: u32,
+    /// Wake-up system calls made.
+    calls: u64,
+}
+
+impl Wakes {
+    pub(crate) const fn new() -> Self {
+        Self { stale: 0, probe_at: u64::MAX, suspect: 0, fruitless: 0, calls: 0 }
+    }
+
+    /// Wake-up system calls made so far.
+    pub(crate) fn calls(&self) -> u64 {
+        self.calls
+    }
+
+    /// Called by the writer after the publication that made its message count `published`.
+    /// While nobody parks this is one relaxed load of shared memory and two comparisons with
+    /// the writer's own fields.
+    #[inline(always)]
+    pub(crate) fn after_publish(&mut self, words: &WakeWords, published: u64) {
+        let waiters = words.waiters.load(Ordering::Relaxed);
+        if waiters != self.stale || published == self.probe_at {
+            self.wake(words, waiters, published);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn wake(&mut self, words: &WakeWords, waiters: u64, published: u64) {
+        let probe = published == self.probe_at;
+        if waiters < self.stale {
+            // Registrations taken for dead ones went away: they were live readers.
+            self.stale = waiters;
+        }
+        if waiters > self.stale || probe {
+            let woken = wake_parked(words);
+            self.calls += 1;
+            if woken > 0 {
+                self.fruitless = 0;
+                if waiters <= self.stale {
+                    // A probe woke readers counted as dead: count them live again.
+                    self.stale = waiters.saturating_sub(woken);
+                }
+            } else if waiters == self.suspect {
+                self.fruitless = self.fruitless.saturating_add(1);
+                if self.fruitless >= STALE_AFTER {
+                    self.stale = waiters;
+                }
+            } else {
+                (self.suspect, self.fruitless) = (waiters, 1);
+            }
+        }
+        self.probe_at =
+            if self.stale == 0 { u64::MAX } else { published.wrapping_add(PROBE_EVERY) };
+    }
+}
 
 /// How a reader waits in its blocking reads ([`Reader::recv_timeout`](crate::Reader::recv_timeout)).
 ///
@@ -121,14 +206,13 @@ fn park(shared: &Shared, position: u64, timeout: Duration) {
     words.waiters.fetch_sub(1, Ordering::SeqCst);
 }
 
-/// Wakes every reader parked on `shared`'s ring; called by the writer when `waiters != 0`.
-#[cold]
-#[inline(never)]
-pub(crate) fn wake_parked(words: &crate::ring::header::WakeWords) {
+/// Wakes every reader parked on the ring of `words`; returns how many threads were sleeping
+/// on the futex (0 if the call failed).
+fn wake_parked(words: &WakeWords) -> u64 {
     // Relaxed: the bump only has to change the value the futex compares; the frames are
     // published by `committed`, which a woken reader loads with acquire semantics.
     words.wake_seq.fetch_add(1, Ordering::Relaxed);
-    futex_wake(&words.wake_seq);
+    futex_wake(&words.wake_seq)
 }
 
 /// Address of the futex: the low 32 bits of `word`.
@@ -159,10 +243,11 @@ fn futex_wait(word: &AtomicU64, seen: u64, timeout: Duration) {
     }
 }
 
-fn futex_wake(word: &AtomicU64) {
+/// Wakes every thread waiting on `word`'s futex; returns how many there were (0 on error).
+fn futex_wake(word: &AtomicU64) -> u64 {
     // SAFETY: the futex word is a valid, aligned 4-byte location inside `word`; FUTEX_WAKE does
     // not access memory beyond looking the address up.
-    unsafe {
-        libc::syscall(libc::SYS_futex, futex_word(word), libc::FUTEX_WAKE, i32::MAX);
-    }
+    let woken =
+        unsafe { libc::syscall(libc::SYS_futex, futex_word(word), libc::FUTEX_WAKE, i32::MAX) };
+    u64::try_from(woken).unwrap_or(0)
 }

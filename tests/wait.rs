@@ -139,3 +139,127 @@ fn parked_child_reader() {
     assert!(cpu < Duration::from_millis(100), "parked reader used {cpu:?} of CPU");
     println!("woken with {} bytes", received.expect("published").len);
 }
+
+/// A `/dev/shm` path for one test, removed when dropped (even if the test fails).
+struct ShmFile(std::path::PathBuf);
+
+impl ShmFile {
+    fn new(name: &str) -> Self {
+        let path = format!("/dev/shm/bcast-wait-{name}-{}", std::process::id());
+        let _ = std::fs::remove_file(&path);
+        Self(path.into())
+    }
+}
+
+impl Drop for ShmFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The channel's count of parked readers, read from the file: a `u64` in the last 64 bytes of
+/// the 8 KiB header.
+fn parked_readers(path: &std::path::Path) -> u64 {
+    use std::os::unix::fs::FileExt;
+    let mut word = [0u8; 8];
+    std::fs::File::open(path).expect("open").read_exact_at(&mut word, 8192 - 64).expect("read");
+    u64::from_ne_bytes(word)
+}
+
+/// Polls `condition` every millisecond for at most five seconds.
+fn within_5s(condition: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !condition() {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    true
+}
+
+/// Starts a reader process that parks on `path` and kills it with SIGKILL while it is counted
+/// as parked; retries if the kill landed between two of its park slices.
+fn kill_a_parked_reader(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    use std::os::unix::process::ExitStatusExt;
+    for _ in 0..20 {
+        let mut child = std::process::Command::new(std::env::current_exe()?)
+            .args(["--exact", "reader_child_that_parks_until_killed", "--test-threads=1"])
+            .env("BCAST_PARKED_CHILD", path)
+            .stdout(std::process::Stdio::null())
+            .spawn()?;
+        let parked = within_5s(|| parked_readers(path) > 0);
+        child.kill()?;
+        let status = child.wait()?;
+        assert!(parked, "the reader process never parked");
+        assert_eq!(status.signal(), Some(libc::SIGKILL), "{status}");
+        if parked_readers(path) == 1 {
+            return Ok(());
+        }
+    }
+    Err("every kill landed between two park slices".into())
+}
+
+#[test]
+fn a_reader_killed_while_parked_stops_costing_the_writer_wake_calls()
+-> Result<(), Box<dyn std::error::Error>> {
+    let file = ShmFile::new("killed");
+    let mut writer = RingBuffer::create(&file.0, 4096)?.into_writer();
+    kill_a_parked_reader(&file.0)?;
+
+    let before = writer.wake_calls();
+    for n in 0..10_000u32 {
+        writer.send(&n.to_le_bytes())?;
+    }
+    let calls = writer.wake_calls() - before;
+    assert!(calls < 100, "{calls} wake calls for 10 000 messages after the parked reader died");
+
+    // A live reader that parks now is still woken by the writer. It re-checks on its own every
+    // millisecond too, so a round whose publication fell between two of its park slices proves
+    // nothing: require a wake call in at least one of five rounds.
+    let mut rounds_with_a_wake_call = 0;
+    for round in 0..5u8 {
+        let mut reader = RingBuffer::attach(&file.0)?
+            .into_reader()
+            .with_wait_strategy(WaitStrategy::SpinThenPark { spins: 0 });
+        let waiter =
+            std::thread::spawn(move || reader.recv_timeout(&mut [0u8; 8], Duration::from_secs(10)));
+        assert!(within_5s(|| parked_readers(&file.0) == 2), "the live reader parks");
+        let before = writer.wake_calls();
+        writer.send(&[round])?;
+        let received = waiter.join().expect("reader thread")?;
+        assert_eq!(received.map(|m| m.len), Some(1), "the live reader got the message");
+        rounds_with_a_wake_call += u32::from(writer.wake_calls() > before);
+    }
+    assert!(rounds_with_a_wake_call > 0, "the writer never woke the live reader");
+
+    // A writer reopened on the channel inherits the dead registration and learns it too.
+    drop(writer);
+    let mut writer = RingBuffer::create(&file.0, 4096)?.into_writer();
+    assert_eq!(parked_readers(&file.0), 1, "the dead reader is still counted");
+    for n in 0..10_000u32 {
+        writer.send(&n.to_le_bytes())?;
+    }
+    let reopened_calls = writer.wake_calls();
+    println!(
+        "wake calls per 10 000 messages after the kill: {calls}, reopened: {reopened_calls}; \
+         live reader woken by a call in {rounds_with_a_wake_call} of 5 rounds"
+    );
+    assert!(
+        reopened_calls < 100,
+        "{reopened_calls} wake calls for 10 000 messages by the reopened writer"
+    );
+    Ok(())
+}
+
+/// The reader process of the test above: parks until killed (or a minute passes); a no-op
+/// when the suite runs it directly.
+#[test]
+fn reader_child_that_parks_until_killed() {
+    let Ok(path) = std::env::var("BCAST_PARKED_CHILD") else { return };
+    let mut reader = RingBuffer::attach(&path)
+        .expect("attach")
+        .into_reader()
+        .with_wait_strategy(WaitStrategy::SpinThenPark { spins: 0 });
+    let _ = reader.recv_timeout(&mut [0u8; 8], Duration::from_secs(60));
+}
