@@ -15,6 +15,9 @@ use crate::format;
 /// a ring of a few MiB, long enough not to busy a core.
 const IDLE_SLEEP: Duration = Duration::from_micros(200);
 
+/// Longest back-off after overruns that resetting does not clear.
+const MAX_BACKOFF: Duration = Duration::from_millis(100);
+
 /// Arguments of `bcast tail`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -63,6 +66,18 @@ enum Event<'a> {
         /// The sequence number of the next message received.
         before_seq: u64,
     },
+    /// The channel reported an overrun again with the writer's claimed position unchanged:
+    /// its header is inconsistent (corrupt, or written by something other than a bcast
+    /// writer), and `tail` backs off instead of resetting in a loop. Printed the first time.
+    Stuck {
+        /// The claimed position the header keeps reporting.
+        writer_position: u64,
+    },
+    /// Printed on exit if any overrun did not clear: how many there were.
+    StuckOverruns {
+        /// Overruns seen with an unchanged claimed position.
+        count: u64,
+    },
 }
 
 /// Runs `bcast tail`.
@@ -70,6 +85,12 @@ enum Event<'a> {
 /// On an overrun the reader moves to the writer's position, or with `--from-start` and
 /// `--from-oldest` (which ask for history) to the oldest message still intact; either way the
 /// messages it missed are counted from the gap in sequence numbers and reported on one line.
+///
+/// A writer's claimed position moves on between two overruns of a reader that reset in
+/// between. If it has not, the header is inconsistent and resetting cannot help: the first such
+/// overrun is reported, the reader moves to the writer's position, and every further one makes
+/// `tail` sleep (doubling up to 100 ms) instead of spinning; their count is reported on exit,
+/// which `--timeout` still brings.
 ///
 /// # Errors
 ///
@@ -95,6 +116,9 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     }
     let mut tail = Tail { args, names, buf: vec![0; reader.mtu()], lost: 0, printed: 0 };
     let mut last_frame = Instant::now();
+    let mut stuck = Stuck::default();
+    let timed_out =
+        |last_frame: Instant| args.timeout.is_some_and(|timeout| last_frame.elapsed() >= timeout);
     while args.count.is_none_or(|count| tail.printed < count) {
         match reader.try_recv(&mut tail.buf) {
             Ok(Some(received)) => {
@@ -104,22 +128,55 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
             Ok(None) => {
                 // Show what we have before waiting.
                 out.flush()?;
-                if args.timeout.is_some_and(|timeout| last_frame.elapsed() >= timeout) {
+                if timed_out(last_frame) {
                     break;
                 }
                 std::thread::sleep(IDLE_SLEEP);
             }
-            Err(bcast::Error::Overrun(_)) => {
-                if args.from_start || args.from_oldest {
-                    reader.reset_to_last_lap();
+            Err(bcast::Error::Overrun(lapped)) => {
+                if stuck.last_claimed.replace(lapped.writer_position)
+                    != Some(lapped.writer_position)
+                {
+                    stuck.backoff = IDLE_SLEEP;
+                    if args.from_start || args.from_oldest {
+                        reader.reset_to_last_lap();
+                    } else {
+                        reader.reset();
+                    }
+                    continue;
+                }
+                // The writer made no progress since the last overrun: not a lap but an
+                // inconsistent header. Report it once, stop replaying, and back off.
+                if stuck.count == 0 {
+                    tail.stuck(out, lapped.writer_position)?;
                 } else {
-                    reader.reset();
+                    std::thread::sleep(stuck.backoff);
+                    stuck.backoff = (stuck.backoff * 2).min(MAX_BACKOFF);
+                }
+                stuck.count += 1;
+                reader.reset();
+                if timed_out(last_frame) {
+                    break;
                 }
             }
             Err(error) => return Err(CliError::Ring(error)),
         }
     }
+    if stuck.count > 0 {
+        tail.stuck_overruns(out, stuck.count)?;
+    }
     Ok(())
+}
+
+/// Overruns that resetting did not clear.
+#[derive(Debug, Default)]
+struct Stuck {
+    /// The writer's claimed position at the last overrun.
+    last_claimed: Option<u64>,
+    /// How many overruns found it unchanged.
+    count: u64,
+    /// The next sleep before resetting again.
+    backoff: Duration,
 }
 
 /// The state of a running `tail`.
@@ -135,6 +192,30 @@ struct Tail<'a> {
 }
 
 impl Tail<'_> {
+    /// Reports an overrun that resetting did not clear.
+    fn stuck(&self, out: &mut impl Write, writer_position: u64) -> Result<()> {
+        if self.args.json {
+            format::json_line(out, &Event::Stuck { writer_position })?;
+        } else {
+            writeln!(
+                out,
+                "-- overrun again with the writer's claimed position unchanged at \
+                 {writer_position}: the channel header is inconsistent; backing off --"
+            )?;
+        }
+        Ok(out.flush()?)
+    }
+
+    /// Reports on exit how many overruns did not clear.
+    fn stuck_overruns(&self, out: &mut impl Write, count: u64) -> Result<()> {
+        if self.args.json {
+            format::json_line(out, &Event::StuckOverruns { count })?;
+        } else {
+            writeln!(out, "-- {count} overruns did not clear (inconsistent channel header) --")?;
+        }
+        Ok(out.flush()?)
+    }
+
     /// Prints a loss line if the reader's loss count grew, then the frame's line.
     fn print(&mut self, out: &mut impl Write, reader: &Reader, received: Received) -> Result<()> {
         let lost = reader.stats().lost;

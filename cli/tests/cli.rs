@@ -454,3 +454,82 @@ fn bad_arguments_are_refused_before_anything_runs() {
         assert!(String::from_utf8_lossy(&output.stderr).contains("error:"), "{args:?}");
     }
 }
+
+/// CPU time, in clock ticks, that process `pid` has used so far (0 once it is gone).
+fn cpu_ticks(pid: u32) -> u64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0 };
+    let fields: Vec<&str> =
+        stat.rsplit_once(") ").map(|(_, rest)| rest.split(' ').collect()).unwrap_or_default();
+    // After the command name: state is field 3 of the file, utime 14 and stime 15.
+    let ticks = |field: usize| fields.get(field - 3).and_then(|v| v.parse::<u64>().ok());
+    ticks(14).unwrap_or(0) + ticks(15).unwrap_or(0)
+}
+
+#[test]
+fn tail_backs_off_and_reports_an_overrun_that_resetting_does_not_clear() -> TestResult {
+    use std::io::BufRead;
+    use std::os::unix::fs::FileExt;
+    let path = ShmPath::new("tail-stuck");
+    let mut writer = RingBuffer::create(&path.0, 4096)?.into_writer();
+    for i in 0..20u8 {
+        writer.send(&[i; 48])?; // 64-byte frames: the stream ends at 1280
+    }
+    drop(writer);
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bcast"))
+        .args(["tail", path.arg(), "--from-start", "--json", "--timeout", "1"])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().expect("piped");
+    // Drains the output (whatever its volume) and passes on the first few hundred lines.
+    let drain = std::thread::spawn(move || {
+        for (n, line) in std::io::BufReader::new(stdout).lines().enumerate() {
+            let Ok(line) = line else { break };
+            if n < 300 {
+                let _ = lines_tx.send(line);
+            }
+        }
+    });
+    let mut output = Vec::new();
+    while output.len() < 20 {
+        output.push(lines.recv_timeout(Duration::from_secs(10))?);
+    }
+    // `tail` has shown the 20 frames and waits at 1280. Now the header claims the writer is at
+    // 64, behind frames it says are committed up to 2048: every read there is an overrun.
+    let file = std::fs::OpenOptions::new().write(true).open(&path.0)?;
+    file.write_all_at(&64u64.to_ne_bytes(), 128)?; // claimed
+    file.write_all_at(&2048u64.to_ne_bytes(), 136)?; // committed
+
+    let pid = child.id();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut ticks = 0;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            child.kill()?;
+            child.wait()?;
+            break None;
+        }
+        ticks = ticks.max(cpu_ticks(pid));
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let wall = started.elapsed();
+    drain.join().expect("the drain thread");
+    output.extend(lines.try_iter());
+    let status = status.ok_or("tail did not exit within 10 s: it spins on the overrun")?;
+    assert!(status.success(), "{status}");
+    let events = json_lines(&output.join("\n"));
+    let stuck: Vec<_> = events.iter().filter(|e| e["event"] == "stuck").collect();
+    assert_eq!(stuck.len(), 1, "reported once: {events:?}");
+    assert_eq!(stuck[0]["writer_position"], 64);
+    let last = events.last().expect("events");
+    assert_eq!(last["event"], "stuckoverruns", "{events:?}");
+    assert!(last["count"].as_u64().is_some_and(|count| count >= 1));
+    // Clock ticks are hundredths of a second on Linux.
+    let cpu = Duration::from_millis(ticks * 10);
+    assert!(cpu < wall * 3 / 10, "tail used {cpu:?} of CPU in {wall:?}");
+    Ok(())
+}
