@@ -156,18 +156,28 @@ fn the_mapping_always_has_the_length_that_was_validated() {
         let file = file.expect("open for writing");
         std::thread::spawn(move || {
             use std::os::fd::AsRawFd;
+            // Each state lasts a few microseconds: long enough to fall between the size check
+            // and the mapping of an attach, short enough to do so often.
+            let hold = || {
+                let since = Instant::now();
+                while since.elapsed() < Duration::from_micros(20) {
+                    std::hint::spin_loop();
+                }
+            };
             while !stop.load(Ordering::Relaxed) {
                 file.set_len(HEADER + 256).expect("shrink");
+                hold();
                 // SAFETY: plain integer arguments on an open descriptor.
                 let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, full as i64) };
                 assert_eq!(rc, 0, "grow back");
+                hold();
             }
         })
     };
     let inode = std::fs::metadata(&path.0).expect("stat").ino().to_string();
     let deadline = Instant::now() + Duration::from_secs(3);
     let (mut attached, mut refused) = (0, 0);
-    while Instant::now() < deadline && attached < 2000 {
+    while Instant::now() < deadline && attached < 20_000 {
         match RingBuffer::attach(&path.0) {
             Ok(ring) => {
                 attached += 1;
