@@ -34,12 +34,45 @@ pub enum RelayError {
     },
     /// The local channel could not be created with the exporter's registry (another registry
     /// is already there, or the file holds something else).
-    #[error("channel {}: {source}", .path.display())]
+    #[error("cannot create or reopen the local channel {}: {source}", .path.display())]
     Typed {
         /// The channel file.
         path: PathBuf,
         /// Why the typed channel could not be created.
         source: bcast::typed::TypedOpenError,
+    },
+    /// A channel made by an untyped writer is already at the importer's path, and the exporter
+    /// relays a typed one: typed frames are not written over it.
+    #[error(
+        "channel {}: it exists and has no schema registry (an untyped writer made it), and the \
+         exporter relays a typed channel; remove it or import under another path",
+        .path.display()
+    )]
+    UntypedLocalChannel {
+        /// The local channel.
+        path: PathBuf,
+    },
+    /// A typed channel is already at the importer's path, and the exporter relays an untyped
+    /// one: its frames would be misread by the typed subscribers there.
+    #[error(
+        "channel {}: it exists with a schema registry, and the exporter relays an untyped \
+         channel; remove it or import under another path",
+        .path.display()
+    )]
+    TypedLocalChannel {
+        /// The local channel.
+        path: PathBuf,
+    },
+    /// The exporter describes a channel larger than the importer may allocate.
+    #[error(
+        "the exporter describes a channel of {offered} bytes, over this importer's limit of \
+         {max} bytes; raise the limit (--max-capacity) or choose the capacity (--capacity)"
+    )]
+    CapacityTooLarge {
+        /// The capacity in the exporter's description.
+        offered: u64,
+        /// The importer's limit ([`ImportOptions::max_capacity`](crate::ImportOptions)).
+        max: usize,
     },
     /// The source channel's schema registry is unreadable, or the one sent by the exporter is.
     #[error("schema registry: {0}")]

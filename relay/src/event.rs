@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Something a relay noticed, handed to the callback set with `on_event`; the `bcast-relay`
 /// tool prints each one as a line.
@@ -22,6 +23,16 @@ pub enum RelayEvent {
         /// Frames lost in this overrun, as far as known when the exporter resumed.
         lost: u64,
     },
+    /// The exporter met a corrupt frame in the source channel (something other than its writer
+    /// wrote there) and skipped to the writer's position; the frames between are lost.
+    CorruptFrame {
+        /// Stream position of the corrupt frame.
+        position: u64,
+        /// Where the exporter resumes: the writer's position.
+        skipped_to: u64,
+        /// How long it pauses first (doubling while corrupt frames follow one another).
+        pause: Duration,
+    },
     /// The importer is waiting for an exporter to describe the channel.
     WaitingForExporter,
     /// The importer opened its local channel.
@@ -30,7 +41,10 @@ pub enum RelayEvent {
         typed: bool,
         /// Its capacity in bytes.
         capacity: u64,
-        /// Whether a previous importer's channel and resume file were found and continued.
+        /// Whether the channel file existed (a previous importer's, or one made by another
+        /// writer) and was reopened, rather than created.
+        reopened: bool,
+        /// Whether a previous importer's resume file was found and continued from.
         resumed: bool,
     },
     /// Frames are missing in the sequence.
@@ -62,11 +76,23 @@ impl fmt::Display for RelayEvent {
             Self::Overrun { lost } => {
                 write!(f, "overrun: the source lapped the exporter, lost {lost} frames")
             }
+            Self::CorruptFrame { position, skipped_to, pause } => write!(
+                f,
+                "corrupt frame in the source channel at position {position}: skipped to the \
+                 writer's position {skipped_to} after a pause of {pause:?}"
+            ),
             Self::WaitingForExporter => write!(f, "waiting for an exporter"),
-            Self::ChannelOpened { typed, capacity, resumed } => {
+            Self::ChannelOpened { typed, capacity, reopened, resumed } => {
                 let kind = if *typed { "typed" } else { "untyped" };
-                let how = if *resumed { "reopened" } else { "created" };
-                write!(f, "{how} the local channel ({kind}, {capacity} bytes)")
+                let how = if *reopened { "reopened" } else { "created" };
+                write!(f, "{how} the local channel ({kind}, {capacity} bytes)")?;
+                if *reopened && !*resumed {
+                    write!(
+                        f,
+                        "; no resume note, so frames missed before this run are not counted"
+                    )?;
+                }
+                Ok(())
             }
             Self::Gap { expected, received, while_down } => {
                 let missed = received.saturating_sub(*expected);

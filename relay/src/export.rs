@@ -20,6 +20,11 @@ use crate::wire::{BatchBuilder, BatchHeader, ChannelDesc};
 /// How often the exporter checks whether its source was replaced, and how long it waits for
 /// frames before checking its stop flag.
 const POLL: Duration = Duration::from_millis(100);
+/// The pause after a corrupt frame; it doubles with each one met without a good frame between,
+/// up to [`MAX_BACKOFF`].
+const MIN_BACKOFF: Duration = Duration::from_millis(1);
+/// The longest pause after corrupt frames.
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
 /// What an [`Exporter`] relays and how.
 #[derive(Debug, Clone)]
@@ -52,6 +57,13 @@ impl ExportOptions {
 ///
 /// It starts at the channel's live edge. When the writer laps it, it resumes at the oldest
 /// intact frame and counts what it lost ([`ExportStats::lost`]); importers see the loss too.
+///
+/// A corrupt frame in the source (its header makes no sense: something other than the writer
+/// wrote there) cannot be stepped over, since its length is not to be trusted: the exporter
+/// counts it ([`ExportStats::corrupt_frames`]), reports [`RelayEvent::CorruptFrame`], pauses
+/// (1 ms, doubling while corrupt frames follow one another, at most 1 s) and moves on to the
+/// writer's position, losing the frames between (counted in [`ExportStats::lost`]). It never
+/// publishes a frame twice.
 pub struct Exporter {
     options: ExportOptions,
     counters: Arc<ExportCounters>,
@@ -182,11 +194,13 @@ impl Exporter {
         let mut scratch = vec![0u8; reader.mtu()];
         let mut batch = Outgoing { header, batch: BatchBuilder::new(), reported_lost: 0 };
         let mut checked = Instant::now();
+        let mut backoff = MIN_BACKOFF;
         // After an overrun, the loss is known once the next frame is read: the lost count then.
         let mut lost_before_overrun = None;
         loop {
             let pending = match reader.try_recv(&mut scratch) {
                 Ok(Some(frame)) => {
+                    backoff = MIN_BACKOFF;
                     if let Some(before) = lost_before_overrun.take() {
                         let lost = reader.stats().lost - before;
                         (self.events)(&RelayEvent::Overrun { lost });
@@ -199,10 +213,23 @@ impl Exporter {
                     true
                 }
                 Ok(None) => false,
-                Err(bcast::Error::Overrun(_) | bcast::Error::CorruptFrame { .. }) => {
+                Err(bcast::Error::Overrun(_)) => {
                     lost_before_overrun.get_or_insert(reader.stats().lost);
                     self.counters.overruns.add(1);
                     reader.reset_to_last_lap();
+                    continue;
+                }
+                Err(bcast::Error::CorruptFrame { position }) => {
+                    // Going back would publish again what was already sent, and meet the same
+                    // frame: skip ahead to the writer instead, after a pause.
+                    self.counters.corrupt_frames.add(1);
+                    let pause = backoff;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    let skipped_to = reader.reset();
+                    (self.events)(&RelayEvent::CorruptFrame { position, skipped_to, pause });
+                    if self.pause(pause) {
+                        return Ok(());
+                    }
                     continue;
                 }
                 Err(error) => return Err(error.into()),
@@ -222,6 +249,24 @@ impl Exporter {
             if !pending {
                 reader.wait_until(Instant::now() + POLL);
             }
+        }
+    }
+}
+
+impl Exporter {
+    /// Sleeps for `pause`, waking at least every [`POLL`] to check the stop flag; `true` if
+    /// the exporter was stopped.
+    fn pause(&self, pause: Duration) -> bool {
+        let until = Instant::now() + pause;
+        loop {
+            if self.stop.is_stopped() {
+                return true;
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            std::thread::sleep(left.min(POLL));
         }
     }
 }

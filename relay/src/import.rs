@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use bcast::RingBuffer;
-use bcast::typed::Registry;
+use bcast::typed::{Registry, TypedOpenError};
 use zenoh::Wait;
 
 use crate::config::{ZenohOptions, open_session};
@@ -20,6 +20,9 @@ use crate::wire::ChannelDesc;
 
 /// How long one query for the channel's description waits for an exporter.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(1);
+/// The largest local channel an importer makes from an exporter's description unless told
+/// otherwise ([`ImportOptions::max_capacity`]): 1 GiB.
+pub const DEFAULT_MAX_CAPACITY: usize = 1 << 30;
 /// The pause between queries that found no exporter.
 const RETRY: Duration = Duration::from_millis(250);
 /// How often `run` checks its stop flag and the callback's failures.
@@ -36,6 +39,11 @@ pub struct ImportOptions {
     /// fits (frames over a smaller channel's MTU are counted in
     /// [`ImportStats::oversize`] and dropped).
     pub capacity: Option<usize>,
+    /// The largest capacity taken from the exporter's description (when `capacity` is
+    /// `None`): any peer on the network can answer the importer's query, and the local
+    /// channel is allocated in full. A larger one is refused with
+    /// [`RelayError::CapacityTooLarge`]. [`DEFAULT_MAX_CAPACITY`] by default.
+    pub max_capacity: usize,
     /// Zenoh's endpoints and scouting.
     pub zenoh: ZenohOptions,
 }
@@ -47,6 +55,7 @@ impl ImportOptions {
             key: key.into(),
             path: path.into(),
             capacity: None,
+            max_capacity: DEFAULT_MAX_CAPACITY,
             zenoh: ZenohOptions::connect_default(),
         }
     }
@@ -110,8 +119,11 @@ impl Importer {
     /// # Errors
     ///
     /// [`RelayError::Zenoh`] or [`RelayError::InvalidKey`] if the session cannot be set up;
-    /// [`RelayError::Open`] or [`RelayError::Typed`] if the local channel cannot be created
-    /// (another writer holds it, or it carries another registry); [`RelayError::SchemaChanged`]
+    /// [`RelayError::CapacityTooLarge`] if the exporter describes a channel over
+    /// [`ImportOptions::max_capacity`]; [`RelayError::Open`] or [`RelayError::Typed`] if the
+    /// local channel cannot be created (another writer holds it, or it carries another
+    /// registry); [`RelayError::UntypedLocalChannel`] or [`RelayError::TypedLocalChannel`] if a
+    /// channel of the other kind is already at the path; [`RelayError::SchemaChanged`]
     /// if the exporter later relays a channel of another schema; [`RelayError::ResumeFile`] if
     /// the resume file cannot be written.
     pub fn run(&self) -> Result<(), RelayError> {
@@ -159,20 +171,44 @@ impl Importer {
         outcome
     }
 
+    /// The local channel's capacity: the one asked for, or the exporter's within the limit.
+    fn capacity(&self, desc: &ChannelDesc) -> Result<usize, RelayError> {
+        if let Some(capacity) = self.options.capacity {
+            return Ok(capacity);
+        }
+        let max = self.options.max_capacity;
+        usize::try_from(desc.capacity)
+            .ok()
+            .filter(|&capacity| capacity <= max)
+            .ok_or(RelayError::CapacityTooLarge { offered: desc.capacity, max })
+    }
+
     /// Creates (or reopens) the local channel and reads the previous run's progress.
     fn open_channel(&self, desc: &ChannelDesc) -> Result<Sink, RelayError> {
         let path = &self.options.path;
-        let capacity = self
-            .options
-            .capacity
-            .unwrap_or_else(|| usize::try_from(desc.capacity).unwrap_or(usize::MAX));
-        let ring = match &desc.registry {
-            Some(bytes) => Registry::from_bytes(bytes)?
-                .create_channel(path, capacity)
-                .map_err(|source| RelayError::Typed { path: path.clone(), source })?,
-            None => RingBuffer::create(path, capacity)
-                .map_err(|source| RelayError::Open { path: path.clone(), source })?,
-        };
+        let capacity = self.capacity(desc)?;
+        // For the report only: a file that appears meanwhile is reopened, and said created.
+        let reopened = std::fs::symlink_metadata(path).is_ok();
+        let ring =
+            match &desc.registry {
+                Some(bytes) => Registry::from_bytes(bytes)?
+                    .create_channel(path, capacity)
+                    .map_err(|source| match source {
+                        TypedOpenError::Untyped { .. } => {
+                            RelayError::UntypedLocalChannel { path: path.clone() }
+                        }
+                        source => RelayError::Typed { path: path.clone(), source },
+                    })?,
+                None => {
+                    let ring = RingBuffer::create(path, capacity)
+                        .map_err(|source| RelayError::Open { path: path.clone(), source })?;
+                    // Untyped frames in a typed channel would be misread by its subscribers.
+                    if !matches!(Registry::read_from(&ring), Ok(None)) {
+                        return Err(RelayError::TypedLocalChannel { path: path.clone() });
+                    }
+                    ring
+                }
+            };
         let capacity = ring.capacity() as u64;
         let writer = ring.into_writer();
         let (resume, progress) = ResumeFile::open(path)?;
@@ -183,6 +219,7 @@ impl Importer {
         (self.events)(&RelayEvent::ChannelOpened {
             typed: desc.registry.is_some(),
             capacity,
+            reopened,
             resumed,
         });
         Ok(Sink {
@@ -243,6 +280,20 @@ fn lock(sink: &Mutex<Option<Sink>>) -> MutexGuard<'_, Option<Sink>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capacities_beyond_the_limit_or_the_address_space_are_refused() {
+        let importer = Importer::new(ImportOptions::new("k", "/nonexistent/mirror"));
+        let desc = |capacity| ChannelDesc::new(capacity, 1, None);
+        assert_eq!(importer.capacity(&desc(1 << 20)).unwrap(), 1 << 20);
+        for offered in [(1 << 30) + 1, 64 << 30, u64::MAX] {
+            let refused = importer.capacity(&desc(offered));
+            assert!(
+                matches!(refused, Err(RelayError::CapacityTooLarge { offered: o, max }) if o == offered && max == DEFAULT_MAX_CAPACITY),
+                "{refused:?}"
+            );
+        }
+    }
 
     #[test]
     fn a_hostile_resume_note_is_ignored_instead_of_overflowing() {

@@ -57,7 +57,7 @@ pub use config::{DEFAULT_ENDPOINT, ZenohOptions};
 pub use error::RelayError;
 pub use event::RelayEvent;
 pub use export::{ExportOptions, Exporter};
-pub use import::{ImportOptions, Importer};
+pub use import::{DEFAULT_MAX_CAPACITY, ImportOptions, Importer};
 pub use stats::{ExportStats, ImportStats};
 pub use stop::StopHandle;
 

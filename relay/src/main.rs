@@ -49,6 +49,10 @@ enum Command {
         /// Capacity of the local channel in bytes [default: the source's].
         #[arg(long)]
         capacity: Option<usize>,
+        /// Largest capacity taken from the exporter's description (without --capacity): a
+        /// larger channel is refused rather than allocated.
+        #[arg(long, value_name = "BYTES", default_value_t = bcast_relay::DEFAULT_MAX_CAPACITY)]
+        max_capacity: usize,
         #[command(flatten)]
         net: Net,
     },
@@ -103,9 +107,10 @@ fn main() -> ExitCode {
                 },
             )
         }
-        Command::Import { key, path, capacity, net } => {
+        Command::Import { key, path, capacity, max_capacity, net } => {
             let mut options = ImportOptions::new(key, path);
             options.capacity = capacity;
+            options.max_capacity = max_capacity;
             options.zenoh = net.options(ZenohOptions::connect_default());
             let importer = Importer::new(options).on_event(|e| println!("import: {e}"));
             supervise(

@@ -13,7 +13,8 @@ pub struct ExportStats {
     pub batches: u64,
     /// Payload bytes published.
     pub bytes: u64,
-    /// Frames the exporter's reader lost because the source's writer lapped it.
+    /// Frames the exporter's reader lost because the source's writer lapped it, or that it
+    /// skipped past a corrupt frame.
     pub lost: u64,
     /// Times the writer lapped the exporter's reader.
     pub overruns: u64,
@@ -21,6 +22,8 @@ pub struct ExportStats {
     pub publish_errors: u64,
     /// Times the exporter attached to the source channel (more than one: it was recreated).
     pub attachments: u64,
+    /// Corrupt frames met in the source channel (each skipped, after a pause).
+    pub corrupt_frames: u64,
 }
 
 /// An importer's cumulative counters, from [`Importer::stats`](crate::Importer::stats).
@@ -62,8 +65,15 @@ impl fmt::Display for ExportStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "frames {} in {} batches ({} B), lost {} in {} overruns, publish errors {}",
-            self.frames, self.batches, self.bytes, self.lost, self.overruns, self.publish_errors
+            "frames {} in {} batches ({} B), lost {} in {} overruns, publish errors {}, \
+             corrupt frames {}",
+            self.frames,
+            self.batches,
+            self.bytes,
+            self.lost,
+            self.overruns,
+            self.publish_errors,
+            self.corrupt_frames
         )
     }
 }
@@ -111,6 +121,7 @@ pub(crate) struct ExportCounters {
     pub(crate) overruns: Counter,
     pub(crate) publish_errors: Counter,
     pub(crate) attachments: Counter,
+    pub(crate) corrupt_frames: Counter,
 }
 
 impl ExportCounters {
@@ -123,6 +134,7 @@ impl ExportCounters {
             overruns: self.overruns.get(),
             publish_errors: self.publish_errors.get(),
             attachments: self.attachments.get(),
+            corrupt_frames: self.corrupt_frames.get(),
         }
     }
 }

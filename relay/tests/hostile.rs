@@ -1,0 +1,221 @@
+//! The relay facing hostile or corrupt input: a peer that describes an oversized channel, a
+//! channel file that already exists, a source frame that something other than its writer
+//! scribbled on. Exporters and importers run in this process, each with its own Zenoh session
+//! over loopback TCP.
+
+mod common;
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bcast_relay::{
+    ExportOptions, Exporter, ImportOptions, Importer, RelayError, RelayEvent, StopHandle,
+    ZenohOptions,
+};
+use common::{PATIENCE, Paths, endpoint, eventually};
+use zenoh::Wait;
+
+/// Events collected from a relay's callback.
+#[derive(Clone, Default)]
+struct Events(Arc<Mutex<Vec<RelayEvent>>>);
+
+impl Events {
+    fn sink(&self) -> impl Fn(&RelayEvent) + Send + Sync + 'static {
+        let events = Arc::clone(&self.0);
+        move |event| events.lock().unwrap().push(event.clone())
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap().iter().map(ToString::to_string).collect()
+    }
+
+    /// Waits for an event whose line contains `needle`, and returns the line.
+    fn wait_for(&self, needle: &str) -> String {
+        eventually(&format!("an event with {needle:?}"), || {
+            self.lines().into_iter().find(|line| line.contains(needle))
+        })
+    }
+}
+
+/// Stops a relay when dropped, so that a failed assertion never leaves its `run` going.
+struct StopOnDrop(StopHandle);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
+}
+
+/// Runs `run` on a thread while `body` runs, then stops it (`stop`) and returns its outcome.
+fn running<T>(
+    run: impl FnOnce() -> Result<(), RelayError> + Send,
+    stop: StopHandle,
+    body: impl FnOnce() -> T,
+) -> (Result<(), RelayError>, T) {
+    std::thread::scope(|scope| {
+        let relay = scope.spawn(run);
+        let guard = StopOnDrop(stop);
+        let value = body();
+        drop(guard);
+        (relay.join().expect("the relay does not panic"), value)
+    })
+}
+
+/// A channel description as an exporter serves it, for an untyped channel of `capacity` bytes.
+fn untyped_description(capacity: u64) -> Vec<u8> {
+    let mut bytes = b"BCRD".to_vec();
+    bytes.extend_from_slice(&1u16.to_le_bytes()); // version
+    bytes.extend_from_slice(&0u16.to_le_bytes()); // untyped
+    for field in [capacity, 0x5eed, 0] {
+        bytes.extend_from_slice(&field.to_le_bytes()); // capacity, epoch, registry hash
+    }
+    bytes
+}
+
+#[test]
+fn an_importer_refuses_a_channel_larger_than_its_limit() {
+    let paths = Paths::new("hostile-capacity", &["mirror"]);
+    let (mirror, port) = (paths.get(0), endpoint(0));
+    let offered: u64 = 2 << 30;
+    // A peer that answers the importer's query with a 2 GiB channel.
+    let mut config = zenoh::Config::default();
+    config.insert_json5("listen/endpoints", &format!("[\"{port}\"]")).unwrap();
+    config.insert_json5("scouting/multicast/enabled", "false").unwrap();
+    let session = zenoh::open(config).wait().expect("a session");
+    let _queryable = session
+        .declare_queryable("h/capacity/@registry")
+        .callback(move |query| {
+            let _ = query.reply(query.key_expr().clone(), untyped_description(offered)).wait();
+        })
+        .wait()
+        .expect("a queryable");
+
+    let mut options = ImportOptions::new("h/capacity", mirror);
+    options.zenoh = ZenohOptions { connect: vec![port], ..ZenohOptions::default() };
+    let importer = Importer::new(options);
+    let returned = AtomicBool::new(false);
+    let run = || {
+        let outcome = importer.run();
+        returned.store(true, Ordering::Relaxed);
+        outcome
+    };
+    let (outcome, ()) = running(run, importer.stop_handle(), || {
+        // Until it returns, or makes the channel (then it is stopped).
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline
+            && !returned.load(Ordering::Relaxed)
+            && !Path::new(mirror).exists()
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+    let error = outcome.expect_err("the importer refuses the channel");
+    let message = error.to_string();
+    assert!(message.contains(&offered.to_string()) && message.contains("1073741824"), "{message}");
+    assert!(!Path::new(mirror).exists(), "no local channel was made");
+    session.close().wait().expect("close");
+}
+
+#[test]
+fn an_importer_says_it_reopened_a_channel_that_existed() {
+    let paths = Paths::new("hostile-reopen", &["source", "mirror"]);
+    let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(1));
+    let _writer = bcast::RingBuffer::create(source, 1 << 16).expect("source").into_writer();
+    // A channel at the importer's path already, made by someone else before it started.
+    drop(bcast::RingBuffer::create(mirror, 1 << 16).expect("an existing channel"));
+
+    let mut export = ExportOptions::new(source, "h/reopen");
+    export.zenoh = ZenohOptions { listen: vec![port.clone()], ..ZenohOptions::default() };
+    let exporter = Exporter::new(export);
+    let mut import = ImportOptions::new("h/reopen", mirror);
+    import.zenoh = ZenohOptions { connect: vec![port], ..ZenohOptions::default() };
+    let events = Events::default();
+    let importer = Importer::new(import).on_event(events.sink());
+    let (exported, (imported, line)) = running(
+        || exporter.run(),
+        exporter.stop_handle(),
+        || {
+            running(
+                || importer.run(),
+                importer.stop_handle(),
+                || events.wait_for("the local channel"),
+            )
+        },
+    );
+    exported.expect("the exporter");
+    imported.expect("the importer");
+    assert!(line.starts_with("reopened the local channel (untyped"), "{line}");
+}
+
+/// Makes the frame at `position` of the channel file at `path` (of `capacity` bytes) a frame
+/// with unknown flags, and moves the writer's frontiers past it, as a buggy or hostile process
+/// with write access could. The writer must be gone.
+fn commit_a_corrupt_frame(path: &str, capacity: u64, position: u64) {
+    const HEADER: u64 = 8192;
+    let file = OpenOptions::new().read(true).write(true).open(path).expect("the channel file");
+    let offset = HEADER + position % capacity;
+    let word0 = 40u64 | (7 << 32); // 40 bytes, tag 7
+    let word1 = 5u64 | (0x7f << 56); // seq 5, flags no writer uses
+    file.write_all_at(&word0.to_le_bytes(), offset).unwrap();
+    file.write_all_at(&word1.to_le_bytes(), offset + 8).unwrap();
+    // The frontiers (`claimed`, `committed`) are the header words that hold `position`.
+    let mut header = [0u8; 256];
+    file.read_exact_at(&mut header, 0).unwrap();
+    let mut moved = 0;
+    for (i, word) in header.chunks_exact(8).enumerate() {
+        if u64::from_le_bytes(word.try_into().unwrap()) == position {
+            file.write_all_at(&(position + 64).to_le_bytes(), i as u64 * 8).unwrap();
+            moved += 1;
+        }
+    }
+    assert_eq!(moved, 2, "claimed and committed");
+}
+
+#[test]
+fn a_corrupt_source_frame_is_passed_once_and_nothing_is_published_twice() {
+    const CAPACITY: usize = 1 << 16;
+    let paths = Paths::new("hostile-corrupt", &["source"]);
+    let (source, port) = (paths.get(0), endpoint(2));
+    let mut writer = bcast::RingBuffer::create(source, CAPACITY).unwrap().into_writer();
+    let mut export = ExportOptions::new(source, "h/corrupt");
+    export.zenoh = ZenohOptions { listen: vec![port], ..ZenohOptions::default() };
+    export.batch_bytes = 0;
+    let events = Events::default();
+    let exporter = Exporter::new(export).on_event(events.sink());
+    let (outcome, stats) = running(
+        || exporter.run(),
+        exporter.stop_handle(),
+        || {
+            events.wait_for("attached to the source channel");
+            for n in 0..5u8 {
+                writer.send(&[n; 40]).expect("send");
+            }
+            eventually("five frames published", || (exporter.stats().frames == 5).then_some(()));
+            let position = writer.position();
+            drop(writer);
+            commit_a_corrupt_frame(source, CAPACITY as u64, position);
+            // However long the corrupt frame stays, the frames before it go out once.
+            std::thread::sleep(Duration::from_secs(2));
+            let stats = exporter.stats();
+            // A writer that reopens the channel carries on after it, and is relayed.
+            let mut writer = bcast::RingBuffer::create(source, CAPACITY)
+                .expect("the channel reopens")
+                .into_writer();
+            writer.send(&[9; 40]).expect("send");
+            eventually("the new frame published", || (exporter.stats().frames == 6).then_some(()));
+            (position, stats)
+        },
+    );
+    outcome.expect("the exporter");
+    let (position, stats) = stats;
+    assert_eq!(stats.frames, 5, "nothing republished: {stats}");
+    assert_eq!(stats.corrupt_frames, 1, "{stats}");
+    let reported: Vec<String> =
+        events.lines().into_iter().filter(|line| line.starts_with("corrupt frame")).collect();
+    assert_eq!(reported.len(), 1, "{reported:?}");
+    assert!(reported[0].contains(&format!("at position {position}")), "{reported:?}");
+}
