@@ -142,7 +142,13 @@ fn write_text(out: &mut impl Write, report: &Report<'_>) -> Result<()> {
     };
     writeln!(out, "claimed     {} ({in_flight})", info.claimed)?;
     writeln!(out, "messages    {}", info.messages)?;
-    writeln!(out, "writer      {}", if info.writer_alive { "alive" } else { "none" })?;
+    let writer = match (info.writer_alive, info.writer_pid) {
+        (true, Some(pid)) => format!("alive, pid {pid}"),
+        (true, None) => "alive".to_owned(),
+        (false, Some(pid)) => format!("none (pid {pid} died without closing the channel)"),
+        (false, None) => "none".to_owned(),
+    };
+    writeln!(out, "writer      {writer}")?;
     let replaced = if info.replaced { "yes: the path now names another file" } else { "no" };
     writeln!(out, "replaced    {replaced}")?;
     writeln!(out, "epoch       {:#018x}", info.epoch)?;
