@@ -122,7 +122,7 @@ fn inspect_shows_layout_frontiers_writer_and_schema_of_a_typed_channel() -> Test
     assert_eq!(lines[3], format!("committed   {} (lap 0)", info.committed));
     assert_eq!(lines[4], format!("claimed     {} (nothing in flight)", info.claimed));
     assert_eq!(lines[5], "messages    3");
-    assert_eq!(lines[6], "writer      alive");
+    assert_eq!(lines[6], format!("writer      alive, pid {}", std::process::id()));
     assert_eq!(lines[7], "replaced    no");
     assert!(lines[9].starts_with("schema      Feed (rkyv 0.8, "), "{text}");
     let registry = Registry::of::<Feed>();
