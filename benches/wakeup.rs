@@ -1,6 +1,7 @@
 //! Waking parked readers: the latency from a publication to a parked reader holding the message,
 //! in another thread and in another process (over `/dev/shm`), and what the writer pays per
-//! message with no reader parked versus readers that park between messages.
+//! message with no reader parked, with readers that park between messages, and on a channel
+//! that still counts a reader killed while parked.
 //!
 //! ```text
 //! cargo bench --bench wakeup           # measure (about 20 s)
@@ -32,6 +33,28 @@ fn main() {
     println!("{:<44} {:>9}", "writer cost per 32-byte message", "ns");
     println!("{:<44} {:>9.1}", "no reader parked", writer_cost(messages, 0));
     println!("{:<44} {:>9.1}", "2 readers parking between messages", writer_cost(messages, 2));
+    let (ns, calls) = writer_cost_after_a_dead_reader(messages);
+    println!("{:<44} {ns:>9.1}  ({calls} wake calls)", "1 reader killed while parked (/dev/shm)");
+}
+
+/// Writer cost on a channel file that still counts one parked reader, as a reader killed while
+/// parked leaves it; and the wake-up calls the writer made.
+fn writer_cost_after_a_dead_reader(messages: u64) -> (f64, u64) {
+    use std::os::unix::fs::FileExt;
+    let path = format!("/dev/shm/bcast-bench-dead-{}", std::process::id());
+    let _ = std::fs::remove_file(&path);
+    let mut writer = RingBuffer::create(&path, 1 << 20).expect("create").into_writer();
+    // The count of parked readers: a `u64` in the last 64 bytes of the 8 KiB header.
+    let file = std::fs::OpenOptions::new().write(true).open(&path).expect("open");
+    file.write_all_at(&1u64.to_ne_bytes(), 8192 - 64).expect("write");
+    let payload = [7u8; 32];
+    let start = Instant::now();
+    for _ in 0..messages {
+        writer.send(black_box(&payload)).expect("below the MTU");
+    }
+    let elapsed = start.elapsed();
+    let _ = std::fs::remove_file(&path);
+    (elapsed.as_nanos() as f64 / messages as f64, writer.wake_calls())
 }
 
 fn report(name: &str, histogram: &Histogram<u64>) {

@@ -250,7 +250,8 @@ fn losses_are_counted_exactly_from_sequence_numbers() -> Result<(), Error> {
     Ok(())
 }
 
-/// Caller memory for a ring of `capacity` bytes, as atomic words, and the ring formatted in it.
+/// Rings in caller memory whose header and frames a test rewrites as a corrupt or hostile writer
+/// would.
 mod hostile {
     use core::ptr::NonNull;
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -264,15 +265,16 @@ mod hostile {
     const FRAMES: usize = 18;
     const CHECKPOINTS: usize = 19;
 
-    pub struct Memory(Vec<AtomicU64>);
+    /// Caller memory for one ring, as atomic words.
+    pub(crate) struct Memory(Vec<AtomicU64>);
 
     impl Memory {
-        pub fn new(capacity: usize) -> Self {
+        pub(crate) fn new(capacity: usize) -> Self {
             Self((0..HEADER_WORDS + capacity / 8).map(|_| AtomicU64::new(0)).collect())
         }
 
         /// A fresh ring in the memory.
-        pub fn ring(&self) -> RingBuffer {
+        pub(crate) fn ring(&self) -> RingBuffer {
             let base = NonNull::from(&self.0[..]).cast::<u8>();
             // SAFETY: the memory outlives the ring (each test drops the ring first) and is only
             // accessed atomically, by the ring and by the stores below.
@@ -280,18 +282,18 @@ mod hostile {
         }
 
         /// Sets the writer's frontiers and message count as a corrupt header would.
-        pub fn set_frontiers(&self, claimed: u64, committed: u64, frames: u64) {
+        pub(crate) fn set_frontiers(&self, claimed: u64, committed: u64, frames: u64) {
             self.0[CLAIMED].store(claimed, Ordering::Relaxed);
             self.0[COMMITTED].store(committed, Ordering::Relaxed);
             self.0[FRAMES].store(frames, Ordering::Relaxed);
         }
 
-        pub fn set_checkpoint(&self, slot: usize, position: u64) {
+        pub(crate) fn set_checkpoint(&self, slot: usize, position: u64) {
             self.0[CHECKPOINTS + slot].store(position, Ordering::Relaxed);
         }
 
         /// Writes a message frame header (`len`, tag 0, `seq`) at data offset `index`.
-        pub fn set_frame(&self, index: usize, len: u32, seq: u64) {
+        pub(crate) fn set_frame(&self, index: usize, len: u32, seq: u64) {
             self.0[HEADER_WORDS + index / 8].store(u64::from(len), Ordering::Relaxed);
             self.0[HEADER_WORDS + index / 8 + 1].store(seq, Ordering::Relaxed);
         }
