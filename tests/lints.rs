@@ -41,13 +41,34 @@ pub mod through {
         pub qty: u64,
     }
 
+    /// Where an order rests: pointer-sized fields in every kind of variant.
+    #[bcast::schema(crate = "crate::renamed")]
+    #[derive(Debug)]
+    pub enum Venue {
+        /// Not yet placed.
+        Pending,
+        /// A book, by index.
+        Book(usize),
+        /// A range of levels: the first, and the last counted from the end.
+        Levels(usize, isize),
+    }
+
     /// An order, with the rkyv codec.
     #[bcast::message(tag = 3, crate = "crate::renamed")]
     #[derive(Debug)]
     pub struct Order {
         /// Client id.
         pub client: String,
+        /// Where it rests.
+        pub venue: Venue,
+        /// Queue positions.
+        pub slots: Vec<usize>,
     }
+
+    /// A type without values, with a schema only.
+    #[derive(Debug, crate::renamed::BcastSchema)]
+    #[bcast(crate = "crate::renamed")]
+    pub enum Never {}
 
     /// A channel.
     #[derive(Debug, bcast::BcastMessage)]
@@ -60,7 +81,7 @@ pub mod through {
     }
 }
 
-use through::{Order, Trade, Trades, TradesView};
+use through::{Order, Trade, Trades, TradesView, Venue};
 
 /// A heartbeat with a tag derived from its name, derived without the attribute macro.
 #[derive(Debug, bcast::rkyv::Archive, bcast::rkyv::Serialize, bcast::BcastMessage)]
@@ -103,7 +124,8 @@ fn derived_items_work_through_both_paths() -> Result<(), Box<dyn std::error::Err
     trades.publish(&Trade { price: 7.0, qty: 8 })?;
     let view = reader.try_recv()?.expect("a trade");
     assert_eq!(format!("{view:?}"), "Trade(..)");
-    trades.publish(&Order { client: "c1".into() })?;
+    let levels = Venue::Levels(1, -1);
+    trades.publish(&Order { client: "c1".into(), venue: levels, slots: vec![3] })?;
     let Some(TradesView::Order(order)) = reader.try_recv()? else { panic!("an order") };
     assert_eq!(order.client, "c1");
     Ok(())

@@ -286,3 +286,129 @@ fn publishing_and_reading_across_threads() -> Result<(), Box<dyn std::error::Err
     assert_eq!(reader.join().expect("reader thread")?, count);
     Ok(())
 }
+
+/// A pointer-sized count, through an alias.
+type Count = usize;
+
+#[bcast::schema]
+#[derive(Debug, Clone, PartialEq)]
+struct Slot {
+    index: Count,
+}
+
+#[bcast::schema]
+#[derive(Debug, Clone, PartialEq)]
+enum Place {
+    Start,
+    At(usize),
+    Span { from: usize, to: Count },
+}
+
+/// `usize` and `isize` directly, inside a `Vec`, nested in an `Option` of a struct, and in the
+/// variants of an enum.
+#[bcast::message(tag = 20)]
+#[derive(Debug, Clone, PartialEq)]
+struct Sizes {
+    len: usize,
+    offset: isize,
+    counts: Vec<usize>,
+    slot: Option<Slot>,
+    place: Place,
+}
+
+/// A pod message carries its `usize` as the host's own bytes.
+#[bcast::message(tag = 21, pod)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct PodSize {
+    len: usize,
+}
+
+#[derive(BcastMessage)]
+enum Indexes {
+    Sizes(Sizes),
+    PodSize(PodSize),
+}
+
+/// The numbers of a `Sizes`, widened to 64 bits (for a place, the last index it names).
+type Numbers = (u64, i64, Vec<u64>, Option<u64>, u64);
+
+fn numbers(sizes: &Sizes) -> Numbers {
+    let wide = |value: usize| u64::try_from(value).expect("a usize fits u64");
+    let place = match sizes.place {
+        Place::Start => 0,
+        Place::At(at) => wide(at),
+        Place::Span { to, .. } => wide(to),
+    };
+    (
+        wide(sizes.len),
+        i64::try_from(sizes.offset).expect("an isize fits i64"),
+        sizes.counts.iter().map(|&count| wide(count)).collect(),
+        sizes.slot.as_ref().map(|slot| wide(slot.index)),
+        place,
+    )
+}
+
+/// The numbers a subscriber reads back from the next message, a `Sizes`.
+fn read_sizes(
+    subscriber: &mut bcast::Subscriber<Indexes>,
+) -> Result<Numbers, Box<dyn std::error::Error>> {
+    let Some(IndexesView::Sizes(view)) = subscriber.try_recv()? else { panic!("a Sizes") };
+    let place = match &view.place {
+        ArchivedPlace::Start => 0,
+        ArchivedPlace::At(at) => u64::from(at.to_native()),
+        ArchivedPlace::Span { to, .. } => u64::from(to.to_native()),
+    };
+    Ok((
+        u64::from(view.len.to_native()),
+        i64::from(view.offset.to_native()),
+        view.counts.iter().map(|count| u64::from(count.to_native())).collect(),
+        view.slot.as_ref().map(|slot| u64::from(slot.index.to_native())),
+        place,
+    ))
+}
+
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn a_usize_beyond_the_archived_width_is_refused_never_truncated()
+-> Result<(), Box<dyn std::error::Error>> {
+    let wide = usize::try_from((1u64 << 32) + 7)?;
+    let negative = -isize::try_from(wide)?;
+    let narrow = Sizes {
+        len: 7,
+        offset: -7,
+        counts: vec![7, 8],
+        slot: Some(Slot { index: 9 }),
+        place: Place::Span { from: 1, to: 2 },
+    };
+    let cases = [
+        Sizes { len: wide, ..narrow.clone() },
+        Sizes { offset: negative, ..narrow.clone() },
+        Sizes { counts: vec![1, wide], ..narrow.clone() },
+        Sizes { slot: Some(Slot { index: wide }), ..narrow.clone() },
+        Sizes { place: Place::At(wide), ..narrow.clone() },
+        Sizes { place: Place::Span { from: 1, to: wide }, ..narrow.clone() },
+    ];
+    let mut publisher = Indexes::with_capacity(4096)?;
+    let mut subscriber = publisher.subscribe();
+    for case in cases {
+        let published = publisher.messages_published();
+        match publisher.publish(&case) {
+            // A build whose archived usize is 64-bit carries the value exactly.
+            Ok(()) => assert_eq!(read_sizes(&mut subscriber)?, numbers(&case), "{case:?}"),
+            // Otherwise it is refused, and nothing is published.
+            Err(PublishError::UsizeOutOfRange { type_name, value, usize_bytes }) => {
+                assert!(type_name.ends_with("Sizes") && usize_bytes < size_of::<usize>());
+                assert_eq!(value.unsigned_abs(), (1 << 32) + 7, "{case:?}");
+                assert_eq!(publisher.messages_published(), published);
+            }
+            Err(error) => panic!("{case:?}: {error}"),
+        }
+    }
+    publisher.publish(&narrow)?;
+    assert_eq!(read_sizes(&mut subscriber)?, numbers(&narrow));
+
+    publisher.publish(&PodSize { len: wide })?;
+    let Some(IndexesView::PodSize(pod)) = subscriber.try_recv()? else { panic!("a PodSize") };
+    assert_eq!(pod.len, wide);
+    Ok(())
+}

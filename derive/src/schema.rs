@@ -45,9 +45,12 @@ pub(crate) fn schema_impl(
     let ident = &input.ident;
     let name = ident.to_string();
     let mut hash = quote!(#krate::__private::SchemaHasher::new(#kind, #name));
-    for repr in reprs(input)? {
+    let reprs = reprs(input)?;
+    for repr in &reprs {
         hash = quote!(#hash.str(#repr));
     }
+    let packed = reprs.iter().any(|repr| repr.starts_with("packed"));
+    let check = check_usize(input, krate, packed);
     match &input.data {
         Data::Struct(data) => hash = fields(hash, &data.fields, krate),
         Data::Enum(data) => {
@@ -63,13 +66,78 @@ pub(crate) fn schema_impl(
         }
         Data::Union(_) => {}
     }
+    let field_types: Vec<&syn::Type> = match &input.data {
+        Data::Struct(data) => data.fields.iter().map(|field| &field.ty).collect(),
+        Data::Enum(data) => data.variants.iter().flat_map(|v| &v.fields).map(|f| &f.ty).collect(),
+        Data::Union(_) => Vec::new(),
+    };
+    let holds = field_types
+        .iter()
+        .map(|ty| quote_spanned!(ty.span()=> || <#ty as #krate::__private::Schema>::HOLDS_USIZE));
     Ok(quote! {
         #[automatically_derived]
         impl #krate::__private::Schema for #ident {
             const NAME: &'static str = #name;
             const FINGERPRINT: u64 = #hash.finish();
+            const HOLDS_USIZE: bool = false #(#holds)*;
+
+            #[inline]
+            fn check_usize(
+                &self,
+            ) -> #krate::__private::Result<(), #krate::typed::UsizeOverflow> {
+                if !<Self as #krate::__private::Schema>::HOLDS_USIZE {
+                    return #krate::__private::Result::Ok(());
+                }
+                #check
+                #krate::__private::Result::Ok(())
+            }
         }
     })
+}
+
+/// The body of `check_usize`: each field's own check, in order. A packed type's fields cannot
+/// be borrowed; rkyv cannot archive such a type, and the pod codec copies `usize`s whole, so
+/// there is nothing to check.
+fn check_usize(input: &DeriveInput, krate: &Path, packed: bool) -> TokenStream {
+    let check = |ty: &syn::Type, value: TokenStream| {
+        let schema = quote!(#krate::__private::Schema);
+        quote_spanned!(ty.span()=> <#ty as #schema>::check_usize(#value)?;)
+    };
+    match &input.data {
+        _ if packed => TokenStream::new(),
+        Data::Struct(data) => data
+            .fields
+            .iter()
+            .zip(data.fields.members())
+            .map(|(field, member)| check(&field.ty, quote!(&self.#member)))
+            .collect(),
+        // No values, so nothing to check (and `HOLDS_USIZE` is `false`).
+        Data::Enum(data) if data.variants.is_empty() => TokenStream::new(),
+        Data::Enum(data) => {
+            let arms = data.variants.iter().map(|variant| {
+                let ident = &variant.ident;
+                let bindings: Vec<_> = (0..variant.fields.len())
+                    .map(|index| quote::format_ident!("__bcast_field_{}", index))
+                    .collect();
+                let pattern = match &variant.fields {
+                    Fields::Named(_) => {
+                        let members = variant.fields.members();
+                        quote!(Self::#ident { #(#members: #bindings),* })
+                    }
+                    Fields::Unnamed(_) => quote!(Self::#ident(#(#bindings),*)),
+                    Fields::Unit => quote!(Self::#ident),
+                };
+                let checks = variant
+                    .fields
+                    .iter()
+                    .zip(&bindings)
+                    .map(|(field, binding)| check(&field.ty, quote!(#binding)));
+                quote!(#pattern => { #(#checks)* })
+            });
+            quote!(match self { #(#arms)* })
+        }
+        Data::Union(_) => TokenStream::new(),
+    }
 }
 
 /// Adds the field shape, then each field's name and type fingerprint, in order.

@@ -60,6 +60,21 @@ pub enum PublishError {
     /// the ring's MTU.
     #[error(transparent)]
     Ring(#[from] Error),
+    /// A `usize` or `isize` of the record (at any depth) is too large for rkyv's archived
+    /// `usize`/`isize`, which would truncate it (see
+    /// [`RkyvFormat::usize_bytes`](super::RkyvFormat::usize_bytes)).
+    #[error(
+        "`{type_name}` holds the usize or isize {value}, which does not fit rkyv's \
+         {usize_bytes}-byte archived usize and isize"
+    )]
+    UsizeOutOfRange {
+        /// The message type.
+        type_name: &'static str,
+        /// The first value that does not fit.
+        value: i128,
+        /// Width of the archived `usize` and `isize` in this build.
+        usize_bytes: usize,
+    },
     /// rkyv could not serialise the record (e.g. a length that does not fit the archived
     /// `usize`).
     #[error("cannot serialise `{type_name}`")]

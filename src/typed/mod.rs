@@ -87,7 +87,7 @@ pub use message::{Channel, InChannel, TypedMessage, View};
 pub use payload::Payload;
 pub use publisher::Publisher;
 pub use registry::{Difference, Registry, RegistryError, SchemaMismatch, TypeEntry};
-pub use schema::{Schema, SchemaHasher, tag_from_name};
+pub use schema::{Schema, SchemaHasher, UsizeOverflow, tag_from_name};
 #[cfg(feature = "async")]
 pub use stream::SubscriberStream;
 pub use subscriber::{Subscriber, UnknownTag};

@@ -4,7 +4,7 @@ use core::fmt;
 use core::marker::PhantomData;
 use std::path::Path;
 
-use super::codec::{Codec, Scratch};
+use super::codec::{Codec, CodecKind, Scratch};
 use super::error::{PublishError, TypedOpenError};
 use super::message::{Channel, InChannel, TypedMessage};
 use super::open::{create_with_registry, store_or_check};
@@ -123,13 +123,24 @@ impl<C: Channel> Publisher<C> {
     /// # Errors
     ///
     /// [`PublishError::Ring`] with [`Error::MtuLimitExceeded`](crate::Error::MtuLimitExceeded)
-    /// if the encoded message exceeds the [`mtu`](Self::mtu); [`PublishError::Encode`] if rkyv
-    /// cannot serialise it. Nothing is published in either case.
+    /// if the encoded message exceeds the [`mtu`](Self::mtu);
+    /// [`PublishError::UsizeOutOfRange`] if an rkyv message holds a `usize` or `isize` too large
+    /// for rkyv's archived width; [`PublishError::Encode`] if rkyv cannot serialise it. Nothing
+    /// is published in any of these cases.
     #[inline]
     pub fn publish<M>(&mut self, message: &M) -> Result<(), PublishError>
     where
         M: TypedMessage + InChannel<C>,
     {
+        // rkyv archives `usize` and `isize` in a fixed width and would truncate larger values;
+        // the check is compiled out for types without them, and for pod types (their own bytes).
+        if M::HOLDS_USIZE && <M::Codec as Codec<M>>::KIND == CodecKind::Rkyv {
+            message.check_usize().map_err(|overflow| PublishError::UsizeOutOfRange {
+                type_name: core::any::type_name::<M>(),
+                value: overflow.value,
+                usize_bytes: size_of::<rkyv::primitive::ArchivedUsize>(),
+            })?;
+        }
         <M::Codec as Codec<M>>::publish(message, M::TAG, &mut self.writer, &mut self.scratch)
     }
 

@@ -6,6 +6,8 @@
 //! compile time, so it costs nothing at run time, and it follows types through aliases: a
 //! `type Price = f64;` field has the fingerprint of `f64`.
 
+use rkyv::primitive::{ArchivedUsize, FixedIsize, FixedUsize};
+
 /// A type whose wire shape has a stable fingerprint.
 ///
 /// A fingerprint is a 64-bit FNV-1a hash of a type's *shape*: its kind, its name, and for each
@@ -18,6 +20,15 @@
 /// [`#[derive(BcastMessage)]`](crate::BcastMessage) / [`#[derive(BcastSchema)]`](crate::BcastSchema)
 /// for your structs and enums. Two types with the same fingerprint are assumed to have the same
 /// encoding; a field added, removed, renamed, reordered or retyped changes it.
+///
+/// It also guards what rkyv cannot carry exactly: rkyv archives `usize` and `isize` in a fixed
+/// width ([`RkyvFormat::usize_bytes`](super::RkyvFormat::usize_bytes), 4 bytes by default)
+/// and would silently truncate a larger value. A type that holds one (as a field, a `Vec`
+/// element, inside an `Option`, a nested struct or an alias, at any depth) has
+/// [`HOLDS_USIZE`](Schema::HOLDS_USIZE) set, and publishing it as an rkyv message first checks
+/// the values with [`check_usize`](Schema::check_usize), refusing an out-of-range one with
+/// [`PublishError::UsizeOutOfRange`](super::PublishError::UsizeOutOfRange). Types without
+/// them skip the check at compile time.
 ///
 /// Implement it by hand only for a type the derives cannot reach, with [`SchemaHasher`]:
 ///
@@ -34,6 +45,27 @@
 /// assert_ne!(Price::FINGERPRINT, u64::FINGERPRINT);
 /// # let _ = Price(1).0;
 /// ```
+///
+/// A hand-written implementation for a type that holds a `usize` or `isize` sets
+/// [`HOLDS_USIZE`](Schema::HOLDS_USIZE) and checks them in [`check_usize`](Schema::check_usize),
+/// by calling the fields' own `check_usize`:
+///
+/// ```
+/// use bcast::typed::{Schema, SchemaHasher, UsizeOverflow};
+///
+/// struct Offset(usize);
+///
+/// impl Schema for Offset {
+///     const NAME: &'static str = "Offset";
+///     const FINGERPRINT: u64 =
+///         SchemaHasher::new("struct", "Offset").field("0", usize::FINGERPRINT).finish();
+///     const HOLDS_USIZE: bool = true;
+///     fn check_usize(&self) -> Result<(), UsizeOverflow> {
+///         self.0.check_usize()
+///     }
+/// }
+/// assert!(Offset(7).check_usize().is_ok());
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no bcast schema fingerprint",
     label = "no `Schema` for this type",
@@ -44,7 +76,65 @@ pub trait Schema {
     const NAME: &'static str;
     /// Hash of the type's shape (see [`Schema`]).
     const FINGERPRINT: u64;
+    /// Whether a value of the type can hold a `usize` or `isize`, at any depth; `false` unless
+    /// an implementation says otherwise (the derives and this crate's implementations do).
+    const HOLDS_USIZE: bool = false;
+
+    /// Checks that every `usize` and `isize` the value holds fits the width rkyv archives them
+    /// in ([`RkyvFormat::usize_bytes`](super::RkyvFormat::usize_bytes)).
+    ///
+    /// The default accepts every value: right for types that hold no `usize` or `isize`.
+    ///
+    /// # Errors
+    ///
+    /// The first value that does not fit, as a [`UsizeOverflow`].
+    #[inline]
+    fn check_usize(&self) -> Result<(), UsizeOverflow> {
+        Ok(())
+    }
 }
+
+/// A `usize` or `isize` value that rkyv's archived `usize`/`isize` cannot hold in this build
+/// (their width is [`RkyvFormat::usize_bytes`](super::RkyvFormat::usize_bytes)); returned by
+/// [`Schema::check_usize`].
+///
+/// # Examples
+///
+/// ```
+/// use bcast::typed::{RkyvFormat, Schema};
+///
+/// let values = vec![1usize, 2, usize::MAX];
+/// let fits = RkyvFormat::current().usize_bytes as u32 >= usize::BITS / 8;
+/// assert_eq!(values.check_usize().is_ok(), fits);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{value} does not fit rkyv's {}-byte archived usize and isize", size_of::<ArchivedUsize>())]
+pub struct UsizeOverflow {
+    /// The value.
+    pub value: i128,
+}
+
+macro_rules! pointer_width_schema {
+    ($($ty:ty => $fixed:ty),* $(,)?) => {$(
+        impl Schema for $ty {
+            const NAME: &'static str = stringify!($ty);
+            const FINGERPRINT: u64 = SchemaHasher::new("primitive", stringify!($ty)).finish();
+            const HOLDS_USIZE: bool = true;
+
+            #[inline]
+            fn check_usize(&self) -> Result<(), UsizeOverflow> {
+                if <$fixed>::try_from(*self).is_ok() {
+                    return Ok(());
+                }
+                // Every `usize` and `isize` fits an `i128` on the targets Rust supports.
+                let value = i128::try_from(*self).unwrap_or(i128::MAX);
+                Err(UsizeOverflow { value })
+            }
+        }
+    )*};
+}
+
+pointer_width_schema!(usize => FixedUsize, isize => FixedIsize);
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -136,49 +226,91 @@ macro_rules! primitive_schema {
     )*};
 }
 
-primitive_schema!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+primitive_schema!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128);
 primitive_schema!(f32, f64, bool, char, (), str, String);
 
 impl<T: Schema + ?Sized> Schema for Box<T> {
     const NAME: &'static str = "Box";
     const FINGERPRINT: u64 = SchemaHasher::new("generic", "Box").u64(T::FINGERPRINT).finish();
+    const HOLDS_USIZE: bool = T::HOLDS_USIZE;
+
+    #[inline]
+    fn check_usize(&self) -> Result<(), UsizeOverflow> {
+        if T::HOLDS_USIZE { (**self).check_usize() } else { Ok(()) }
+    }
 }
 
 impl<T: Schema> Schema for Vec<T> {
     const NAME: &'static str = "Vec";
     const FINGERPRINT: u64 = SchemaHasher::new("generic", "Vec").u64(T::FINGERPRINT).finish();
+    const HOLDS_USIZE: bool = T::HOLDS_USIZE;
+
+    #[inline]
+    fn check_usize(&self) -> Result<(), UsizeOverflow> {
+        self.as_slice().check_usize()
+    }
 }
 
 impl<T: Schema> Schema for Option<T> {
     const NAME: &'static str = "Option";
     const FINGERPRINT: u64 = SchemaHasher::new("generic", "Option").u64(T::FINGERPRINT).finish();
+    const HOLDS_USIZE: bool = T::HOLDS_USIZE;
+
+    #[inline]
+    fn check_usize(&self) -> Result<(), UsizeOverflow> {
+        match self {
+            Some(value) if T::HOLDS_USIZE => value.check_usize(),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl<T: Schema> Schema for [T] {
     const NAME: &'static str = "slice";
     const FINGERPRINT: u64 = SchemaHasher::new("generic", "slice").u64(T::FINGERPRINT).finish();
+    const HOLDS_USIZE: bool = T::HOLDS_USIZE;
+
+    #[inline]
+    fn check_usize(&self) -> Result<(), UsizeOverflow> {
+        if T::HOLDS_USIZE { self.iter().try_for_each(Schema::check_usize) } else { Ok(()) }
+    }
 }
 
 impl<T: Schema, const N: usize> Schema for [T; N] {
     const NAME: &'static str = "array";
     const FINGERPRINT: u64 =
         SchemaHasher::new("generic", "array").u64(T::FINGERPRINT).u64(N as u64).finish();
+    const HOLDS_USIZE: bool = T::HOLDS_USIZE;
+
+    #[inline]
+    fn check_usize(&self) -> Result<(), UsizeOverflow> {
+        self.as_slice().check_usize()
+    }
 }
 
 macro_rules! tuple_schema {
-    ($($name:ident),+) => {
+    ($($name:ident . $index:tt),+) => {
         impl<$($name: Schema),+> Schema for ($($name,)+) {
             const NAME: &'static str = "tuple";
             const FINGERPRINT: u64 =
                 SchemaHasher::new("generic", "tuple")$(.u64($name::FINGERPRINT))+.finish();
+            const HOLDS_USIZE: bool = false $(|| $name::HOLDS_USIZE)+;
+
+            #[inline]
+            fn check_usize(&self) -> Result<(), UsizeOverflow> {
+                $(if $name::HOLDS_USIZE {
+                    self.$index.check_usize()?;
+                })+
+                Ok(())
+            }
         }
     };
 }
 
-tuple_schema!(A);
-tuple_schema!(A, B);
-tuple_schema!(A, B, C);
-tuple_schema!(A, B, C, D);
+tuple_schema!(A.0);
+tuple_schema!(A.0, B.1);
+tuple_schema!(A.0, B.1, C.2);
+tuple_schema!(A.0, B.1, C.2, D.3);
 
 #[cfg(test)]
 mod tests {
@@ -204,6 +336,22 @@ mod tests {
                 assert_ne!(a, b);
             }
         }
+    }
+
+    #[test]
+    fn usize_holders_are_known_at_compile_time_and_checked_at_any_depth() {
+        const {
+            assert!(usize::HOLDS_USIZE && isize::HOLDS_USIZE && !u64::HOLDS_USIZE);
+            assert!(<Option<Box<[(u8, usize)]>>>::HOLDS_USIZE && !<Vec<Option<u32>>>::HOLDS_USIZE);
+        }
+        // A build whose archived usize is as wide as the host's holds every value.
+        let wide = size_of::<ArchivedUsize>() >= size_of::<usize>();
+        let nested: Option<Box<[(u8, usize)]>> =
+            Some(vec![(1, 2), (3, usize::MAX)].into_boxed_slice());
+        assert_eq!(nested.check_usize().is_ok(), wide);
+        let min = (0u8, isize::MIN).check_usize().err().map(|overflow| overflow.value);
+        assert_eq!(min, (!wide).then(|| i128::try_from(isize::MIN).expect("isize fits i128")));
+        assert!([[1usize; 2]; 2].check_usize().is_ok() && Some(-7isize).check_usize().is_ok());
     }
 
     #[test]

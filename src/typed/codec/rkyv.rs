@@ -109,7 +109,9 @@ pub struct RkyvFormat {
     pub big_endian: bool,
     /// Whether archived primitives are unaligned (rkyv feature `unaligned`).
     pub unaligned: bool,
-    /// Size of an archived `usize` and of relative pointers (rkyv `pointer_width_*`).
+    /// Size of an archived `usize` and of relative pointers (rkyv `pointer_width_*`). A
+    /// publisher refuses a `usize` or `isize` value that does not fit
+    /// ([`PublishError::UsizeOutOfRange`](crate::typed::PublishError::UsizeOutOfRange)).
     pub usize_bytes: u8,
 }
 
