@@ -79,7 +79,7 @@ fn unreadable_channel_is_permission_denied() {
 #[test]
 fn attach_as_child() {
     let Ok(path) = std::env::var("BCAST_FS_ATTACH") else { return };
-    match RingBuffer::attach(&path) {
+    match RingBuffer::attach(path) {
         Ok(_) => println!("attached"),
         Err(OpenError::Io { source, .. }) => println!("io error {:?}", source.kind()),
         Err(e) => println!("other error {e}"),
@@ -90,11 +90,11 @@ fn attach_as_child() {
 fn deleted_channel_keeps_serving_its_live_readers() -> Result<(), Box<dyn std::error::Error>> {
     let guard = shm_path("deleted");
     let path = &guard.0;
-    let mut writer = RingBuffer::create(&path, 4096)?.into_writer();
-    let attached = RingBuffer::attach(&path)?;
+    let mut writer = RingBuffer::create(path, 4096)?.into_writer();
+    let attached = RingBuffer::attach(path)?;
     let mut reader = attached.clone().into_reader();
     writer.send(b"before")?;
-    std::fs::remove_file(&path)?;
+    std::fs::remove_file(path)?;
     writer.send(b"after")?;
     assert!(attached.is_replaced(), "the reader can tell its path is gone");
     let mut buf = [0u8; 16];
@@ -103,7 +103,7 @@ fn deleted_channel_keeps_serving_its_live_readers() -> Result<(), Box<dyn std::e
         got.push(buf[..received.len].to_vec());
     }
     assert_eq!(got, [b"before".to_vec(), b"after".to_vec()], "nothing committed is lost");
-    let err = RingBuffer::attach(&path).unwrap_err();
+    let err = RingBuffer::attach(path).unwrap_err();
     assert!(
         matches!(&err, OpenError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
     );
@@ -114,24 +114,24 @@ fn deleted_channel_keeps_serving_its_live_readers() -> Result<(), Box<dyn std::e
 fn replaced_channel_is_noticed_by_old_readers() -> Result<(), Box<dyn std::error::Error>> {
     let guard = shm_path("replaced");
     let path = &guard.0;
-    let old = RingBuffer::create(&path, 4096)?;
+    let old = RingBuffer::create(path, 4096)?;
     let mut old_writer = old.clone().into_writer();
-    let attached = RingBuffer::attach(&path)?;
+    let attached = RingBuffer::attach(path)?;
     assert!(!attached.is_replaced());
     old_writer.send(b"old")?;
     drop((old, old_writer));
-    std::fs::remove_file(&path)?;
-    let mut new_writer = RingBuffer::create(&path, 8192)?.into_writer();
+    std::fs::remove_file(path)?;
+    let mut new_writer = RingBuffer::create(path, 8192)?.into_writer();
     new_writer.send(b"new")?;
     assert!(attached.is_replaced(), "an inode check tells the old reader");
     let mut reader = attached.into_reader_at(0)?;
     let mut buf = [0u8; 8];
     let received = reader.try_recv(&mut buf)?.expect("the old channel's message");
     assert_eq!(&buf[..received.len], b"old");
-    let fresh = RingBuffer::attach(&path)?;
+    let fresh = RingBuffer::attach(path)?;
     assert_eq!(fresh.capacity(), 8192);
     assert!(!fresh.is_replaced());
-    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(path);
     Ok(())
 }
 
@@ -139,11 +139,11 @@ fn replaced_channel_is_noticed_by_old_readers() -> Result<(), Box<dyn std::error
 fn readers_map_channels_read_only() -> Result<(), Box<dyn std::error::Error>> {
     let guard = shm_path("readonly");
     let path = &guard.0;
-    let _writer = RingBuffer::create(&path, 4096)?.into_writer();
-    let _attached = RingBuffer::attach(&path)?;
+    let _writer = RingBuffer::create(path, 4096)?.into_writer();
+    let _attached = RingBuffer::attach(path)?;
     let maps = std::fs::read_to_string("/proc/self/maps")?;
     // Match by inode: the writer mapped the file under its temporary name, before the link.
-    let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&path)?).to_string();
+    let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(path)?).to_string();
     let perms: Vec<&str> = maps
         .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>())
@@ -155,7 +155,7 @@ fn readers_map_channels_read_only() -> Result<(), Box<dyn std::error::Error>> {
     assert!(perms.contains(&"rw-s"), "{perms:?}");
     assert!(perms.contains(&"r--s"), "{perms:?}");
     assert_eq!(perms.len(), 2, "{perms:?}");
-    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(path);
     Ok(())
 }
 
@@ -175,7 +175,7 @@ fn small_tmpfs_fills_up_with_a_typed_error() {
         return;
     }
     let path = dir.join("channel");
-    assert!(RingBuffer::create(&path, 256 * 1024).is_ok(), "fits");
+    assert!(RingBuffer::create(path, 256 * 1024).is_ok(), "fits");
     let other = dir.join("too-big");
     let err = RingBuffer::create(&other, 1 << 20).unwrap_err();
     assert!(matches!(err, OpenError::NoSpace { .. }), "{err}");

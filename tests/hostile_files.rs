@@ -1,6 +1,8 @@
 //! Files that another local user, or a crashed process, leaves at a channel's path: each is
 //! refused with a typed error, never followed, waited on, mapped short or allocated by a reader.
 #![cfg(all(target_os = "linux", not(miri)))]
+// Sizes here are a few MiB at most: converting them between u64 and usize cannot truncate.
+#![allow(clippy::cast_possible_truncation)]
 
 mod common;
 

@@ -27,8 +27,8 @@ fn a_reader_holding_a_lock_on_the_channel_file_does_not_keep_the_writer_out() {
     assert!(flock(&reader, libc::LOCK_SH | libc::LOCK_NB), "a reader can flock the channel");
     // SAFETY: `struct flock` is plain integers, for which all zeroes is a valid value.
     let mut lock: libc::flock = unsafe { std::mem::zeroed() };
-    lock.l_type = libc::F_RDLCK as _;
-    lock.l_whence = libc::SEEK_SET as _;
+    lock.l_type = libc::F_RDLCK.try_into().expect("fits");
+    lock.l_whence = libc::SEEK_SET.try_into().expect("fits");
     // SAFETY: `lock` is a valid, initialised `struct flock` that outlives the call.
     assert_eq!(unsafe { libc::fcntl(reader.as_raw_fd(), libc::F_OFD_SETLK, &raw const lock) }, 0);
     let mut writer = RingBuffer::create(&path.0, 4096).expect("the writer restarts").into_writer();
