@@ -93,16 +93,30 @@ pub fn run_as_nobody(name: &str, envs: &[(&str, &std::ffi::OsStr)]) -> std::proc
     let exe = dir.join("test-binary");
     std::fs::copy(std::env::current_exe().expect("test binary"), &exe).expect("copy the binary");
     std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).expect("chmod exe");
-    let output = std::process::Command::new(&exe)
-        .args(["--exact", name, "--nocapture", "--test-threads=1"])
-        .envs(envs.iter().copied())
-        .current_dir(&dir)
-        .uid(65534)
-        .gid(65534)
-        .output()
-        .expect("spawn the test binary as nobody");
+    let run = || {
+        std::process::Command::new(&exe)
+            .args(["--exact", name, "--nocapture", "--test-threads=1"])
+            .envs(envs.iter().copied())
+            .current_dir(&dir)
+            .uid(65534)
+            .gid(65534)
+            .output()
+    };
+    // A process that another test thread forks while the copy is still open for writing keeps
+    // it open until it execs, and the kernel refuses to run a file open for writing (ETXTBSY):
+    // try again for a little while.
+    let mut output = run();
+    for _ in 0..100 {
+        match &output {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                output = run();
+            }
+            _ => break,
+        }
+    }
     drop(guard);
-    output
+    output.expect("spawn the test binary as nobody")
 }
 
 /// Removes a directory tree when dropped.
