@@ -131,9 +131,9 @@ fn join_refuses_what_is_not_a_ready_ring() {
     drop(ring);
     assert!(join(&memory).is_ok());
 
-    memory[1].store(99, Ordering::Relaxed); // version
+    let version = memory[1].swap(99, Ordering::Relaxed);
     assert!(matches!(join(&memory).unwrap_err(), LayoutError::Version { found: 99, .. }));
-    memory[1].store(1, Ordering::Relaxed);
+    memory[1].store(version, Ordering::Relaxed);
 
     let state = memory[3].swap(0, Ordering::Relaxed);
     assert_eq!(join(&memory).unwrap_err(), LayoutError::NotReady);
