@@ -16,6 +16,15 @@ pub enum RelayError {
         /// Zenoh's error, rendered (Zenoh's error type is not `Sync`).
         message: String,
     },
+    /// TLS was asked for, but this build has no TLS transport.
+    #[error(
+        "TLS was asked for ({asked}), but this bcast-relay was built without the `tls` feature \
+         (build it with `--features tls`)"
+    )]
+    TlsNotBuilt {
+        /// What asked for it: an endpoint or the certificate options.
+        asked: String,
+    },
     /// The key expression is not valid for Zenoh (empty, a wildcard, a stray `/`...).
     #[error("invalid key {key:?}: {message}")]
     InvalidKey {

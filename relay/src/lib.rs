@@ -53,7 +53,7 @@ mod stop;
 mod tracker;
 mod wire;
 
-pub use config::{DEFAULT_ENDPOINT, ZenohOptions};
+pub use config::{DEFAULT_ENDPOINT, TlsOptions, ZenohOptions};
 pub use error::RelayError;
 pub use event::RelayEvent;
 pub use export::{ExportOptions, Exporter};

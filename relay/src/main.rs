@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use bcast_relay::{ExportOptions, Exporter, ImportOptions, Importer, RelayError, ZenohOptions};
+use bcast_relay::{
+    ExportOptions, Exporter, ImportOptions, Importer, RelayError, TlsOptions, ZenohOptions,
+};
 use clap::{Args, Parser, Subcommand};
 
 /// Relays a bcast channel between hosts over Zenoh: `export` on the host that has the channel,
@@ -60,6 +62,7 @@ enum Command {
 
 /// Zenoh's endpoints. With neither --listen nor --connect, `export` listens on
 /// tcp/127.0.0.1:7447 and `import` connects to it: the two work on one machine as they are.
+/// `tls/HOST:PORT` endpoints (with the `tls` feature) use the --tls-* certificates.
 #[derive(Debug, Args)]
 struct Net {
     /// An endpoint to listen on, such as tcp/0.0.0.0:7447 (repeatable).
@@ -71,6 +74,19 @@ struct Net {
     /// Find peers by UDP multicast scouting (on a LAN).
     #[arg(long)]
     multicast_scouting: bool,
+    /// TLS: the certificate authority (PEM) that peers' certificates must be signed by.
+    #[arg(long, value_name = "FILE")]
+    tls_root_ca: Option<PathBuf>,
+    /// TLS: this side's certificate (PEM), presented when listening (and connecting, with
+    /// --mtls).
+    #[arg(long, value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// TLS: the private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// Mutual TLS: both sides present a certificate signed by --tls-root-ca.
+    #[arg(long)]
+    mtls: bool,
     /// Seconds between counter lines (0: none).
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     stats_every: f64,
@@ -84,6 +100,12 @@ impl Net {
             ZenohOptions { listen: self.listen.clone(), connect: self.connect.clone(), ..default }
         };
         options.multicast_scouting = self.multicast_scouting;
+        options.tls = TlsOptions {
+            root_ca: self.tls_root_ca.clone(),
+            certificate: self.tls_cert.clone(),
+            private_key: self.tls_key.clone(),
+            mutual: self.mtls,
+        };
         options
     }
 
