@@ -35,6 +35,17 @@
 //! reopens its channel, so its subscribers carry on, and learns from a resume file beside it
 //! (`PATH.resume`) how many frames passed while it was down.
 //!
+//! # Security
+//!
+//! Batches are not authenticated: anyone who can reach the Zenoh network can publish frames
+//! under the key (the importer writes them into its channel), answer the importer's query with
+//! another description (its capacity is bounded by [`ImportOptions::max_capacity`]), or read
+//! every frame. The typed layer's checked reads stay memory-safe on such frames; its
+//! `*_unchecked` reads do not, so never use them on an imported channel unless every peer on
+//! the network is trusted. Restrict the network with Zenoh's TLS transport (the `tls` feature,
+//! [`TlsOptions`], with mutual authentication) and Zenoh's access control on a router; the
+//! README has a configuration sketch.
+//!
 //! # Wire format
 //!
 //! Each Zenoh message under `KEY` is a batch: a 56-byte header (exporter run id, source epoch,
