@@ -194,7 +194,8 @@ impl Importer {
                 Some(bytes) => Registry::from_bytes(bytes)?
                     .create_channel(path, capacity)
                     .map_err(|source| match source {
-                        TypedOpenError::Untyped { .. } => {
+                        TypedOpenError::UntypedChannelExists { .. }
+                        | TypedOpenError::Untyped { .. } => {
                             RelayError::UntypedLocalChannel { path: path.clone() }
                         }
                         source => RelayError::Typed { path: path.clone(), source },

@@ -151,6 +151,80 @@ fn an_importer_says_it_reopened_a_channel_that_existed() {
     assert!(line.starts_with("reopened the local channel (untyped"), "{line}");
 }
 
+/// A tick (plain old data), for a typed channel.
+#[bcast::message(tag = 1, pod)]
+#[derive(Debug, Clone, Copy)]
+pub struct Tick {
+    /// Its number.
+    pub n: u64,
+}
+
+/// A typed channel of ticks.
+#[derive(Debug, bcast::BcastMessage)]
+pub enum Ticks {
+    /// A tick.
+    Tick(Tick),
+}
+
+/// Relays `source` (already made) into `mirror` on `port` until the importer returns, and
+/// returns its outcome.
+fn import_until_it_returns(key: &str, source: &str, mirror: &str, port: &str) -> RelayError {
+    let mut export = ExportOptions::new(source, key);
+    export.zenoh = ZenohOptions { listen: vec![port.into()], ..ZenohOptions::default() };
+    let exporter = Exporter::new(export);
+    let mut import = ImportOptions::new(key, mirror);
+    import.zenoh = ZenohOptions { connect: vec![port.into()], ..ZenohOptions::default() };
+    let importer = Importer::new(import);
+    let returned = AtomicBool::new(false);
+    let import = || {
+        let outcome = importer.run();
+        returned.store(true, Ordering::Relaxed);
+        outcome
+    };
+    let (exported, imported) = running(
+        || exporter.run(),
+        exporter.stop_handle(),
+        || {
+            running(import, importer.stop_handle(), || {
+                let deadline = Instant::now() + PATIENCE;
+                while Instant::now() < deadline && !returned.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            })
+            .0
+        },
+    );
+    exported.expect("the exporter");
+    imported.expect_err("the importer refuses the existing channel")
+}
+
+#[test]
+fn a_typed_import_over_an_existing_untyped_channel_is_refused_clearly() {
+    let paths = Paths::new("hostile-untyped", &["source", "mirror"]);
+    let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(3));
+    let _publisher = Ticks::create(source, 1 << 16).expect("a typed source");
+    let mut other = bcast::RingBuffer::create(mirror, 1 << 16).expect("untyped").into_writer();
+    other.send(b"an untyped frame").expect("send");
+    drop(other);
+    let error = import_until_it_returns("h/untyped", source, mirror, &port);
+    assert!(matches!(error, RelayError::UntypedLocalChannel { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(message.contains(mirror) && message.contains("untyped writer"), "{message}");
+    let registry = bcast::typed::Registry::read_from(&bcast::RingBuffer::attach(mirror).unwrap());
+    assert!(registry.unwrap().is_none(), "no registry was written over it");
+}
+
+#[test]
+fn an_untyped_import_over_an_existing_typed_channel_is_refused() {
+    let paths = Paths::new("hostile-typed", &["source", "mirror"]);
+    let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(4));
+    let _writer = bcast::RingBuffer::create(source, 1 << 16).expect("source").into_writer();
+    drop(Ticks::create(mirror, 1 << 16).expect("a typed channel"));
+    let error = import_until_it_returns("h/typed", source, mirror, &port);
+    assert!(matches!(error, RelayError::TypedLocalChannel { .. }), "{error:?}");
+    assert!(error.to_string().contains(mirror), "{error}");
+}
+
 /// Makes the frame at `position` of the channel file at `path` (of `capacity` bytes) a frame
 /// with unknown flags, and moves the writer's frontiers past it, as a buggy or hostile process
 /// with write access could. The writer must be gone.
