@@ -217,6 +217,23 @@ mod tests {
     }
 
     #[test]
+    fn another_users_resume_file_is_refused() {
+        // SAFETY: `geteuid` has no preconditions and cannot fail.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!(
+                "SKIPPED another_users_resume_file_is_refused: giving a file away needs root"
+            );
+            return;
+        }
+        let scratch = Scratch::new("owner");
+        std::fs::write(scratch.resume(), b"").unwrap();
+        std::os::unix::fs::chown(scratch.resume(), Some(65534), Some(65534)).unwrap();
+        let error = ResumeFile::open(&scratch.0).expect_err("another user's file is refused");
+        assert!(matches!(error, RelayError::UnsafeResumeFile { .. }), "{error:?}");
+        assert!(error.to_string().contains("uid 65534"), "{error}");
+    }
+
+    #[test]
     fn a_note_altered_on_disk_is_ignored() {
         let scratch = Scratch::new("altered");
         let (file, _) = ResumeFile::open(&scratch.0).unwrap();
