@@ -18,7 +18,7 @@ pub fn endpoint(slot: u16) -> String {
 }
 
 /// Channel files under /dev/shm, unique to the test and process, removed on drop (with the
-/// importer's resume files).
+/// importer's resume files and the writers' lock files).
 pub struct Paths(Vec<String>);
 
 impl Paths {
@@ -39,6 +39,12 @@ impl Paths {
         for path in &self.0 {
             let _ = std::fs::remove_file(path);
             let _ = std::fs::remove_file(format!("{path}.resume"));
+            // The writer lock file `.NAME.lock` that a killed relay leaves beside its channel.
+            let lock = std::path::Path::new(path);
+            let name = lock.file_name().map(|n| n.to_string_lossy().into_owned());
+            if let Some(name) = name {
+                let _ = std::fs::remove_file(lock.with_file_name(format!(".{name}.lock")));
+            }
         }
     }
 }
