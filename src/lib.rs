@@ -48,7 +48,15 @@
 //! # Platform scope
 //!
 //! The ring itself is portable Rust. Channel files use Linux facilities (`/dev/shm`,
-//! `posix_fallocate`, `flock`) and are tested on x86-64 Linux.
+//! `O_TMPFILE`, `posix_fallocate`, `flock`, `/proc`) and are tested on x86-64 Linux.
+//!
+//! Channel files are untrusted input: another local user may have put anything at a channel's
+//! path, and a crashed or buggy writer anything in it. Opening refuses what is not a regular
+//! file, a writer refuses a file it does not own (with the mode it asked for), readers refuse
+//! files that could fault, and every value read from shared memory is checked before use
+//! ([`OpenError::Refused`], [`Error::CorruptFrame`]). What no library can prevent is a process
+//! with write permission truncating the file under a live mapping (`SIGBUS`): attach only to
+//! channels of users you trust.
 
 #![doc(test(attr(deny(warnings))))]
 
