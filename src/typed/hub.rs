@@ -81,11 +81,11 @@ fn step(hub: &Weak<Hub>, shared: &Shared, seen: u64) -> Option<u64> {
 
 #[cfg(all(test, target_os = "linux", not(miri)))]
 mod tests {
-    use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex};
     use std::task::{Wake, Waker};
 
     use super::{Hub, step};
+    use crate::sync::{AtomicBool, Ordering};
     use crate::{RingBuffer, Writer};
 
     /// A task that, when woken, registers a second task and then publishes: a task that
