@@ -28,10 +28,11 @@ impl View {
             // The header is the writer's (not overrun): a nonsensical one means corruption.
             let frame = header.frame_len();
             let corrupt = Error::CorruptFrame { position };
-            // `index + frame` stays far below 2^64 (index < 2^36, frame < 2^33); `position`
-            // comes from the header and may sit just below 2^64, hence the checked sum.
-            let end = position.checked_add(frame).ok_or(corrupt)?;
-            if index + frame > capacity || end > limit {
+            // `index + frame` stays far below 2^64 (index < 2^36, frame < 2^33). `position` may
+            // sit just below 2^64 on a hostile header, so the frame is measured against the room
+            // left below `limit` (no underflow: `position < limit` above) rather than added to
+            // it; a frame that fits there ends at `position + frame <= limit`, without overflow.
+            if index + frame > capacity || frame > limit - position {
                 return Err(corrupt);
             }
             match header.flags {
@@ -42,7 +43,7 @@ impl View {
                     cursor.pass(position, header);
                     cursor.stats.skipped += 1;
                 }
-                FrameFlags::PADDING => cursor.position = end,
+                FrameFlags::PADDING => cursor.position = position + frame,
                 _ => return Err(corrupt),
             }
         }
@@ -69,7 +70,8 @@ impl View {
         let plausible = header.flags == FrameFlags::MESSAGE
             && u64::from(header.len) <= self.mtu
             && index + frame <= capacity
-            && position.checked_add(frame).is_some_and(|end| end <= limit);
+            // No underflow (`position < limit` above), and no overflow of `position + frame`.
+            && frame <= limit - position;
         let Some(dst) = buf.get_mut(..header.len as usize).filter(|_| plausible) else {
             return Ok(None);
         };
