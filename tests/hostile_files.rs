@@ -258,3 +258,78 @@ fn open_unlinked_file(pid: u32, lock: &Path) -> bool {
         target.starts_with("/dev/shm/") && target != lock.to_string_lossy()
     })
 }
+
+#[test]
+fn a_sparse_channel_in_a_full_tmpfs_is_refused_without_a_signal() {
+    if let Ok(path) = std::env::var("BCAST_SPARSE_CHILD") {
+        // The child: read everything as a reader would, then write a lap as a restarted writer
+        // would; a SIGBUS kills it.
+        match RingBuffer::attach(&path) {
+            Ok(ring) => {
+                let mut reader = ring.into_reader_at_last_lap();
+                let mut buf = vec![0; reader.mtu()];
+                while let Ok(Some(_)) = reader.try_recv(&mut buf) {}
+                println!("reader attached and read");
+            }
+            Err(e) => println!("reader refused: {e}"),
+        }
+        match RingBuffer::create(&path, 1 << 22) {
+            Ok(ring) => {
+                let mut writer = ring.into_writer();
+                let payload = vec![7; 4096];
+                for _ in 0..2048 {
+                    writer.send(&payload).expect("send");
+                }
+                println!("writer reopened and wrote");
+            }
+            Err(e) => println!("writer refused: {e}"),
+        }
+        return;
+    }
+    // A real 1 MiB tmpfs, where the test may mount one (root, as in CI).
+    let dir = std::env::temp_dir().join(format!("bcast-sparse-tmpfs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&dir)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        println!("SKIPPED: cannot mount a tmpfs here (run as root to check it)");
+        let _ = std::fs::remove_dir(&dir);
+        return;
+    }
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+            let _ = std::fs::remove_dir(&self.0);
+        }
+    }
+    let _unmount = Unmount(dir.clone());
+    // A valid header over 4 MiB of holes in a 1 MiB file system: touching them cannot succeed.
+    let made = ShmPath::new("sparse-tmpfs-source");
+    drop(RingBuffer::create(&made.0, 1 << 22).expect("create"));
+    let mut header = vec![0; HEADER as usize];
+    std::io::Read::read_exact(&mut std::fs::File::open(&made.0).expect("open"), &mut header)
+        .expect("read the header");
+    let sparse = dir.join("channel");
+    std::fs::write(&sparse, &header).expect("write header");
+    chmod(&sparse, 0o600);
+    std::fs::File::options()
+        .write(true)
+        .open(&sparse)
+        .and_then(|f| f.set_len(HEADER + (1 << 22)))
+        .expect("extend");
+    let output = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", "a_sparse_channel_in_a_full_tmpfs_is_refused_without_a_signal"])
+        .arg("--nocapture")
+        .env("BCAST_SPARSE_CHILD", &sparse)
+        .output()
+        .expect("run the reader");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "the child died: {:?}\n{stdout}", output.status);
+    assert!(stdout.contains("reader refused: ") && stdout.contains("allocated"), "{stdout}");
+    assert!(stdout.contains("writer refused: ") && stdout.contains("no space"), "{stdout}");
+}
