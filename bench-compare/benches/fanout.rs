@@ -122,7 +122,7 @@ fn main() {
         for round in 0..rounds {
             for imp in round_order(&impls, round) {
                 let run = FanOut { readers, flat_count, paced_count, cores: &cores };
-                let sample = visit(imp, Storage::Heap, CAPACITY, SIZE, run);
+                let sample = visit(imp, Storage::Heap, CAPACITY, run);
                 fold(&mut totals, imp, sample, [&mut writer_ns, &mut p50, &mut p99]);
             }
         }

@@ -22,7 +22,7 @@ use bench_compare::affinity::Cores;
 use bench_compare::floor::{self, Lines};
 use bench_compare::pingpong::{Spec, run_threads};
 use bench_compare::report::{LatencyRounds, LatencyTables};
-use bench_compare::transport::{Factory, Impl, Storage, Visitor, iceoryx, visit};
+use bench_compare::transport::{Factory, Impl, Storage, Visitor, iceoryx, visit_with_peers};
 use bench_compare::{Mode, load_average, round_order, with_peers};
 use hdrhistogram::Histogram;
 
@@ -76,7 +76,7 @@ fn main() {
                         Some(lines) => floor::run(lines, spec, &cores),
                         None => {
                             let run = RoundTrip { spec, cores: &cores };
-                            visit(imp, storage, capacity(size), size, run)
+                            visit_with_peers(imp, storage, capacity(size), size, run)
                         }
                     };
                     results.add(imp, &hist);

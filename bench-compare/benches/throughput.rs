@@ -26,7 +26,7 @@ use bench_compare::affinity::Cores;
 use bench_compare::flow::{WriteApi, catch_up, stream, writer_alone};
 use bench_compare::stats::{Paired, Spread};
 use bench_compare::table::{Table, ns};
-use bench_compare::transport::{Factory, Impl, Storage, Visitor, iceoryx, visit};
+use bench_compare::transport::{Factory, Impl, Storage, Visitor, iceoryx, visit_with_peers};
 use bench_compare::{Mode, contenders, load_average, round_order};
 
 /// Ring capacity in bytes: a small real-world ring, about one core's L2 cache on the reference
@@ -167,7 +167,7 @@ fn main() {
             for round in 0..rounds {
                 for imp in round_order(&impls, round) {
                     let run = Run { phase, size, count, cores: &cores };
-                    tally.add(imp, &visit(imp, Storage::Heap, CAPACITY, size, run));
+                    tally.add(imp, &visit_with_peers(imp, Storage::Heap, CAPACITY, size, run));
                 }
             }
             let Tally { rate, share, overruns, .. } = &tally;

@@ -94,8 +94,11 @@ fn main() {
         panic!("usage: hot_loop <ours|bcast-1.0|bcast-0.0.6> <send|claim|recv> <size> <count>");
     };
     let imp = Impl::from_label(imp).expect("a crate label: ours, bcast-1.0 or bcast-0.0.6");
-    let size: usize = size.parse().expect("a payload size");
-    let run = HotLoop { op: op.clone(), size, count: count.parse().expect("a message count") };
-    let done = bench_compare::transport::visit(imp, Storage::Heap, CAPACITY, size, run);
+    let run = HotLoop {
+        op: op.clone(),
+        size: size.parse().expect("a payload size"),
+        count: count.parse().expect("a message count"),
+    };
+    let done = bench_compare::transport::visit(imp, Storage::Heap, CAPACITY, run);
     println!("{} {op} {size} B: {done} messages", imp.label());
 }

@@ -164,20 +164,14 @@ pub trait Visitor {
     fn visit<F: Factory>(self, factory: F) -> Self::Out;
 }
 
-/// Runs `visitor` with a factory of `capacity`-byte rings of crate `imp` over `storage`, for
-/// messages of at most `max_len` bytes (the crates with fixed-size slots size them by it).
+/// Runs `visitor` with a factory of `capacity`-byte rings of bcast crate `imp` (ours, 1.0 or
+/// 0.0.6) over `storage`. Benches without the peers use this one, so that they do not compile
+/// the peers' code; see [`visit_with_peers`].
 ///
 /// # Panics
 ///
-/// For bcast 0.0.6 or tokio over `/dev/shm` (no file-backed storage), and for the floor (not a
-/// channel: see [`crate::floor`]).
-pub fn visit<V: Visitor>(
-    imp: Impl,
-    storage: Storage,
-    capacity: usize,
-    max_len: usize,
-    visitor: V,
-) -> V::Out {
+/// For bcast 0.0.6 over `/dev/shm` (no file-backed storage), and for a peer or the floor.
+pub fn visit<V: Visitor>(imp: Impl, storage: Storage, capacity: usize, visitor: V) -> V::Out {
     match (imp, storage) {
         (Impl::Ours, Storage::Heap) => visitor.visit(ours::HeapFactory { capacity }),
         (Impl::Ours, Storage::Shm) => visitor.visit(ours::ShmFactory::new(capacity)),
@@ -185,15 +179,38 @@ pub fn visit<V: Visitor>(
         (Impl::Peer, Storage::Shm) => visitor.visit(peer::ShmFactory::new(capacity)),
         (Impl::Seed, Storage::Heap) => visitor.visit(seed::HeapFactory { capacity }),
         (Impl::Seed, Storage::Shm) => panic!("bcast 0.0.6 has no file-backed storage"),
-        (Impl::Iceoryx2, Storage::Heap) => visitor.visit(iceoryx::IoxFactory::<
-            iceoryx2::prelude::local::Service,
-        >::new(capacity, max_len)),
-        (Impl::Iceoryx2, Storage::Shm) => visitor
-            .visit(iceoryx::IoxFactory::<iceoryx2::prelude::ipc::Service>::new(capacity, max_len)),
+        (other, _) => panic!("{} is not a bcast crate: use `visit_with_peers`", other.label()),
+    }
+}
+
+/// [`visit`], the peers included: iceoryx2 (its `local` service on the heap, `ipc` on
+/// `/dev/shm`) and tokio's `broadcast` (heap), sized for messages of at most `max_len` bytes
+/// (iceoryx2 has fixed-size slots; both hold `capacity / max_len` messages).
+///
+/// # Panics
+///
+/// For bcast 0.0.6 or tokio over `/dev/shm` (no file-backed storage), and for the floor (not a
+/// channel: see [`crate::floor`]).
+pub fn visit_with_peers<V: Visitor>(
+    imp: Impl,
+    storage: Storage,
+    capacity: usize,
+    max_len: usize,
+    visitor: V,
+) -> V::Out {
+    use iceoryx2::prelude::{ipc, local};
+    match (imp, storage) {
+        (Impl::Iceoryx2, Storage::Heap) => {
+            visitor.visit(iceoryx::IoxFactory::<local::Service>::new(capacity, max_len))
+        }
+        (Impl::Iceoryx2, Storage::Shm) => {
+            visitor.visit(iceoryx::IoxFactory::<ipc::Service>::new(capacity, max_len))
+        }
         (Impl::Tokio, Storage::Heap) => {
             visitor.visit(tokio_broadcast::TokioFactory::new(capacity, max_len))
         }
         (Impl::Tokio, Storage::Shm) => panic!("tokio's broadcast is in-process only"),
         (Impl::FloorOneLine | Impl::FloorTwoLines, _) => panic!("the floor is not a channel"),
+        (bcast, _) => visit(bcast, storage, capacity, visitor),
     }
 }
