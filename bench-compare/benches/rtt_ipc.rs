@@ -1,6 +1,8 @@
 //! Round-trip latency between two *processes* over two `/dev/shm` channels: what the library is
 //! for. Ours against bcast 1.0.0-rc.7 and iceoryx2's `ipc` publish-subscribe service, 32 B,
-//! 256 B, 4 KiB and 64 KiB, interleaved round by round.
+//! 256 B, 4 KiB and 64 KiB, interleaved round by round, with the cache-line floor
+//! (`bench_compare::floor`, two threads of the pinger process on the same two cores) in the same
+//! rounds as the reference (`target/bench-out/rtt_ipc_floor.csv`).
 //!
 //! ```text
 //! cargo bench -p bench-compare --bench rtt_ipc      # measure (under a minute)
@@ -22,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use bench_compare::affinity::{CORES_ENV, Cores, pin_current};
+use bench_compare::floor::{self, Lines};
 use bench_compare::pingpong::{Spec, echo, ping};
 use bench_compare::poll::Poller;
 use bench_compare::report::{LatencyRounds, LatencyTables};
@@ -78,11 +81,15 @@ fn main() {
     let mut tables = LatencyTables::new("rtt_ipc", "Round trip, two processes over /dev/shm");
     for size in SIZES {
         let spec = Spec { size, warmup, samples };
-        let impls = with_peers(Storage::Shm, size);
+        let mut impls = with_peers(Storage::Shm, size);
+        impls.extend([Impl::FloorOneLine, Impl::FloorTwoLines]);
         let mut results = LatencyRounds::new("shm-2proc", size);
         for round in 0..rounds {
             for imp in round_order(&impls, round) {
-                let hist = with_opener!(imp, size, pinger(imp, spec, &cores, poller));
+                let hist = match Lines::of(imp) {
+                    Some(lines) => floor::run(lines, spec, &cores),
+                    None => with_opener!(imp, size, pinger(imp, spec, &cores, poller)),
+                };
                 results.add(imp, &hist);
             }
         }

@@ -48,7 +48,6 @@
 
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use iceoryx2::port::publisher::Publisher;
 use iceoryx2::port::subscriber::Subscriber;
@@ -59,7 +58,7 @@ use iceoryx2::prelude::{
 use iceoryx2::service::Service;
 use iceoryx2::service::port_factory::publish_subscribe::PortFactory;
 
-use super::{Channel, Factory, Receiver, Recv, Sender};
+use super::{Channel, Factory, Receiver, Recv, Sender, ShmNames};
 
 /// Most samples a subscriber queue holds.
 pub const MAX_SLOTS: usize = 4096;
@@ -281,9 +280,11 @@ impl<S: Service> Channel for IoxChannel<S> {
     }
 }
 
-/// Makes services of one variant with unique names (`bcast-bench-<pid>-<n>`).
+/// Makes services of one variant with unique names (`bcast-bench-<pid>-<n>`, from
+/// [`ShmNames`], the counter the rings' files use).
 #[derive(Debug)]
 pub struct IoxFactory<S> {
+    names: ShmNames,
     capacity: usize,
     max_len: usize,
     _service: PhantomData<fn() -> S>,
@@ -292,7 +293,7 @@ pub struct IoxFactory<S> {
 impl<S> IoxFactory<S> {
     /// Services sized like a `capacity`-byte ring of `max_len`-byte messages.
     pub fn new(capacity: usize, max_len: usize) -> Self {
-        Self { capacity, max_len, _service: PhantomData }
+        Self { names: ShmNames::new(), capacity, max_len, _service: PhantomData }
     }
 }
 
@@ -300,9 +301,6 @@ impl<S: Service> Factory for IoxFactory<S> {
     type Chan = IoxChannel<S>;
 
     fn make(&mut self) -> IoxChannel<S> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = format!("bcast-bench-{}-{n}", std::process::id());
-        IoxChannel::new(Path::new(&name), self.capacity, self.max_len)
+        IoxChannel::new(&self.names.fresh(), self.capacity, self.max_len)
     }
 }
