@@ -145,15 +145,15 @@ impl<S: Service> std::fmt::Debug for IoxSender<S> {
     }
 }
 
-impl<S: Service> Sender for IoxSender<S> {
+impl<S: Service> IoxSender<S> {
     #[inline]
-    fn send(&mut self, payload: &[u8]) {
+    fn send_slice(&mut self, payload: &[u8]) {
         let sample = self.publisher.loan_slice_uninit(payload.len()).expect("iceoryx2: loan");
         sample.write_from_slice(payload).send().expect("iceoryx2: send");
     }
 
     #[inline]
-    fn publish(&mut self, len: usize, fill: impl FnOnce(&mut [u8])) {
+    fn publish_in_place(&mut self, len: usize, fill: impl FnOnce(&mut [u8])) {
         let sample = self.publisher.loan_slice_uninit(len).expect("iceoryx2: loan");
         let mut sample = sample.write_from_fn(|_| 0);
         fill(sample.payload_mut());
@@ -174,9 +174,9 @@ impl<S: Service> std::fmt::Debug for IoxReceiver<S> {
     }
 }
 
-impl<S: Service> Receiver for IoxReceiver<S> {
+impl<S: Service> IoxReceiver<S> {
     #[inline]
-    fn try_recv(&mut self, buf: &mut [u8]) -> Recv {
+    fn receive_into(&mut self, buf: &mut [u8]) -> Recv {
         match self.subscriber.receive() {
             Ok(Some(sample)) => {
                 let payload = sample.payload();
@@ -245,12 +245,8 @@ impl<S: Service> IoxChannel<S> {
     }
 }
 
-impl<S: Service> Channel for IoxChannel<S> {
-    type Tx = IoxSender<S>;
-    type Rx = IoxReceiver<S>;
-    const STORES_WITHOUT_READER: bool = false;
-
-    fn writer(&self) -> IoxSender<S> {
+impl<S: Service> IoxChannel<S> {
+    fn make_writer(&self) -> IoxSender<S> {
         let node = self.node();
         let service = self.service(&node, true);
         let publisher = service
@@ -264,7 +260,7 @@ impl<S: Service> Channel for IoxChannel<S> {
         IoxSender { publisher, _service: service, _node: node }
     }
 
-    fn reader(&self) -> IoxReceiver<S> {
+    fn make_reader(&self) -> IoxReceiver<S> {
         let node = self.node();
         let service = self.service(&node, false);
         let subscriber = service
@@ -274,11 +270,62 @@ impl<S: Service> Channel for IoxChannel<S> {
             .unwrap_or_else(|e| panic!("iceoryx2: subscriber {}: {e:?}", self.name));
         IoxReceiver { subscriber, _service: service, _node: node }
     }
-
-    fn replay(&self) -> Option<IoxReceiver<S>> {
-        None
-    }
 }
+
+/// The bench traits for one service variant. The impls are concrete, not generic over the
+/// variant, so that iceoryx2's set-up code is compiled once, in this library, instead of in every
+/// bench that uses it; only the hot calls (`send`, `try_recv`) are inlined into the benches.
+macro_rules! bench_traits {
+    ($service:ty) => {
+        impl Sender for IoxSender<$service> {
+            #[inline]
+            fn send(&mut self, payload: &[u8]) {
+                self.send_slice(payload);
+            }
+
+            #[inline]
+            fn publish(&mut self, len: usize, fill: impl FnOnce(&mut [u8])) {
+                self.publish_in_place(len, fill);
+            }
+        }
+
+        impl Receiver for IoxReceiver<$service> {
+            #[inline]
+            fn try_recv(&mut self, buf: &mut [u8]) -> Recv {
+                self.receive_into(buf)
+            }
+        }
+
+        impl Channel for IoxChannel<$service> {
+            type Tx = IoxSender<$service>;
+            type Rx = IoxReceiver<$service>;
+            const STORES_WITHOUT_READER: bool = false;
+
+            fn writer(&self) -> Self::Tx {
+                self.make_writer()
+            }
+
+            fn reader(&self) -> Self::Rx {
+                self.make_reader()
+            }
+
+            fn replay(&self) -> Option<Self::Rx> {
+                None
+            }
+        }
+
+        impl Factory for IoxFactory<$service> {
+            type Chan = IoxChannel<$service>;
+
+            fn make(&mut self) -> Self::Chan {
+                IoxChannel::new(&self.names.fresh(), self.capacity, self.max_len)
+            }
+        }
+    };
+}
+
+bench_traits!(ipc::Service);
+bench_traits!(local::Service);
 
 /// Makes services of one variant with unique names (`bcast-bench-<pid>-<n>`, from
 /// [`ShmNames`], the counter the rings' files use).
@@ -294,13 +341,5 @@ impl<S> IoxFactory<S> {
     /// Services sized like a `capacity`-byte ring of `max_len`-byte messages.
     pub fn new(capacity: usize, max_len: usize) -> Self {
         Self { names: ShmNames::new(), capacity, max_len, _service: PhantomData }
-    }
-}
-
-impl<S: Service> Factory for IoxFactory<S> {
-    type Chan = IoxChannel<S>;
-
-    fn make(&mut self) -> IoxChannel<S> {
-        IoxChannel::new(&self.names.fresh(), self.capacity, self.max_len)
     }
 }
