@@ -14,8 +14,9 @@ use crate::transport::Impl;
 const RATIO_METRICS: [(&str, Metric); 4] =
     [("p50", p50), ("p99", p99), ("p99.9", p999), ("mean10-90", mean_10_90)];
 
-/// The per-round figures divided by the one-line floor's ([`crate::floor`]).
-const FLOOR_METRICS: [(&str, Metric); 2] = [("p50", p50), ("mean10-90", mean_10_90)];
+/// The per-round figures of [`RATIO_METRICS`] also divided by the one-line floor's
+/// ([`crate::floor`]).
+const FLOOR_METRICS: [&str; 2] = ["p50", "mean10-90"];
 
 /// A figure computed from one round's histogram.
 type Metric = fn(&Histogram<u64>) -> f64;
@@ -103,7 +104,6 @@ pub struct LatencyRounds {
     size: usize,
     totals: Vec<(Impl, Histogram<u64>)>,
     per_round: Vec<Paired>,
-    per_round_floor: Vec<Paired>,
 }
 
 impl LatencyRounds {
@@ -114,7 +114,6 @@ impl LatencyRounds {
             size,
             totals: Vec::new(),
             per_round: RATIO_METRICS.iter().map(|_| Paired::default()).collect(),
-            per_round_floor: FLOOR_METRICS.iter().map(|_| Paired::default()).collect(),
         }
     }
 
@@ -125,9 +124,6 @@ impl LatencyRounds {
     /// Never in practice: histograms share their bounds, so adding cannot fail.
     pub fn add(&mut self, imp: Impl, hist: &Histogram<u64>) {
         for ((_, metric), paired) in RATIO_METRICS.iter().zip(&mut self.per_round) {
-            paired.push(imp.label(), metric(hist));
-        }
-        for ((_, metric), paired) in FLOOR_METRICS.iter().zip(&mut self.per_round_floor) {
             paired.push(imp.label(), metric(hist));
         }
         match self.totals.iter_mut().find(|(i, _)| *i == imp) {
@@ -171,7 +167,8 @@ impl LatencyRounds {
             }
         }
         let floor = Impl::FloorOneLine.label();
-        for ((metric, _), paired) in FLOOR_METRICS.iter().zip(&self.per_round_floor) {
+        let per_metric = RATIO_METRICS.iter().zip(&self.per_round);
+        for ((metric, _), paired) in per_metric.filter(|((m, _), _)| FLOOR_METRICS.contains(m)) {
             for (imp, _) in self.totals.iter().filter(|(i, _)| *i != Impl::FloorOneLine) {
                 if let Some(spread) = paired.ratio(imp.label(), floor) {
                     let mut row = key.to_vec();

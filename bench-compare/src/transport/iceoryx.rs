@@ -19,6 +19,9 @@
 //! - **Slots.** `initial_max_slice_len` is the largest message of the run, with the static
 //!   allocation strategy (no re-allocation while measuring); one publisher, one loan at a time,
 //!   one borrowed sample per subscriber.
+//! - **Subscribers.** Room for [`MAX_SUBSCRIBERS`] (4): a broadcast service, not a 1:1 channel,
+//!   though every run here connects one. The publisher visits each connection slot on every
+//!   send, so a user with exactly one subscriber would set 1 and save a little.
 //! - **Writes.** [`Sender::send`] is `loan_slice_uninit` + `write_from_slice` + `send`, the slice
 //!   form of `send_copy` (which 0.10 offers for sized payloads only). [`Sender::publish`] loans
 //!   the same way and lets the caller fill the slot in place; the safe API only hands out
@@ -62,8 +65,8 @@ use super::{Channel, Factory, Receiver, Recv, Sender, ShmNames};
 
 /// Most samples a subscriber queue holds.
 pub const MAX_SLOTS: usize = 4096;
-/// Most subscribers a service accepts (the benches use one per service, plus an idle one).
-const MAX_SUBSCRIBERS: usize = 4;
+/// Most subscribers a service accepts (every run here connects one per service).
+pub const MAX_SUBSCRIBERS: usize = 4;
 /// Environment variable that passes a run's id to the processes it starts.
 pub const RUN_ENV: &str = "BCAST_BENCH_IOX2_RUN";
 
