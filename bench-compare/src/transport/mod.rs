@@ -102,7 +102,9 @@ pub enum Recv {
     Empty,
     /// A message of this many bytes was copied into the buffer.
     Message(usize),
-    /// The writer lapped the reader; the receiver has already moved to the writer's position.
+    /// The writer lapped the reader; the receiver has already moved on: to the writer's
+    /// position for the rings, to the oldest value still held for tokio (its `Lagged`). iceoryx2
+    /// never reports one (see [`iceoryx`]).
     Overrun,
 }
 
@@ -117,8 +119,8 @@ pub trait Sender {
 
 /// The reading side of a ring.
 pub trait Receiver {
-    /// Copies the next message into `buf`, if there is one. On an overrun the receiver resets
-    /// itself to the writer's current position before returning [`Recv::Overrun`].
+    /// Copies the next message into `buf`, if there is one. On an overrun the receiver moves on
+    /// (see [`Recv::Overrun`]) before returning it.
     fn try_recv(&mut self, buf: &mut [u8]) -> Recv;
 }
 
