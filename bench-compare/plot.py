@@ -30,6 +30,10 @@ STYLES = {
     "ours": dict(color="tab:blue", linestyle="-", linewidth=2.0),
     "bcast-1.0": dict(color="tab:orange", linestyle="--", linewidth=1.6),
     "bcast-0.0.6": dict(color="tab:gray", linestyle=":", linewidth=1.4),
+    "iceoryx2": dict(color="tab:green", linestyle="-.", linewidth=1.6),
+    "tokio": dict(color="tab:purple", linestyle="-.", linewidth=1.4),
+    "floor-1line": dict(color="black", linestyle=":", linewidth=1.0),
+    "floor-2line": dict(color="dimgray", linestyle=":", linewidth=1.0),
 }
 # Highest percentile drawn: beyond it a curve rests on a handful of samples.
 MAX_NINES = 5.0

@@ -17,8 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 TABLES = [
     ("rtt_latency", "Round trip, two threads: percentiles (ns)"),
     ("rtt_ratio", "Round trip, two threads: paired ratio ours / theirs"),
+    ("rtt_floor", "Round trip, two threads: paired ratio to the one-line floor"),
     ("rtt_ipc_latency", "Round trip, two processes: percentiles (ns)"),
     ("rtt_ipc_ratio", "Round trip, two processes: paired ratio ours / theirs"),
+    ("rtt_ipc_floor", "Round trip, two processes: paired ratio to the one-line floor"),
     ("throughput", "Throughput: medians over rounds"),
     ("throughput_ratio", "Throughput: paired ratio ours / theirs of messages/s"),
     ("fanout", "Fan-out: writer cost and reader one-way latency (ns)"),

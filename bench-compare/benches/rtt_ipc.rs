@@ -1,5 +1,8 @@
 //! Round-trip latency between two *processes* over two `/dev/shm` channels: what the library is
-//! for. Ours against bcast 1.0.0-rc.7, 32 B and 256 B, interleaved round by round.
+//! for. Ours against bcast 1.0.0-rc.7 and iceoryx2's `ipc` publish-subscribe service, 32 B,
+//! 256 B, 4 KiB and 64 KiB, interleaved round by round, with the cache-line floor
+//! (`bench_compare::floor`, two threads of the pinger process on the same two cores) in the same
+//! rounds as the reference (`target/bench-out/rtt_ipc_floor.csv`).
 //!
 //! ```text
 //! cargo bench -p bench-compare --bench rtt_ipc      # measure (under a minute)
@@ -10,25 +13,50 @@
 //! round it creates the ping channel, re-executes itself (`std::env::current_exe()`) with
 //! `--echo` as the echo process (which pins itself to the second core, creates the pong channel,
 //! attaches the ping channel read-only and says `ready`), attaches the pong channel and runs the
-//! ping-pong. Channels have unique names (`/dev/shm/bcast-bench-<pid>-<n>`) and are removed after
-//! each run, also on failure. Output: `target/bench-out/rtt_ipc_*.csv`.
+//! ping-pong. Channels have unique names (`/dev/shm/bcast-bench-<pid>-<n>`; iceoryx2 services of
+//! the same names, with files under this run's own iceoryx2 root, see
+//! `bench_compare::transport::iceoryx`) and are removed after each run, also on failure. Rings
+//! are 64 KiB, or eight messages where that is more (512 KiB for 64 KiB messages: ours lets a
+//! message take at most a quarter of its ring). Output: `target/bench-out/rtt_ipc_*.csv`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use bench_compare::affinity::{CORES_ENV, Cores, pin_current};
+use bench_compare::floor::{self, Lines};
 use bench_compare::pingpong::{Spec, echo, ping};
 use bench_compare::poll::Poller;
 use bench_compare::report::{LatencyRounds, LatencyTables};
-use bench_compare::transport::{Channel, Impl, ShmNames, Storage, ours, peer};
-use bench_compare::{Mode, contenders, load_average, round_order};
+use bench_compare::transport::{Channel, Impl, ShmNames, Storage, iceoryx, ours, peer};
+use bench_compare::{Mode, load_average, round_order, with_peers};
 use hdrhistogram::Histogram;
 
-/// Channel capacity in bytes.
+/// Channel capacity in bytes, for messages up to 16 KiB.
 const CAPACITY: usize = 64 * 1024;
 /// Payload sizes.
-const SIZES: [usize; 2] = [32, 256];
+const SIZES: [usize; 4] = [32, 256, 4096, 65536];
+
+/// The ring capacity for `size`-byte messages: [`CAPACITY`], or eight messages where that is more.
+fn capacity(size: usize) -> usize {
+    CAPACITY.max(8 * size)
+}
+
+/// Opens the channel at a path of crate `imp`, sized for `size`-byte messages, and runs `then`
+/// with the opener (a generic body needs the channel type).
+macro_rules! with_opener {
+    ($imp:expr, $size:expr, $then:ident ( $($arg:expr),* )) => {{
+        let (size, cap) = ($size, capacity($size));
+        match $imp {
+            Impl::Ours => $then(&|path: &Path| ours::ShmChannel::new(path, cap), $($arg),*),
+            Impl::Peer => $then(&|path: &Path| peer::ShmChannel::new(path, cap), $($arg),*),
+            Impl::Iceoryx2 => {
+                $then(&|path: &Path| iceoryx::IpcChannel::new(path, cap, size), $($arg),*)
+            }
+            other => unreachable!("{} has no file-backed storage", other.label()),
+        }
+    }};
+}
 /// First argument of the echo process.
 const ECHO_FLAG: &str = "--echo";
 
@@ -41,9 +69,10 @@ fn main() {
     let mode = Mode::from_args();
     let cores = Cores::from_env();
     let (rounds, warmup, samples) = mode.pick((2, 200, 2_000), (30, 5_000, 50_000));
+    let _iceoryx_files = iceoryx::Cleanup::new();
     println!(
         "rtt_ipc: {mode:?} mode, cores {} (pinger, echo process), {rounds} rounds x {samples} \
-         round trips after {warmup} warm-up, channels {CAPACITY} B",
+         round trips after {warmup} warm-up, channels {CAPACITY} B (8 messages for larger ones)",
         cores.describe()
     );
     println!("load average at start: {}", load_average());
@@ -52,14 +81,14 @@ fn main() {
     let mut tables = LatencyTables::new("rtt_ipc", "Round trip, two processes over /dev/shm");
     for size in SIZES {
         let spec = Spec { size, warmup, samples };
-        let impls = contenders(Storage::Shm);
+        let mut impls = with_peers(Storage::Shm, size);
+        impls.extend([Impl::FloorOneLine, Impl::FloorTwoLines]);
         let mut results = LatencyRounds::new("shm-2proc", size);
         for round in 0..rounds {
             for imp in round_order(&impls, round) {
-                let hist = match imp {
-                    Impl::Ours => pinger(imp, ours::ShmChannel::new, spec, &cores, poller),
-                    Impl::Peer => pinger(imp, peer::ShmChannel::new, spec, &cores, poller),
-                    Impl::Seed => unreachable!("bcast 0.0.6 has no file-backed storage"),
+                let hist = match Lines::of(imp) {
+                    Some(lines) => floor::run(lines, spec, &cores),
+                    None => with_opener!(imp, size, pinger(imp, spec, &cores, poller)),
                 };
                 results.add(imp, &hist);
             }
@@ -78,15 +107,15 @@ fn main() {
 /// The pinger's side of one run: makes the ping channel, starts the echo process, waits for it,
 /// attaches the pong channel and measures.
 fn pinger<C: Channel>(
+    open: &dyn Fn(&Path) -> C,
     imp: Impl,
-    open: fn(&Path, usize) -> C,
     spec: Spec,
     cores: &Cores,
     poller: Poller,
 ) -> Histogram<u64> {
     let mut names = ShmNames::new();
     let (ping_path, pong_path) = (names.fresh(), names.fresh());
-    let ping_channel = open(&ping_path, CAPACITY);
+    let ping_channel = open(&ping_path);
     let mut tx = ping_channel.writer();
 
     let exe = std::env::current_exe().expect("path of this executable");
@@ -99,6 +128,8 @@ fn pinger<C: Channel>(
         .arg(spec.total().to_string())
         // Explicitly: the child inherits this thread's affinity (the pinger's core only).
         .env(CORES_ENV, cores.describe())
+        // The echo process's iceoryx2 files live under this run's root, which it removes.
+        .env(iceoryx::RUN_ENV, iceoryx::run_id())
         .stdout(Stdio::piped())
         .spawn()
         .expect("start the echo process");
@@ -107,7 +138,7 @@ fn pinger<C: Channel>(
     BufReader::new(stdout).read_line(&mut line).expect("read from the echo process");
     assert_eq!(line.trim(), "ready", "the echo process failed to start");
 
-    let pong_channel = open(&pong_path, CAPACITY);
+    let pong_channel = open(&pong_path);
     let mut rx = pong_channel.reader();
     let hist = ping(&mut tx, &mut rx, spec, poller);
     let status = child.wait().expect("wait for the echo process");
@@ -131,24 +162,20 @@ fn echo_process(args: &[String]) {
     let poller = Poller::for_load(2, if cores.writer() == cores.reader(0) { 1 } else { 2 });
     let spec = Spec { size, warmup: 0, samples };
     let (ping_path, pong_path) = (PathBuf::from(ping_path), PathBuf::from(pong_path));
-    match imp {
-        Impl::Ours => echoer(ours::ShmChannel::new, &ping_path, &pong_path, spec, poller),
-        Impl::Peer => echoer(peer::ShmChannel::new, &ping_path, &pong_path, spec, poller),
-        Impl::Seed => unreachable!("bcast 0.0.6 has no file-backed storage"),
-    }
+    with_opener!(imp, size, echoer(&ping_path, &pong_path, spec, poller));
 }
 
 /// Creates the pong channel, attaches the ping channel, says `ready` and echoes.
 fn echoer<C: Channel>(
-    open: fn(&Path, usize) -> C,
+    open: &dyn Fn(&Path) -> C,
     ping_path: &Path,
     pong_path: &Path,
     spec: Spec,
     poller: Poller,
 ) {
-    let pong_channel = open(pong_path, CAPACITY);
+    let pong_channel = open(pong_path);
     let mut tx = pong_channel.writer();
-    let ping_channel = open(ping_path, CAPACITY);
+    let ping_channel = open(ping_path);
     let mut rx = ping_channel.reader();
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "ready").and_then(|()| stdout.flush()).expect("tell the pinger");

@@ -1,8 +1,12 @@
 //! Throughput, ours against bcast 1.0.0-rc.7 and 0.0.6 on heap rings, interleaved round by
-//! round, for 32 B, 256 B, 1 KiB and 4 KiB payloads:
+//! round, for 32 B, 256 B, 1 KiB and 4 KiB payloads (and 64 KiB for `send`):
 //!
 //! - `send` / `claim`: the writer alone (no reader), copying a caller payload (`send`) or
-//!   filling a claim in place (`claim`); messages/s and GB/s of payload;
+//!   filling a claim in place (`claim`); messages/s and GB/s of payload. `send` also runs the
+//!   peers in the same rounds: iceoryx2's process-local service (32 B, 256 B, 4 KiB, 64 KiB) and
+//!   tokio's `broadcast` (32 B, 256 B), each with one idle reader connected, since neither
+//!   stores a message nobody can receive (`Channel::STORES_WITHOUT_READER`); bcast 0.0.6 stops
+//!   at 4 KiB;
 //! - `catch-up`: a reader alone draining a ring filled to three quarters, repeatedly;
 //! - `contended`: a writer flat out on one core and a reader on another; the writer's rate, the
 //!   share of messages the reader received, the overruns it was told about, and any torn
@@ -22,7 +26,7 @@ use bench_compare::affinity::Cores;
 use bench_compare::flow::{WriteApi, catch_up, stream, writer_alone};
 use bench_compare::stats::{Paired, Spread};
 use bench_compare::table::{Table, ns};
-use bench_compare::transport::{Factory, Impl, Storage, Visitor, visit};
+use bench_compare::transport::{Factory, Impl, Storage, Visitor, iceoryx, visit_with_peers};
 use bench_compare::{Mode, contenders, load_average, round_order};
 
 /// Ring capacity in bytes: a small real-world ring, about one core's L2 cache on the reference
@@ -30,6 +34,8 @@ use bench_compare::{Mode, contenders, load_average, round_order};
 const CAPACITY: usize = 1 << 20;
 /// Payload sizes.
 const SIZES: [usize; 4] = [32, 256, 1024, 4096];
+/// Payload sizes of the `send` phase, which the peers join.
+const SEND_SIZES: [usize; 5] = [32, 256, 1024, 4096, 65536];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -40,6 +46,28 @@ enum Phase {
 }
 
 impl Phase {
+    /// The sizes this phase runs.
+    fn sizes(self) -> &'static [usize] {
+        if self == Self::Send { &SEND_SIZES } else { &SIZES }
+    }
+
+    /// The crates this phase runs at `size`: the bcast family (0.0.6 up to 4 KiB), and in
+    /// `send` the peers at the sizes the issue asks for (iceoryx2 at 32 B, 256 B, 4 KiB and
+    /// 64 KiB; tokio at 32 B and 256 B).
+    fn impls(self, size: usize) -> Vec<Impl> {
+        let mut impls = contenders(Storage::Heap);
+        if size > 4096 {
+            impls.retain(|&imp| imp != Impl::Seed);
+        }
+        if self == Self::Send && size != 1024 {
+            impls.push(Impl::Iceoryx2);
+        }
+        if self == Self::Send && size <= 256 {
+            impls.push(Impl::Tokio);
+        }
+        impls
+    }
+
     fn label(self) -> &'static str {
         match self {
             Self::Send => "send",
@@ -102,6 +130,7 @@ fn main() {
     let mode = Mode::from_args();
     let cores = Cores::from_env();
     let rounds = mode.pick(2, 15);
+    let _iceoryx_files = iceoryx::Cleanup::new();
     println!(
         "throughput: {mode:?} mode, cores {} (writer, reader), {rounds} rounds, ring {CAPACITY} B",
         cores.describe()
@@ -131,14 +160,14 @@ fn main() {
         &columns,
     );
     for phase in [Phase::Send, Phase::Claim, Phase::CatchUp, Phase::Contended] {
-        for size in SIZES {
+        for &size in phase.sizes() {
             let count = mode.pick(5_000, (128u64 << 20) / size as u64).clamp(5_000, 2_000_000);
-            let impls = contenders(Storage::Heap);
+            let impls = phase.impls(size);
             let mut tally = Tally::default();
             for round in 0..rounds {
                 for imp in round_order(&impls, round) {
                     let run = Run { phase, size, count, cores: &cores };
-                    tally.add(imp, &visit(imp, Storage::Heap, CAPACITY, run));
+                    tally.add(imp, &visit_with_peers(imp, Storage::Heap, CAPACITY, size, run));
                 }
             }
             let Tally { rate, share, overruns, .. } = &tally;

@@ -1,14 +1,16 @@
 //! Shared machinery of the comparison benches: `bcast` (this workspace) against the crates.io
 //! crate of the same name, version 1.0.0-rc.7 (`bcast_peer`) and, where its API allows, 0.0.6
-//! (`bcast_seed`).
+//! (`bcast_seed`); against iceoryx2's publish-subscribe service and tokio's `broadcast` (the
+//! *peers*); and against the hardware floor of a round trip ([`floor`]).
 //!
 //! The benches live in `benches/` and are described in `BENCHMARKS.md` at the repository root.
 //! This library gives them:
 //!
 //! - [`transport`]: one [`Sender`](transport::Sender) / [`Receiver`](transport::Receiver)
-//!   interface over the three crates, on heap memory and on `/dev/shm` files, so that a bench
+//!   interface over the crates, on heap memory and on `/dev/shm` files, so that a bench
 //!   body is written once and monomorphised per crate;
 //! - [`affinity`]: thread pinning from `BENCH_CORES`;
+//! - [`floor`]: one-line and two-line cache-line ping-pongs, the floor of every round trip;
 //! - [`payload`]: sequence-number stamps that let every received sample be verified;
 //! - [`stats`]: hdrhistogram percentiles and paired ratios (ours / theirs per round);
 //! - [`table`]: aligned tables on stdout and CSV files under `target/bench-out/`;
@@ -20,6 +22,7 @@
 //! drift by 2x between minutes; ratios of neighbouring runs drift far less.
 
 pub mod affinity;
+pub mod floor;
 pub mod flow;
 pub mod payload;
 pub mod pingpong;
@@ -62,6 +65,22 @@ pub fn contenders(storage: transport::Storage) -> Vec<transport::Impl> {
         // bcast 0.0.6 has no file-backed storage.
         transport::Storage::Shm => vec![Impl::Ours, Impl::Peer],
     }
+}
+
+/// The crates compared at `size`-byte messages over `storage`, peers included: the bcast family
+/// ([`contenders`]; bcast 0.0.6 only up to 256 B, as before), iceoryx2 (its process-local service
+/// on the heap, its `ipc` service on `/dev/shm`), and tokio's `broadcast` on the heap up to 256 B.
+pub fn with_peers(storage: transport::Storage, size: usize) -> Vec<transport::Impl> {
+    use transport::Impl;
+    let mut impls = contenders(storage);
+    if size > 256 {
+        impls.retain(|&imp| imp != Impl::Seed);
+    }
+    impls.push(Impl::Iceoryx2);
+    if storage == transport::Storage::Heap && size <= 256 {
+        impls.push(Impl::Tokio);
+    }
+    impls
 }
 
 /// The order in which round `round` runs `impls`: as given on even rounds, reversed on odd

@@ -14,6 +14,10 @@ use crate::transport::Impl;
 const RATIO_METRICS: [(&str, Metric); 4] =
     [("p50", p50), ("p99", p99), ("p99.9", p999), ("mean10-90", mean_10_90)];
 
+/// The per-round figures of [`RATIO_METRICS`] also divided by the one-line floor's
+/// ([`crate::floor`]).
+const FLOOR_METRICS: [&str; 2] = ["p50", "mean10-90"];
+
 /// A figure computed from one round's histogram.
 type Metric = fn(&Histogram<u64>) -> f64;
 
@@ -42,6 +46,8 @@ pub struct LatencyTables {
     pub ratios: Table,
     /// Percentile curves, for plots.
     pub curves: Table,
+    /// Paired ratios of every contender to the one-line floor, when the floor ran.
+    pub floor: Table,
 }
 
 impl LatencyTables {
@@ -51,6 +57,8 @@ impl LatencyTables {
         latency_columns.extend(percentile_columns());
         let mut ratio_columns = vec!["transport", "size", "metric", "ours_vs"];
         ratio_columns.extend(Spread::columns());
+        let mut floor_columns = vec!["transport", "size", "metric", "impl"];
+        floor_columns.extend(Spread::columns());
         Self {
             latency: Table::new(
                 &format!("{name}_latency"),
@@ -67,6 +75,14 @@ impl LatencyTables {
                 &format!("{what}: percentile curves (ns)"),
                 &["transport", "size", "impl", "quantile", "ns"],
             ),
+            floor: Table::new(
+                &format!("{name}_floor"),
+                &format!(
+                    "{what}: paired ratio impl / {} per round (how many one-line round trips)",
+                    Impl::FloorOneLine.label()
+                ),
+                &floor_columns,
+            ),
         }
     }
 
@@ -74,6 +90,9 @@ impl LatencyTables {
     pub fn emit(&self) {
         self.latency.emit();
         self.ratios.emit();
+        if !self.floor.is_empty() {
+            self.floor.emit();
+        }
         self.curves.save();
     }
 }
@@ -137,12 +156,25 @@ impl LatencyRounds {
             }
         }
         for ((metric, _), paired) in RATIO_METRICS.iter().zip(&self.per_round) {
-            for (theirs, _) in self.totals.iter().filter(|(i, _)| *i != Impl::Ours) {
+            let theirs = self.totals.iter().filter(|(i, _)| *i != Impl::Ours && !i.is_floor());
+            for (theirs, _) in theirs {
                 if let Some(spread) = paired.ratio(Impl::Ours.label(), theirs.label()) {
                     let mut row = key.to_vec();
                     row.extend([(*metric).to_owned(), theirs.label().to_owned()]);
                     row.extend(spread.cells());
                     tables.ratios.row(row);
+                }
+            }
+        }
+        let floor = Impl::FloorOneLine.label();
+        let per_metric = RATIO_METRICS.iter().zip(&self.per_round);
+        for ((metric, _), paired) in per_metric.filter(|((m, _), _)| FLOOR_METRICS.contains(m)) {
+            for (imp, _) in self.totals.iter().filter(|(i, _)| *i != Impl::FloorOneLine) {
+                if let Some(spread) = paired.ratio(imp.label(), floor) {
+                    let mut row = key.to_vec();
+                    row.extend([(*metric).to_owned(), imp.label().to_owned()]);
+                    row.extend(spread.cells());
+                    tables.floor.row(row);
                 }
             }
         }

@@ -36,6 +36,11 @@ impl Table {
         self.rows.push(cells);
     }
 
+    /// Whether the table has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
     /// The CSV file name, without extension.
     pub fn name(&self) -> &str {
         &self.name

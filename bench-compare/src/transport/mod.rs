@@ -1,4 +1,4 @@
-//! One interface over the three crates compared, so that each bench body is written once.
+//! One interface over the crates compared, so that each bench body is written once.
 //!
 //! A [`Channel`] is a ring that threads share (`Sync`); each thread makes its own
 //! [`Sender`] or [`Receiver`] from it *on that thread*. That is how the benches work around
@@ -8,13 +8,16 @@
 //!
 //! Every call is a thin, `#[inline]` forward to the crate's own single-message API: ours
 //! `Writer::send` / `Reader::try_recv`, bcast 1.0 `Writer::send` / `Reader::receive_next`, bcast
-//! 0.0.6 `Claim` + `copy_from_slice` / `Reader::receive_next` + `Message::read`. The benches are
-//! generic over these traits, so each crate gets its own monomorphised copy of the loop.
+//! 0.0.6 `Claim` + `copy_from_slice` / `Reader::receive_next` + `Message::read`; iceoryx2 and
+//! tokio's `broadcast` as their modules describe ([`iceoryx`], [`tokio_broadcast`]). The benches
+//! are generic over these traits, so each crate gets its own monomorphised copy of the loop.
 
+pub mod iceoryx;
 pub mod ours;
 pub mod peer;
 pub mod seed;
 mod shm_names;
+pub mod tokio_broadcast;
 
 pub use shm_names::{ShmNames, remove as remove_channel};
 
@@ -27,6 +30,14 @@ pub enum Impl {
     Peer,
     /// `bcast` 0.0.6 from crates.io, the seed of this project's API.
     Seed,
+    /// iceoryx2 0.10.0's publish-subscribe service ([`iceoryx`]).
+    Iceoryx2,
+    /// `tokio::sync::broadcast` ([`tokio_broadcast`]); heap only.
+    Tokio,
+    /// Not a crate: two threads taking turns writing one cache line ([`crate::floor`]).
+    FloorOneLine,
+    /// Not a crate: a ping line and a pong line ([`crate::floor`]).
+    FloorTwoLines,
 }
 
 impl Impl {
@@ -36,12 +47,32 @@ impl Impl {
             Self::Ours => "ours",
             Self::Peer => "bcast-1.0",
             Self::Seed => "bcast-0.0.6",
+            Self::Iceoryx2 => "iceoryx2",
+            Self::Tokio => "tokio",
+            Self::FloorOneLine => "floor-1line",
+            Self::FloorTwoLines => "floor-2line",
         }
     }
 
+    /// Every variant.
+    pub const ALL: [Self; 7] = [
+        Self::Ours,
+        Self::Peer,
+        Self::Seed,
+        Self::Iceoryx2,
+        Self::Tokio,
+        Self::FloorOneLine,
+        Self::FloorTwoLines,
+    ];
+
     /// Parses a [`label`](Self::label).
     pub fn from_label(label: &str) -> Option<Self> {
-        [Self::Ours, Self::Peer, Self::Seed].into_iter().find(|i| i.label() == label)
+        Self::ALL.into_iter().find(|i| i.label() == label)
+    }
+
+    /// Whether this is the hardware floor rather than a crate.
+    pub fn is_floor(self) -> bool {
+        matches!(self, Self::FloorOneLine | Self::FloorTwoLines)
     }
 }
 
@@ -71,7 +102,9 @@ pub enum Recv {
     Empty,
     /// A message of this many bytes was copied into the buffer.
     Message(usize),
-    /// The writer lapped the reader; the receiver has already moved to the writer's position.
+    /// The writer lapped the reader; the receiver has already moved on: to the writer's
+    /// position for the rings, to the oldest value still held for tokio (its `Lagged`). iceoryx2
+    /// never reports one (see [`iceoryx`]).
     Overrun,
 }
 
@@ -86,8 +119,8 @@ pub trait Sender {
 
 /// The reading side of a ring.
 pub trait Receiver {
-    /// Copies the next message into `buf`, if there is one. On an overrun the receiver resets
-    /// itself to the writer's current position before returning [`Recv::Overrun`].
+    /// Copies the next message into `buf`, if there is one. On an overrun the receiver moves on
+    /// (see [`Recv::Overrun`]) before returning it.
     fn try_recv(&mut self, buf: &mut [u8]) -> Recv;
 }
 
@@ -97,6 +130,12 @@ pub trait Channel: Sync {
     type Tx: Sender;
     /// The reader type.
     type Rx: Receiver;
+
+    /// Whether the channel keeps messages when no reader exists (a ring does: its memory holds
+    /// the last lap). Where it does not (tokio drops a value nobody can receive, iceoryx2 without
+    /// history delivers to nobody), writer-alone runs keep one idle reader connected, so that the
+    /// writer does the work of storing every message.
+    const STORES_WITHOUT_READER: bool = true;
 
     /// Makes the ring's only writer. Call it before making any reader.
     fn writer(&self) -> Self::Tx;
@@ -127,11 +166,13 @@ pub trait Visitor {
     fn visit<F: Factory>(self, factory: F) -> Self::Out;
 }
 
-/// Runs `visitor` with a factory of `capacity`-byte rings of crate `imp` over `storage`.
+/// Runs `visitor` with a factory of `capacity`-byte rings of bcast crate `imp` (ours, 1.0 or
+/// 0.0.6) over `storage`. Benches without the peers use this one, so that they do not compile
+/// the peers' code; see [`visit_with_peers`].
 ///
 /// # Panics
 ///
-/// For bcast 0.0.6 over `/dev/shm`: that crate has no file-backed storage.
+/// For bcast 0.0.6 over `/dev/shm` (no file-backed storage), and for a peer or the floor.
 pub fn visit<V: Visitor>(imp: Impl, storage: Storage, capacity: usize, visitor: V) -> V::Out {
     match (imp, storage) {
         (Impl::Ours, Storage::Heap) => visitor.visit(ours::HeapFactory { capacity }),
@@ -140,5 +181,38 @@ pub fn visit<V: Visitor>(imp: Impl, storage: Storage, capacity: usize, visitor: 
         (Impl::Peer, Storage::Shm) => visitor.visit(peer::ShmFactory::new(capacity)),
         (Impl::Seed, Storage::Heap) => visitor.visit(seed::HeapFactory { capacity }),
         (Impl::Seed, Storage::Shm) => panic!("bcast 0.0.6 has no file-backed storage"),
+        (other, _) => panic!("{} is not a bcast crate: use `visit_with_peers`", other.label()),
+    }
+}
+
+/// [`visit`], the peers included: iceoryx2 (its `local` service on the heap, `ipc` on
+/// `/dev/shm`) and tokio's `broadcast` (heap), sized for messages of at most `max_len` bytes
+/// (iceoryx2 has fixed-size slots; both hold `capacity / max_len` messages).
+///
+/// # Panics
+///
+/// For bcast 0.0.6 or tokio over `/dev/shm` (no file-backed storage), and for the floor (not a
+/// channel: see [`crate::floor`]).
+pub fn visit_with_peers<V: Visitor>(
+    imp: Impl,
+    storage: Storage,
+    capacity: usize,
+    max_len: usize,
+    visitor: V,
+) -> V::Out {
+    use iceoryx2::prelude::{ipc, local};
+    match (imp, storage) {
+        (Impl::Iceoryx2, Storage::Heap) => {
+            visitor.visit(iceoryx::IoxFactory::<local::Service>::new(capacity, max_len))
+        }
+        (Impl::Iceoryx2, Storage::Shm) => {
+            visitor.visit(iceoryx::IoxFactory::<ipc::Service>::new(capacity, max_len))
+        }
+        (Impl::Tokio, Storage::Heap) => {
+            visitor.visit(tokio_broadcast::TokioFactory::new(capacity, max_len))
+        }
+        (Impl::Tokio, Storage::Shm) => panic!("tokio's broadcast is in-process only"),
+        (Impl::FloorOneLine | Impl::FloorTwoLines, _) => panic!("the floor is not a channel"),
+        (bcast, _) => visit(bcast, storage, capacity, visitor),
     }
 }
