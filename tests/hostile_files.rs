@@ -120,11 +120,11 @@ fn a_sparse_channel_file_is_refused_and_never_allocated_by_a_reader() {
 #[test]
 fn a_reader_never_allocates_or_prefaults_the_writers_file() {
     let path = ShmPath::new("no-prefault");
-    let capacity = 1usize << 26;
+    let capacity = 1usize << 24;
     let _writer = RingBuffer::create(&path.0, capacity).expect("create").into_writer();
     let _reader = RingBuffer::attach(&path.0).expect("attach");
     // The reader's mapping is read-only and not populated: resident pages come only from the
-    // reads it makes (here: the header), never the whole 64 MiB.
+    // reads it makes (here: the header), never the whole 16 MiB.
     let inode = std::fs::metadata(&path.0).expect("stat").ino().to_string();
     let rss_kib = reader_rss_kib(&inode);
     assert!(rss_kib < 1024, "a reader that has read only the header has {rss_kib} KiB resident");
@@ -215,9 +215,18 @@ fn mapped_len(inode: &str) -> u64 {
 
 #[test]
 fn a_creator_killed_mid_create_leaves_nothing_behind() {
-    if let Ok(path) = std::env::var("BCAST_CREATE_CHILD") {
+    if let (Ok(path), Ok(capacity)) =
+        (std::env::var("BCAST_CREATE_CHILD"), std::env::var("BCAST_CREATE_CAPACITY"))
+    {
         // The child: create a large channel, slowly enough to be killed while doing it.
-        let _ = RingBuffer::create(&path, 1 << 30);
+        let _ = RingBuffer::create(&path, capacity.parse().expect("a capacity"));
+        return;
+    }
+    // As large as /dev/shm comfortably holds, up to 1 GiB: allocating it takes long enough to
+    // be caught in the act.
+    let capacity = (free_shm_bytes() / 4).min(1 << 30);
+    if capacity < 128 << 20 {
+        println!("SKIPPED: /dev/shm has too little room to make a slow-enough channel");
         return;
     }
     let path = ShmPath::new("killed-creator");
@@ -225,6 +234,7 @@ fn a_creator_killed_mid_create_leaves_nothing_behind() {
     let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"))
         .args(["--exact", "a_creator_killed_mid_create_leaves_nothing_behind", "--nocapture"])
         .env("BCAST_CREATE_CHILD", &path.0)
+        .env("BCAST_CREATE_CAPACITY", capacity.to_string())
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("spawn the creator");
@@ -332,4 +342,16 @@ fn a_sparse_channel_in_a_full_tmpfs_is_refused_without_a_signal() {
     assert!(output.status.success(), "the child died: {:?}\n{stdout}", output.status);
     assert!(stdout.contains("reader refused: ") && stdout.contains("allocated"), "{stdout}");
     assert!(stdout.contains("writer refused: ") && stdout.contains("no space"), "{stdout}");
+}
+
+/// Bytes free in `/dev/shm`.
+fn free_shm_bytes() -> u64 {
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: the path is a NUL-terminated literal and `stat` points to writable memory of the
+    // right type; `statvfs` initialises it when it returns 0.
+    let rc = unsafe { libc::statvfs(c"/dev/shm".as_ptr(), stat.as_mut_ptr()) };
+    assert_eq!(rc, 0, "statvfs /dev/shm");
+    // SAFETY: `statvfs` returned 0, so it initialised `stat`.
+    let stat = unsafe { stat.assume_init() };
+    stat.f_bavail * stat.f_frsize
 }
