@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use bcast::{OpenError, RingBuffer};
-use common::{ShmPath, is_root, run_as_nobody};
+use common::{ShmPath, SmallTmpfs, free_bytes, is_root, run_as_nobody};
 
 /// A channel path for this test file, removed (with its lock file) when the guard drops, even
 /// when the test fails.
@@ -21,18 +21,6 @@ fn leftovers(dir: &Path, name: &str) -> Vec<String> {
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .filter(|n| n.contains(name))
         .collect()
-}
-
-fn free_bytes(dir: &Path) -> u64 {
-    let c_dir = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).expect("no NUL");
-    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
-    // SAFETY: `c_dir` is a NUL-terminated path and `stat` points to writable memory of the
-    // right type; `statvfs` initialises it when it returns 0.
-    let rc = unsafe { libc::statvfs(c_dir.as_ptr(), stat.as_mut_ptr()) };
-    assert_eq!(rc, 0, "statvfs {}", dir.display());
-    // SAFETY: `statvfs` returned 0, so it initialised `stat`.
-    let stat = unsafe { stat.assume_init() };
-    stat.f_bavail * stat.f_frsize
 }
 
 #[test]
@@ -162,24 +150,15 @@ fn readers_map_channels_read_only() -> Result<(), Box<dyn std::error::Error>> {
 #[test]
 fn small_tmpfs_fills_up_with_a_typed_error() {
     // Where the test may mount (root in a sandbox that allows it), use a real 1 MiB tmpfs.
-    let dir = std::env::temp_dir().join(format!("bcast-tmpfs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    let status = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
-        .arg(&dir)
-        .stderr(std::process::Stdio::null())
-        .status();
-    if !status.is_ok_and(|s| s.success()) {
+    let Some(tmpfs) = SmallTmpfs::mount("full") else {
         println!("skipped: cannot mount a tmpfs here (the 64 GiB test covers ENOSPC)");
-        let _ = std::fs::remove_dir(&dir);
         return;
-    }
+    };
+    let dir = &tmpfs.0;
     let path = dir.join("channel");
     assert!(RingBuffer::create(path, 256 * 1024).is_ok(), "fits");
     let other = dir.join("too-big");
     let err = RingBuffer::create(&other, 1 << 20).unwrap_err();
     assert!(matches!(err, OpenError::NoSpace { .. }), "{err}");
-    assert_eq!(leftovers(&dir, "too-big"), Vec::<String>::new(), "no temporary file is left");
-    let _ = std::process::Command::new("umount").arg(&dir).status();
-    let _ = std::fs::remove_dir(&dir);
+    assert_eq!(leftovers(dir, "too-big"), Vec::<String>::new(), "no temporary file is left");
 }

@@ -13,7 +13,7 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use bcast::{FileRefusal, OpenError, RingBuffer};
-use common::{ShmPath, is_root, lock_path};
+use common::{ShmPath, SmallTmpfs, free_bytes, is_root, lock_path};
 
 const HEADER: u64 = 8192;
 
@@ -224,7 +224,7 @@ fn a_creator_killed_mid_create_leaves_nothing_behind() {
     }
     // As large as /dev/shm comfortably holds, up to 1 GiB: allocating it takes long enough to
     // be caught in the act.
-    let capacity = (free_shm_bytes() / 4).min(1 << 30);
+    let capacity = (free_bytes(Path::new("/dev/shm")) / 4).min(1 << 30);
     if capacity < 128 << 20 {
         println!("SKIPPED: /dev/shm has too little room to make a slow-enough channel");
         return;
@@ -297,27 +297,11 @@ fn a_sparse_channel_in_a_full_tmpfs_is_refused_without_a_signal() {
         return;
     }
     // A real 1 MiB tmpfs, where the test may mount one (root, as in CI).
-    let dir = std::env::temp_dir().join(format!("bcast-sparse-tmpfs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    let mounted = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
-        .arg(&dir)
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !mounted {
+    let Some(tmpfs) = SmallTmpfs::mount("sparse") else {
         println!("SKIPPED: cannot mount a tmpfs here (run as root to check it)");
-        let _ = std::fs::remove_dir(&dir);
         return;
-    }
-    struct Unmount(std::path::PathBuf);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = std::process::Command::new("umount").arg(&self.0).status();
-            let _ = std::fs::remove_dir(&self.0);
-        }
-    }
-    let _unmount = Unmount(dir.clone());
+    };
+    let dir = &tmpfs.0;
     // A valid header over 4 MiB of holes in a 1 MiB file system: touching them cannot succeed.
     let made = ShmPath::new("sparse-tmpfs-source");
     drop(RingBuffer::create(&made.0, 1 << 22).expect("create"));
@@ -342,16 +326,4 @@ fn a_sparse_channel_in_a_full_tmpfs_is_refused_without_a_signal() {
     assert!(output.status.success(), "the child died: {:?}\n{stdout}", output.status);
     assert!(stdout.contains("reader refused: ") && stdout.contains("allocated"), "{stdout}");
     assert!(stdout.contains("writer refused: ") && stdout.contains("no space"), "{stdout}");
-}
-
-/// Bytes free in `/dev/shm`.
-fn free_shm_bytes() -> u64 {
-    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
-    // SAFETY: the path is a NUL-terminated literal and `stat` points to writable memory of the
-    // right type; `statvfs` initialises it when it returns 0.
-    let rc = unsafe { libc::statvfs(c"/dev/shm".as_ptr(), stat.as_mut_ptr()) };
-    assert_eq!(rc, 0, "statvfs /dev/shm");
-    // SAFETY: `statvfs` returned 0, so it initialised `stat`.
-    let stat = unsafe { stat.assume_init() };
-    stat.f_bavail * stat.f_frsize
 }

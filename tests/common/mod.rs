@@ -127,3 +127,47 @@ impl Drop for RemoveDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Bytes free for an unprivileged user in the file system of `dir`.
+pub fn free_bytes(dir: &std::path::Path) -> u64 {
+    let c_dir = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).expect("no NUL");
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `c_dir` is a NUL-terminated path and `stat` points to writable memory of the
+    // right type; `statvfs` initialises it when it returns 0.
+    let rc = unsafe { libc::statvfs(c_dir.as_ptr(), stat.as_mut_ptr()) };
+    assert_eq!(rc, 0, "statvfs {}", dir.display());
+    // SAFETY: `statvfs` returned 0, so it initialised `stat`.
+    let stat = unsafe { stat.assume_init() };
+    stat.f_bavail * stat.f_frsize
+}
+
+/// A real 1 MiB tmpfs mounted for one test, unmounted and removed when dropped.
+pub struct SmallTmpfs(pub PathBuf);
+
+impl SmallTmpfs {
+    /// Mounts one, or returns `None` where this process may not mount (not root, or a sandbox
+    /// that forbids it).
+    pub fn mount(name: &str) -> Option<Self> {
+        let dir = std::env::temp_dir().join(format!("bcast-tmpfs-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+            .arg(&dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if mounted {
+            Some(Self(dir))
+        } else {
+            let _ = std::fs::remove_dir(&dir);
+            None
+        }
+    }
+}
+
+impl Drop for SmallTmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
