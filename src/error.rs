@@ -229,6 +229,16 @@ pub enum FileRefusal {
         /// Permission bits that were asked for.
         expected: u32,
     },
+    /// A writer found the file with more than one name (a hard link): another channel of its
+    /// own may be behind the path.
+    #[error(
+        "it has {links} names (hard links), so it may be another channel of this user; remove it \
+         or use another path"
+    )]
+    HardLinked {
+        /// Number of names the file has.
+        links: u64,
+    },
     /// Not all of the file's blocks are allocated (a sparse file): touching a missing page in
     /// a full tmpfs raises `SIGBUS`, and a reader would allocate the writer's memory.
     #[error(

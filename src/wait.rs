@@ -12,12 +12,14 @@
 //!
 //! A reader killed while parked never takes itself out of `waiters`. Nobody may repair the
 //! count (a reader still parking would then take it below zero), so the writer learns it
-//! instead, privately ([`Wakes`]): after [`STALE_AFTER`] wake-ups in a row that woke nobody
-//! while `waiters` kept one value, it takes that value for dead registrations and wakes only
-//! when `waiters` differs from it (a live reader that parks raises it). It still wakes once
-//! every [`PROBE_EVERY`] publications, in case a live reader was counted among the dead; such
-//! a reader also wakes on its own within a slice. A dead registration thus costs a writer (and
-//! every writer reopened after it) a few wake-ups, not one system call per publication.
+//! instead, privately ([`Wakes`]). Every park also bumps a park counter in the high half of the
+//! same word, so the word changes whenever any reader parks, and again when it leaves; a live
+//! parked reader leaves and parks again at least every [`PARK_SLICE`]. A word that stays put
+//! for [`STALE_FOR`] (several slices) while every wake-up in that time woke nobody therefore
+//! holds only dead registrations: the writer stops waking until the word changes, which the
+//! next reader to park makes it do. A dead registration thus costs a writer (and every writer
+//! reopened after it) a few milliseconds of wake-ups, not one system call per publication, and
+//! the check after each publication stays one load compared with one of the writer's fields.
 
 use std::time::{Duration, Instant};
 
@@ -28,32 +30,36 @@ use crate::sync::{AtomicU64, Ordering};
 /// Longest a parked reader sleeps before re-checking the producer on its own.
 pub const PARK_SLICE: Duration = Duration::from_millis(1);
 
-/// Wake-ups in a row that woke nobody, with `waiters` unchanged, after which the writer takes
-/// that count for registrations of readers that died while parked.
-pub(crate) const STALE_AFTER: u32 = 16;
+/// How long the `waiters` word must stay put, with every wake-up in that time waking nobody,
+/// before the writer takes its registrations for dead readers: several park slices, so that a
+/// live reader, which leaves and parks again every slice, is never among them.
+pub(crate) const STALE_FOR: Duration = Duration::from_millis(4);
 
-/// While the writer discounts dead registrations, it still wakes once every this many
-/// publications, in case a live reader was among them.
-pub(crate) const PROBE_EVERY: u64 = 4096;
+/// What a parking reader adds to `waiters`: one to the count in the low half, one to the park
+/// counter in the high half. Leaving takes back only the count.
+const PARKING: u64 = 1 | (1 << 32);
+/// The count of registered readers in `waiters`.
+const COUNT: u64 = u32::MAX as u64;
 
-/// The writer's private record of its wake-ups: which `waiters` count it takes for dead
+/// The writer's private record of its wake-ups: which `waiters` word holds only dead
 /// registrations, and how many wake-up system calls it made (module docs).
 #[derive(Debug)]
 pub(crate) struct Wakes {
-    /// Registrations taken for dead readers: no wake-up while `waiters` equals this.
-    stale: u64,
-    /// Publication count at which to wake anyway while `stale != 0`; `u64::MAX` otherwise.
-    probe_at: u64,
-    /// The `waiters` value of the latest wake-ups that woke nobody, and how many in a row.
-    suspect: u64,
-    fruitless: u32,
+    /// The `waiters` word at which the writer wakes nobody: 0 (nobody registered) until dead
+    /// registrations are learned.
+    quiet: u64,
+    /// Registrations known to be dead readers'.
+    dead: u64,
+    /// The word seen at the latest fruitless wake-up, and since when it has not changed.
+    seen: u64,
+    seen_since: Instant,
     /// Wake-up system calls made.
     calls: u64,
 }
 
 impl Wakes {
-    pub(crate) const fn new() -> Self {
-        Self { stale: 0, probe_at: u64::MAX, suspect: 0, fruitless: 0, calls: 0 }
+    pub(crate) fn new() -> Self {
+        Self { quiet: 0, dead: 0, seen: 0, seen_since: Instant::now(), calls: 0 }
     }
 
     /// Wake-up system calls made so far.
@@ -61,45 +67,35 @@ impl Wakes {
         self.calls
     }
 
-    /// Called by the writer after the publication that made its message count `published`.
-    /// While nobody parks this is one relaxed load of shared memory and two comparisons with
-    /// the writer's own fields.
+    /// Called by the writer after each publication. While nobody parks (and while only dead
+    /// registrations remain) this is one relaxed load of shared memory and one comparison.
     #[inline(always)]
-    pub(crate) fn after_publish(&mut self, words: &WakeWords, published: u64) {
-        let waiters = words.waiters.load(Ordering::Relaxed);
-        if waiters != self.stale || published == self.probe_at {
-            self.wake(words, waiters, published);
+    pub(crate) fn after_publish(&mut self, words: &WakeWords) {
+        let word = words.waiters.load(Ordering::Relaxed);
+        if word != self.quiet {
+            self.wake(words, word);
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn wake(&mut self, words: &WakeWords, waiters: u64, published: u64) {
-        let probe = published == self.probe_at;
-        if waiters < self.stale {
-            // Registrations taken for dead ones went away: they were live readers.
-            self.stale = waiters;
+    fn wake(&mut self, words: &WakeWords, word: u64) {
+        let count = word & COUNT;
+        if count <= self.dead {
+            // Nobody but readers known dead is registered: a live one came and went, or one of
+            // those taken for dead was live after all and left. Nothing to wake.
+            (self.dead, self.quiet) = (count, word);
+            return;
         }
-        if waiters > self.stale || probe {
-            let woken = wake_parked(words);
-            self.calls += 1;
-            if woken > 0 {
-                self.fruitless = 0;
-                if waiters <= self.stale {
-                    // A probe woke readers counted as dead: count them live again.
-                    self.stale = waiters.saturating_sub(woken);
-                }
-            } else if waiters == self.suspect {
-                self.fruitless = self.fruitless.saturating_add(1);
-                if self.fruitless >= STALE_AFTER {
-                    self.stale = waiters;
-                }
-            } else {
-                (self.suspect, self.fruitless) = (waiters, 1);
-            }
+        let woken = wake_parked(words);
+        self.calls += 1;
+        if woken > 0 || word != self.seen {
+            (self.seen, self.seen_since) = (word, Instant::now());
+        } else if self.seen_since.elapsed() >= STALE_FOR {
+            // No reader parked or left for several slices, and nobody was asleep to wake:
+            // every registration in the word is a dead reader's.
+            (self.dead, self.quiet) = (count, word);
         }
-        self.probe_at =
-            if self.stale == 0 { u64::MAX } else { published.wrapping_add(PROBE_EVERY) };
     }
 }
 
@@ -198,8 +194,9 @@ fn park(shared: &Shared, position: u64, timeout: Duration) {
     let words = spot.words();
     let seen = words.wake_seq.load(Ordering::Relaxed);
     // SeqCst: orders the registration before the re-check of `committed` below, so a writer
-    // that publishes after the re-check sees `waiters != 0` (up to the race in the module docs).
-    words.waiters.fetch_add(1, Ordering::SeqCst);
+    // that publishes after the re-check sees the changed word (up to the race in the module
+    // docs).
+    words.waiters.fetch_add(PARKING, Ordering::SeqCst);
     if shared.ring.header().load_committed() <= position {
         futex_wait(&words.wake_seq, seen, slice);
     }

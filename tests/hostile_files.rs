@@ -327,3 +327,14 @@ fn a_sparse_channel_in_a_full_tmpfs_is_refused_without_a_signal() {
     assert!(stdout.contains("reader refused: ") && stdout.contains("allocated"), "{stdout}");
     assert!(stdout.contains("writer refused: ") && stdout.contains("no space"), "{stdout}");
 }
+
+#[test]
+fn create_refuses_a_channel_file_with_a_second_name() {
+    let other = ShmPath::new("hostile-hardlink-other");
+    let path = ShmPath::new("hostile-hardlink");
+    drop(RingBuffer::create(&other.0, 4096).expect("create"));
+    // A link, at the channel's path, to another channel of the same user.
+    std::fs::hard_link(&other.0, &path.0).expect("link");
+    let reason = refusal(RingBuffer::create(&path.0, 4096));
+    assert_eq!(reason, FileRefusal::HardLinked { links: 2 });
+}

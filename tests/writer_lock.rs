@@ -108,7 +108,7 @@ fn a_recorded_writer_whose_process_is_gone_or_reused_is_not_alive() {
 }
 
 #[test]
-fn the_writer_lock_file_is_private_and_removed_when_the_writer_goes() {
+fn the_writer_lock_file_is_private_and_stays_for_the_next_writer() {
     let path = ShmPath::new("lock-file");
     let lock = lock_path(&path.0);
     let ring = RingBuffer::create(&path.0, 4096).expect("create");
@@ -128,7 +128,12 @@ fn the_writer_lock_file_is_private_and_removed_when_the_writer_goes() {
         println!("SKIPPED the other-user half: run the tests as root to check it");
     }
     drop(ring);
-    assert!(!lock.exists(), "the lock file is removed with the writer");
+    // Kept, so that nobody else can take the name between two runs of the writer.
+    let kept = std::fs::symlink_metadata(&lock).expect("the lock file stays");
+    assert_eq!(kept.ino(), meta.ino());
+    drop(RingBuffer::create(&path.0, 4096).expect("the next writer reuses it"));
+    RingBuffer::remove(&path.0).expect("remove");
+    assert!(!path.0.exists() && !lock.exists(), "remove deletes the channel and its lock file");
 }
 
 /// Child of the test above: prints how opening the lock file went. A no-op when run directly.
@@ -179,4 +184,72 @@ fn a_lock_file_left_by_another_user_or_with_another_mode_is_refused() {
         "{err}"
     );
     assert!(!path.0.exists(), "no channel was made without the lock");
+}
+
+#[test]
+fn racing_writers_never_hold_one_channel_together() {
+    let path = ShmPath::new("lock-race");
+    let holders = Arc::new(AtomicU64::new(0));
+    let most = Arc::new(AtomicU64::new(0));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let (path, holders, most) = (path.0.clone(), Arc::clone(&holders), Arc::clone(&most));
+            std::thread::spawn(move || {
+                for _ in 0..300 {
+                    match RingBuffer::create(&path, 4096) {
+                        Ok(ring) => {
+                            let now = holders.fetch_add(1, Ordering::SeqCst) + 1;
+                            most.fetch_max(now, Ordering::SeqCst);
+                            std::thread::yield_now();
+                            holders.fetch_sub(1, Ordering::SeqCst);
+                            drop(ring);
+                        }
+                        Err(OpenError::WriterExists { .. }) => {}
+                        Err(other) => panic!("unexpected error {other}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().expect("writer thread");
+    }
+    assert_eq!(most.load(Ordering::SeqCst), 1, "two writers held the channel at once");
+}
+
+#[test]
+fn a_forked_child_that_drops_its_copy_leaves_the_writer_alone() {
+    if std::env::var_os("BCAST_FORK_CHILD").is_none() {
+        // Forking needs a process with no other test threads: run this test alone in a child.
+        let output = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args(["--exact", "a_forked_child_that_drops_its_copy_leaves_the_writer_alone"])
+            .args(["--nocapture", "--test-threads=1"])
+            .env("BCAST_FORK_CHILD", "1")
+            .output()
+            .expect("run the forking test");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success() && stdout.contains("writer intact"), "{stdout}");
+        return;
+    }
+    let path = ShmPath::new("lock-fork");
+    let ring = RingBuffer::create(&path.0, 4096).expect("create");
+    // SAFETY: this process runs one test thread; the child only drops a handle and exits.
+    let child = unsafe { libc::fork() };
+    assert!(child >= 0, "fork");
+    if child == 0 {
+        drop(ring);
+        // SAFETY: ends the child at once, without running the parent's exit handlers.
+        unsafe { libc::_exit(0) };
+    }
+    let mut status = 0;
+    // SAFETY: waits for the child forked above; `status` is a valid place to write to.
+    assert_eq!(unsafe { libc::waitpid(child, &raw mut status, 0) }, child);
+    let watcher = RingBuffer::attach(&path.0).expect("attach");
+    assert!(watcher.writer_alive(), "the child cleared the writer's record");
+    assert_eq!(watcher.writer_pid(), Some(std::process::id()));
+    assert!(lock_path(&path.0).exists(), "the lock file is still there");
+    let second = RingBuffer::create(&path.0, 4096).map(drop);
+    assert!(matches!(second, Err(OpenError::WriterExists { .. })), "a second writer got in");
+    drop(ring);
+    println!("writer intact");
 }

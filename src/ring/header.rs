@@ -86,7 +86,8 @@ const _: () = assert!(WAKE_OFFSET >= WAKE_PAGE_OFFSET && WAKE_PAGE_OFFSET.is_mul
 /// wakes the futex on it when the count is not zero.
 #[repr(C)]
 pub(crate) struct WakeWords {
-    /// Readers currently parked or about to park.
+    /// Readers currently parked or about to park (low 32 bits), and how many times any reader
+    /// parked (high 32 bits, wrapping), so that the word changes with every park.
     pub(crate) waiters: AtomicU64,
     /// Bumped by the writer before each wake-up; the futex word (its low 32 bits).
     pub(crate) wake_seq: AtomicU64,

@@ -15,22 +15,18 @@
 //! Process ids are those of the reader's PID namespace: a reader in another PID namespace than
 //! the writer's (a container sharing only `/dev/shm`) cannot judge liveness this way.
 
-use std::sync::OnceLock;
-
 /// Bits of the record that hold the process id (Linux caps ids at 2^22).
 const PID_BITS: u32 = 22;
 const PID_MASK: u64 = (1 << PID_BITS) - 1;
 /// Mask of the start time kept in the record: 42 bits of clock ticks, centuries at 100 Hz.
 const START_MASK: u64 = (1 << (64 - PID_BITS)) - 1;
 
-/// The record this process stores while it holds a writer lock.
+/// The record this process stores while it holds a writer lock. Not cached: a forked child
+/// is another process, with a record of its own.
 pub(crate) fn this_process() -> u64 {
-    static RECORD: OnceLock<u64> = OnceLock::new();
-    *RECORD.get_or_init(|| {
-        let pid = std::process::id();
-        // An unknown start time is stored as 0: readers then check the process id alone.
-        pack(pid, start_time(pid).unwrap_or(0))
-    })
+    let pid = std::process::id();
+    // An unknown start time is stored as 0: readers then check the process id alone.
+    pack(pid, start_time(pid).unwrap_or(0))
 }
 
 /// Whether the writer that stored `record` is still running.

@@ -6,10 +6,16 @@
 //! writer. The lock file `.NAME.lock`, next to the channel `NAME`, has mode `0600` and belongs
 //! to the writer's user; one left by another user, or with other permissions, is refused.
 //!
-//! A writer removes its lock file when it lets go. That is safe because whoever takes the lock
-//! then checks that the path still names the file it locked, and starts over if not: a writer
-//! that locked a file its predecessor had just removed never believes it holds the channel. A
-//! writer killed by a signal leaves an empty lock file behind, which the next writer reuses.
+//! The lock file stays when its writer goes, like the channel itself, and the next writer
+//! reuses it: were it removed, any user who may create files in the directory could take the
+//! name between two runs of the writer and keep it out for good (a sticky `/dev/shm` lets only
+//! the file's owner remove it). [`RingBuffer::remove`](crate::RingBuffer::remove) deletes a
+//! channel together with its lock file. Should someone remove the lock file by hand, whoever
+//! takes the lock checks afterwards that the path still names the file it locked, and starts
+//! over if not, so two writers never hold the same channel.
+//!
+//! The `flock` belongs to the open file, which a forked child shares: only the process that
+//! took the lock acts on it (see `ChannelFile`'s drop).
 
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -24,11 +30,11 @@ use crate::error::{FileRefusal, OpenError};
 /// Permission bits of every lock file.
 const LOCK_MODE: u32 = 0o600;
 
-/// An exclusive `flock` on a channel's lock file, held until dropped.
+/// An exclusive `flock` on a channel's lock file, held until dropped (closing the file
+/// releases it).
 #[derive(Debug)]
 pub(crate) struct WriterLock {
-    file: File,
-    path: PathBuf,
+    _file: File,
 }
 
 impl WriterLock {
@@ -41,10 +47,10 @@ impl WriterLock {
     /// be made (e.g. the directory is not writable).
     pub(crate) fn acquire(channel: &Path) -> Result<Self, OpenError> {
         let path = lock_path(channel);
-        // The path can only change under us if the previous writer removed its lock file just
-        // as we opened it; a few rounds settle that.
-        for _ in 0..8 {
-            let file = open_lock_file(&path)?;
+        // The path only changes under us if someone removed the lock file just as we opened it;
+        // a few rounds settle that.
+        for _ in 0..64 {
+            let Some(file) = open_lock_file(&path)? else { continue };
             if let Err(e) = flock(&file, libc::LOCK_EX | libc::LOCK_NB) {
                 return Err(if e.kind() == io::ErrorKind::WouldBlock {
                     OpenError::WriterExists { path: channel.to_owned() }
@@ -53,22 +59,11 @@ impl WriterLock {
                 });
             }
             if names(&path, &file) {
-                return Ok(Self { file, path });
+                return Ok(Self { _file: file });
             }
         }
         let source = io::Error::other("the lock file kept being replaced");
         Err(io_error(&path, "lock", source))
-    }
-}
-
-impl Drop for WriterLock {
-    fn drop(&mut self) {
-        // Still holding the lock: remove the file if it is ours, so that nothing is left beside
-        // a channel whose writer has gone. A failure leaves an empty file, which is harmless.
-        if names(&self.path, &self.file) {
-            let _ = std::fs::remove_file(&self.path);
-        }
-        // Closing `self.file` releases the lock.
     }
 }
 
@@ -79,8 +74,8 @@ pub(crate) fn lock_path(channel: &Path) -> PathBuf {
 }
 
 /// Creates the lock file, or opens the existing one if it is a regular file of ours with mode
-/// `0600`.
-fn open_lock_file(path: &Path) -> Result<File, OpenError> {
+/// `0600` and one name; `None` if it was removed while being opened (try again).
+fn open_lock_file(path: &Path) -> Result<Option<File>, OpenError> {
     let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC;
     let mut options = OpenOptions::new();
     options.read(true).write(true).custom_flags(flags);
@@ -89,21 +84,27 @@ fn open_lock_file(path: &Path) -> Result<File, OpenError> {
             // The umask may have cleared bits of the mode: set it exactly.
             file.set_permissions(std::fs::Permissions::from_mode(LOCK_MODE))
                 .map_err(|e| io_error(path, "set the mode of", e))?;
-            return Ok(file);
+            return Ok(Some(file));
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(io_error(path, "create", e)),
     }
-    let file = options.open(path).map_err(|e| match e.raw_os_error() {
-        Some(libc::ELOOP) => OpenError::Refused {
-            path: path.to_owned(),
-            reason: FileRefusal::NotRegular { kind: "symbolic link" },
-        },
-        _ => io_error(path, "open", e),
-    })?;
-    check_regular(&file.metadata().map_err(|e| io_error(path, "stat", e))?, path)?;
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            let reason = FileRefusal::NotRegular { kind: "symbolic link" };
+            return Err(OpenError::Refused { path: path.to_owned(), reason });
+        }
+        Err(e) => return Err(io_error(path, "open", e)),
+    };
+    let meta = file.metadata().map_err(|e| io_error(path, "stat", e))?;
+    if meta.nlink() == 0 {
+        return Ok(None);
+    }
+    check_regular(&meta, path)?;
     check_owned(&file, path, LOCK_MODE)?;
-    Ok(file)
+    Ok(Some(file))
 }
 
 /// Whether `path` names the very file `file` is open on.

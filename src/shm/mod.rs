@@ -70,6 +70,10 @@ pub(crate) struct ChannelFile {
     capacity: u64,
     /// The single-writer lock, shared with `create_channel` until the file is linked.
     lock: Option<Arc<WriterLock>>,
+    /// For a writer's handle: the process that took the lock and the liveness record it
+    /// publishes. A forked child shares the handle but is not that process, so it neither
+    /// publishes nor clears anything.
+    writer: Option<(u32, u64)>,
 }
 
 impl ChannelFile {
@@ -80,7 +84,8 @@ impl ChannelFile {
         capacity: u64,
         lock: Option<Arc<WriterLock>>,
     ) -> Self {
-        Self { map, file, path: path.to_owned(), capacity, lock }
+        let writer = lock.as_ref().map(|_| (std::process::id(), liveness::this_process()));
+        Self { map, file, path: path.to_owned(), capacity, lock, writer }
     }
 
     pub(crate) fn base(&self) -> NonNull<u8> {
@@ -146,21 +151,26 @@ impl ChannelFile {
         self.header().writer.load(Ordering::Relaxed)
     }
 
-    /// Records this process as the channel's writer, for readers' liveness checks.
+    /// Records this process as the channel's writer, for readers' liveness checks; a no-op on
+    /// a reader's handle.
     fn claim_writer(&self) {
-        debug_assert!(self.holds_writer_lock(), "only the lock holder maps the header writable");
-        self.header().writer.store(liveness::this_process(), Ordering::Relaxed);
+        if let Some((_, record)) = self.writer {
+            self.header().writer.store(record, Ordering::Relaxed);
+        }
     }
 }
 
 impl Drop for ChannelFile {
     fn drop(&mut self) {
-        if self.holds_writer_lock() {
+        // Only in the process that took the lock: a forked child dropping its copy of the handle
+        // must not clear the record of a writer that goes on (the lock, shared with it, stays).
+        if let Some((pid, record)) = self.writer
+            && pid == std::process::id()
+        {
             // Fields drop after this, so the lock is still held: no other writer can have stored
             // its record. Clear ours (only ours: the exchange fails on anything else).
-            let ours = liveness::this_process();
             let _ = self.header().writer.compare_exchange(
-                ours,
+                record,
                 0,
                 Ordering::Relaxed,
                 Ordering::Relaxed,
@@ -195,8 +205,8 @@ impl RingBuffer<ReadWrite> {
     /// frame.
     ///
     /// The single-writer lock is an exclusive `flock` on `.NAME.lock` beside the channel (mode
-    /// `0600`, removed when the writer goes), which readers cannot open, so no reader can keep a
-    /// writer out. Readers learn whether the writer lives from the header
+    /// `0600`, kept for the next writer; [`remove`](RingBuffer::remove) deletes it with the
+    /// channel), which readers cannot open, so no reader can keep a writer out. Readers learn whether the writer lives from the header
     /// ([`writer_alive`](RingBuffer::writer_alive)).
     ///
     /// # Errors
@@ -230,6 +240,37 @@ impl RingBuffer<ReadWrite> {
         options: &CreateOptions,
     ) -> Result<Self, OpenError> {
         create_channel(path.as_ref(), round_capacity(capacity), options, |_, _| Ok(()))
+    }
+
+    /// Deletes the channel file at `path` and its writer lock file (`.NAME.lock`, which a writer
+    /// leaves in place when it goes, for the next one).
+    ///
+    /// Handles that have the channel open keep working on the deleted file, and see
+    /// [`is_replaced`](RingBuffer::is_replaced) become `true`; a `create` at the same path then
+    /// makes a new channel.
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::Io`] if the channel file cannot be removed (`NotFound` when there is none);
+    /// a missing lock file is not an error.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let ring = bcast::RingBuffer::create("/dev/shm/prices", 1 << 20)?;
+    /// drop(ring);
+    /// bcast::RingBuffer::remove("/dev/shm/prices")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn remove(path: impl AsRef<Path>) -> Result<(), OpenError> {
+        let path = path.as_ref();
+        std::fs::remove_file(path).map_err(|e| io_error(path, "remove", e))?;
+        match std::fs::remove_file(lock::lock_path(path)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                Err(io_error(path, "remove the lock file of", e))
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -344,6 +385,8 @@ pub(crate) fn create_channel(
     let lock = Arc::new(WriterLock::acquire(path)?);
     for _ in 0..8 {
         match open::open_existing(path, Access::Write) {
+            // Removed while we opened it: make a new one instead.
+            Ok(file) if open::is_unlinked(&file) => {}
             Ok(file) => return reopen(file, path, capacity, options, &lock, &init),
             Err(OpenError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
@@ -377,9 +420,12 @@ fn reopen(
             LayoutError::CapacityMismatch { existing: channel.capacity, requested: capacity };
         return Err(OpenError::Layout { path: path.to_owned(), reason });
     }
-    channel.claim_writer();
     let ring = RingBuffer::from_storage(Storage::File(channel));
     init(&ring, Opened::Existing)?;
+    // Only once the channel is accepted do readers learn of its new writer.
+    if let Storage::File(channel) = ring.shared().storage() {
+        channel.claim_writer();
+    }
     Ok(ring)
 }
 

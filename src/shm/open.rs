@@ -62,12 +62,13 @@ pub(super) fn open_existing(path: &Path, access: Access) -> Result<File, OpenErr
     Ok(file)
 }
 
-/// Checks that `file`, which a writer is about to own, belongs to this process's effective uid
-/// and has exactly the permission bits `mode`.
+/// Checks that `file`, which a writer is about to own, belongs to this process's effective uid,
+/// has exactly the permission bits `mode`, and has no other name.
 ///
 /// # Errors
 ///
-/// [`OpenError::Refused`] with [`FileRefusal::Owner`] or [`FileRefusal::Mode`].
+/// [`OpenError::Refused`] with [`FileRefusal::Owner`], [`FileRefusal::Mode`] or
+/// [`FileRefusal::HardLinked`].
 pub(super) fn check_owned(file: &File, path: &Path, mode: u32) -> Result<(), OpenError> {
     let meta = metadata(file, path)?;
     // SAFETY: `geteuid` has no preconditions and cannot fail.
@@ -79,7 +80,17 @@ pub(super) fn check_owned(file: &File, path: &Path, mode: u32) -> Result<(), Ope
     if found != mode & 0o7777 {
         return Err(refused(path, FileRefusal::Mode { found, expected: mode & 0o7777 }));
     }
+    // A writer's files have one name each: a second one is a link someone else made (where
+    // `fs.protected_hardlinks` allows it) to another file of ours.
+    if meta.nlink() != 1 {
+        return Err(refused(path, FileRefusal::HardLinked { links: meta.nlink() }));
+    }
     Ok(())
+}
+
+/// Whether `file` no longer has a name (it was removed after it was opened).
+pub(super) fn is_unlinked(file: &File) -> bool {
+    file.metadata().is_ok_and(|meta| meta.nlink() == 0)
 }
 
 /// The file's length, refused if it cannot hold a header and the smallest ring.

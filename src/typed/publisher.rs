@@ -171,7 +171,8 @@ impl<C: Channel> Publisher<C> {
     }
 
     /// A subscriber of this channel. Like every new subscriber it first replays what the ring
-    /// still holds (up to one lap), then follows the publisher; call
+    /// still holds (everything published so far while the ring has not been filled once,
+    /// otherwise up to three quarters of a lap), then follows the publisher; call
     /// [`Subscriber::reset`] to skip the history.
     pub fn subscribe(&self) -> Subscriber<C> {
         Subscriber::from_reader(self.ring.clone().into_reader_at_last_lap())

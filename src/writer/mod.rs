@@ -82,8 +82,8 @@ impl Writer {
     /// After a publication it wakes them only while some reader is parked
     /// ([`WaitStrategy::SpinThenPark`](crate::WaitStrategy::SpinThenPark)). A reader killed while
     /// parked stays counted in the channel forever; the writer recognises such registrations
-    /// after a few wake-ups that wake nobody, and from then on spends one wake-up per 4096
-    /// publications on them. This count shows that cost.
+    /// once its wake-ups have woken nobody for a few milliseconds while no reader parked or
+    /// left, and from then on makes no wake-up for them. This count shows that cost.
     ///
     /// # Examples
     ///
@@ -258,7 +258,7 @@ impl Cursor {
         header.committed.store(end, Ordering::Release);
         self.position = end;
         // The writer's only cost for parked readers while there are none: one load.
-        self.wakes.after_publish(ring.wake(), self.seq);
+        self.wakes.after_publish(ring.wake());
     }
 
     /// Picks up where the previous writer stopped. If it died between claiming and committing,
