@@ -42,7 +42,7 @@ fn main() {
 fn writer_cost_after_a_dead_reader(messages: u64) -> (f64, u64) {
     use std::os::unix::fs::FileExt;
     let path = format!("/dev/shm/bcast-bench-dead-{}", std::process::id());
-    let _ = std::fs::remove_file(&path);
+    let _ = bcast::RingBuffer::remove(&path);
     let mut writer = RingBuffer::create(&path, 1 << 20).expect("create").into_writer();
     // The count of parked readers: a `u64` in the last 64 bytes of the 8 KiB header.
     let file = std::fs::OpenOptions::new().write(true).open(&path).expect("open");
@@ -53,7 +53,7 @@ fn writer_cost_after_a_dead_reader(messages: u64) -> (f64, u64) {
         writer.send(black_box(&payload)).expect("below the MTU");
     }
     let elapsed = start.elapsed();
-    let _ = std::fs::remove_file(&path);
+    let _ = bcast::RingBuffer::remove(&path);
     (elapsed.as_nanos() as f64 / messages as f64, writer.wake_calls())
 }
 
@@ -105,7 +105,7 @@ fn thread_wakeups(samples: usize) -> Histogram<u64> {
 
 fn process_wakeups(samples: usize) -> Histogram<u64> {
     let path = format!("/dev/shm/bcast-wakeup-{}", std::process::id());
-    let _ = std::fs::remove_file(&path);
+    let _ = bcast::RingBuffer::remove(&path);
     let mut writer = RingBuffer::create(&path, 1 << 16).expect("create").into_writer();
     let child = std::process::Command::new(std::env::current_exe().expect("bench binary"))
         .env("BCAST_WAKEUP_CHILD", &path)
@@ -116,7 +116,7 @@ fn process_wakeups(samples: usize) -> Histogram<u64> {
     std::thread::sleep(Duration::from_millis(200)); // let it attach and park
     publish_spaced(&mut writer, samples);
     let output = child.wait_with_output().expect("reader process");
-    let _ = std::fs::remove_file(&path);
+    let _ = bcast::RingBuffer::remove(&path);
     let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).expect("histogram");
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         if let Ok(ns) = line.trim().parse::<u64>() {

@@ -135,7 +135,7 @@ impl Drop for Cleanup {
                 let _ = child.wait();
             }
         }
-        let _ = std::fs::remove_file(&self.path);
+        let _ = bcast::RingBuffer::remove(&self.path);
     }
 }
 

@@ -25,7 +25,7 @@ fn payload(seq: u64) -> Vec<u8> {
 fn killed_writers_never_tear_a_frame_and_successors_continue() {
     let kills = std::env::var("BCAST_CRASH_KILLS").ok().and_then(|n| n.parse().ok()).unwrap_or(25);
     let path = std::path::PathBuf::from(format!("/dev/shm/bcast-crash-{}", std::process::id()));
-    let _ = std::fs::remove_file(&path);
+    let _ = bcast::RingBuffer::remove(&path);
     drop(RingBuffer::create(&path, CAPACITY).expect("create"));
     let ring = RingBuffer::attach(&path).expect("attach");
     let mut reader = ring.clone().into_reader_at(0).expect("empty channel");
@@ -67,7 +67,7 @@ fn killed_writers_never_tear_a_frame_and_successors_continue() {
     assert_eq!(next, last + 1, "the successor's message arrives with the next sequence number");
     println!("{kills} kills, {last} messages published, {delivered} verified, {overruns} overruns");
     assert!(delivered > 0);
-    let _ = std::fs::remove_file(&path);
+    let _ = bcast::RingBuffer::remove(&path);
 }
 
 /// Reads everything pending, verifying each payload against its sequence number.

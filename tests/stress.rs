@@ -145,7 +145,7 @@ fn processes_on_a_small_shm_ring_lose_nothing_unreported() {
     use std::io::{BufRead, BufReader};
     let total = messages(1_000_000);
     let path = std::path::PathBuf::from(format!("/dev/shm/bcast-stress-{}", std::process::id()));
-    let _ = std::fs::remove_file(&path);
+    let _ = bcast::RingBuffer::remove(&path);
     let ring = RingBuffer::create(&path, CAPACITY).expect("create");
     let mut children: Vec<_> = (0..2)
         .map(|_| {
@@ -185,7 +185,7 @@ fn processes_on_a_small_shm_ring_lose_nothing_unreported() {
         assert_eq!(numbers[0] + numbers[1], total, "{line}");
         println!("processes: {total} messages: {line}");
     }
-    let _ = std::fs::remove_file(&path);
+    let _ = bcast::RingBuffer::remove(&path);
 }
 
 /// The reader processes of the test above; a no-op when the suite runs it directly.

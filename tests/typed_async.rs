@@ -48,7 +48,7 @@ fn eventually(condition: impl Fn() -> bool) -> bool {
 async fn streams_receive_every_message_and_share_one_wake_up_thread()
 -> Result<(), Box<dyn std::error::Error>> {
     let path = format!("/dev/shm/bcast-async-{}", std::process::id());
-    let _ = std::fs::remove_file(&path);
+    let _ = bcast::RingBuffer::remove(&path);
     let mut publisher = Ticks::create(&path, 1 << 16)?;
     let ring = bcast::RingBuffer::attach(&path)?;
     let streams: Vec<_> = (0..3)
@@ -79,7 +79,7 @@ async fn streams_receive_every_message_and_share_one_wake_up_thread()
         let expected: Vec<_> = (0..50).map(|n| (n, format!("tick {n}"))).collect();
         assert_eq!(got, expected);
     }
-    let _ = std::fs::remove_file(&path);
+    let _ = bcast::RingBuffer::remove(&path);
     // With the streams gone, the hub thread ends within its liveness period.
     drop(ring);
     assert!(eventually(|| hub_threads() == 0), "the hub thread ends with the last stream");

@@ -47,7 +47,7 @@ fn a_forwarded_registry_makes_a_channel_typed_subscribers_accept()
     // The far side only has the registry's bytes and the raw frames.
     let wire = Registry::read_from(source_publisher.ring())?.expect("typed").to_bytes();
     let path = format!("/dev/shm/bcast-forward-{}", std::process::id());
-    let _ = std::fs::remove_file(&path);
+    let _ = bcast::RingBuffer::remove(&path);
     let mirror = Registry::from_bytes(&wire)?.create_channel(&path, 1 << 16)?;
     let mut mirror_writer = mirror.into_writer();
     let mut buf = vec![0u8; source_reader.mtu()];
@@ -67,6 +67,6 @@ fn a_forwarded_registry_makes_a_channel_typed_subscribers_accept()
     drop(mirror_writer);
     let other = Registry::of::<Other>();
     assert!(matches!(other.create_channel(&path, 1 << 16), Err(TypedOpenError::Mismatch(_))));
-    let _ = std::fs::remove_file(&path);
+    let _ = bcast::RingBuffer::remove(&path);
     Ok(())
 }

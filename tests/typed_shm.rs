@@ -48,14 +48,14 @@ struct ShmPath(PathBuf);
 impl ShmPath {
     fn new(name: &str) -> Self {
         let path = PathBuf::from(format!("/dev/shm/bcast-typed-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_file(&path);
+        let _ = bcast::RingBuffer::remove(&path);
         Self(path)
     }
 }
 
 impl Drop for ShmPath {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        let _ = bcast::RingBuffer::remove(&self.0);
     }
 }
 

@@ -107,7 +107,7 @@ fn readers_of_read_only_caller_memory_still_wait() -> Result<(), Box<dyn std::er
 fn a_reader_process_parks_on_a_channel_file_and_is_woken() -> Result<(), Box<dyn std::error::Error>>
 {
     let path = std::path::PathBuf::from(format!("/dev/shm/bcast-wait-{}", std::process::id()));
-    let _ = std::fs::remove_file(&path);
+    let _ = bcast::RingBuffer::remove(&path);
     let mut writer = RingBuffer::create(&path, 4096)?.into_writer();
     let child = std::process::Command::new(std::env::current_exe()?)
         .args(["--exact", "parked_child_reader", "--nocapture", "--test-threads=1"])
@@ -119,7 +119,7 @@ fn a_reader_process_parks_on_a_channel_file_and_is_woken() -> Result<(), Box<dyn
     writer.send(b"across processes")?;
     let output = child.wait_with_output()?;
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let _ = std::fs::remove_file(&path);
+    let _ = bcast::RingBuffer::remove(&path);
     assert!(output.status.success(), "{stdout}");
     assert!(stdout.contains("woken with 16 bytes"), "{stdout}");
     Ok(())
@@ -146,14 +146,14 @@ struct ShmFile(std::path::PathBuf);
 impl ShmFile {
     fn new(name: &str) -> Self {
         let path = format!("/dev/shm/bcast-wait-{name}-{}", std::process::id());
-        let _ = std::fs::remove_file(&path);
+        let _ = bcast::RingBuffer::remove(&path);
         Self(path.into())
     }
 }
 
 impl Drop for ShmFile {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        let _ = bcast::RingBuffer::remove(&self.0);
     }
 }
 

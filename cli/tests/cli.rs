@@ -40,7 +40,7 @@ struct ShmPath(PathBuf);
 impl ShmPath {
     fn new(name: &str) -> Self {
         let path = PathBuf::from(format!("/dev/shm/bcast-cli-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_file(&path);
+        let _ = bcast::RingBuffer::remove(&path);
         Self(path)
     }
 
@@ -51,7 +51,7 @@ impl ShmPath {
 
 impl Drop for ShmPath {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        let _ = bcast::RingBuffer::remove(&self.0);
     }
 }
 

@@ -97,7 +97,7 @@ impl Pair {
 
 fn cleanup(source: &str, mirror: &str) {
     for path in [source.to_owned(), mirror.to_owned(), format!("{mirror}.resume")] {
-        let _ = std::fs::remove_file(path);
+        let _ = bcast::RingBuffer::remove(path);
     }
 }
 

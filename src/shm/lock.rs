@@ -51,7 +51,7 @@ impl WriterLock {
         // a few rounds settle that.
         for _ in 0..64 {
             let Some(file) = open_lock_file(&path)? else { continue };
-            if let Err(e) = flock(&file, libc::LOCK_EX | libc::LOCK_NB) {
+            if let Err(e) = lock_exclusive(&file) {
                 return Err(if e.kind() == io::ErrorKind::WouldBlock {
                     OpenError::WriterExists { path: channel.to_owned() }
                 } else {
@@ -64,6 +64,18 @@ impl WriterLock {
         }
         let source = io::Error::other("the lock file kept being replaced");
         Err(io_error(&path, "lock", source))
+    }
+}
+
+impl WriterLock {
+    /// Releases the lock of a channel that failed to be made, removing the lock file too if it
+    /// is still the one at `channel`'s lock path: with no channel at the path there is nothing
+    /// whose name it needs to keep.
+    pub(crate) fn discard(self, channel: &Path) {
+        let path = lock_path(channel);
+        if names(&path, &self._file) {
+            let _ = std::fs::remove_file(&path);
+        }
     }
 }
 
@@ -112,6 +124,25 @@ fn names(path: &Path, file: &File) -> bool {
     match (std::fs::symlink_metadata(path), file.metadata()) {
         (Ok(named), Ok(open)) => (named.dev(), named.ino()) == (open.dev(), open.ino()),
         _ => false,
+    }
+}
+
+/// Takes the exclusive lock, waiting up to about 60 ms for it.
+///
+/// A writer that has just let go may still hold the lock for a moment: a child process that
+/// another thread of its program was forking at that instant shares the lock file's descriptor
+/// until it `exec`s (which closes it). A live writer still refuses the caller, only a little
+/// later.
+fn lock_exclusive(file: &File) -> io::Result<()> {
+    let mut pause = std::time::Duration::from_millis(1);
+    loop {
+        match flock(file, libc::LOCK_EX | libc::LOCK_NB) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && pause.as_millis() <= 32 => {
+                std::thread::sleep(pause);
+                pause *= 2;
+            }
+            other => return other,
+        }
     }
 }
 

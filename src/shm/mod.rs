@@ -383,15 +383,34 @@ pub(crate) fn create_channel(
     // Held until the channel's handle owns it: no other `bcast` writer creates or reopens the
     // channel meanwhile, so the path only changes if something else puts a file there.
     let lock = Arc::new(WriterLock::acquire(path)?);
+    let made = open_or_make(path, capacity, options, &lock, &init);
+    if made.is_err()
+        && std::fs::symlink_metadata(path).is_err()
+        && let Ok(lock) = Arc::try_unwrap(lock)
+    {
+        // Nothing was made: leave no lock file behind either.
+        lock.discard(path);
+    }
+    made
+}
+
+/// The loop of [`create_channel`], under the writer lock.
+fn open_or_make(
+    path: &Path,
+    capacity: u64,
+    options: &CreateOptions,
+    lock: &Arc<WriterLock>,
+    init: &impl Fn(&RingBuffer<ReadWrite>, Opened) -> Result<(), OpenError>,
+) -> Result<RingBuffer<ReadWrite>, OpenError> {
     for _ in 0..8 {
         match open::open_existing(path, Access::Write) {
             // Removed while we opened it: make a new one instead.
             Ok(file) if open::is_unlinked(&file) => {}
-            Ok(file) => return reopen(file, path, capacity, options, &lock, &init),
+            Ok(file) => return reopen(file, path, capacity, options, lock, init),
             Err(OpenError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
-        match create::create_new(path, capacity, options, &lock, &init) {
+        match create::create_new(path, capacity, options, lock, init) {
             Err(OpenError::Io { source, .. }) if source.kind() == io::ErrorKind::AlreadyExists => {}
             other => return other,
         }

@@ -43,8 +43,10 @@ impl Drop for ShmNames {
     }
 }
 
-/// Removes a channel file and bcast 1.0's `<path>.lock` sidecar, ignoring missing files.
+/// Removes a channel file with our `.NAME.lock` and bcast 1.0's `<path>.lock` sidecars,
+/// ignoring missing files.
 pub fn remove(path: &Path) {
+    let _ = bcast::RingBuffer::remove(path);
     let _ = std::fs::remove_file(path);
     let mut lock = path.as_os_str().to_owned();
     lock.push(".lock");
