@@ -57,24 +57,33 @@ impl TlsOptions {
     }
 
     /// The Zenoh configuration entries, as `(key, JSON value)`.
-    fn entries(&self) -> Vec<(&'static str, String)> {
-        let file = |path: &PathBuf| format!("{:?}", path.display().to_string());
+    ///
+    /// # Errors
+    ///
+    /// [`RelayError::Zenoh`] if a file path is not UTF-8, which Zenoh's configuration needs.
+    fn entries(&self) -> Result<Vec<(&'static str, String)>, RelayError> {
+        let file = |path: &PathBuf| {
+            path.to_str().map(json_string).ok_or_else(|| RelayError::Zenoh {
+                context: "configure",
+                message: format!("TLS file path {} is not UTF-8", path.display()),
+            })
+        };
         let mut entries = Vec::new();
         if let Some(root_ca) = &self.root_ca {
-            entries.push(("transport/link/tls/root_ca_certificate", file(root_ca)));
+            entries.push(("transport/link/tls/root_ca_certificate", file(root_ca)?));
         }
         if let Some(certificate) = &self.certificate {
-            entries.push(("transport/link/tls/listen_certificate", file(certificate)));
-            entries.push(("transport/link/tls/connect_certificate", file(certificate)));
+            entries.push(("transport/link/tls/listen_certificate", file(certificate)?));
+            entries.push(("transport/link/tls/connect_certificate", file(certificate)?));
         }
         if let Some(key) = &self.private_key {
-            entries.push(("transport/link/tls/listen_private_key", file(key)));
-            entries.push(("transport/link/tls/connect_private_key", file(key)));
+            entries.push(("transport/link/tls/listen_private_key", file(key)?));
+            entries.push(("transport/link/tls/connect_private_key", file(key)?));
         }
         if self.mutual {
             entries.push(("transport/link/tls/enable_mtls", "true".into()));
         }
-        entries
+        Ok(entries)
     }
 }
 
@@ -119,7 +128,7 @@ impl ZenohOptions {
         set("scouting/multicast/enabled", self.multicast_scouting.to_string())?;
         let retry = r#"{ period_init_ms: 250, period_max_ms: 1000, period_increase_factor: 2 }"#;
         set("connect/retry", retry.into())?;
-        for (key, value) in self.tls.entries() {
+        for (key, value) in self.tls.entries()? {
             set(key, value)?;
         }
         Ok(config)
@@ -128,8 +137,25 @@ impl ZenohOptions {
 
 /// `["a","b"]`, with each string escaped as JSON.
 fn json_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|item| format!("{item:?}")).collect();
+    let quoted: Vec<String> = items.iter().map(|item| json_string(item)).collect();
     format!("[{}]", quoted.join(","))
+}
+
+/// `text` as a JSON string literal, which JSON5 reads the same way: quotes, backslashes and
+/// control characters escaped (Rust's `{:?}` quoting is not JSON).
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Opens a Zenoh session with `options`.
@@ -141,6 +167,23 @@ pub(crate) fn open_session(options: &ZenohOptions) -> Result<zenoh::Session, Rel
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_are_quoted_as_json() {
+        assert_eq!(json_string("plain/path.pem"), "\"plain/path.pem\"");
+        assert_eq!(json_string("a\"b\\c\nd\u{7f}"), "\"a\\\"b\\\\c\\u000ad\\u007f\"");
+        assert_eq!(json_list(&["x".into(), "y\"".into()]), "[\"x\",\"y\\\"\"]");
+    }
+
+    #[test]
+    fn a_certificate_path_with_quotes_and_control_characters_stays_one_string() {
+        let tls = TlsOptions {
+            root_ca: Some(PathBuf::from("/tmp/odd \"ca\"\n.pem")),
+            ..TlsOptions::default()
+        };
+        let entries = tls.entries().expect("UTF-8 paths are accepted");
+        assert_eq!(entries[0].1, "\"/tmp/odd \\\"ca\\\"\\u000a.pem\"");
+    }
 
     #[test]
     fn options_make_a_valid_config() {
