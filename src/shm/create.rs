@@ -16,29 +16,26 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::sync::Arc;
 
-use super::lock::WriterLock;
 use super::open::{Protection, map_exactly};
-use super::{ChannelFile, CreateOptions, Opened, allocate, io_error, new_epoch};
+use super::{ChannelFile, Opened, Request, allocate, io_error, new_epoch};
 use crate::error::OpenError;
 use crate::ring::header::HEADER_SIZE;
 use crate::ring::storage::Storage;
 use crate::ring_buffer::{ReadWrite, RingBuffer};
 
-/// Makes, initialises and links a new channel file at `path`, whose writer lock the caller
-/// holds.
+/// Makes, initialises and links a new channel file at the request's path, whose writer lock
+/// the caller holds.
 ///
 /// # Errors
 ///
 /// [`OpenError::Io`] with [`io::ErrorKind::AlreadyExists`] if a file appeared at `path`
 /// meanwhile (nothing is left behind: the caller can open that file instead); otherwise as for
 /// `RingBuffer::create`.
-pub(super) fn create_new(
-    path: &Path,
-    capacity: u64,
-    options: &CreateOptions,
-    lock: &Arc<WriterLock>,
-    init: &impl Fn(&RingBuffer<ReadWrite>, Opened) -> Result<(), OpenError>,
-) -> Result<RingBuffer<ReadWrite>, OpenError> {
+pub(super) fn create_new<F>(request: &Request<'_, F>) -> Result<RingBuffer<ReadWrite>, OpenError>
+where
+    F: Fn(&RingBuffer<ReadWrite>, Opened) -> Result<(), OpenError>,
+{
+    let Request { path, capacity, options, lock, init } = *request;
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

@@ -383,7 +383,7 @@ pub(crate) fn create_channel(
     // Held until the channel's handle owns it: no other `bcast` writer creates or reopens the
     // channel meanwhile, so the path only changes if something else puts a file there.
     let lock = Arc::new(WriterLock::acquire(path)?);
-    let made = open_or_make(path, capacity, options, &lock, &init);
+    let made = open_or_make(&Request { path, capacity, options, lock: &lock, init: &init });
     if made.is_err()
         && std::fs::symlink_metadata(path).is_err()
         && let Ok(lock) = Arc::try_unwrap(lock)
@@ -394,23 +394,31 @@ pub(crate) fn create_channel(
     made
 }
 
-/// The loop of [`create_channel`], under the writer lock.
-fn open_or_make(
-    path: &Path,
+/// What [`create_channel`] was asked for, with the writer lock it holds meanwhile.
+struct Request<'a, F> {
+    path: &'a Path,
     capacity: u64,
-    options: &CreateOptions,
-    lock: &Arc<WriterLock>,
-    init: &impl Fn(&RingBuffer<ReadWrite>, Opened) -> Result<(), OpenError>,
-) -> Result<RingBuffer<ReadWrite>, OpenError> {
+    options: &'a CreateOptions,
+    lock: &'a Arc<WriterLock>,
+    /// Runs on the new or reopened channel before `create_channel` returns it.
+    init: &'a F,
+}
+
+/// The loop of [`create_channel`], under the writer lock.
+fn open_or_make<F>(request: &Request<'_, F>) -> Result<RingBuffer<ReadWrite>, OpenError>
+where
+    F: Fn(&RingBuffer<ReadWrite>, Opened) -> Result<(), OpenError>,
+{
+    let path = request.path;
     for _ in 0..8 {
         match open::open_existing(path, Access::Write) {
             // Removed while we opened it: make a new one instead.
             Ok(file) if open::is_unlinked(&file) => {}
-            Ok(file) => return reopen(file, path, capacity, options, lock, init),
+            Ok(file) => return reopen(file, request),
             Err(OpenError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
-        match create::create_new(path, capacity, options, lock, init) {
+        match create::create_new(request) {
             Err(OpenError::Io { source, .. }) if source.kind() == io::ErrorKind::AlreadyExists => {}
             other => return other,
         }
@@ -419,14 +427,11 @@ fn open_or_make(
 }
 
 /// Reopens the channel file `file` at `path` as its writer, after its previous writer went away.
-fn reopen(
-    file: File,
-    path: &Path,
-    capacity: u64,
-    options: &CreateOptions,
-    lock: &Arc<WriterLock>,
-    init: &impl Fn(&RingBuffer<ReadWrite>, Opened) -> Result<(), OpenError>,
-) -> Result<RingBuffer<ReadWrite>, OpenError> {
+fn reopen<F>(file: File, request: &Request<'_, F>) -> Result<RingBuffer<ReadWrite>, OpenError>
+where
+    F: Fn(&RingBuffer<ReadWrite>, Opened) -> Result<(), OpenError>,
+{
+    let Request { path, capacity, options, lock, init } = *request;
     open::check_owned(&file, path, options.mode)?;
     let len = open::channel_len(&file, path)?;
     // A writer may allocate its own file: blocks a crash or a hole left unallocated are filled
