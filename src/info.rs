@@ -56,7 +56,7 @@ impl<A> RingBuffer<A> {
     /// let mut writer = ring.clone().into_writer();
     /// writer.send(b"hello")?;
     /// let info = ring.info();
-    /// assert_eq!((info.capacity, info.messages, info.committed), (1024, 1, 32));
+    /// assert_eq!((info.capacity, info.messages, info.committed), (1024, 1, 48));
     /// assert!(info.writer_alive);
     /// # Ok::<(), bcast::Error>(())
     /// ```

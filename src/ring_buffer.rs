@@ -11,6 +11,7 @@ use crate::ring::Shared;
 use crate::ring::frame::FRAME_ALIGN;
 use crate::ring::header::{HEADER_SIZE, Header, MIN_CAPACITY, REGISTRY_CAPACITY, round_capacity};
 use crate::ring::storage::Storage;
+use crate::sync::{AtomicU64, Ordering};
 use crate::writer::Writer;
 
 /// Marker for a ring handle that may make a [`Writer`]: the creator's handle.
@@ -71,15 +72,15 @@ impl RingBuffer<ReadWrite> {
     /// Allocates a ring on the heap, for threads of one process.
     ///
     /// The capacity is rounded up to a power of two of at least 256 bytes (and clamped to
-    /// 64 GiB). The largest message is a quarter of it, less 16 bytes, and at most
-    /// `u32::MAX - 15` bytes ([`Writer::mtu`]).
+    /// 64 GiB). The largest message is a quarter of it, less the 32-byte frame header, and at
+    /// most 2^32 - 32 bytes ([`Writer::mtu`]).
     ///
     /// # Examples
     ///
     /// ```
     /// let ring = bcast::RingBuffer::with_capacity(1000);
     /// assert_eq!(ring.capacity(), 1024);
-    /// assert_eq!(ring.mtu(), 240);
+    /// assert_eq!(ring.mtu(), 224);
     /// ```
     pub fn with_capacity(capacity: usize) -> Self {
         Self::from_storage(Storage::heap(round_capacity(capacity), crate::shm::new_epoch()))
@@ -131,6 +132,15 @@ impl RingBuffer<ReadWrite> {
         // SAFETY: `base` is aligned and valid for `len >= HEADER_SIZE` bytes (checked above and
         // by the caller's contract), and `Header` holds atomics only.
         let header = unsafe { base.cast::<Header>().as_ref() };
+        // SAFETY: the data section starts `HEADER_SIZE` bytes in, inside the region
+        // (`len >= HEADER_SIZE + MIN_CAPACITY`, checked above).
+        let first = unsafe { base.add(HEADER_SIZE) }.cast::<AtomicU64>();
+        // SAFETY: that word is 8-aligned like `base` and valid, and the caller's memory is only
+        // ever accessed atomically.
+        let first = unsafe { first.as_ref() };
+        // Caller memory may hold anything: the commit word at position 0 must read "nothing
+        // published yet" before the header says the ring is ready.
+        first.store(0, Ordering::Relaxed);
         header.initialise(capacity, crate::shm::new_epoch());
         Ok(Self::from_storage(Storage::Caller { base, capacity, writable: true }))
     }

@@ -5,7 +5,7 @@
 //! parks) and, when it is not zero, bumps `wake_seq` and wakes the futex. The futex is
 //! process-shared, so this works across processes on a channel file.
 //!
-//! The writer's load of `waiters` is relaxed and follows its release store of `committed`
+//! The writer's load of `waiters` is relaxed and follows its release store of a commit word
 //! without a fence, so on a rare interleaving it misses a reader that was just parking. A
 //! fence there would cost every publication; instead a parked reader sleeps in slices of
 //! [`PARK_SLICE`] and re-checks, so a missed wake-up costs at most one slice.
@@ -143,16 +143,14 @@ impl Default for WaitStrategy {
     }
 }
 
-/// Waits until the writer's committed position passes `position` (`true`) or `deadline` passes
-/// (`false`).
+/// Waits until a frame is published at `position` (`true`) or `deadline` passes (`false`).
 pub(crate) fn until_published(
     shared: &Shared,
     position: u64,
     deadline: Instant,
     strategy: WaitStrategy,
 ) -> bool {
-    let header = shared.ring.header();
-    let published = || header.load_committed() > position;
+    let published = || published_at(shared, position);
     let spins = match strategy {
         WaitStrategy::BusySpin => u32::MAX,
         WaitStrategy::SpinThenYield { spins } | WaitStrategy::SpinThenPark { spins } => spins,
@@ -184,6 +182,18 @@ pub(crate) fn until_published(
     }
 }
 
+/// Whether a read at `position` has something to return: a frame published there (its commit
+/// word is no longer zero), or the news that the writer lapped the reader, whose read then
+/// reports the overrun. Both loads hit the reader's cache until the writer publishes there or
+/// moves its reservation.
+#[inline]
+fn published_at(shared: &Shared, position: u64) -> bool {
+    let ring = &shared.ring;
+    let capacity = ring.capacity();
+    ring.load_commit_word(position & (capacity - 1)) != 0
+        || ring.header().claimed_after_loads().wrapping_sub(position) > capacity
+}
+
 /// Sleeps until the writer wakes parked readers, for at most `timeout` (and one slice).
 fn park(shared: &Shared, position: u64, timeout: Duration) {
     let slice = timeout.min(PARK_SLICE);
@@ -193,11 +203,11 @@ fn park(shared: &Shared, position: u64, timeout: Duration) {
     };
     let words = spot.words();
     let seen = words.wake_seq.load(Ordering::Relaxed);
-    // SeqCst: orders the registration before the re-check of `committed` below, so a writer
+    // SeqCst: orders the registration before the re-check of the commit word below, so a writer
     // that publishes after the re-check sees the changed word (up to the race in the module
     // docs).
     words.waiters.fetch_add(PARKING, Ordering::SeqCst);
-    if shared.ring.header().load_committed() <= position {
+    if !published_at(shared, position) {
         futex_wait(&words.wake_seq, seen, slice);
     }
     words.waiters.fetch_sub(1, Ordering::SeqCst);
@@ -207,7 +217,7 @@ fn park(shared: &Shared, position: u64, timeout: Duration) {
 /// on the futex (0 if the call failed).
 fn wake_parked(words: &WakeWords) -> u64 {
     // Relaxed: the bump only has to change the value the futex compares; the frames are
-    // published by `committed`, which a woken reader loads with acquire semantics.
+    // published by their commit words, which a woken reader loads with acquire semantics.
     words.wake_seq.fetch_add(1, Ordering::Relaxed);
     futex_wake(&words.wake_seq)
 }

@@ -7,9 +7,11 @@
 use core::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use bcast::{Error, LayoutError, ReadOnly, RingBuffer};
+mod common;
 
-const HEADER_WORDS: usize = 8192 / 8;
+use bcast::{Error, LayoutError, ReadOnly, RingBuffer};
+use common::layout::{CLAIMED, COMMITTED, FRAMES, HEADER_WORDS, message_commit, padding_commit};
+
 const CAPACITY: usize = 1024;
 
 /// Caller memory for a 1 KiB ring, as atomic words (8-byte aligned, atomically accessible).
@@ -21,14 +23,14 @@ fn base(memory: &[AtomicU64]) -> NonNull<u8> {
     NonNull::from(memory).cast()
 }
 
-/// Formats `memory` and publishes `messages` 40-byte messages (64-byte frames).
+/// Formats `memory` and publishes `messages` 32-byte messages (64-byte frames).
 fn ring_with_messages(memory: &[AtomicU64], messages: u64) -> RingBuffer {
     // SAFETY: `memory` outlives the ring (every test drops the ring first) and is only accessed
     // atomically, by the ring and by the tests' word stores.
     let ring = unsafe { RingBuffer::init_raw(base(memory), size_of_val(memory)) }.expect("fits");
     let mut writer = ring.clone().into_writer();
     for seq in 0..messages {
-        writer.send(&[seq as u8; 40]).expect("below the MTU");
+        writer.send(&[seq as u8; 32]).expect("below the MTU");
     }
     ring
 }
@@ -59,44 +61,61 @@ fn first_error(ring: &RingBuffer) -> Error {
 fn frame_length_over_the_mtu_is_a_corrupt_frame() {
     let memory = memory();
     let ring = ring_with_messages(&memory, 3);
-    data_word(&memory, 64).store(u64::from(u32::MAX - 7), Ordering::Relaxed); // 2nd frame's length
+    data_word(&memory, 64).store(message_commit(u32::MAX - 7), Ordering::Relaxed); // 2nd frame
     assert_eq!(first_error(&ring), Error::CorruptFrame { position: 64 });
 }
 
 #[test]
-fn frame_past_the_committed_position_is_a_corrupt_frame() {
+fn frame_past_the_claimed_frontier_is_a_corrupt_frame() {
     let memory = memory();
-    let ring = ring_with_messages(&memory, 2);
-    data_word(&memory, 64).store(200, Ordering::Relaxed); // fits the MTU, ends past `committed`
+    let ring = ring_with_messages(&memory, 2); // frames end at 128, claimed a reserve later: 192
+    assert_eq!(memory[CLAIMED].load(Ordering::Relaxed), 192);
+    // Fits the MTU, but the 240-byte frame would end at 304, past anything the writer claimed.
+    data_word(&memory, 64).store(message_commit(200), Ordering::Relaxed);
     assert_eq!(first_error(&ring), Error::CorruptFrame { position: 64 });
 }
 
 #[test]
-fn unknown_flags_are_a_corrupt_frame() {
+fn a_batch_refuses_a_frame_past_the_committed_position() {
     let memory = memory();
     let ring = ring_with_messages(&memory, 2);
-    data_word(&memory, 8).store(0x7f << 56, Ordering::Relaxed);
-    assert_eq!(first_error(&ring), Error::CorruptFrame { position: 0 });
+    // Ends at 192: inside the claimed frontier, past the committed one (128).
+    data_word(&memory, 64).store(message_commit(96), Ordering::Relaxed);
+    let mut reader = ring.clone().into_reader_at(64).expect("a frame boundary");
+    let first = reader.batch_iter().next().expect("one item");
+    assert_eq!(first.map(|m| m.len()), Err(Error::CorruptFrame { position: 64 }));
 }
 
 #[test]
-fn padding_that_crosses_the_lap_end_is_a_corrupt_frame() {
-    let memory = memory();
-    let ring = ring_with_messages(&memory, 17); // 17 * 64 bytes: the 17th starts the 2nd lap
-    let mut reader = ring.clone().into_reader_at(1024).expect("a lap boundary");
-    assert!(reader.try_recv(&mut [0u8; 64]).is_ok());
-    // Turn the first frame of the lap into a padding frame longer than the lap.
-    data_word(&memory, 0).store(4096, Ordering::Relaxed);
-    data_word(&memory, 8).store(1 << 56, Ordering::Relaxed);
-    let mut reader = ring.clone().into_reader_at(1024).expect("a lap boundary");
-    assert!(matches!(reader.try_recv(&mut [0u8; 64]), Err(Error::CorruptFrame { .. })));
+fn unknown_kinds_and_flags_are_a_corrupt_frame() {
+    for commit in [message_commit(32) | (0x7f << 40), (3 << 32) | 32, 32] {
+        let memory = memory();
+        let ring = ring_with_messages(&memory, 2);
+        data_word(&memory, 0).store(commit, Ordering::Relaxed);
+        assert_eq!(first_error(&ring), Error::CorruptFrame { position: 0 }, "{commit:#x}");
+    }
+}
+
+#[test]
+fn padding_that_crosses_the_lap_end_or_is_not_aligned_is_a_corrupt_frame() {
+    for commit in [padding_commit(4096), padding_commit(8), padding_commit(0)] {
+        let memory = memory();
+        let ring = ring_with_messages(&memory, 17); // 17 * 64 bytes: the 17th starts the 2nd lap
+        let mut reader = ring.clone().into_reader_at(1024).expect("a lap boundary");
+        assert!(reader.try_recv(&mut [0u8; 64]).is_ok());
+        // Turn the first frame of the lap into a padding frame that cannot be.
+        data_word(&memory, 0).store(commit, Ordering::Relaxed);
+        let mut reader = ring.clone().into_reader_at(1024).expect("a lap boundary");
+        let error = reader.try_recv(&mut [0u8; 64]).expect_err("corrupt");
+        assert_eq!(error, Error::CorruptFrame { position: 1024 }, "{commit:#x}");
+    }
 }
 
 #[test]
 fn garbage_claimed_frontier_reads_as_overrun_not_as_data() {
     let memory = memory();
     let ring = ring_with_messages(&memory, 2);
-    memory[128 / 8].store(u64::MAX, Ordering::Relaxed); // header.claimed
+    memory[CLAIMED].store(u64::MAX, Ordering::Relaxed);
     assert!(matches!(first_error(&ring), Error::Overrun(_)));
 }
 
@@ -116,7 +135,7 @@ fn random_scribbles_never_panic_or_hang() {
         let mut buf = [0u8; 256];
         for _ in 0..CAPACITY / 16 {
             match reader.try_recv(&mut buf) {
-                Ok(Some(received)) => assert!(received.len <= 240),
+                Ok(Some(received)) => assert!(received.len <= 224),
                 Ok(None) | Err(_) => break,
             }
         }
@@ -145,7 +164,7 @@ fn join_refuses_what_is_not_a_ready_ring() {
     assert!(matches!(join(&memory), Err(LayoutError::SizeMismatch { .. })));
     memory[2].store(CAPACITY as u64, Ordering::Relaxed);
 
-    memory[128 / 8 + 1].store(8, Ordering::Relaxed); // committed, misaligned
+    memory[COMMITTED].store(8, Ordering::Relaxed); // misaligned
     assert!(matches!(join(&memory), Err(LayoutError::CorruptFrontiers { .. })));
 }
 
@@ -162,25 +181,47 @@ fn caller_memory_that_is_short_or_misaligned_is_refused() {
     assert_eq!(skewed.unwrap_err(), LayoutError::Misaligned);
 }
 
-#[test]
-fn writer_that_died_between_claim_and_commit_is_covered_with_padding() -> Result<(), Error> {
-    let memory = memory();
-    let ring = ring_with_messages(&memory, 2); // committed = claimed = 128
-    // A writer that died mid-commit: `claimed` raised, half a frame stored, `committed` not.
-    memory[128 / 8].store(128 + 64, Ordering::Relaxed);
-    data_word(&memory, 128).store(40, Ordering::Relaxed);
-    data_word(&memory, 144).store(0xDEAD, Ordering::Relaxed);
-
-    let mut writer = ring.clone().into_writer();
-    assert_eq!(writer.position(), 192, "the new writer starts after the dead claim");
-    writer.send(&[7; 40])?;
+/// Reads every message from position 0: (first payload byte, sequence number) of each.
+fn firsts(ring: RingBuffer) -> Result<Vec<(u8, u64)>, Error> {
     let mut reader = ring.into_reader_at(0)?;
     let mut buf = [0u8; 64];
     let mut firsts = Vec::new();
     while let Some(received) = reader.try_recv(&mut buf)? {
         firsts.push((buf[0], received.seq));
     }
-    assert_eq!(firsts, [(0, 0), (1, 1), (7, 2)], "the half-written frame is never delivered");
+    Ok(firsts)
+}
+
+#[test]
+fn a_frame_a_dead_writer_left_half_written_is_never_delivered() -> Result<(), Error> {
+    let memory = memory();
+    let ring = ring_with_messages(&memory, 2); // committed 128, claimed 192
+    // A writer that died while copying the third frame: payload stored, commit word not. Past
+    // it, a commit word that looks published (as an earlier lap may leave one).
+    data_word(&memory, 128 + 32).store(0xDEAD, Ordering::Relaxed);
+    data_word(&memory, 160).store(message_commit(8), Ordering::Relaxed);
+    let mut writer = ring.clone().into_writer();
+    assert_eq!(writer.position(), 128, "nothing was published past `committed`");
+    writer.send(&[7; 32])?;
+    assert_eq!(firsts(ring)?, [(0, 0), (1, 1), (7, 2)], "the half-written frame never shows");
+    Ok(())
+}
+
+#[test]
+fn a_frame_a_dead_writer_published_before_storing_committed_is_kept() -> Result<(), Error> {
+    let memory = memory();
+    let ring = ring_with_messages(&memory, 2); // committed 128, claimed 192
+    // A writer that died after publishing the third frame's commit word, before it stored
+    // `committed` and `frames`: the frame is out, readers may have seen it.
+    data_word(&memory, 128 + 32).store(u64::from_ne_bytes([9; 8]), Ordering::Relaxed);
+    data_word(&memory, 128 + 8).store(2, Ordering::Relaxed); // sequence number
+    data_word(&memory, 128).store(message_commit(8), Ordering::Relaxed);
+    assert_eq!(memory[FRAMES].load(Ordering::Relaxed), 2);
+    let mut writer = ring.clone().into_writer();
+    assert_eq!(writer.position(), 128 + 48, "after the published frame");
+    assert_eq!(writer.messages_published(), 3, "numbered after the published frame");
+    writer.send(&[7; 32])?;
+    assert_eq!(firsts(ring)?, [(0, 0), (1, 1), (9, 2), (7, 3)]);
     Ok(())
 }
 

@@ -54,7 +54,7 @@ fn the_mtu_of_rings_of_32_and_64_gib_fits_the_frame_length_field() {
         // dropped at the end of this iteration before `memory`; nothing else touches it.
         let ring = unsafe { RingBuffer::init_raw(memory.base, memory.len) }.expect("init");
         assert_eq!(ring.capacity(), capacity);
-        let expected = (capacity / 4 - 16).min(u32::MAX as usize - 15);
+        let expected = (capacity / 4 - 32).min((1 << 32) - 32);
         assert_eq!(ring.mtu(), expected, "capacity {capacity}");
         let mut writer = ring.into_writer();
         // One byte over the cap is refused before anything is allocated or written.

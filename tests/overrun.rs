@@ -15,7 +15,7 @@ fn reader_lapped_by_the_writer_reports_overrun_until_reset() -> Result<(), Error
     let mut writer = ring.clone().into_writer();
     let mut reader = ring.into_reader();
     for seq in 0..40 {
-        writer.send(&payload(seq, 48))?; // 64-byte frames: 40 of them lap a 1 KiB ring
+        writer.send(&payload(seq, 32))?; // 64-byte frames: 40 of them lap a 1 KiB ring
     }
     let mut buf = [0u8; 64];
     let Err(Error::Overrun(lapped)) = reader.try_recv(&mut buf) else {
@@ -46,7 +46,7 @@ fn kept_message_overwritten_later_reads_as_overrun() -> Result<(), Error> {
     assert_eq!(kept[0].read(&mut buf)?, 16, "still intact");
     // The reader is borrowed by `kept`, but the writer is independent: lap the message.
     for seq in 0..20 {
-        writer.send(&payload(seq, 48))?;
+        writer.send(&payload(seq, 32))?;
     }
     assert!(matches!(kept[0].read(&mut buf), Err(Error::Overrun(_))));
     Ok(())
@@ -57,7 +57,7 @@ fn late_joiners_start_at_the_producer_at_zero_or_at_the_last_lap() -> Result<(),
     let ring = RingBuffer::with_capacity(1024);
     let mut writer = ring.clone().into_writer();
     for seq in 0..10 {
-        writer.send(&payload(seq, 48))?;
+        writer.send(&payload(seq, 32))?;
     }
     let mut buf = [0u8; 64];
 
@@ -71,17 +71,18 @@ fn late_joiners_start_at_the_producer_at_zero_or_at_the_last_lap() -> Result<(),
     assert_eq!(last_lap.position(), 0, "nothing was overwritten yet");
 
     for seq in 10..40 {
-        writer.send(&payload(seq, 48))?;
+        writer.send(&payload(seq, 32))?;
     }
     let mut last_lap = ring.clone().into_reader_at_last_lap();
     let mut seqs = Vec::new();
     while let Some(received) = last_lap.try_recv(&mut buf)? {
         seqs.push(check_payload(&buf[..received.len]));
     }
-    // 40 frames of 64 bytes: the last 16 fill the ring; all but a quarter lap's are replayed.
+    // 40 frames of 64 bytes: the last 16 fill the ring; all but a quarter lap's and the
+    // writer's reserve (a sixteenth) are replayed, from a checkpoint (every eighth).
     assert_eq!(
         seqs,
-        (28..40).collect::<Vec<_>>(),
+        (30..40).collect::<Vec<_>>(),
         "starts at the oldest intact frame, less a margin"
     );
 
@@ -211,42 +212,43 @@ fn losses_are_counted_exactly_from_sequence_numbers() -> Result<(), Error> {
     let mut reader = ring.clone().into_reader_at(0)?;
     let mut buf = [0u8; 64];
     for seq in 0..3 {
-        writer.send(&payload(seq, 48))?;
+        writer.send(&payload(seq, 32))?;
     }
     assert!(reader.skip()?);
     assert!(reader.try_recv(&mut buf)?.is_some());
     for seq in 3..50 {
-        writer.send(&payload(seq, 48))?; // laps the reader, which expects message 2
+        writer.send(&payload(seq, 32))?; // laps the reader, which expects message 2
     }
     assert!(matches!(reader.try_recv(&mut buf), Err(Error::Overrun(_))));
-    reader.reset_to_last_lap(); // the oldest intact frame less a quarter lap: message 38 of 0..50
+    // The oldest intact frame less a quarter lap and the writer's reserve: message 40 of 0..50.
+    reader.reset_to_last_lap();
     let mut first = None;
     while let Some(received) = reader.try_recv(&mut buf)? {
         first.get_or_insert(received.seq);
     }
-    assert_eq!(first, Some(38));
+    assert_eq!(first, Some(40));
     let stats = reader.stats();
     assert_eq!(
         stats,
-        bcast::ReaderStats { received: 13, skipped: 1, lost: 36, overruns: 1, resets: 1 }
+        bcast::ReaderStats { received: 11, skipped: 1, lost: 38, overruns: 1, resets: 1 }
     );
     assert_eq!(stats.received + stats.skipped + stats.lost, 50, "every message accounted for");
 
     // A reset to the producer counts its loss when the next message arrives.
     for seq in 50..60 {
-        writer.send(&payload(seq, 48))?;
+        writer.send(&payload(seq, 32))?;
     }
     reader.reset();
-    writer.send(&payload(60, 48))?;
+    writer.send(&payload(60, 32))?;
     assert_eq!(reader.try_recv(&mut buf)?.map(|m| m.seq), Some(60));
-    assert_eq!(reader.stats().lost, 36 + 10);
+    assert_eq!(reader.stats().lost, 38 + 10);
 
     // Filtered-out messages are skipped, not lost.
     writer.send_with_user_defined(b"a", 1)?;
     writer.send_with_user_defined(b"b", 2)?;
     assert_eq!(reader.batch_iter().filter_user_defined(|tag| tag == 2).count(), 1);
     let stats = reader.stats();
-    assert_eq!((stats.received, stats.skipped, stats.lost), (15, 2, 46));
+    assert_eq!((stats.received, stats.skipped, stats.lost), (13, 2, 48));
     Ok(())
 }
 
@@ -258,12 +260,9 @@ mod hostile {
 
     use bcast::RingBuffer;
 
-    const HEADER_WORDS: usize = 8192 / 8;
-    /// Word indices of the writer's frontiers in the header.
-    const CLAIMED: usize = 16;
-    const COMMITTED: usize = 17;
-    const FRAMES: usize = 18;
-    const CHECKPOINTS: usize = 19;
+    use crate::common::layout::{
+        CHECKPOINTS, CLAIMED, COMMITTED, FRAMES, HEADER_WORDS, message_commit,
+    };
 
     /// Caller memory for one ring, as atomic words.
     pub(crate) struct Memory(Vec<AtomicU64>);
@@ -294,23 +293,23 @@ mod hostile {
 
         /// Writes a message frame header (`len`, tag 0, `seq`) at data offset `index`.
         pub(crate) fn set_frame(&self, index: usize, len: u32, seq: u64) {
-            self.0[HEADER_WORDS + index / 8].store(u64::from(len), Ordering::Relaxed);
+            self.0[HEADER_WORDS + index / 8].store(message_commit(len), Ordering::Relaxed);
             self.0[HEADER_WORDS + index / 8 + 1].store(seq, Ordering::Relaxed);
         }
     }
 }
 
-/// The last frame before 2^64: a frame at `2^64 - 128` whose 112-byte payload ends at 2^64.
+/// The last frame before 2^64: a frame at `2^64 - 128` whose 96-byte payload ends at 2^64.
 const NEAR_END: u64 = u64::MAX - 127;
 
-/// A 1 KiB ring whose header says the stream has reached `2^64 - 16`, with one frame at
-/// [`NEAR_END`] that claims to end at 2^64.
+/// A 1 KiB ring whose header says the stream has reached `2^64 - 16` (and claimed no further),
+/// with one frame at [`NEAR_END`] that claims to end at 2^64, past the claimed frontier.
 fn ring_at_the_end_of_the_stream(memory: &hostile::Memory) -> RingBuffer {
     let ring = memory.ring();
     let end = u64::MAX - 15;
     memory.set_frontiers(end, end, 1);
     memory.set_checkpoint(0, NEAR_END);
-    memory.set_frame(1024 - 128, 112, 0);
+    memory.set_frame(1024 - 128, 96, 0);
     ring
 }
 
@@ -340,16 +339,18 @@ fn a_frame_ending_at_2_pow_64_is_a_corrupt_frame_for_every_read() {
 #[test]
 fn the_lost_count_saturates_on_sequence_numbers_that_keep_jumping() -> Result<(), Error> {
     const CAPACITY: usize = 16 * 1024;
-    const FRAMES: usize = CAPACITY / 16;
+    // Empty messages fill the ring but for the last 32 bytes, where nothing is published.
+    const FRAMES: usize = CAPACITY / 32 - 1;
     let memory = hostile::Memory::new(CAPACITY);
     let ring = memory.ring();
-    // Empty messages whose sequence numbers alternate between 0 and the largest one: every
-    // other message claims about 2^56 were lost, which adds up to more than 2^64.
+    // Sequence numbers alternate between 0 and the largest one: every other message claims
+    // about 2^64 were lost, which adds up to more than 2^64.
     for frame in 0..FRAMES {
-        let seq = if frame % 2 == 0 { 0 } else { (1 << 56) - 1 };
-        memory.set_frame(frame * 16, 0, seq);
+        let seq = if frame % 2 == 0 { 0 } else { u64::MAX };
+        memory.set_frame(frame * 32, 0, seq);
     }
-    memory.set_frontiers(CAPACITY as u64, CAPACITY as u64, FRAMES as u64);
+    let end = (FRAMES * 32) as u64;
+    memory.set_frontiers(end + 16, end, FRAMES as u64);
     let mut reader = ring.into_reader_at(0)?;
     let mut buf = [0u8; 8];
     let mut received = 0;
@@ -368,7 +369,7 @@ fn a_writer_resuming_a_header_near_2_pow_64_publishes_without_overflow() -> Resu
     memory.set_frontiers(u64::MAX - 15, u64::MAX - 15, u64::MAX);
     let mut writer = ring.clone().into_writer();
     for seq in 0..40 {
-        writer.send(&payload(seq, 48))?;
+        writer.send(&payload(seq, 32))?;
     }
     assert_eq!(writer.messages_published(), 39, "the count wraps like the positions");
     Ok(())

@@ -41,11 +41,11 @@ fn capacity_rounds_up_to_a_power_of_two() {
 #[test]
 fn claim_over_the_mtu_is_an_error() {
     let mut writer = RingBuffer::with_capacity(1024).into_writer();
-    assert_eq!(writer.mtu(), 240);
-    assert!(writer.claim(240).is_ok());
-    let err = writer.claim(241).unwrap_err();
-    assert_eq!(err, Error::MtuLimitExceeded { len: 241, mtu: 240 });
-    assert_eq!(writer.send(&[0; 241]), Err(Error::MtuLimitExceeded { len: 241, mtu: 240 }));
+    assert_eq!(writer.mtu(), 224);
+    assert!(writer.claim(224).is_ok());
+    let err = writer.claim(225).unwrap_err();
+    assert_eq!(err, Error::MtuLimitExceeded { len: 225, mtu: 224 });
+    assert_eq!(writer.send(&[0; 225]), Err(Error::MtuLimitExceeded { len: 225, mtu: 224 }));
 }
 
 #[test]
@@ -266,7 +266,7 @@ fn a_late_joiner_replays_everything_while_nothing_was_overwritten() -> Result<()
     let mut writer = ring.clone().into_writer();
     // 57 frames of 64 bytes: 3648 bytes, 89 % of the ring, and nothing overwritten yet.
     for seq in 0..57 {
-        writer.send(&payload(seq, 48))?;
+        writer.send(&payload(seq, 32))?;
     }
     assert!(writer.position() > 4096 * 3 / 4 && writer.position() <= 4096);
     let mut reader = ring.into_reader_at_last_lap();

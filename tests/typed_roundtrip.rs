@@ -209,7 +209,7 @@ fn a_record_larger_than_the_mtu_is_refused_and_nothing_is_published()
     let mut subscriber = publisher.subscribe();
     let big = Quote { symbol: "X".repeat(300), ..quote(1) };
     let error = publisher.publish(&big).unwrap_err();
-    assert!(matches!(error, PublishError::Ring(bcast::Error::MtuLimitExceeded { mtu: 240, .. })));
+    assert!(matches!(error, PublishError::Ring(bcast::Error::MtuLimitExceeded { mtu: 224, .. })));
     assert_eq!(publisher.messages_published(), 0);
     publisher.publish(&quote(2))?;
     let Some(MarketDataView::Quote(q)) = subscriber.try_recv()? else { panic!("a quote") };

@@ -43,8 +43,9 @@ struct Report<'a> {
     file_mode_octal: Option<String>,
     /// Size of the channel file: header plus data.
     file_size: u64,
-    /// Bytes claimed by the writer but not committed yet.
-    in_flight: u64,
+    /// Bytes the writer claimed past the committed frontier: the frame it is writing, if any,
+    /// and the rest of its reservation (it claims a sixteenth of the ring at a time).
+    reserved: u64,
     /// Whether the channel has a schema registry.
     typed: bool,
     /// The schema registry, or `None` for an untyped channel.
@@ -86,7 +87,7 @@ impl<'a> Report<'a> {
             info,
             file_mode_octal: info.file_mode.map(format::mode),
             file_size: info.header_size as u64 + info.capacity as u64,
-            in_flight: info.claimed.saturating_sub(info.committed),
+            reserved: info.claimed.saturating_sub(info.committed),
             typed: info.registry_len > 0,
             schema,
             registry_error,
@@ -136,11 +137,11 @@ fn write_text(out: &mut impl Write, report: &Report<'_>) -> Result<()> {
         info.mtu,
     )?;
     writeln!(out, "committed   {} (lap {})", info.committed, info.lap)?;
-    let in_flight = match report.in_flight {
-        0 => "nothing in flight".to_owned(),
-        n => format!("{} in flight", format::bytes(n)),
+    let reserved = match report.reserved {
+        0 => "nothing reserved".to_owned(),
+        n => format!("{} past committed", format::bytes(n)),
     };
-    writeln!(out, "claimed     {} ({in_flight})", info.claimed)?;
+    writeln!(out, "claimed     {} ({reserved})", info.claimed)?;
     writeln!(out, "messages    {}", info.messages)?;
     let writer = match (info.writer_alive, info.writer_pid) {
         (true, Some(pid)) => format!("alive, pid {pid}"),

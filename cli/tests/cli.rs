@@ -120,7 +120,10 @@ fn inspect_shows_layout_frontiers_writer_and_schema_of_a_typed_channel() -> Test
         format!("layout      version {}, capacity 64 KiB, mtu {} B", info.layout_version, info.mtu);
     assert_eq!(lines[2], layout);
     assert_eq!(lines[3], format!("committed   {} (lap 0)", info.committed));
-    assert_eq!(lines[4], format!("claimed     {} (nothing in flight)", info.claimed));
+    // The writer claims ahead of what it commits, a sixteenth of the ring at a time.
+    assert!(info.claimed > info.committed && info.claimed - info.committed <= (64 << 10) / 16);
+    let claimed = format!("claimed     {} (", info.claimed);
+    assert!(lines[4].starts_with(&claimed) && lines[4].ends_with(" past committed)"), "{text}");
     assert_eq!(lines[5], "messages    3");
     assert_eq!(lines[6], format!("writer      alive, pid {}", std::process::id()));
     assert_eq!(lines[7], "replaced    no");
@@ -243,7 +246,7 @@ fn tail_text_shows_a_hex_preview_of_the_first_bytes() -> TestResult {
     let rows: Vec<Vec<&str>> = text.lines().map(|line| line.split_whitespace().collect()).collect();
     assert_eq!(rows[0], ["position", "seq", "tag", "type", "len", "payload", "(hex)"]);
     assert_eq!(rows[1], ["0", "0", "7", "-", "12", "68656c6c.."]);
-    assert_eq!(rows[2], ["32", "1", "0", "-", "2", "6869"]);
+    assert_eq!(rows[2], ["48", "1", "0", "-", "2", "6869"]);
     assert_eq!(rows.len(), 3);
     Ok(())
 }
@@ -293,7 +296,7 @@ fn tail_reports_messages_lost_to_an_overrun() -> TestResult {
     let path = ShmPath::new("tail-overrun");
     let mut writer = RingBuffer::create(&path.0, 256)?.into_writer(); // holds a few frames
     for i in 0..40u8 {
-        writer.send(&[i; 40])?;
+        writer.send(&[i; 32])?;
     }
     let lines =
         json_lines(&stdout_of(&["tail", path.arg(), "--from-start", "--json", "--timeout", "0.5"]));
@@ -472,7 +475,7 @@ fn tail_backs_off_and_reports_an_overrun_that_resetting_does_not_clear() -> Test
     let path = ShmPath::new("tail-stuck");
     let mut writer = RingBuffer::create(&path.0, 4096)?.into_writer();
     for i in 0..20u8 {
-        writer.send(&[i; 48])?; // 64-byte frames: the stream ends at 1280
+        writer.send(&[i; 32])?; // 64-byte frames: the stream ends at 1280
     }
     drop(writer);
     let started = Instant::now();
@@ -495,11 +498,12 @@ fn tail_backs_off_and_reports_an_overrun_that_resetting_does_not_clear() -> Test
     while output.len() < 20 {
         output.push(lines.recv_timeout(Duration::from_secs(10))?);
     }
-    // `tail` has shown the 20 frames and waits at 1280. Now the header claims the writer is at
-    // 64, behind frames it says are committed up to 2048: every read there is an overrun.
+    // `tail` has shown the 20 frames and waits at 1280. Now the header claims the writer
+    // reserved up to 2^40, far ahead of the 2048 it says are committed: every read is an overrun,
+    // and so is every read after a reset (to `committed`, or to the oldest intact frame).
     let file = std::fs::OpenOptions::new().write(true).open(&path.0)?;
-    file.write_all_at(&64u64.to_ne_bytes(), 128)?; // claimed
-    file.write_all_at(&2048u64.to_ne_bytes(), 136)?; // committed
+    file.write_all_at(&(1u64 << 40).to_ne_bytes(), 128)?; // claimed
+    file.write_all_at(&2048u64.to_ne_bytes(), 256)?; // committed
 
     let pid = child.id();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -524,7 +528,7 @@ fn tail_backs_off_and_reports_an_overrun_that_resetting_does_not_clear() -> Test
     let events = json_lines(&output.join("\n"));
     let stuck: Vec<_> = events.iter().filter(|e| e["event"] == "stuck").collect();
     assert_eq!(stuck.len(), 1, "reported once: {events:?}");
-    assert_eq!(stuck[0]["writer_position"], 64);
+    assert_eq!(stuck[0]["writer_position"], 1u64 << 40);
     let last = events.last().expect("events");
     assert_eq!(last["event"], "stuckoverruns", "{events:?}");
     assert!(last["count"].as_u64().is_some_and(|count| count >= 1));

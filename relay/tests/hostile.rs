@@ -225,28 +225,31 @@ fn an_untyped_import_over_an_existing_typed_channel_is_refused() {
     assert!(error.to_string().contains(mirror), "{error}");
 }
 
-/// Makes the frame at `position` of the channel file at `path` (of `capacity` bytes) a frame
-/// with unknown flags, and moves the writer's frontiers past it, as a buggy or hostile process
-/// with write access could. The writer must be gone.
+/// Makes the frame at `position` of the channel file at `path` (of `capacity` bytes) a 40-byte
+/// message with unknown flags, and moves the writer's frontiers past it, as a buggy or hostile
+/// process with write access could. The writer must be gone.
 fn commit_a_corrupt_frame(path: &str, capacity: u64, position: u64) {
     const HEADER: u64 = 8192;
+    /// Byte offsets of `claimed` and `committed` in the header (layout version 3).
+    const CLAIMED: u64 = 128;
+    const COMMITTED: u64 = 256;
     let file = OpenOptions::new().read(true).write(true).open(path).expect("the channel file");
     let offset = HEADER + position % capacity;
-    let word0 = 40u64 | (7 << 32); // 40 bytes, tag 7
-    let word1 = 5u64 | (0x7f << 56); // seq 5, flags no writer uses
-    file.write_all_at(&word0.to_le_bytes(), offset).unwrap();
-    file.write_all_at(&word1.to_le_bytes(), offset + 8).unwrap();
-    // The frontiers (`claimed`, `committed`) are the header words that hold `position`.
-    let mut header = [0u8; 256];
-    file.read_exact_at(&mut header, 0).unwrap();
-    let mut moved = 0;
-    for (i, word) in header.chunks_exact(8).enumerate() {
-        if u64::from_le_bytes(word.try_into().unwrap()) == position {
-            file.write_all_at(&(position + 64).to_le_bytes(), i as u64 * 8).unwrap();
-            moved += 1;
-        }
-    }
-    assert_eq!(moved, 2, "claimed and committed");
+    // The commit word: 40 bytes, a message (kind 1), flags no writer uses.
+    let commit = 40u64 | (1 << 32) | (0x7f << 40);
+    file.write_all_at(&5u64.to_le_bytes(), offset + 8).unwrap(); // seq 5
+    file.write_all_at(&7u64.to_le_bytes(), offset + 16).unwrap(); // tag 7
+    file.write_all_at(&commit.to_le_bytes(), offset).unwrap();
+    let word_at = |at: u64| {
+        let mut word = [0u8; 8];
+        file.read_exact_at(&mut word, at).unwrap();
+        u64::from_le_bytes(word)
+    };
+    assert_eq!(word_at(COMMITTED), position, "the frame starts where the writer stopped");
+    let end = position + 80; // header and payload
+    file.write_all_at(&end.to_le_bytes(), COMMITTED).unwrap();
+    let claimed = word_at(CLAIMED).max(end + 16);
+    file.write_all_at(&claimed.to_le_bytes(), CLAIMED).unwrap();
 }
 
 #[test]

@@ -8,8 +8,6 @@ use crate::ring::frame::FrameHeader;
 pub(crate) struct Cursor {
     /// Position of the next frame to read.
     pub(super) position: u64,
-    /// Last committed position loaded from the header; frames below it are published.
-    pub(super) producer: u64,
     /// Sequence number the next message should carry, once known: a larger one means the
     /// messages in between were lost.
     next_seq: Option<u64>,
@@ -39,20 +37,20 @@ pub struct ReaderStats {
 
 impl Cursor {
     pub(super) fn new(position: u64, next_seq: Option<u64>) -> Self {
-        Self { position, producer: position, next_seq, stats: ReaderStats::default() }
+        Self { position, next_seq, stats: ReaderStats::default() }
     }
 
     /// Moves past the message at `position`, counting any gap in sequence numbers before it.
     #[inline]
     pub(super) fn pass(&mut self, position: u64, header: FrameHeader) {
         // The sequence number comes from shared memory: a corrupt one may jump anywhere, so
-        // the loss count saturates rather than wraps. It is below 2^56, so `seq + 1` cannot
-        // overflow; `position + frame_len` was checked against the committed position.
+        // the loss count saturates rather than wraps, and the next expected number wraps. So
+        // does the position: only a hostile header puts a reader near 2^64.
         if let Some(expected) = self.next_seq {
             self.stats.lost = self.stats.lost.saturating_add(header.seq.saturating_sub(expected));
         }
-        self.next_seq = Some(header.seq + 1);
-        self.position = position + header.frame_len();
+        self.next_seq = Some(header.seq.wrapping_add(1));
+        self.position = position.wrapping_add(header.frame_len());
     }
 
     /// Counts an overrun on its way to the caller.
@@ -67,7 +65,6 @@ impl Cursor {
     /// Moves to `position`, keeping the sequence number it expects so the gap is counted.
     pub(super) fn jump(&mut self, position: u64) {
         self.position = position;
-        self.producer = position;
         self.stats.resets += 1;
     }
 }

@@ -10,6 +10,7 @@ pub use cursor::ReaderStats;
 pub use message::{Message, Received};
 
 pub(crate) use cursor::Cursor;
+use view::Fast;
 pub(crate) use view::oldest_start;
 
 use std::sync::Arc;
@@ -133,8 +134,7 @@ impl Reader {
     /// ```
     #[inline]
     pub fn batch_iter(&mut self) -> Batch<'_> {
-        self.cursor.producer = self.view.ring.header().load_committed();
-        let limit = self.cursor.producer;
+        let limit = self.view.ring.header().load_committed();
         Batch::new(&self.view, &mut self.cursor, limit)
     }
 
@@ -146,8 +146,7 @@ impl Reader {
     /// header makes no sense. The reader does not move in either case.
     #[inline]
     pub fn receive_next(&mut self) -> Result<Option<Message<'_>>, Error> {
-        let limit = self.refresh();
-        let next = self.view.next_frame(&mut self.cursor, limit, &mut |_| true);
+        let next = self.view.next_frame(&mut self.cursor, u64::MAX, &mut |_| true);
         match self.cursor.note(next)? {
             Some((position, header)) => {
                 self.cursor.pass(position, header);
@@ -182,15 +181,18 @@ impl Reader {
     /// ```
     #[inline]
     pub fn try_recv(&mut self, buf: &mut [u8]) -> Result<Option<Received>, Error> {
-        let limit = self.refresh();
-        let plain = self.view.read_plain_frame(self.cursor.position, limit, buf);
-        if let Some((position, header)) = self.cursor.note(plain)? {
-            self.cursor.pass(position, header);
-            self.cursor.stats.received += 1;
-            return Ok(Some(Received::new(position, header)));
+        let position = self.cursor.position;
+        match self.cursor.note(self.view.read_fast(position, buf))? {
+            Fast::Read(header) => {
+                self.cursor.pass(position, header);
+                self.cursor.stats.received += 1;
+                return Ok(Some(Received::new(position, header)));
+            }
+            Fast::Empty => return Ok(None),
+            Fast::Careful => {}
         }
-        // Padding, an empty ring, a buffer too small, or a frame to diagnose.
-        let next = self.view.next_frame(&mut self.cursor, limit, &mut |_| true);
+        // Padding, a buffer too small, or a frame to diagnose.
+        let next = self.view.next_frame(&mut self.cursor, u64::MAX, &mut |_| true);
         let Some((position, header)) = self.cursor.note(next)? else {
             return Ok(None);
         };
@@ -267,8 +269,7 @@ impl Reader {
     /// As for [`receive_next`](Self::receive_next).
     #[inline]
     pub fn skip(&mut self) -> Result<bool, Error> {
-        let limit = self.refresh();
-        let next = self.view.next_frame(&mut self.cursor, limit, &mut |_| true);
+        let next = self.view.next_frame(&mut self.cursor, u64::MAX, &mut |_| true);
         let Some((position, header)) = self.cursor.note(next)? else {
             return Ok(false);
         };
@@ -302,16 +303,6 @@ impl Reader {
         let position = oldest_start(&self.view.ring);
         self.cursor.jump(position);
         position
-    }
-
-    /// The committed position, reloaded from the header only when everything below the cached
-    /// one has been read.
-    #[inline]
-    fn refresh(&mut self) -> u64 {
-        if self.cursor.position >= self.cursor.producer {
-            self.cursor.producer = self.view.ring.header().load_committed();
-        }
-        self.cursor.producer
     }
 }
 

@@ -2,13 +2,26 @@
 
 use super::{Cursor, View};
 use crate::error::{Error, Lapped};
-use crate::ring::frame::{FRAME_ALIGN, FRAME_HEADER_LEN, FrameFlags, FrameHeader};
+use crate::ring::frame::{FRAME_ALIGN, FRAME_HEADER_LEN, FrameHeader, FrameKind};
 use crate::ring::raw::RawRing;
 use crate::sync::Ordering;
 
+/// What the fast path of a copying read found at the reader's position.
+pub(super) enum Fast {
+    /// A message, copied into the caller's buffer and checked against the lap.
+    Read(FrameHeader),
+    /// Nothing published there yet (and the reader was not lapped).
+    Empty,
+    /// Padding, a message that does not fit the buffer, or a frame to diagnose: the caller
+    /// takes the careful path.
+    Careful,
+}
+
 impl View {
     /// Finds the next message frame at or after the cursor and below `limit`, stepping over
-    /// padding. Returns its position and validated header; the cursor is left at that frame.
+    /// padding and the messages `filter` rejects. Returns its position and validated header;
+    /// the cursor is left at that frame. `limit` is `u64::MAX` for reads that poll the commit
+    /// word, and the committed position loaded when a batch began for a batch.
     #[inline]
     pub(super) fn next_frame(
         &self,
@@ -16,68 +29,86 @@ impl View {
         limit: u64,
         filter: &mut impl FnMut(u32) -> bool,
     ) -> Result<Option<(u64, FrameHeader)>, Error> {
-        let capacity = self.ring.capacity();
         loop {
             let position = cursor.position;
             if position >= limit {
                 return Ok(None);
             }
-            let index = position & (capacity - 1);
-            let header = self.ring.load_frame_header(index);
-            self.check_lap(position)?;
-            // The header is the writer's (not overrun): a nonsensical one means corruption.
-            let frame = header.frame_len();
-            let corrupt = Error::CorruptFrame { position };
-            // `index + frame` stays far below 2^64 (index < 2^36, frame < 2^33). `position` may
-            // sit just below 2^64 on a hostile header, so the frame is measured against the room
-            // left below `limit` (no underflow: `position < limit` above) rather than added to
-            // it; a frame that fits there ends at `position + frame <= limit`, without overflow.
-            if index + frame > capacity || frame > limit - position {
-                return Err(corrupt);
-            }
-            match header.flags {
-                FrameFlags::MESSAGE if u64::from(header.len) <= self.mtu => {
-                    if filter(header.tag) {
-                        return Ok(Some((position, header)));
-                    }
+            let Some(header) = self.header_at(position, limit)? else {
+                return Ok(None);
+            };
+            match header.kind {
+                FrameKind::Message if filter(header.tag) => return Ok(Some((position, header))),
+                FrameKind::Message => {
                     cursor.pass(position, header);
                     cursor.stats.skipped += 1;
                 }
-                FrameFlags::PADDING => cursor.position = position + frame,
-                _ => return Err(corrupt),
+                FrameKind::Padding => cursor.position = position + header.frame_len(),
             }
         }
     }
 
-    /// The common case of a read, with one lap check instead of two: if the frame at `position`
-    /// looks like a message that fits `buf`, copies it and then checks the lap once for the
-    /// header and payload loads together. `Ok(None)` sends the caller down the careful path.
+    /// The validated header of the frame published at `position`, or `None` if nothing is
+    /// published there yet; checked against the lap.
     #[inline]
-    pub(super) fn read_plain_frame(
-        &self,
-        position: u64,
-        limit: u64,
-        buf: &mut [u8],
-    ) -> Result<Option<(u64, FrameHeader)>, Error> {
+    fn header_at(&self, position: u64, limit: u64) -> Result<Option<FrameHeader>, Error> {
         let capacity = self.ring.capacity();
         let index = position & (capacity - 1);
-        if position >= limit {
+        let commit = self.ring.load_commit_word(index);
+        if commit == 0 {
+            // Zero is "not yet", unless the writer lapped the reader and cleared this word for
+            // a later frame: then the lap check below reports it.
+            self.check_lap(position)?;
             return Ok(None);
         }
-        // May be torn: every field is bounded before use and the lap check below discards it.
-        let header = self.ring.load_frame_header(index);
+        let (seq, word2) = self.ring.load_header_words(index);
+        let ahead = self.check_lap(position)?;
+        // The words are the writer's (not overrun): a nonsensical header means corruption.
+        let corrupt = Error::CorruptFrame { position };
+        let header = FrameHeader::decode(commit, seq, word2).ok_or(corrupt)?;
         let frame = header.frame_len();
-        let plausible = header.flags == FrameFlags::MESSAGE
+        let oversized = header.kind == FrameKind::Message && u64::from(header.len) > self.mtu;
+        // A frame lies inside the lap and below the writer's reservation (it reserved before
+        // storing the commit word this thread acquired, so `claimed` shows that reservation).
+        // `index + frame` stays far below 2^64 (index < 2^36, frame <= 2^32 + 32). A batch
+        // also ends at `limit`: the frame is measured against the room left below it (no
+        // underflow: the callers checked `position < limit`), so it ends at or before it.
+        if oversized || index + frame > capacity || frame > ahead || frame > limit - position {
+            return Err(corrupt);
+        }
+        Ok(Some(header))
+    }
+
+    /// The common case of a read, with one lap check instead of two: if the frame at `position`
+    /// is a message that fits `buf`, copies it and then checks the lap once for the header and
+    /// payload loads together.
+    #[inline]
+    pub(super) fn read_fast(&self, position: u64, buf: &mut [u8]) -> Result<Fast, Error> {
+        let capacity = self.ring.capacity();
+        let index = position & (capacity - 1);
+        let commit = self.ring.load_commit_word(index);
+        if commit == 0 {
+            // As in `header_at`: zero is "not yet" unless the reader was lapped.
+            self.check_lap(position)?;
+            return Ok(Fast::Empty);
+        }
+        let (seq, word2) = self.ring.load_header_words(index);
+        // May be torn: every field is bounded before use and the lap check below discards it.
+        let Some(header) = FrameHeader::decode(commit, seq, word2) else {
+            return Ok(Fast::Careful);
+        };
+        let plausible = header.kind == FrameKind::Message
             && u64::from(header.len) <= self.mtu
-            && index + frame <= capacity
-            // No underflow (`position < limit` above), and no overflow of `position + frame`.
-            && frame <= limit - position;
+            && index + header.frame_len() <= capacity;
         let Some(dst) = buf.get_mut(..header.len as usize).filter(|_| plausible) else {
-            return Ok(None);
+            return Ok(Fast::Careful);
         };
         self.ring.load_bytes(index + FRAME_HEADER_LEN, dst);
-        self.check_lap(position)?;
-        Ok(Some((position, header)))
+        if self.check_lap(position)? < header.frame_len() {
+            // Past the writer's reservation: corrupt, which the careful path reports.
+            return Ok(Fast::Careful);
+        }
+        Ok(Fast::Read(header))
     }
 
     /// Copies the payload of the frame at `position` into `buf`, then checks it was not lapped.
@@ -99,14 +130,16 @@ impl View {
     }
 
     /// Fails with [`Error::Overrun`] if the writer may have overwritten any byte at or after
-    /// `position` that this thread loaded before the call.
+    /// `position` that this thread loaded before the call; otherwise returns how far the
+    /// writer's reservation reaches past `position` (at most the capacity).
     #[inline]
-    pub(super) fn check_lap(&self, position: u64) -> Result<(), Error> {
+    pub(super) fn check_lap(&self, position: u64) -> Result<u64, Error> {
         let claimed = self.ring.header().claimed_after_loads();
-        if claimed.wrapping_sub(position) > self.ring.capacity() {
+        let ahead = claimed.wrapping_sub(position);
+        if ahead > self.ring.capacity() {
             return Err(Error::Overrun(Lapped { position, writer_position: claimed }));
         }
-        Ok(())
+        Ok(ahead)
     }
 }
 

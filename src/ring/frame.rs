@@ -1,71 +1,120 @@
-//! The frame header: two words in front of every payload.
+//! The frame header: four words in front of every payload (layout version 3).
 //!
 //! ```text
-//! word 0:  bits  0..32  payload length in bytes
-//!          bits 32..64  user-defined tag
-//! word 1:  bits  0..56  sequence number: messages published before this one
-//!          bits 56..64  flags (FrameFlags)
+//! word 0, the commit word, stored last (Release):
+//!          bits  0..32  length: a message's payload bytes; a padding frame's whole span
+//!          bits 32..40  kind: 0 nothing published here yet, 1 message, 2 padding
+//!          bits 40..48  flags: fragments of a message larger than the MTU (none today: 0)
+//!          bits 48..64  schema version of the message's type (0: unversioned)
+//! word 1:  sequence number: messages the channel carried before this one
+//! word 2:  bits  0..32  tag (`user_defined`)
+//!          bits 32..64  tag sequence: messages with this tag before this one (wrapping;
+//!                       0 where the writer does not count per tag)
+//! word 3:  reserved, written as 0 and ignored by readers
 //! ```
 //!
-//! A frame is the header, the payload, and zero padding up to [`FRAME_ALIGN`]. Frames never cross
-//! the end of the data section: when the next frame does not fit before it, the writer first
-//! publishes a padding frame that fills the rest of the lap, so every lap boundary is a frame
-//! boundary.
+//! A frame is the header, the payload, and padding up to [`FRAME_ALIGN`]. A reader polls the
+//! commit word at its position: zero means nothing is published there yet, because the writer
+//! zeroes the commit word where the next frame will start before it publishes the current one
+//! (see `ring`'s module docs). Frames never cross the end of the data section: when the next
+//! frame does not fit before it, the writer first publishes a padding frame that fills the rest
+//! of the lap (as little as [`FRAME_ALIGN`] bytes, which is why a padding frame's length is its
+//! span), so every lap boundary is a frame boundary.
+//!
+//! A message's payload starts 32 bytes into its frame, so it is as aligned as the frame: a
+//! 32-byte payload and its header fill exactly one 64-byte cache line.
 
 /// Bytes of the frame header.
-pub(crate) const FRAME_HEADER_LEN: u64 = 16;
+pub(crate) const FRAME_HEADER_LEN: u64 = 32;
 /// Every frame starts at a multiple of this, so a padding frame always fits in what is left.
 pub(crate) const FRAME_ALIGN: u64 = 16;
+/// Words of the frame header.
+pub(crate) const HEADER_WORDS: usize = 4;
 
-const SEQ_MASK: u64 = (1 << 56) - 1;
-
-/// Flags carried in the frame header.
+/// What a commit word says is at its position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct FrameFlags(u8);
-
-impl FrameFlags {
-    /// An ordinary message frame.
-    pub(crate) const MESSAGE: Self = Self(0);
-    /// A frame that carries no message; readers step over it.
-    pub(crate) const PADDING: Self = Self(1);
+pub(crate) enum FrameKind {
+    /// A message: `len` payload bytes follow the header.
+    Message,
+    /// No message: readers step over the frame's `len` bytes.
+    Padding,
 }
 
-/// A decoded frame header. Values come from shared memory and may be garbage until checked.
+const KIND_MESSAGE: u8 = 1;
+const KIND_PADDING: u8 = 2;
+
+/// A frame header as the writer stores it and a reader decodes it. Decoded values come from
+/// shared memory: [`FrameHeader::decode`] only accepts a kind and flags this build knows, and
+/// the reader bounds the length before using it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FrameHeader {
+    pub(crate) kind: FrameKind,
+    /// Payload bytes of a message; the frame's whole span for padding.
     pub(crate) len: u32,
-    pub(crate) tag: u32,
+    pub(crate) schema_version: u16,
     pub(crate) seq: u64,
-    pub(crate) flags: FrameFlags,
+    pub(crate) tag: u32,
+    pub(crate) tag_seq: u32,
 }
 
 impl FrameHeader {
-    /// Packs the header into its two words.
+    /// A message frame's header.
     #[inline]
-    pub(crate) fn pack(self) -> [u64; 2] {
-        let word0 = u64::from(self.len) | (u64::from(self.tag) << 32);
-        let word1 = (self.seq & SEQ_MASK) | (u64::from(self.flags.0) << 56);
-        [word0, word1]
+    pub(crate) fn message(len: u32, tag: u32, seq: u64) -> Self {
+        Self { kind: FrameKind::Message, len, schema_version: 0, seq, tag, tag_seq: 0 }
     }
 
-    /// Unpacks two words; never fails (the caller validates the fields).
+    /// The header of a padding frame spanning `span` bytes (a multiple of [`FRAME_ALIGN`]). It
+    /// carries the sequence number of the message that follows it.
     #[inline]
-    pub(crate) fn unpack([word0, word1]: [u64; 2]) -> Self {
+    pub(crate) fn padding(span: u32, seq: u64) -> Self {
+        Self { kind: FrameKind::Padding, len: span, schema_version: 0, seq, tag: 0, tag_seq: 0 }
+    }
+
+    /// The four words, commit word first.
+    #[inline]
+    pub(crate) fn pack(self) -> [u64; HEADER_WORDS] {
+        let kind = match self.kind {
+            FrameKind::Message => KIND_MESSAGE,
+            FrameKind::Padding => KIND_PADDING,
+        };
+        let commit =
+            u64::from(self.len) | (u64::from(kind) << 32) | (u64::from(self.schema_version) << 48);
+        [commit, self.seq, u64::from(self.tag) | (u64::from(self.tag_seq) << 32), 0]
+    }
+
+    /// Decodes a header from its commit word and words 1 and 2; `None` unless the commit word
+    /// names a kind this build knows, with no flag set, and a padding frame spans a positive
+    /// multiple of [`FRAME_ALIGN`] (a zero commit word is `None` too).
+    #[inline]
+    pub(crate) fn decode(commit: u64, seq: u64, word2: u64) -> Option<Self> {
+        #[allow(clippy::cast_possible_truncation)] // deliberate: the fields of packed words
+        let (len, kind, flags, schema_version) =
+            (commit as u32, (commit >> 32) as u8, (commit >> 40) as u8, (commit >> 48) as u16);
+        let kind = match (kind, flags) {
+            (KIND_MESSAGE, 0) => FrameKind::Message,
+            (KIND_PADDING, 0) if len != 0 && u64::from(len).is_multiple_of(FRAME_ALIGN) => {
+                FrameKind::Padding
+            }
+            _ => return None,
+        };
         #[allow(clippy::cast_possible_truncation)] // deliberate: the halves of a packed word
-        let (len, tag) = (word0 as u32, (word0 >> 32) as u32);
-        #[allow(clippy::cast_possible_truncation)] // deliberate: the top byte of a packed word
-        let flags = FrameFlags((word1 >> 56) as u8);
-        Self { len, tag, seq: word1 & SEQ_MASK, flags }
+        let (tag, tag_seq) = (word2 as u32, (word2 >> 32) as u32);
+        Some(Self { kind, len, schema_version, seq, tag, tag_seq })
     }
 
     /// Total bytes the frame occupies in the ring.
     #[inline]
     pub(crate) fn frame_len(self) -> u64 {
-        frame_len(u64::from(self.len))
+        match self.kind {
+            FrameKind::Message => frame_len(u64::from(self.len)),
+            FrameKind::Padding => u64::from(self.len),
+        }
     }
 }
 
-/// Bytes a frame with a payload of `len` bytes occupies: header, payload, padding to alignment.
+/// Bytes a message frame with a payload of `len` bytes occupies: header, payload, padding to
+/// alignment.
 #[inline]
 pub(crate) const fn frame_len(len: u64) -> u64 {
     (FRAME_HEADER_LEN + len + FRAME_ALIGN - 1) & !(FRAME_ALIGN - 1)
@@ -75,32 +124,57 @@ pub(crate) const fn frame_len(len: u64) -> u64 {
 mod tests {
     use super::*;
 
+    fn round_trip(header: FrameHeader) -> Option<FrameHeader> {
+        let [commit, seq, word2, reserved] = header.pack();
+        assert_eq!(reserved, 0);
+        FrameHeader::decode(commit, seq, word2)
+    }
+
     #[test]
-    fn header_round_trips_through_its_words() {
-        let header = FrameHeader {
-            len: 0xDEAD_BEEF,
+    fn headers_round_trip_through_their_words() {
+        let full = FrameHeader {
+            kind: FrameKind::Message,
+            len: u32::MAX,
+            schema_version: u16::MAX,
+            seq: u64::MAX,
             tag: u32::MAX,
-            seq: SEQ_MASK,
-            flags: FrameFlags::PADDING,
+            tag_seq: u32::MAX,
         };
-        assert_eq!(FrameHeader::unpack(header.pack()), header);
-        let zero = FrameHeader { len: 0, tag: 0, seq: 0, flags: FrameFlags::MESSAGE };
-        assert_eq!(zero.pack(), [0, 0]);
-        assert_eq!(FrameHeader::unpack([0, 0]), zero);
+        assert_eq!(round_trip(full), Some(full));
+        let empty = FrameHeader::message(0, 0, 0);
+        assert_eq!(round_trip(empty), Some(empty));
+        let padding = FrameHeader::padding(16, 9);
+        assert_eq!(round_trip(padding), Some(padding));
+        for span in [0, 8, 24] {
+            assert_eq!(round_trip(FrameHeader::padding(span, 0)), None, "span {span}");
+        }
     }
 
     #[test]
-    fn sequence_numbers_keep_their_low_56_bits() {
-        let header = FrameHeader { len: 1, tag: 2, seq: u64::MAX, flags: FrameFlags::MESSAGE };
-        assert_eq!(FrameHeader::unpack(header.pack()).seq, SEQ_MASK);
+    fn every_published_commit_word_is_nonzero_and_zero_decodes_to_nothing() {
+        assert_ne!(FrameHeader::message(0, 0, 0).pack()[0], 0);
+        assert_ne!(FrameHeader::padding(16, 0).pack()[0], 0);
+        assert_eq!(FrameHeader::decode(0, 0, 0), None);
     }
 
     #[test]
-    fn frames_are_header_plus_payload_rounded_to_alignment() {
-        assert_eq!(frame_len(0), 16);
-        assert_eq!(frame_len(1), 32);
-        assert_eq!(frame_len(16), 32);
-        assert_eq!(frame_len(17), 48);
-        assert_eq!(frame_len(32), 48);
+    fn unknown_kinds_and_any_flag_are_refused() {
+        for kind in [0u64, 3, 0xff] {
+            assert_eq!(FrameHeader::decode(kind << 32, 0, 0), None, "kind {kind}");
+        }
+        for flag in 0..8 {
+            let commit = (u64::from(KIND_MESSAGE) << 32) | (1 << (40 + flag));
+            assert_eq!(FrameHeader::decode(commit, 0, 0), None, "flag bit {flag}");
+        }
+    }
+
+    #[test]
+    fn message_frames_are_header_plus_payload_rounded_to_alignment() {
+        assert_eq!(frame_len(0), 32);
+        assert_eq!(frame_len(1), 48);
+        assert_eq!(frame_len(16), 48);
+        assert_eq!(frame_len(32), 64, "a 32-byte message fills one cache line");
+        assert_eq!(frame_len(33), 80);
+        assert_eq!(FrameHeader::padding(16, 0).frame_len(), 16);
     }
 }

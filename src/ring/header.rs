@@ -7,7 +7,7 @@ use crate::sync::{AtomicU64, Ordering, fence};
 /// Bytes before the data section: the fixed header, then the typed layer's schema registry.
 pub(crate) const HEADER_SIZE: usize = 8192;
 /// Byte offset of the registry area inside the header.
-pub(crate) const REGISTRY_OFFSET: usize = 256;
+pub(crate) const REGISTRY_OFFSET: usize = 512;
 /// Byte offset of the [`WakeWords`], in the last cache line of the header, on a page of its own
 /// with the end of the registry so that readers may map it writable apart from the ring.
 pub(crate) const WAKE_OFFSET: usize = HEADER_SIZE - 64;
@@ -19,7 +19,7 @@ pub(crate) const REGISTRY_CAPACITY: usize = WAKE_OFFSET - REGISTRY_OFFSET;
 /// First word of every channel: `b"BCASTRNG"` read as a little-endian integer.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"BCASTRNG");
 /// Layout version written by this build; a reader refuses any other.
-pub(crate) const LAYOUT_VERSION: u64 = 2;
+pub(crate) const LAYOUT_VERSION: u64 = 3;
 /// `state` value once the creator has initialised the header.
 pub(crate) const STATE_READY: u64 = u64::from_le_bytes(*b"ready!!\0");
 
@@ -35,14 +35,21 @@ pub(crate) const MAX_CAPACITY: u64 = 1 << 36;
 /// may map it read-only, so they only ever issue `Relaxed` loads on it and express `Acquire` as a
 /// relaxed load followed by `fence(Acquire)`.
 ///
+/// The fields sit in cache lines by who writes them and how often: identity and checkpoints
+/// (written once, or once per eighth of a lap) first; `claimed` alone in a 128-byte block,
+/// because every read loads it and the writer moves it only once per reserve; `committed` and
+/// `frames`, stored after every message but polled by nobody, in a block of their own. (128
+/// bytes: the adjacent-line prefetcher of x86-64 moves lines in pairs.)
+///
 /// # Invariants
 /// - **H1** `magic`, `version` and `capacity` are written once, before `state` becomes
 ///   [`STATE_READY`], and never change afterwards.
 /// - **H2** `capacity` is a power of two in `MIN_CAPACITY..=MAX_CAPACITY`, and the data section of
 ///   `capacity` bytes directly follows the `HEADER_SIZE`-byte header.
-/// - **H3** only the writer stores `claimed`, `committed`, `frames` and `writer`; readers only
-///   load them.
-/// - **H4** `committed <= claimed` and `claimed - committed <= capacity` (one frame in flight).
+/// - **H3** only the writer stores `claimed`, `committed`, `frames`, `checkpoints` and `writer`;
+///   readers only load them.
+/// - **H4** `committed <= claimed` and `claimed - committed <= capacity`; the writer stores no
+///   ring word at or above `claimed`.
 /// - **H5** `committed`, `claimed` and every frame start are multiples of the frame alignment.
 #[repr(C)]
 pub(crate) struct Header {
@@ -57,19 +64,22 @@ pub(crate) struct Header {
     /// Who holds the writer lock of a channel file: its process id and start time packed by
     /// `shm::liveness`, or 0 when no writer holds it. Readers judge liveness from it.
     pub(crate) writer: AtomicU64,
-    _reserved: [AtomicU64; 9],
-    /// End of the frame the writer is writing (or last wrote). Bytes below `claimed - capacity`
-    /// may have been overwritten.
-    pub(crate) claimed: AtomicU64,
-    /// End of the last frame the writer published.
-    pub(crate) committed: AtomicU64,
-    /// Number of messages (non-padding frames) published.
-    pub(crate) frames: AtomicU64,
+    _reserved: AtomicU64,
     /// For each eighth of the ring, the position of the first message frame the writer started
     /// in it on its latest pass: frame boundaries from which a reader can start at the oldest
     /// intact data (see `reader::oldest_start`).
     pub(crate) checkpoints: [AtomicU64; CHECKPOINTS],
-    _tail: [AtomicU64; 5],
+    /// The writer's reservation: it stores no ring word at or above it, so bytes below
+    /// `claimed - capacity` may have been overwritten. It runs ahead of `committed` by up to a
+    /// reserve (`Writer`), so that it changes rarely.
+    pub(crate) claimed: AtomicU64,
+    _claimed_block: [AtomicU64; 15],
+    /// End of the last frame the writer published (stored after the frame's commit word).
+    pub(crate) committed: AtomicU64,
+    /// Number of messages (non-padding frames) published.
+    pub(crate) frames: AtomicU64,
+    _committed_block: [AtomicU64; 14],
+    _tail: [AtomicU64; 16],
 }
 
 /// How many checkpoints the header keeps: the oldest intact frame is found to within
@@ -77,6 +87,8 @@ pub(crate) struct Header {
 pub(crate) const CHECKPOINTS: usize = 8;
 
 const _: () = assert!(size_of::<Header>() == REGISTRY_OFFSET);
+const _: () = assert!(core::mem::offset_of!(Header, claimed) == 128);
+const _: () = assert!(core::mem::offset_of!(Header, committed) == 256);
 const _: () = assert!(WAKE_OFFSET >= WAKE_PAGE_OFFSET && WAKE_PAGE_OFFSET.is_multiple_of(4096));
 
 /// The words through which parked readers and the writer meet (`crate::wait`).
@@ -98,7 +110,9 @@ impl Header {
     /// Writes a fresh header for a ring of `capacity` bytes and marks it ready.
     ///
     /// Only called by a creator that has exclusive use of the memory (a new heap allocation, a
-    /// temporary file no reader can name yet, or caller memory under `init_raw`'s contract).
+    /// temporary file no reader can name yet, or caller memory under `init_raw`'s contract), and
+    /// whose first data word, the commit word at position 0, is zero: heap rings and new files
+    /// are zero-filled, and `init_raw` zeroes it.
     pub(crate) fn initialise(&self, capacity: u64, epoch: u64) {
         self.magic.store(MAGIC, Ordering::Relaxed);
         self.version.store(LAYOUT_VERSION, Ordering::Relaxed);

@@ -110,9 +110,10 @@ impl Shared {
     }
 }
 
-/// The largest payload of any ring: the frame header stores a payload's length in 32 bits, so
-/// no payload may be longer than `u32::MAX`; the cap keeps frames 16-byte aligned.
-pub(crate) const MAX_MTU: u64 = (u32::MAX as u64) & !(frame::FRAME_ALIGN - 1);
+/// The largest payload of any ring: the frame header stores a length in 32 bits, and a padding
+/// frame's span is shorter than the frame that did not fit, so frames are kept to 2^32 bytes
+/// (a multiple of the alignment).
+pub(crate) const MAX_MTU: u64 = (1 << 32) - FRAME_HEADER_LEN;
 
 /// The MTU of a ring of `capacity` bytes: a frame may take at most a quarter of the ring, so a
 /// reader that keeps up with the writer is never lapped by a single large frame, and its length

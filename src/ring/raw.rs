@@ -12,7 +12,7 @@ use super::frame::FrameHeader;
 use super::header::{
     HEADER_SIZE, Header, REGISTRY_CAPACITY, REGISTRY_OFFSET, WAKE_OFFSET, WakeWords,
 };
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::{AtomicU64, Ordering, fence};
 
 /// Pointers to a validated ring: the header and the data section that follows it.
 ///
@@ -100,24 +100,48 @@ impl RawRing {
         words
     }
 
-    /// Loads the frame header at data-section byte `index` (16-aligned).
+    /// Loads the commit word of the frame at data-section byte `index` (16-aligned), with
+    /// acquire semantics: if it is the writer's store in [`store_frame_header`](Self::store_frame_header),
+    /// every store the writer made before it (the frame's other header words, its payload, the
+    /// zeroed commit word after it) is visible to the loads that follow.
     #[inline]
-    pub(crate) fn load_frame_header(&self, index: u64) -> FrameHeader {
-        let at = Self::word_index(index);
-        let words = [
-            self.data_word(at).load(Ordering::Relaxed),
-            self.data_word(at + 1).load(Ordering::Relaxed),
-        ];
-        FrameHeader::unpack(words)
+    pub(crate) fn load_commit_word(&self, index: u64) -> u64 {
+        let commit = self.data_word(Self::word_index(index)).load(Ordering::Relaxed);
+        // Acquire (a relaxed load and a fence, valid on read-only mappings): pairs with the
+        // Release store of the commit word in `store_frame_header`.
+        fence(Ordering::Acquire);
+        commit
     }
 
-    /// Stores the frame header at data-section byte `index` (16-aligned).
+    /// Loads words 1 and 2 of the frame header at data-section byte `index`: the sequence
+    /// number and the tag word.
+    #[inline]
+    pub(crate) fn load_header_words(&self, index: u64) -> (u64, u64) {
+        let at = Self::word_index(index);
+        (
+            self.data_word(at + 1).load(Ordering::Relaxed),
+            self.data_word(at + 2).load(Ordering::Relaxed),
+        )
+    }
+
+    /// Stores the frame header at data-section byte `index` (16-aligned), commit word last: the
+    /// store that publishes the frame.
     #[inline]
     pub(crate) fn store_frame_header(&self, index: u64, header: FrameHeader) {
         let at = Self::word_index(index);
-        let [word0, word1] = header.pack();
-        self.data_word(at).store(word0, Ordering::Relaxed);
-        self.data_word(at + 1).store(word1, Ordering::Relaxed);
+        let [commit, seq, word2, reserved] = header.pack();
+        self.data_word(at + 1).store(seq, Ordering::Relaxed);
+        self.data_word(at + 2).store(word2, Ordering::Relaxed);
+        self.data_word(at + 3).store(reserved, Ordering::Relaxed);
+        // Release: publishes the frame (its payload and the zeroed commit word after it were
+        // stored before). Pairs with the fence(Acquire) in `load_commit_word`.
+        self.data_word(at).store(commit, Ordering::Release);
+    }
+
+    /// Stores a zero commit word at data-section byte `index`: "nothing published here yet".
+    #[inline]
+    pub(crate) fn clear_commit_word(&self, index: u64) {
+        self.data_word(Self::word_index(index)).store(0, Ordering::Relaxed);
     }
 
     /// The `count` data words from `word_index` (modulo the capacity), cut short at the end of

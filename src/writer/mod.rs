@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::error::Error;
 use crate::ring::Shared;
-use crate::ring::frame::{FRAME_ALIGN, FRAME_HEADER_LEN, FrameFlags, FrameHeader, frame_len};
+use crate::ring::frame::{FRAME_ALIGN, FRAME_HEADER_LEN, FrameHeader, FrameKind, frame_len};
 use crate::ring::header::CHECKPOINTS;
 use crate::ring::raw::RawRing;
 use crate::sync::{Ordering, fence};
@@ -33,9 +33,11 @@ pub struct Writer {
 #[derive(Debug)]
 struct Cursor {
     ring: RawRing,
-    /// Position where the next frame starts; equals the header's `committed` and `claimed`
-    /// between publications.
+    /// Position where the next frame starts; equals the header's `committed` between
+    /// publications.
     position: u64,
+    /// The claimed frontier last stored in the header: no ring word at or above it is written.
+    reserved: u64,
     /// Messages published so far (the next message's sequence number).
     seq: u64,
     /// Where the last message frame started (for checkpoints).
@@ -51,14 +53,21 @@ impl Writer {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
         let ring = shared.ring;
         let segment_shift = ring.capacity().trailing_zeros() - CHECKPOINTS.trailing_zeros();
-        let mut cursor =
-            Cursor { ring, position: 0, seq: 0, last_start: 0, segment_shift, wakes: Wakes::new() };
+        let mut cursor = Cursor {
+            ring,
+            position: 0,
+            reserved: 0,
+            seq: 0,
+            last_start: 0,
+            segment_shift,
+            wakes: Wakes::new(),
+        };
         cursor.recover();
         Self { shared, cursor, staging: Vec::new() }
     }
 
-    /// Largest payload a message may carry: a quarter of the capacity, less the 16-byte frame
-    /// header, and never more than `u32::MAX - 15` bytes (the frame header's length field),
+    /// Largest payload a message may carry: a quarter of the capacity, less the 32-byte frame
+    /// header, and never more than 2^32 - 32 bytes (the frame header's 32-bit length field),
     /// which binds rings of 32 GiB and more.
     #[inline]
     pub fn mtu(&self) -> usize {
@@ -208,10 +217,17 @@ impl Drop for Writer {
     }
 }
 
+/// How far a new reservation reaches past the end of the frame that needed it, as a fraction
+/// of the capacity: `capacity >> RESERVE_SHIFT`, a sixteenth. The writer stores `claimed` (and
+/// so takes the line every reader's lap check loads) once per reserve instead of once per
+/// message; in exchange a reader is overrun up to a reserve earlier than the bytes it reads are
+/// overwritten, so it may fall behind by `capacity - capacity / 16` less the frame in progress.
+const RESERVE_SHIFT: u32 = 4;
+
 impl Cursor {
-    /// Copies one frame into the ring and publishes it (protocol in `ring`'s module docs).
-    /// Always inlined: out of line, its prologue and the callers' moves cost a third of a small
-    /// message (BENCHMARKS.md, hot spots 2 and 3).
+    /// Copies one message frame into the ring and publishes it (protocol in `ring`'s module
+    /// docs). Always inlined: out of line, its prologue and the callers' moves cost a third of
+    /// a small message (BENCHMARKS.md, hot spots 2 and 3).
     #[inline(always)]
     fn publish(&mut self, payload: &[u8], user_defined: u32) {
         let ring = self.ring;
@@ -223,26 +239,30 @@ impl Cursor {
         // at 1 TB/s), but a corrupt header handed to `recover` may start the writer there.
         let start = if frame > room { self.position.wrapping_add(room) } else { self.position };
         let end = start.wrapping_add(frame);
-
-        let header = ring.header();
-        header.claimed.store(end, Ordering::Relaxed);
-        // Release: orders the `claimed` store above before the frame stores below. Pairs with
-        // the fence(Acquire) in `Header::claimed_after_loads`: a reader that loads any of these
-        // stores also sees `claimed >= end` and discards its copy.
-        fence(Ordering::Release);
+        // The frame and the commit word at its end must lie below the reservation.
+        if !self.covers(end) {
+            self.reserve_past(end);
+        }
         if start != self.position {
-            ring.store_frame_header(index, padding_header(room, self.seq));
+            // The rest of the lap becomes a padding frame, published like a message: the
+            // commit word where the next frame starts (the lap's first word) cleared first.
+            ring.clear_commit_word(0);
+            // `room < frame <= 2^32`, as `mtu_for` caps the MTU (`MAX_MTU`).
+            #[allow(clippy::cast_possible_truncation)]
+            ring.store_frame_header(index, FrameHeader::padding(room as u32, self.seq));
         }
         let at = start & (capacity - 1);
         ring.store_bytes(at + FRAME_HEADER_LEN, payload);
+        // Nothing is published at `end` yet, and a reader must not take what the word there
+        // held on an earlier lap (payload, say) for a frame: clear it before publishing this
+        // frame, whose commit word makes the clearing visible with it.
+        ring.clear_commit_word(end & (capacity - 1));
         // A payload is at most the MTU, which `mtu_for` caps below `u32::MAX`.
         #[allow(clippy::cast_possible_truncation)]
         let len = payload.len() as u32;
-        ring.store_frame_header(
-            at,
-            FrameHeader { len, tag: user_defined, seq: self.seq, flags: FrameFlags::MESSAGE },
-        );
+        ring.store_frame_header(at, FrameHeader::message(len, user_defined, self.seq));
         // The first frame to start in an eighth of the ring becomes its checkpoint.
+        let header = ring.header();
         if (start ^ self.last_start) >> self.segment_shift != 0 {
             #[allow(clippy::cast_possible_truncation)] // masked below CHECKPOINTS
             let slot = (start >> self.segment_shift) as usize & (CHECKPOINTS - 1);
@@ -250,69 +270,88 @@ impl Cursor {
         }
         self.last_start = start;
         // Wrapping: the count is the header's `frames`, which a corrupt header may set to
-        // anything (readers only see its low 56 bits).
+        // anything.
         self.seq = self.seq.wrapping_add(1);
         header.frames.store(self.seq, Ordering::Relaxed);
-        // Release: publishes the frame. Pairs with the fence(Acquire) in
-        // `Header::load_committed`.
+        // Release: pairs with the fence(Acquire) in `Header::load_committed`, for readers that
+        // start at `committed` or bound a batch by it. Polling readers never load it: they
+        // learn of the frame from its commit word.
         header.committed.store(end, Ordering::Release);
         self.position = end;
         // The writer's only cost for parked readers while there are none: one load.
         self.wakes.after_publish(ring.wake());
     }
 
-    /// Picks up where the previous writer stopped. If it died between claiming and committing,
-    /// the bytes in `committed..claimed` may be half written: cover them with padding frames, so
-    /// that `claimed` never moves backwards and no reader ever sees those bytes as a message.
+    /// Whether the reservation covers every word below `end` and the commit word at `end`.
+    /// Wrapping arithmetic: `end` lies in `reserved - capacity..reserved`.
+    #[inline(always)]
+    fn covers(&self, end: u64) -> bool {
+        self.reserved.wrapping_sub(end).wrapping_sub(1) < self.ring.capacity()
+    }
+
+    /// Moves the claimed frontier a reserve past `end`, before any store below it.
+    #[cold]
+    #[inline(never)]
+    fn reserve_past(&mut self, end: u64) {
+        let reserved = end.wrapping_add(self.ring.capacity() >> RESERVE_SHIFT);
+        self.ring.header().claimed.store(reserved, Ordering::Relaxed);
+        // Release: orders the `claimed` store above before the ring stores that follow it (until
+        // the next reservation). Pairs with the fence(Acquire) in `Header::claimed_after_loads`:
+        // a reader that loads any of those stores also sees `claimed >= reserved` and discards
+        // its copy.
+        fence(Ordering::Release);
+        self.reserved = reserved;
+    }
+
+    /// Picks up where the previous writer stopped.
+    ///
+    /// The previous writer stored `committed` after each frame's commit word, so it may have
+    /// published frames past `committed` before it stopped: step over them, each vouched for by
+    /// its commit word, which is non-zero only once the frame is published (the word was
+    /// cleared before the frame before it was published). Bytes past the last such frame may be
+    /// half written, but no reader takes them for a frame: the commit word where the next frame
+    /// starts is zero, and the next frame written there clears the word after it in turn.
+    /// `claimed` never moves backwards.
     fn recover(&mut self) {
-        let header = self.ring.header();
-        let capacity = self.ring.capacity();
+        let ring = self.ring;
+        let header = ring.header();
+        let capacity = ring.capacity();
         let committed = header.load_committed();
         let claimed = header.claimed.load(Ordering::Relaxed);
         self.seq = header.frames.load(Ordering::Relaxed);
         // Whatever the previous writer checkpointed stays valid; start a fresh segment here.
         self.last_start = u64::MAX;
-        if !committed.is_multiple_of(FRAME_ALIGN) {
-            // No writer leaves this; frames must start aligned, so round up (wrapping, as every
-            // position does) and publish that as the frontier: readers see a corrupt frame or
-            // nothing below it, never a panic.
-            let aligned = committed.wrapping_add(FRAME_ALIGN - 1) & !(FRAME_ALIGN - 1);
-            header.claimed.store(aligned, Ordering::Relaxed);
-            // Release: pairs with `Header::load_committed`, like every store of `committed`.
-            header.committed.store(aligned, Ordering::Release);
-            self.position = aligned;
-            return;
-        }
-        self.position = committed;
-        let in_flight = claimed.wrapping_sub(committed);
-        if in_flight == 0
-            || in_flight > capacity
-            || claimed < committed
-            || !claimed.is_multiple_of(FRAME_ALIGN)
-        {
-            // Nothing in flight, or a frontier that no writer could have left: keep `committed`.
-            header.claimed.store(committed, Ordering::Relaxed);
-            return;
-        }
-        // Release: as in `publish`, orders `claimed` before the padding stores.
-        fence(Ordering::Release);
-        let mut position = committed;
-        while position < claimed {
+        // Frames start aligned: round a corrupt `committed` up (wrapping, as every position
+        // does), so readers see a corrupt frame or nothing below it, never a panic.
+        let mut position = committed.wrapping_add(FRAME_ALIGN - 1) & !(FRAME_ALIGN - 1);
+        let ahead = claimed.wrapping_sub(committed);
+        let sane =
+            position == committed && claimed.is_multiple_of(FRAME_ALIGN) && ahead <= capacity;
+        // Frontiers no writer leaves: reserve afresh from `committed`, walking nothing.
+        let limit = if sane { claimed } else { position };
+        while position != limit {
             let index = position & (capacity - 1);
-            let span = (capacity - index).min(claimed - position);
-            self.ring.store_frame_header(index, padding_header(span, self.seq));
-            position += span;
+            let commit = ring.load_commit_word(index);
+            let (seq, word2) = ring.load_header_words(index);
+            let Some(frame) = FrameHeader::decode(commit, seq, word2) else { break };
+            let len = frame.frame_len();
+            if index + len > capacity || len > limit.wrapping_sub(position) {
+                break;
+            }
+            if frame.kind == FrameKind::Message {
+                self.seq = frame.seq.wrapping_add(1);
+            }
+            position = position.wrapping_add(len);
         }
-        // Release: publishes the padding frames. Pairs with `Header::load_committed`.
-        header.committed.store(claimed, Ordering::Release);
-        self.position = claimed;
+        self.position = position;
+        self.reserved = limit;
+        if !self.covers(position) {
+            self.reserve_past(position);
+        }
+        // Zero unless a corrupt word stopped the walk; either way, nothing is published here.
+        ring.clear_commit_word(position & (capacity - 1));
+        header.frames.store(self.seq, Ordering::Relaxed);
+        // Release: pairs with `Header::load_committed`, like every store of `committed`.
+        header.committed.store(position, Ordering::Release);
     }
-}
-
-/// Header of a padding frame that spans `span` bytes (a multiple of the frame alignment).
-fn padding_header(span: u64, seq: u64) -> FrameHeader {
-    // `span` is at most the capacity, below 2^36 (H2).
-    #[allow(clippy::cast_possible_truncation)]
-    let len = (span - FRAME_HEADER_LEN) as u32;
-    FrameHeader { len, tag: 0, seq, flags: FrameFlags::PADDING }
 }

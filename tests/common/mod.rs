@@ -4,6 +4,7 @@
 #![allow(clippy::cast_possible_truncation)]
 
 use std::path::PathBuf;
+pub mod layout;
 
 /// A payload of `len` bytes that encodes `seq` and can be checked for tearing: the first 8 bytes
 /// are `seq`, every following byte is derived from `seq` and its index.
