@@ -33,4 +33,7 @@ cargo test --workspace --benches
 step "miri"
 ci/miri.sh "${MIRI_SEEDS:-16}"
 
+step "protocol mutants (each must fail the racing test under Miri)"
+ci/mutants.sh "${MUTANT_SEEDS:-8}"
+
 step "all checks passed"

@@ -24,7 +24,8 @@ use crate::wait::WaitStrategy;
 /// One consumer of a ring.
 ///
 /// Each reader has its own position; readers never write shared memory and never slow the
-/// writer down. A reader that falls a whole ring behind is *overrun*: its reads return
+/// writer down. A reader that falls too far behind (the ring's capacity less the sixteenth the
+/// writer reserves ahead) is *overrun*: its reads return
 /// [`Error::Overrun`] and never a torn message, until [`reset`](Reader::reset) moves it to the
 /// producer (or [`reset_to_last_lap`](Reader::reset_to_last_lap) to the oldest intact lap).
 ///
@@ -111,7 +112,7 @@ impl Reader {
     /// Iterates over the messages that were pending when the batch began.
     ///
     /// Each item is a lazy [`Message`]: nothing is copied until [`Message::read`], so skipping a
-    /// message costs two word loads. After an [`Error::Overrun`] or [`Error::CorruptFrame`] item
+    /// message costs three word loads. After an [`Error::Overrun`] or [`Error::CorruptFrame`] item
     /// the batch ends, and the reader stays where it was until [`reset`](Self::reset).
     ///
     /// # Examples

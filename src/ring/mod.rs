@@ -1,18 +1,23 @@
-//! The ring protocol: one writer, many readers, variable-size frames, no locks.
+//! The ring protocol: one writer, many readers, variable-size frames, no locks. The channel
+//! layout and the protocol are written down, for implementers of other readers too, in
+//! `docs/protocol.md`; this is the summary that the code follows.
 //!
 //! # Vocabulary
 //!
 //! - *position*: a monotonically increasing `u64` byte offset into the stream of frames;
 //! - *index*: `position & (capacity - 1)`, the byte offset inside the data section;
-//! - *frame*: a 16-byte header, the payload, and padding to 16 bytes ([`frame`]);
+//! - *frame*: a 32-byte header whose first word, the *commit word*, is stored last; the payload;
+//!   and padding to 16 bytes ([`frame`]);
 //! - *lap*: `position / capacity`; every lap boundary is a frame boundary;
-//! - *committed* / *claimed*: the writer's published and reserved frontiers ([`header`]).
+//! - *claimed*: the writer's reservation, which no ring store reaches; *committed*: the end of
+//!   the last frame published ([`header`]).
 //!
 //! ```text
 //!  0            8192                                              8192 + capacity
 //!  | header      | data section (capacity bytes, power of two)     |
-//!  | magic ...   | [hdr|payload..][hdr|payload][hdr|pad.........] |
-//!  | claimed     |  ^ oldest bytes still intact   ^ committed       ^ lap boundary
+//!  | identity    | [c|hdr|payload..][c|hdr|payload][0 ....][c|pad] |
+//!  | checkpoints |  ^ oldest bytes still intact   ^ committed       ^ lap boundary
+//!  | claimed     |                                  (commit word 0: nothing yet)
 //!  | committed   |
 //!  | registry    |
 //! ```
@@ -20,19 +25,37 @@
 //! # Protocol (DESIGN.md, section 3)
 //!
 //! Every access to ring memory is an 8-byte atomic ([`raw`]). The writer publishes a frame that
-//! ends at `end` as:
+//! spans `start..end` as:
 //!
-//! 1. `claimed.store(end, Relaxed)`, then `fence(Release)`;
-//! 2. relaxed word stores of the (padding and) frame header and payload;
-//! 3. `committed.store(end, Release)`.
+//! 1. if its reservation does not reach past `end`: `claimed.store(end + capacity / 16,
+//!    Relaxed)`, then `fence(Release)` (once per reserve, not per message);
+//! 2. relaxed word stores of the payload;
+//! 3. a relaxed store of 0 to the commit word at `end`, where the next frame will start;
+//! 4. relaxed stores of header words 1..3, then the commit word at `start` with `Release`;
+//! 5. `frames`, and `committed.store(end, Release)` for readers that start at it.
 //!
-//! A reader at `position < committed` (committed loaded, then `fence(Acquire)`) loads the frame's
-//! words, issues `fence(Acquire)` and loads `claimed`. If `claimed - position > capacity`, some
-//! store of a later lap may have reached the words it loaded: the copy is discarded and the read
-//! reports [`Error::Overrun`](crate::Error::Overrun). Otherwise no store made after the writer's
-//! step 1 for a later lap was observed (fence-fence synchronisation), so the words are exactly the
-//! committed frame. Torn values are defined behaviour under this scheme because every access is
-//! atomic; they are simply never returned.
+//! A reader at a frame boundary `position` loads the commit word there and issues
+//! `fence(Acquire)`. Zero means nothing is published there yet (after a lap check, below). A
+//! non-zero word is the frame the writer published at `position`, or a store of a later lap:
+//! the reader got to `position` by acquiring the frame that ends there, whose writer cleared the
+//! word (step 3) before publishing it, or by acquiring `committed` at or after `position`, so by
+//! coherence it cannot load an earlier lap's value. It then loads the header words and the
+//! payload, issues `fence(Acquire)` and loads `claimed`. If `claimed - position > capacity`,
+//! some store of a later lap may have reached the words it loaded: every such store follows a
+//! reservation past `position + capacity` and the writer's `fence(Release)`, and the reader's
+//! fence synchronises with that fence once it loaded any of them, so `claimed` shows it. The copy
+//! is discarded and the read reports [`Error::Overrun`](crate::Error::Overrun). Otherwise the
+//! words are exactly the published frame. The same check on the zero path tells a reader that
+//! was lapped (and whose word the writer cleared for a later frame) instead of leaving it
+//! waiting. A frame reaching past `claimed` is corrupt: the writer reserves before it stores.
+//! Torn values are defined behaviour under this scheme because every access is atomic; they are
+//! simply never returned.
+//!
+//! The lap check stays on `claimed`: `committed` can trail stores of a later lap that a reader
+//! saw (bcast 0.0.6's bug). Because `claimed` moves only once per reserve and sits in a cache
+//! line of its own, a small message costs a reader one line transfer, the frame's: the line of
+//! `claimed` stays in its cache. The reserve costs ring space: a reader is overrun once it is
+//! more than `capacity - capacity / 16` (less the frame in progress) behind.
 //!
 //! Readers never write shared memory, which is why a ring can be mapped read-only for them.
 

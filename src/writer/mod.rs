@@ -17,7 +17,7 @@ use crate::wait::Wakes;
 /// The single producer of a ring.
 ///
 /// Made by [`RingBuffer::into_writer`](crate::RingBuffer::into_writer). Publishing never blocks
-/// and never fails once the payload fits the [`mtu`](Writer::mtu): a reader that falls a whole
+/// and never fails once the payload fits the [`mtu`](Writer::mtu): a reader that falls about a
 /// ring behind is told it was overrun instead of slowing the writer down.
 ///
 /// `Writer` is `Send`: make it on one thread and move it to the thread that publishes.

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Breaks the ring protocol on purpose, one way at a time, and checks that the racing test catches
+# each break under Miri: a protocol test that still passes on a broken protocol proves nothing.
+# Each mutant is a copy of the working tree with one edit; the script fails if an edit no longer
+# applies (the code it targets moved) or if a mutant survives.
+# Usage: ci/mutants.sh [SEEDS]   (default 8)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seeds="${1:-8}"
+root=$(pwd)
+
+if ! cargo +nightly miri --version >/dev/null 2>&1; then
+  echo "ci/mutants.sh: Miri is not available; install it with"
+  echo "  rustup component add --toolchain nightly miri rust-src"
+  exit 1
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# Mutants share one target directory, so only the mutated crate is rebuilt each time.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}/mutants"
+export MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-strict-provenance -Zmiri-many-seeds=0..$seeds"
+
+# mutate NAME FILE PERL_EXPRESSION: the expression must change FILE.
+mutate() {
+  local name=$1 file=$2 expression=$3 copy="$work/$1"
+  mkdir -p "$copy"
+  tar -C "$root" --exclude=./target --exclude=./.git -cf - . | tar -C "$copy" -xf -
+  perl -0pi -e "$expression" "$copy/$file"
+  if cmp -s "$root/$file" "$copy/$file"; then
+    echo "ci/mutants.sh: the edit for '$name' no longer applies to $file"; exit 1
+  fi
+  echo "ci/mutants.sh: mutant '$name'"
+  if (cd "$copy" && cargo +nightly miri test -q --test overrun \
+        racing_writer_never_hands_readers_a_torn_message >"$copy.log" 2>&1); then
+    tail -n 20 "$copy.log"
+    echo "ci/mutants.sh: mutant '$name' SURVIVED: the racing test did not notice"; exit 1
+  fi
+  grep -m1 -E 'panicked|Undefined Behavior|data race' "$copy.log" | sed 's/^/    caught: /' || true
+}
+
+start=$(date +%s)
+# The commit word published before the payload is copied in.
+mutate commit-before-payload src/writer/mod.rs \
+  's/(\n\s*ring\.store_bytes\(at \+ FRAME_HEADER_LEN, payload\);)(.*?ring\.store_frame_header\(at, FrameHeader::message\([^\n]*\);)/$2$1/s'
+# The stale-slot guard removed: the commit word after a frame is not cleared before it is
+# published, so a reader may take an earlier lap's word there for a new frame.
+mutate stale-slot-kept src/writer/mod.rs \
+  's/\n\s*ring\.clear_commit_word\(end & \(capacity - 1\)\);//'
+# The lap check made against `committed` instead of `claimed` (the bug of bcast 0.0.6), with
+# the frame bound it also feeds switched off, so that only the lap check changes.
+mutate lap-check-on-committed src/reader/view.rs \
+  's/self\.ring\.header\(\)\.claimed_after_loads\(\)/{ crate::sync::fence(Ordering::Acquire); self.ring.header().committed.load(Ordering::Relaxed) }/; s/Ok\(ahead\)/Ok(self.ring.capacity())/'
+echo "ci/mutants.sh: every mutant was caught, in $(( $(date +%s) - start )) s"
