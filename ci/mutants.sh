@@ -41,12 +41,12 @@ mutate() {
 
 start=$(date +%s)
 # The commit word published before the payload is copied in.
-mutate commit-before-payload src/writer/mod.rs \
-  's/(\n\s*ring\.store_bytes\(at \+ FRAME_HEADER_LEN, payload\);)(.*?ring\.store_frame_header\(at, FrameHeader::message\([^\n]*\);)/$2$1/s'
+mutate commit-before-payload src/ring/raw.rs \
+  's/(\n\s*for \(slot, word\) in body\.iter\(\)\.zip\(chunks\) \{.*?\n\s*\})(.*?first\.store\(commit, Ordering::Release\);)/$2$1/s'
 # The stale-slot guard removed: the commit word after a frame is not cleared before it is
 # published, so a reader may take an earlier lap's word there for a new frame.
-mutate stale-slot-kept src/writer/mod.rs \
-  's/\n\s*ring\.clear_commit_word\(end & \(capacity - 1\)\);//'
+mutate stale-slot-kept src/ring/raw.rs \
+  's/\n\s*self\.clear_commit_word\(next\);//'
 # The lap check made against `committed` instead of `claimed` (the bug of bcast 0.0.6), with
 # the frame bound it also feeds switched off, so that only the lap check changes.
 mutate lap-check-on-committed src/reader/view.rs \

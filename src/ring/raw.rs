@@ -8,7 +8,7 @@
 
 use core::ptr::NonNull;
 
-use super::frame::FrameHeader;
+use super::frame::{FrameHeader, HEADER_WORDS};
 use super::header::{
     HEADER_SIZE, Header, REGISTRY_CAPACITY, REGISTRY_OFFSET, WAKE_OFFSET, WakeWords,
 };
@@ -138,6 +138,40 @@ impl RawRing {
         self.data_word(at).store(commit, Ordering::Release);
     }
 
+    /// Writes and publishes a message frame at data-section byte `index` (16-aligned), which
+    /// the caller places so that the frame ends at or before the end of the data section: the
+    /// payload, a zero commit word at `next` (the index where the next frame will start), the
+    /// header words, and the commit word last, with Release.
+    #[inline(always)]
+    pub(crate) fn store_message(&self, index: u64, header: FrameHeader, payload: &[u8], next: u64) {
+        let [commit, seq, word2, reserved] = header.pack();
+        let words =
+            self.data_words(Self::word_index(index), HEADER_WORDS + payload.len().div_ceil(8));
+        // The writer places every frame inside the lap, so `words` is the whole frame; a slice
+        // cut short (which no writer makes) would publish nothing.
+        debug_assert_eq!(words.len(), HEADER_WORDS + payload.len().div_ceil(8));
+        let Some((head, body)) = words.split_first_chunk::<HEADER_WORDS>() else {
+            return;
+        };
+        let (chunks, tail) = payload.as_chunks::<8>();
+        for (slot, word) in body.iter().zip(chunks) {
+            slot.store(u64::from_ne_bytes(*word), Ordering::Relaxed);
+        }
+        if let (false, Some(slot)) = (tail.is_empty(), body.get(chunks.len())) {
+            let mut last = [0u8; 8];
+            last[..tail.len()].copy_from_slice(tail);
+            slot.store(u64::from_ne_bytes(last), Ordering::Relaxed);
+        }
+        self.clear_commit_word(next);
+        let [first, rest @ ..] = head;
+        for (slot, word) in rest.iter().zip([seq, word2, reserved]) {
+            slot.store(word, Ordering::Relaxed);
+        }
+        // Release: publishes the frame (its payload and the zeroed commit word after it were
+        // stored before). Pairs with the fence(Acquire) in `load_commit_word`.
+        first.store(commit, Ordering::Release);
+    }
+
     /// Stores a zero commit word at data-section byte `index`: "nothing published here yet".
     #[inline]
     pub(crate) fn clear_commit_word(&self, index: u64) {
@@ -157,22 +191,6 @@ impl RawRing {
         // data section (contract of `new`), which holds atomics only: a shared slice of atomics
         // that others mutate atomically is sound, like `&AtomicU64`.
         unsafe { core::slice::from_raw_parts(first.as_ptr(), count) }
-    }
-
-    /// Copies `src` into the ring at data-section byte `index` (8-aligned), zero-filling the
-    /// last word.
-    #[inline]
-    pub(crate) fn store_bytes(&self, index: u64, src: &[u8]) {
-        let (words, tail) = src.as_chunks::<8>();
-        let ring = self.data_words(Self::word_index(index), src.len().div_ceil(8));
-        for (slot, word) in ring.iter().zip(words) {
-            slot.store(u64::from_ne_bytes(*word), Ordering::Relaxed);
-        }
-        if let (false, Some(slot)) = (tail.is_empty(), ring.get(words.len())) {
-            let mut last = [0u8; 8];
-            last[..tail.len()].copy_from_slice(tail);
-            slot.store(u64::from_ne_bytes(last), Ordering::Relaxed);
-        }
     }
 
     /// Copies `dst.len()` bytes out of the ring from data-section byte `index` (8-aligned).

@@ -1,5 +1,6 @@
 //! Where ring memory lives: a heap allocation, caller memory, or a mapped channel file.
 
+use core::alloc::Layout;
 use core::ptr::NonNull;
 
 use super::header::{HEADER_SIZE, Header, WAKE_OFFSET, WakeWords};
@@ -29,8 +30,8 @@ unsafe impl Sync for Storage {}
 impl Storage {
     /// Allocates and initialises a heap ring of `capacity` bytes (a supported power of two).
     pub(crate) fn heap(capacity: u64, epoch: u64) -> Self {
-        let words = usize::try_from((HEADER_SIZE as u64 + capacity) / 8).unwrap_or(usize::MAX);
-        let words = HeapWords::zeroed(words);
+        let bytes = usize::try_from(HEADER_SIZE as u64 + capacity).unwrap_or(usize::MAX);
+        let words = HeapWords::zeroed(bytes);
         let storage = Self::Heap { words, capacity };
         storage.header().initialise(capacity, epoch);
         storage
@@ -63,7 +64,7 @@ impl Storage {
     /// Pointer to the start of the ring memory.
     fn base(&self) -> NonNull<u8> {
         match self {
-            Self::Heap { words, .. } => words.0.cast(),
+            Self::Heap { words, .. } => words.words.cast(),
             Self::Caller { base, .. } => *base,
             Self::File(file) => file.base(),
         }
@@ -93,25 +94,47 @@ impl Storage {
     }
 }
 
-/// A heap allocation of atomic words, held as a raw pointer.
+/// A heap allocation of atomic words, held as a raw pointer, aligned like a page.
 ///
 /// A `Box` would be retagged as unique each time the storage moves, which under Stacked Borrows
 /// invalidates the raw pointers that `RawRing` copies hold; a raw pointer is never retagged.
+///
+/// The alignment makes heap rings lie in cache lines as channel files (mapped at a page) do:
+/// frames of 64 bytes fill one line each, and the header's fields sit in the 128-byte blocks
+/// that keep the writer's hot words apart from `claimed`. An allocator's own alignment (16
+/// bytes) would split every such frame across two lines.
 #[derive(Debug)]
-pub(crate) struct HeapWords(NonNull<[AtomicU64]>);
+pub(crate) struct HeapWords {
+    words: NonNull<AtomicU64>,
+    layout: Layout,
+}
+
+/// Alignment of heap rings.
+const HEAP_ALIGN: usize = 4096;
 
 impl HeapWords {
-    fn zeroed(words: usize) -> Self {
-        let boxed: Box<[AtomicU64]> = (0..words).map(|_| AtomicU64::new(0)).collect();
-        Self(NonNull::from(Box::leak(boxed)))
+    /// Allocates `bytes` zeroed bytes (a multiple of 8, and at least a header's).
+    fn zeroed(bytes: usize) -> Self {
+        // Rings are at most `HEADER_SIZE + MAX_CAPACITY` bytes (64 GiB and a page), far below
+        // `isize::MAX`, so the layout always exists.
+        let layout =
+            Layout::from_size_align(bytes, HEAP_ALIGN).expect("rings fit the address space");
+        // SAFETY: the layout has a non-zero size (at least a header).
+        let memory = unsafe { std::alloc::alloc_zeroed(layout) };
+        let Some(words) = NonNull::new(memory.cast::<AtomicU64>()) else {
+            std::alloc::handle_alloc_error(layout)
+        };
+        // All-zero bytes are a valid `AtomicU64` (zero), so the memory holds initialised atomics.
+        Self { words, layout }
     }
 }
 
 impl Drop for HeapWords {
     fn drop(&mut self) {
-        // SAFETY: the pointer came from `Box::leak` in `zeroed` and is released only here, once;
-        // the ring handles that used it are gone, since they all hold the `Arc` that owns `self`.
-        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+        // SAFETY: `words` was allocated in `zeroed` with `layout` and is released only here,
+        // once; the ring handles that used it are gone, since they all hold the `Arc` that owns
+        // `self`.
+        unsafe { std::alloc::dealloc(self.words.as_ptr().cast(), self.layout) };
     }
 }
 
@@ -134,5 +157,19 @@ impl ParkSpot {
         // SAFETY: `words` is 8-aligned, points to writable memory holding `WakeWords` (atomics
         // only) and stays valid while `self` (and the storage it came from) lives.
         unsafe { self.words.as_ref() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heap_rings_start_at_a_page_so_their_frames_lie_in_cache_lines_as_in_files() {
+        for capacity in [256, 4096, 1 << 16] {
+            let storage = Storage::heap(capacity, 1);
+            assert!(storage.base().as_ptr().addr().is_multiple_of(HEAP_ALIGN), "{capacity}");
+            assert_eq!(storage.ring().capacity(), capacity);
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::error::Error;
 use crate::ring::Shared;
-use crate::ring::frame::{FRAME_ALIGN, FRAME_HEADER_LEN, FrameHeader, FrameKind, frame_len};
+use crate::ring::frame::{FRAME_ALIGN, FrameHeader, FrameKind, frame_len};
 use crate::ring::header::CHECKPOINTS;
 use crate::ring::raw::RawRing;
 use crate::sync::{Ordering, fence};
@@ -40,8 +40,8 @@ struct Cursor {
     reserved: u64,
     /// Messages published so far (the next message's sequence number).
     seq: u64,
-    /// Where the last message frame started (for checkpoints).
-    last_start: u64,
+    /// The last frame start recorded as a checkpoint.
+    last_checkpoint: u64,
     /// `log2` of the checkpoint segment size: `capacity / CHECKPOINTS`.
     segment_shift: u32,
     /// Wake-ups of parked readers.
@@ -58,7 +58,7 @@ impl Writer {
             position: 0,
             reserved: 0,
             seq: 0,
-            last_start: 0,
+            last_checkpoint: 0,
             segment_shift,
             wakes: Wakes::new(),
         };
@@ -241,7 +241,7 @@ impl Cursor {
         let end = start.wrapping_add(frame);
         // The frame and the commit word at its end must lie below the reservation.
         if !self.covers(end) {
-            self.reserve_past(end);
+            self.reserve_past(start, end);
         }
         if start != self.position {
             // The rest of the lap becomes a padding frame, published like a message: the
@@ -251,24 +251,14 @@ impl Cursor {
             #[allow(clippy::cast_possible_truncation)]
             ring.store_frame_header(index, FrameHeader::padding(room as u32, self.seq));
         }
-        let at = start & (capacity - 1);
-        ring.store_bytes(at + FRAME_HEADER_LEN, payload);
-        // Nothing is published at `end` yet, and a reader must not take what the word there
-        // held on an earlier lap (payload, say) for a frame: clear it before publishing this
-        // frame, whose commit word makes the clearing visible with it.
-        ring.clear_commit_word(end & (capacity - 1));
         // A payload is at most the MTU, which `mtu_for` caps below `u32::MAX`.
         #[allow(clippy::cast_possible_truncation)]
-        let len = payload.len() as u32;
-        ring.store_frame_header(at, FrameHeader::message(len, user_defined, self.seq));
-        // The first frame to start in an eighth of the ring becomes its checkpoint.
+        let header = FrameHeader::message(payload.len() as u32, user_defined, self.seq);
+        // Nothing is published at `end` yet, and a reader must not take what the word there
+        // held on an earlier lap (payload, say) for a frame: `store_message` clears it before
+        // it publishes this frame, whose commit word makes the clearing visible with it.
+        ring.store_message(start & (capacity - 1), header, payload, end & (capacity - 1));
         let header = ring.header();
-        if (start ^ self.last_start) >> self.segment_shift != 0 {
-            #[allow(clippy::cast_possible_truncation)] // masked below CHECKPOINTS
-            let slot = (start >> self.segment_shift) as usize & (CHECKPOINTS - 1);
-            header.checkpoints[slot].store(start, Ordering::Relaxed);
-        }
-        self.last_start = start;
         // Wrapping: the count is the header's `frames`, which a corrupt header may set to
         // anything.
         self.seq = self.seq.wrapping_add(1);
@@ -289,12 +279,25 @@ impl Cursor {
         self.reserved.wrapping_sub(end).wrapping_sub(1) < self.ring.capacity()
     }
 
-    /// Moves the claimed frontier a reserve past `end`, before any store below it.
+    /// Moves the claimed frontier a reserve past `end`, before any store below it, for the frame
+    /// that starts at `start` (or the padding before it).
+    ///
+    /// The first such frame to start in an eighth of the ring becomes that eighth's checkpoint:
+    /// checkpoints are kept here, once per reserve rather than once per message, so an eighth
+    /// gets the first frame start that needed a reservation in it (with a reserve a sixteenth
+    /// of the ring, one of the first two sixteenths' worth of frames).
     #[cold]
     #[inline(never)]
-    fn reserve_past(&mut self, end: u64) {
+    fn reserve_past(&mut self, start: u64, end: u64) {
+        let header = self.ring.header();
+        if (start ^ self.last_checkpoint) >> self.segment_shift != 0 {
+            #[allow(clippy::cast_possible_truncation)] // masked below CHECKPOINTS
+            let slot = (start >> self.segment_shift) as usize & (CHECKPOINTS - 1);
+            header.checkpoints[slot].store(start, Ordering::Relaxed);
+            self.last_checkpoint = start;
+        }
         let reserved = end.wrapping_add(self.ring.capacity() >> RESERVE_SHIFT);
-        self.ring.header().claimed.store(reserved, Ordering::Relaxed);
+        header.claimed.store(reserved, Ordering::Relaxed);
         // Release: orders the `claimed` store above before the ring stores that follow it (until
         // the next reservation). Pairs with the fence(Acquire) in `Header::claimed_after_loads`:
         // a reader that loads any of those stores also sees `claimed >= reserved` and discards
@@ -320,7 +323,7 @@ impl Cursor {
         let claimed = header.claimed.load(Ordering::Relaxed);
         self.seq = header.frames.load(Ordering::Relaxed);
         // Whatever the previous writer checkpointed stays valid; start a fresh segment here.
-        self.last_start = u64::MAX;
+        self.last_checkpoint = u64::MAX;
         // Frames start aligned: round a corrupt `committed` up (wrapping, as every position
         // does), so readers see a corrupt frame or nothing below it, never a panic.
         let mut position = committed.wrapping_add(FRAME_ALIGN - 1) & !(FRAME_ALIGN - 1);
@@ -346,7 +349,7 @@ impl Cursor {
         self.position = position;
         self.reserved = limit;
         if !self.covers(position) {
-            self.reserve_past(position);
+            self.reserve_past(position, position);
         }
         // Zero unless a corrupt word stopped the walk; either way, nothing is published here.
         ring.clear_commit_word(position & (capacity - 1));
