@@ -65,9 +65,9 @@ pub(crate) struct Header {
     /// `shm::liveness`, or 0 when no writer holds it. Readers judge liveness from it.
     pub(crate) writer: AtomicU64,
     _reserved: AtomicU64,
-    /// For each eighth of the ring, the position of the first message frame the writer started
-    /// in it on its latest pass: frame boundaries from which a reader can start at the oldest
-    /// intact data (see `reader::oldest_start`).
+    /// For each eighth of the ring, a frame start in it on the writer's latest pass (the first
+    /// there that needed a new reservation): frame boundaries from which a reader can start at
+    /// the oldest intact data (see `reader::oldest_start`).
     pub(crate) checkpoints: [AtomicU64; CHECKPOINTS],
     /// The writer's reservation: it stores no ring word at or above it, so bytes below
     /// `claimed - capacity` may have been overwritten. It runs ahead of `committed` by up to a
