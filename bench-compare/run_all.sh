@@ -8,7 +8,9 @@
 # Output: target/bench-out/*.csv and *.txt, and bench-compare/rtt_percentiles.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out="${BENCH_OUT_DIR:-target/bench-out}"
+# Absolute, because each bench runs in its package's directory and writes its CSV files there.
+out="$(realpath -m "${BENCH_OUT_DIR:-target/bench-out}")"
+export BENCH_OUT_DIR="$out"
 mkdir -p "$out"
 cargo bench -p bench-compare --no-run
 for bench in rtt rtt_ipc throughput fanout; do

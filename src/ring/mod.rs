@@ -29,9 +29,9 @@
 //!
 //! 1. if its reservation does not reach past `end`: `claimed.store(end + capacity / 16,
 //!    Relaxed)`, then `fence(Release)` (once per reserve, not per message);
-//! 2. relaxed word stores of the payload;
+//! 2. relaxed word stores of the payload and of header words 1..3;
 //! 3. a relaxed store of 0 to the commit word at `end`, where the next frame will start;
-//! 4. relaxed stores of header words 1..3, then the commit word at `start` with `Release`;
+//! 4. the commit word at `start`, with `Release`;
 //! 5. `frames`, and `committed.store(end, Release)` for readers that start at it.
 //!
 //! A reader at a frame boundary `position` loads the commit word there and issues
