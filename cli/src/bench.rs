@@ -90,8 +90,9 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
         let max = format::bytes(MAX_SIZE as u64);
         return Err(CliError::Usage(format!("--size {} is over the {max} limit", args.size)));
     }
-    // Large enough for the message (the MTU is a quarter of the capacity, less 16 bytes).
-    let capacity = ((args.size + 16) * 4).next_power_of_two().max(64 << 10);
+    // Large enough for the message (the MTU is a quarter of the capacity, less the 32-byte
+    // frame header).
+    let capacity = ((args.size + 32) * 4).next_power_of_two().max(64 << 10);
     let histogram = ping_pong(args, capacity)?;
     let report = Report {
         messages: args.messages,

@@ -418,6 +418,18 @@ fn bench_reports_ordered_percentiles_of_every_round_trip() -> TestResult {
 }
 
 #[test]
+fn bench_sizes_its_rings_for_messages_just_under_a_power_of_two() -> TestResult {
+    // 16 368 + 16 bytes is a quarter of 64 KiB, but a 64 KiB ring carries at most 16 352 bytes
+    // (a quarter less the 32-byte frame header): the ring must be the next size up.
+    for size in ["16368", "16352", "16353"] {
+        let args = ["bench", "--messages", "20", "--warmup", "0", "--size", size, "--json"];
+        let report: Value = serde_json::from_str(&stdout_of(&args))?;
+        assert_eq!(report["size"].as_u64(), Some(size.parse()?), "{report}");
+    }
+    Ok(())
+}
+
+#[test]
 fn a_missing_channel_is_an_error_that_names_the_path() {
     let path = ShmPath::new("missing");
     let p = path.arg();
