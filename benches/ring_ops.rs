@@ -68,11 +68,14 @@ fn writer_claim(size: usize, n: u64) -> (Duration, u64) {
     (start.elapsed(), n)
 }
 
-/// A ring holding as many frames as fit without lapping, and a reader at its start.
+/// A ring holding as many frames as fit without overrunning a reader at its start (the writer
+/// reserves a sixteenth of the ring ahead of its frames), and that reader.
 fn filled(size: usize) -> (bcast::Reader, u64) {
     let ring = RingBuffer::with_capacity(CAPACITY);
     let mut writer = ring.clone().into_writer();
-    let frames = (CAPACITY / (size + 32)) as u64;
+    // A frame: the 32-byte header and the payload, rounded up to 16 bytes.
+    let frame = (32 + size).next_multiple_of(16);
+    let frames = ((CAPACITY - CAPACITY / 16) / frame) as u64;
     for i in 0..frames {
         let mut claim = writer.claim(size).expect("below the MTU");
         claim.get_buffer_mut()[..8].copy_from_slice(&i.to_le_bytes());
