@@ -16,8 +16,8 @@
 //!   16-byte atomic stores (aligned `movdqa` is documented as atomic on x86-64 CPUs with AVX;
 //!   whether that can be used soundly from Rust is discussed in BENCHMARKS.md);
 //! - `memcpy`: `copy_nonoverlapping`, the speed of light. It is *not* a candidate: racing with
-//!   another thread it is undefined behaviour (DESIGN.md section 3). It is only sound here
-//!   because this probe has a single thread.
+//!   another thread it is undefined behaviour (`docs/protocol.md`, ground rule 1). It is only
+//!   sound here because this probe has a single thread.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -30,10 +30,10 @@ pub(crate) const MAX_CAPACITY: u64 = 1 << 36;
 
 /// Shared header at offset 0 of every channel.
 ///
-/// Every field is an atomic word: the header lives in memory that other threads or processes
-/// read and write, so it is only ever touched through atomics (DESIGN.md, section 3). Readers
-/// may map it read-only, so they only ever issue `Relaxed` loads on it and express `Acquire` as a
-/// relaxed load followed by `fence(Acquire)`.
+/// Every field is an atomic word: the header lives in memory that other threads or processes read
+/// and write, so it is only ever touched through atomics (`docs/protocol.md`, ground rules).
+/// Readers may map it read-only, so they only ever issue `Relaxed` loads on it and express
+/// `Acquire` as a relaxed load followed by `fence(Acquire)`.
 ///
 /// The fields sit in cache lines by who writes them and how often: identity and checkpoints
 /// (written once, or once per eighth of a lap) first; `claimed` alone in a 128-byte block,

@@ -22,7 +22,7 @@
 //!  | registry    |
 //! ```
 //!
-//! # Protocol (DESIGN.md, section 3)
+//! # Protocol (`docs/protocol.md`)
 //!
 //! Every access to ring memory is an 8-byte atomic ([`raw`]). The writer publishes a frame that
 //! spans `start..end` as:

@@ -1,10 +1,11 @@
 //! The only code that touches ring memory: word-wise atomic loads and stores.
 //!
 //! Shared ring bytes are never read or written with plain accesses, never through `&[u8]`, and
-//! never with a width other than 8 bytes (DESIGN.md, section 3): a plain copy that races with the
-//! writer is undefined behaviour even when its result is discarded. Payloads therefore move
-//! between private buffers and the ring one `AtomicU64` at a time, and data-word indices are
-//! masked by the capacity, so no value read from shared memory can steer an access outside it.
+//! never with a width other than 8 bytes (`docs/protocol.md`, ground rules): a plain copy that
+//! races with the writer is undefined behaviour even when its result is discarded. Payloads
+//! therefore move between private buffers and the ring one `AtomicU64` at a time, and data-word
+//! indices are masked by the capacity, so no value read from shared memory can steer an access
+//! outside it.
 
 use core::ptr::NonNull;
 
@@ -101,14 +102,15 @@ impl RawRing {
     }
 
     /// Loads the commit word of the frame at data-section byte `index` (16-aligned), with
-    /// acquire semantics: if it is the writer's store in [`store_frame_header`](Self::store_frame_header),
-    /// every store the writer made before it (the frame's other header words, its payload, the
-    /// zeroed commit word after it) is visible to the loads that follow.
+    /// acquire semantics: if it is the writer's store in [`store_message`](Self::store_message)
+    /// or [`store_frame_header`](Self::store_frame_header), every store the writer made before it
+    /// (the frame's other header words, its payload, the zeroed commit word after it) is visible
+    /// to the loads that follow.
     #[inline]
     pub(crate) fn load_commit_word(&self, index: u64) -> u64 {
         let commit = self.data_word(Self::word_index(index)).load(Ordering::Relaxed);
         // Acquire (a relaxed load and a fence, valid on read-only mappings): pairs with the
-        // Release store of the commit word in `store_frame_header`.
+        // Release store of a commit word in `store_message` or `store_frame_header`.
         fence(Ordering::Acquire);
         commit
     }

@@ -1,13 +1,13 @@
 //! `bcast` 0.0.6 from crates.io (the seed of this project's API) behind the bench interface.
 //!
-//! 0.0.6's only constructor is `RingBuffer::new(&[u8])`, and its writer then stores through
-//! that shared slice: the unsoundness DESIGN.md section 2 describes, which our crate's API
-//! replaces. The benches still run it, as the historical baseline, over a heap buffer that
-//! nothing else touches, aligned for its 128-byte header. Its handles do not borrow the buffer
-//! (the crate erases the lifetime), so every handle made here owns an `Arc` of the buffer, declared
-//! after the handle so that it is dropped after it. It has no file-backed storage, no reset
-//! after an overrun (a new reader at the producer's position stands in for one) and no way to
-//! start a reader anywhere but at the producer.
+//! 0.0.6's only constructor is `RingBuffer::new(&[u8])`, and its writer then stores through that
+//! shared slice: the unsoundness of ground rule 7 in `docs/protocol.md`, which our crate's API
+//! replaces. The benches still run it, as the historical baseline, over a heap buffer that nothing
+//! else touches, aligned for its 128-byte header. Its handles do not borrow the buffer (the crate
+//! erases the lifetime), so every handle made here owns an `Arc` of the buffer, declared after the
+//! handle so that it is dropped after it. It has no file-backed storage, no reset after an overrun
+//! (a new reader at the producer's position stands in for one) and no way to start a reader
+//! anywhere but at the producer.
 
 use std::sync::Arc;
 
