@@ -41,17 +41,11 @@ const KNOWN_UPWARD: &[(&str, &str)] = &[
     ("shm", "ring_buffer::RingBuffer"),
     ("shm::create", "ring_buffer::ReadWrite"),
     ("shm::create", "ring_buffer::RingBuffer"),
-    // Codecs name their markers through `typed`'s re-exports.
-    ("typed::codec", "typed::Pod"),
-    ("typed::codec", "typed::Rkyv"),
     // Typed errors hold registry types; a message type publishes through `Publisher`.
     ("typed::error", "typed::registry::RegistryError"),
     ("typed::error", "typed::registry::SchemaMismatch"),
     ("typed::message", "typed::publisher::Publisher"),
     ("typed::message", "typed::registry::TypeEntry"),
-    // Items named through the crate root's re-exports instead of their modules.
-    ("typed::subscriber", "ReaderStats"),
-    ("typed::subscriber", "WaitStrategy"),
 ];
 
 /// The rank of module `path` (`a::b::c`), by its nearest listed ancestor.
@@ -94,18 +88,42 @@ fn code_of(text: &str) -> String {
 }
 
 /// Every path the code of module `module` names through `crate::` or `super::`, resolved to
-/// `a::b::c` from the crate root; `use` trees with braces are expanded.
+/// `a::b::c` from the crate root; `use` trees with braces are expanded, and `super` inside an
+/// inline `mod name { ... }` is resolved from that inline module.
 fn referenced(module: &str, code: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     let tokens = tokens(code);
+    // Inline modules open at the current point: (name, brace depth inside them).
+    let mut inline: Vec<(String, usize)> = Vec::new();
+    let mut depth = 0;
     let mut i = 0;
     while i < tokens.len() {
+        match tokens[i].as_str() {
+            "mod" if tokens.get(i + 2).is_some_and(|t| t == "{") => {
+                depth += 1;
+                inline.push((tokens[i + 1].clone(), depth));
+                i += 3;
+                continue;
+            }
+            "{" => depth += 1,
+            "}" => {
+                if inline.last().is_some_and(|&(_, at)| at == depth) {
+                    inline.pop();
+                }
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
         // `crate` and `super` start a path only before `::` (not in `pub(crate)`).
         let starts_path = tokens.get(i + 1).is_some_and(|next| next == "::");
         if (tokens[i] == "crate" || tokens[i] == "super") && starts_path {
+            let here: Vec<&str> = std::iter::once(module)
+                .filter(|m| *m != "crate")
+                .chain(inline.iter().map(|(name, _)| name.as_str()))
+                .collect();
             let (paths, next) = path_tree(&tokens, i);
             for path in paths {
-                if let Some(resolved) = resolve(module, &path) {
+                if let Some(resolved) = resolve(&here.join("::"), &path) {
                     found.insert(resolved);
                 }
             }
@@ -185,8 +203,11 @@ fn path_tree(tokens: &[String], start: usize) -> (Vec<Vec<String>>, usize) {
 /// `path` as named in module `module`, from the crate root (`crate::` and `super::` resolved);
 /// `None` for a path that leaves the crate.
 fn resolve(module: &str, path: &[String]) -> Option<String> {
-    let mut base: Vec<&str> =
-        if module == "crate" { Vec::new() } else { module.split("::").collect() };
+    let mut base: Vec<&str> = if module.is_empty() || module == "crate" {
+        Vec::new()
+    } else {
+        module.split("::").collect()
+    };
     let mut rest = path;
     match rest.first().map(String::as_str) {
         Some("crate") => {
@@ -253,11 +274,13 @@ fn the_checker_sees_use_trees_inline_paths_and_super() {
     let code = code_of(
         "use crate::ring::{frame::FrameHeader, header::{Header, HEADER_SIZE}};\n\
          use super::Cursor; // crate::typed in a comment\n\
+         mod sealed { impl Sealed for super::Fast {} }\n\
          fn f() { crate::typed::hub::wake(); }",
     );
     let found = referenced("reader::view", &code);
     let expected = [
         "reader::Cursor",
+        "reader::view::Fast",
         "ring::frame::FrameHeader",
         "ring::header::HEADER_SIZE",
         "ring::header::Header",

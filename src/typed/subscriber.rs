@@ -235,7 +235,7 @@ impl<C: Channel> Subscriber<C> {
     }
 
     /// Sets how [`recv_timeout`](Self::recv_timeout) waits.
-    pub fn set_wait_strategy(&mut self, strategy: crate::WaitStrategy) {
+    pub fn set_wait_strategy(&mut self, strategy: crate::wait::WaitStrategy) {
         self.reader.set_wait_strategy(strategy);
     }
 
@@ -360,7 +360,7 @@ impl<C: Channel> Subscriber<C> {
     /// The cumulative counters of the reader underneath: frames received (frames of unknown
     /// tags included), messages lost (counted exactly from sequence numbers), overruns and
     /// resets. Lost messages cannot be attributed to types: their frames were overwritten.
-    pub fn stats(&self) -> crate::ReaderStats {
+    pub fn stats(&self) -> crate::reader::ReaderStats {
         self.reader.stats()
     }
 
