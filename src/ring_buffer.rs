@@ -9,9 +9,9 @@ use crate::error::{Error, LayoutError};
 use crate::reader::Reader;
 use crate::ring::Shared;
 use crate::ring::frame::FRAME_ALIGN;
-use crate::ring::header::{HEADER_SIZE, Header, MIN_CAPACITY, REGISTRY_CAPACITY, round_capacity};
+use crate::ring::header::{HEADER_SIZE, MIN_CAPACITY, REGISTRY_CAPACITY, round_capacity};
+use crate::ring::raw;
 use crate::ring::storage::Storage;
-use crate::sync::{AtomicU64, Ordering};
 use crate::writer::Writer;
 
 /// Marker for a ring handle that may make a [`Writer`]: the creator's handle.
@@ -129,19 +129,10 @@ impl RingBuffer<ReadWrite> {
         let room = (len - HEADER_SIZE) as u64;
         let capacity = 1u64 << room.ilog2();
         let capacity = capacity.min(crate::ring::header::MAX_CAPACITY);
-        // SAFETY: `base` is aligned and valid for `len >= HEADER_SIZE` bytes (checked above and
-        // by the caller's contract), and `Header` holds atomics only.
-        let header = unsafe { base.cast::<Header>().as_ref() };
-        // SAFETY: the data section starts `HEADER_SIZE` bytes in, inside the region
-        // (`len >= HEADER_SIZE + MIN_CAPACITY`, checked above).
-        let first = unsafe { base.add(HEADER_SIZE) }.cast::<AtomicU64>();
-        // SAFETY: that word is 8-aligned like `base` and valid, and the caller's memory is only
-        // ever accessed atomically.
-        let first = unsafe { first.as_ref() };
-        // Caller memory may hold anything: the commit word at position 0 must read "nothing
-        // published yet" before the header says the ring is ready.
-        first.store(0, Ordering::Relaxed);
-        header.initialise(capacity, crate::shm::new_epoch());
+        // SAFETY: `base` is aligned and valid for reads and writes of `len >= HEADER_SIZE +
+        // capacity` bytes (checked above, and the caller's contract), `capacity` is a supported
+        // power of two, the memory is accessed only atomically, and no handle exists yet.
+        unsafe { raw::initialise(base, capacity, crate::shm::new_epoch()) };
         Ok(Self::from_storage(Storage::Caller { base, capacity, writable: true }))
     }
 
@@ -222,8 +213,9 @@ impl RingBuffer<ReadOnly> {
     ///   reads or writes.
     pub unsafe fn join_raw(base: NonNull<u8>, len: usize) -> Result<Self, LayoutError> {
         check_region(base, len)?;
-        // SAFETY: as in `init_raw`: aligned, valid for at least `HEADER_SIZE` bytes, atomics only.
-        let header = unsafe { base.cast::<Header>().as_ref() };
+        // SAFETY: aligned and valid for at least `HEADER_SIZE` bytes (checked above, and the
+        // caller's contract), for as long as the caller keeps the memory, accessed atomically.
+        let header = unsafe { raw::header_at(base) };
         let capacity = header.validate(len as u64)?;
         Ok(Self::from_storage(Storage::Caller { base, capacity, writable: false }))
     }

@@ -15,6 +15,37 @@ use super::header::{
 };
 use crate::sync::{AtomicU64, Ordering, fence};
 
+/// The channel header at the start of the ring memory at `base`: the only way any module
+/// reaches a header before a [`RawRing`] exists (to initialise or validate it).
+///
+/// # Safety
+///
+/// `base` is 8-byte aligned and valid for reads of `HEADER_SIZE` bytes for `'a` (and for
+/// writes, if anything stores through the reference), and during `'a` that memory is only
+/// accessed atomically.
+pub(crate) unsafe fn header_at<'a>(base: NonNull<u8>) -> &'a Header {
+    // SAFETY: aligned and valid for `size_of::<Header>() <= HEADER_SIZE` bytes (contract);
+    // `Header` consists of atomics only, so a shared reference to memory that other threads or
+    // processes mutate atomically is sound.
+    unsafe { base.cast::<Header>().as_ref() }
+}
+
+/// Makes fresh memory a ring of `capacity` bytes: clears the commit word at position 0 (fresh
+/// heap memory and new files are zero already; caller memory may hold anything), then writes
+/// the header and marks it ready (H1).
+///
+/// # Safety
+///
+/// `base` is 8-byte aligned and valid for reads and writes of `HEADER_SIZE + capacity` bytes,
+/// `capacity` is a supported power of two, the memory is only ever accessed atomically, and no
+/// other handle uses it until this returns.
+pub(crate) unsafe fn initialise(base: NonNull<u8>, capacity: u64, epoch: u64) {
+    // SAFETY: the contract of `RawRing::new`, which this function's contract includes.
+    let ring = unsafe { RawRing::new(base, capacity) };
+    ring.clear_commit_word(0);
+    ring.header().initialise(capacity, epoch);
+}
+
 /// Pointers to a validated ring: the header and the data section that follows it.
 ///
 /// `RawRing` is a plain copyable view; the [`Storage`](super::storage::Storage) that owns the

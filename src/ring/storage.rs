@@ -3,8 +3,8 @@
 use core::alloc::Layout;
 use core::ptr::NonNull;
 
-use super::header::{HEADER_SIZE, Header, WAKE_OFFSET, WakeWords};
-use super::raw::RawRing;
+use super::header::{HEADER_SIZE, WAKE_OFFSET, WakeWords};
+use super::raw::{self, RawRing};
 use crate::shm::ChannelFile;
 use crate::sync::AtomicU64;
 
@@ -33,7 +33,9 @@ impl Storage {
         let bytes = usize::try_from(HEADER_SIZE as u64 + capacity).unwrap_or(usize::MAX);
         let words = HeapWords::zeroed(bytes);
         let storage = Self::Heap { words, capacity };
-        storage.header().initialise(capacity, epoch);
+        // SAFETY: the allocation is page-aligned, `HEADER_SIZE + capacity` bytes long, zeroed
+        // (valid atomics), accessed only atomically, and no handle to it exists yet.
+        unsafe { raw::initialise(storage.base(), capacity, epoch) };
         storage
     }
 
@@ -76,13 +78,6 @@ impl Storage {
             Self::Heap { capacity, .. } | Self::Caller { capacity, .. } => *capacity,
             Self::File(file) => file.capacity(),
         }
-    }
-
-    /// The header, for initialisation before a `RawRing` exists.
-    fn header(&self) -> &Header {
-        // SAFETY: every variant's memory is 8-aligned and at least `HEADER_SIZE` bytes long, and
-        // `Header` holds atomics only.
-        unsafe { self.base().cast::<Header>().as_ref() }
     }
 
     /// The validated view of this storage.

@@ -20,6 +20,7 @@ use super::open::{Protection, map_exactly};
 use super::{ChannelFile, Opened, Request, allocate, io_error, new_epoch};
 use crate::error::OpenError;
 use crate::ring::header::HEADER_SIZE;
+use crate::ring::raw;
 use crate::ring::storage::Storage;
 use crate::ring_buffer::{ReadWrite, RingBuffer};
 
@@ -56,7 +57,9 @@ where
     // The descriptor stays open while `ring` owns `file`, which outlives the link below.
     let fd = file.as_raw_fd();
     let channel = ChannelFile::new(map, file, path, capacity, Some(Arc::clone(lock)));
-    channel.header().initialise(capacity, new_epoch());
+    // SAFETY: the mapping is page-aligned, exactly `HEADER_SIZE + capacity` bytes (F1) of a new
+    // zero-filled file no other process can name yet, accessed only atomically.
+    unsafe { raw::initialise(channel.base(), capacity, new_epoch()) };
     channel.claim_writer();
     let ring = RingBuffer::from_storage(Storage::File(channel));
     init(&ring, Opened::New)?;

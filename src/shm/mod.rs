@@ -48,6 +48,7 @@ use memmap2::{MmapOptions, MmapRaw};
 
 use crate::error::{LayoutError, OpenError};
 use crate::ring::header::{HEADER_SIZE, Header, WAKE_OFFSET, WAKE_PAGE_OFFSET, round_capacity};
+use crate::ring::raw;
 use crate::ring::storage::Storage;
 use crate::ring_buffer::{ReadOnly, ReadWrite, RingBuffer};
 use crate::sync::Ordering;
@@ -95,9 +96,8 @@ impl ChannelFile {
     /// The channel header at the start of the mapping.
     fn header(&self) -> &Header {
         // SAFETY: the mapping is page-aligned and at least `HEADER_SIZE` bytes long (F1), lives
-        // as long as `self`, and `Header` holds atomics only, so a shared reference to it is
-        // valid even while other processes store to the same words.
-        unsafe { self.base().cast::<Header>().as_ref() }
+        // as long as `self`, and is only accessed atomically.
+        unsafe { raw::header_at(self.base()) }
     }
 
     pub(crate) fn capacity(&self) -> u64 {
