@@ -25,16 +25,13 @@ const RANKS: &[&[&str]] = &[
     &["typed::registry", "typed::mismatch"],
     &["typed::open"],
     &["typed", "typed::publisher", "typed::subscriber", "typed::batch", "typed::stream"],
-    &["typed::json", "typed::hub"],
+    &["typed::json"],
     &["__private"],
 ];
 
 /// Upward imports that exist today, as `(importing module, imported path)`: the module
 /// structure issue removes them, and this list with them.
 const KNOWN_UPWARD: &[(&str, &str)] = &[
-    // `Shared` holds the async hub, which belongs with `wait`.
-    ("ring", "typed::hub::Hub"),
-    ("typed::stream", "typed::hub::Hub"),
     // Channel files build `RingBuffer`s: its constructors for files belong above `shm`.
     ("shm", "ring_buffer::ReadOnly"),
     ("shm", "ring_buffer::ReadWrite"),
@@ -275,7 +272,7 @@ fn the_checker_sees_use_trees_inline_paths_and_super() {
         "use crate::ring::{frame::FrameHeader, header::{Header, HEADER_SIZE}};\n\
          use super::Cursor; // crate::typed in a comment\n\
          mod sealed { impl Sealed for super::Fast {} }\n\
-         fn f() { crate::typed::hub::wake(); }",
+         fn f() { crate::typed::json::wake(); }",
     );
     let found = referenced("reader::view", &code);
     let expected = [
@@ -284,12 +281,12 @@ fn the_checker_sees_use_trees_inline_paths_and_super() {
         "ring::frame::FrameHeader",
         "ring::header::HEADER_SIZE",
         "ring::header::Header",
-        "typed::hub::wake",
+        "typed::json::wake",
     ];
     assert_eq!(found.iter().map(String::as_str).collect::<Vec<_>>(), expected);
     assert_eq!(rank("ring::frame::FrameHeader"), 1);
     assert_eq!(rank("reader::Cursor"), rank("reader"));
-    assert!(rank("typed::hub::wake") > rank("reader::view"), "an upward import is seen as one");
+    assert!(rank("typed::json::wake") > rank("reader::view"), "an upward import is seen as one");
     assert_eq!(module_of(Path::new("src"), Path::new("src/ring/mod.rs")), "ring");
     assert_eq!(module_of(Path::new("src"), Path::new("src/lib.rs")), "crate");
 }

@@ -78,9 +78,10 @@ pub(crate) struct Shared {
     pub(crate) mtu: usize,
     /// Set while a `Writer` for this ring exists in this process.
     writer_active: AtomicBool,
-    /// The async wake-up hub of this ring, while any async stream uses it.
+    /// The async wake-up hub of this ring, while any async stream uses it (`wait::hub`). Its
+    /// type is erased so that the ring does not name the layer above it, which downcasts it.
     #[cfg(feature = "async")]
-    pub(crate) hub: std::sync::Mutex<std::sync::Weak<crate::typed::hub::Hub>>,
+    pub(crate) hub: std::sync::Mutex<std::sync::Weak<dyn core::any::Any + Send + Sync>>,
     /// Where this process's readers park, made on first use (`crate::wait`).
     park: std::sync::OnceLock<Option<storage::ParkSpot>>,
     /// Owns the memory `ring` points into; dropped last.
@@ -96,7 +97,7 @@ impl Shared {
             mtu: mtu_for(ring.capacity()),
             writer_active: AtomicBool::new(false),
             #[cfg(feature = "async")]
-            hub: std::sync::Mutex::new(std::sync::Weak::new()),
+            hub: std::sync::Mutex::new(std::sync::Weak::<()>::new()),
             park: std::sync::OnceLock::new(),
             storage,
         }

@@ -65,8 +65,6 @@
 mod batch;
 mod codec;
 mod error;
-#[cfg(feature = "async")]
-pub(crate) mod hub;
 mod json;
 mod message;
 mod mismatch;

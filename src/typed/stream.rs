@@ -8,10 +8,10 @@ use std::sync::Arc;
 use futures_core::Stream;
 
 use super::error::RecvError;
-use super::hub::Hub;
 use super::message::Channel;
 use super::payload::Access;
 use super::subscriber::Subscriber;
+use crate::wait::hub::Hub;
 
 /// A [`Subscriber`] as a never-ending [`Stream`] of `map(view)` values; see
 /// [`Subscriber::into_stream`].

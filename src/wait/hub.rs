@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex, Weak};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
+use super::{WaitStrategy, until_published};
 use crate::ring::Shared;
-use crate::wait::{WaitStrategy, until_published};
 
 /// How long the hub thread parks before checking whether any stream still uses it.
 const LIVENESS: Duration = Duration::from_millis(50);
@@ -21,11 +21,12 @@ impl Hub {
     /// The hub of `shared`'s ring, started if no stream of this process uses the ring yet.
     pub(crate) fn of(shared: &Arc<Shared>) -> Arc<Self> {
         let mut slot = shared.hub.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(hub) = slot.upgrade() {
+        // The slot only ever holds a `Hub` (it is type-erased for the ring's sake).
+        if let Some(hub) = slot.upgrade().and_then(|any| any.downcast::<Self>().ok()) {
             return hub;
         }
         let hub = Arc::new(Self::default());
-        *slot = Arc::downgrade(&hub);
+        *slot = Arc::downgrade(&hub) as Weak<dyn core::any::Any + Send + Sync>;
         let (weak, shared) = (Arc::downgrade(&hub), Arc::clone(shared));
         std::thread::Builder::new()
             .name("bcast-async-hub".into())

@@ -20,6 +20,12 @@
 //! next reader to park makes it do. A dead registration thus costs a writer (and every writer
 //! reopened after it) a few milliseconds of wake-ups, not one system call per publication, and
 //! the check after each publication stays one load compared with one of the writer's fields.
+//!
+//! With the `async` feature, `hub` serves async streams the same way: one thread per ring
+//! parks like a reader and wakes the tasks of every stream of that ring.
+
+#[cfg(feature = "async")]
+pub(crate) mod hub;
 
 use std::time::{Duration, Instant};
 
