@@ -38,9 +38,7 @@ const KNOWN_UPWARD: &[(&str, &str)] = &[
     ("shm", "ring_buffer::RingBuffer"),
     ("shm::create", "ring_buffer::ReadWrite"),
     ("shm::create", "ring_buffer::RingBuffer"),
-    // Typed errors hold registry types; a message type publishes through `Publisher`.
-    ("typed::error", "typed::registry::RegistryError"),
-    ("typed::error", "typed::registry::SchemaMismatch"),
+    // A message type publishes through `Publisher`, and its entry is a registry type.
     ("typed::message", "typed::publisher::Publisher"),
     ("typed::message", "typed::registry::TypeEntry"),
 ];

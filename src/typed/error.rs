@@ -2,10 +2,9 @@
 //! allocation), [`DecodeError`] for one payload, [`TypedOpenError`] for making publishers and
 //! subscribers.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::registry::{RegistryError, SchemaMismatch};
-use crate::error::{Error, OpenError};
+use crate::error::Error;
 
 /// Why a payload is not a valid message of the type its tag names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -125,58 +124,6 @@ impl RecvError {
     pub fn is_overrun(&self) -> bool {
         matches!(self, Self::Ring(Error::Overrun(_)))
     }
-}
-
-/// Error returned when making a [`Publisher`](super::Publisher) or
-/// [`Subscriber`](super::Subscriber) of a channel.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TypedOpenError {
-    /// Creating or attaching the channel file failed.
-    #[error(transparent)]
-    Open(#[from] OpenError),
-    /// The ring refused, e.g. [`Error::WriterExists`] for a second publisher of a heap ring.
-    #[error(transparent)]
-    Ring(#[from] Error),
-    /// The channel has no schema registry: an untyped writer made it.
-    #[error("{}: the channel has no schema registry (an untyped writer made it)", place(.path.as_deref()))]
-    Untyped {
-        /// The channel file, or `None` for a heap or caller-memory ring.
-        path: Option<PathBuf>,
-    },
-    /// A typed channel was to be created at a path that holds an untyped channel (one without a
-    /// schema registry, made by an untyped writer). It is not adopted, since its frames are not
-    /// typed messages; remove the file or create the typed channel at another path.
-    #[error(
-        "channel {}: the file is an untyped channel (no schema registry), which a typed channel \
-         does not take over; remove the file or use another path",
-        .path.display()
-    )]
-    UntypedChannelExists {
-        /// The channel file.
-        path: PathBuf,
-    },
-    /// The channel's registry differs from this program's; the error lists the differences.
-    #[error(transparent)]
-    Mismatch(Box<SchemaMismatch>),
-    /// The channel's registry bytes cannot be parsed.
-    #[error("{}: corrupt schema registry: {reason}", place(.path.as_deref()))]
-    CorruptRegistry {
-        /// The channel file, or `None` for a heap or caller-memory ring.
-        path: Option<PathBuf>,
-        /// What is wrong with it.
-        reason: RegistryError,
-    },
-    /// The channel's registry is larger than the room the ring header has for it.
-    #[error("the schema registry of `{channel}` is {len} bytes, the ring header holds {max}")]
-    RegistryTooLarge {
-        /// The channel type.
-        channel: &'static str,
-        /// Encoded size of the registry.
-        len: usize,
-        /// Room in the header.
-        max: usize,
-    },
 }
 
 /// "channel /dev/shm/x" or "heap ring", for messages.

@@ -79,9 +79,10 @@ mod subscriber;
 
 pub use batch::{Batch, WithMeta};
 pub use codec::{Codec, CodecKind, Pod, Rkyv, RkyvFormat};
-pub use error::{DecodeError, PublishError, RecvError, TypedOpenError};
+pub use error::{DecodeError, PublishError, RecvError};
 pub use json::{JsonError, JsonMessage};
 pub use message::{Channel, InChannel, TypedMessage, View};
+pub use open::TypedOpenError;
 pub use payload::Payload;
 pub use publisher::Publisher;
 pub use registry::{Difference, Registry, RegistryError, SchemaMismatch, TypeEntry};

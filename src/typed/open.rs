@@ -1,16 +1,69 @@
-//! Storing a channel's registry in a ring header, and checking a stored one.
+//! Opening a typed channel: storing its registry in a ring header, checking a stored one, and
+//! the error ([`TypedOpenError`]) when either fails.
 
 use std::cell::Cell;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::error::TypedOpenError;
+use super::error::place;
 use super::message::Channel;
-use super::registry::{Registry, SchemaMismatch};
-use crate::error::OpenError;
+use super::registry::{Registry, RegistryError, SchemaMismatch};
+use crate::error::{Error, OpenError};
 use crate::ring::header::{REGISTRY_CAPACITY, round_capacity};
 use crate::ring_buffer::{ReadWrite, RingBuffer};
 use crate::shm::{CreateOptions, Opened, create_channel};
+
+/// Error returned when making a [`Publisher`](super::Publisher) or
+/// [`Subscriber`](super::Subscriber) of a channel.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TypedOpenError {
+    /// Creating or attaching the channel file failed.
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    /// The ring refused, e.g. [`Error::WriterExists`] for a second publisher of a heap ring.
+    #[error(transparent)]
+    Ring(#[from] Error),
+    /// The channel has no schema registry: an untyped writer made it.
+    #[error("{}: the channel has no schema registry (an untyped writer made it)", place(.path.as_deref()))]
+    Untyped {
+        /// The channel file, or `None` for a heap or caller-memory ring.
+        path: Option<PathBuf>,
+    },
+    /// A typed channel was to be created at a path that holds an untyped channel (one without a
+    /// schema registry, made by an untyped writer). It is not adopted, since its frames are not
+    /// typed messages; remove the file or create the typed channel at another path.
+    #[error(
+        "channel {}: the file is an untyped channel (no schema registry), which a typed channel \
+         does not take over; remove the file or use another path",
+        .path.display()
+    )]
+    UntypedChannelExists {
+        /// The channel file.
+        path: PathBuf,
+    },
+    /// The channel's registry differs from this program's; the error lists the differences.
+    #[error(transparent)]
+    Mismatch(Box<SchemaMismatch>),
+    /// The channel's registry bytes cannot be parsed.
+    #[error("{}: corrupt schema registry: {reason}", place(.path.as_deref()))]
+    CorruptRegistry {
+        /// The channel file, or `None` for a heap or caller-memory ring.
+        path: Option<PathBuf>,
+        /// What is wrong with it.
+        reason: RegistryError,
+    },
+    /// The channel's registry is larger than the room the ring header has for it.
+    #[error("the schema registry of `{channel}` is {len} bytes, the ring header holds {max}")]
+    RegistryTooLarge {
+        /// The channel type.
+        channel: &'static str,
+        /// Encoded size of the registry.
+        len: usize,
+        /// Room in the header.
+        max: usize,
+    },
+}
 
 /// Stores `C`'s registry in a ring that has none; checks the stored one otherwise.
 ///

@@ -5,8 +5,9 @@ use core::marker::PhantomData;
 use std::path::Path;
 
 use super::codec::{Codec, CodecKind, Scratch};
-use super::error::{PublishError, TypedOpenError};
+use super::error::PublishError;
 use super::message::{Channel, InChannel, TypedMessage};
+use super::open::TypedOpenError;
 use super::open::{create_with_registry, store_or_check};
 use super::registry::Registry;
 use super::subscriber::Subscriber;

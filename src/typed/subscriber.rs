@@ -8,8 +8,9 @@ use std::time::Duration;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use super::batch::Batch;
-use super::error::{RecvError, TypedOpenError};
+use super::error::RecvError;
 use super::message::Channel;
+use super::open::TypedOpenError;
 use super::open::check;
 use super::payload::{Access, Payload};
 use crate::error::Error;
