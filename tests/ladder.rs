@@ -21,7 +21,7 @@ const RANKS: &[&[&str]] = &[
     &["ring_buffer", "info"],
     &["typed::schema", "typed::error"],
     &["typed::codec"],
-    &["typed::message", "typed::payload"],
+    &["typed::message", "typed::entry", "typed::payload"],
     &["typed::registry", "typed::mismatch"],
     &["typed::open"],
     &["typed", "typed::publisher", "typed::subscriber", "typed::batch", "typed::stream"],
@@ -38,9 +38,8 @@ const KNOWN_UPWARD: &[(&str, &str)] = &[
     ("shm", "ring_buffer::RingBuffer"),
     ("shm::create", "ring_buffer::ReadWrite"),
     ("shm::create", "ring_buffer::RingBuffer"),
-    // A message type publishes through `Publisher`, and its entry is a registry type.
+    // A channel value publishes itself through `Publisher` (`Channel::publish_on`).
     ("typed::message", "typed::publisher::Publisher"),
-    ("typed::message", "typed::registry::TypeEntry"),
 ];
 
 /// The rank of module `path` (`a::b::c`), by its nearest listed ancestor.

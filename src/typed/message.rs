@@ -2,10 +2,10 @@
 //! that lists a channel's message types, and [`InChannel`] linking the two.
 
 use super::codec::Codec;
+use super::entry::TypeEntry;
 use super::error::{DecodeError, PublishError};
 use super::payload::Payload;
 use super::publisher::Publisher;
-use super::registry::TypeEntry;
 use super::schema::Schema;
 
 /// A message type: a [`Schema`] with a stable tag and a [`Codec`].
@@ -79,31 +79,3 @@ pub trait Channel: Sized + 'static {
     note = "add a variant `{Self}({Self})` to the channel enum, or publish on another channel"
 )]
 pub trait InChannel<C> {}
-
-impl TypeEntry {
-    /// The registry entry of message type `M`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use bcast::typed::{CodecKind, TypeEntry};
-    ///
-    /// #[derive(bcast::rkyv::Archive, bcast::rkyv::Serialize, bcast::BcastMessage)]
-    /// #[rkyv(crate = bcast::rkyv)]
-    /// #[bcast(tag = 7)]
-    /// struct Ping {
-    ///     at: u64,
-    /// }
-    ///
-    /// let entry = TypeEntry::of::<Ping>();
-    /// assert_eq!((entry.tag, &*entry.name, entry.codec), (7, "Ping", CodecKind::Rkyv));
-    /// ```
-    pub const fn of<M: TypedMessage>() -> Self {
-        Self {
-            tag: M::TAG,
-            name: std::borrow::Cow::Borrowed(M::NAME),
-            fingerprint: M::FINGERPRINT,
-            codec: <M::Codec as Codec<M>>::KIND,
-        }
-    }
-}

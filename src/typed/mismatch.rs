@@ -4,8 +4,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 use super::codec::RkyvFormat;
+use super::entry::TypeEntry;
 use super::error::place;
-use super::registry::{Registry, TypeEntry};
+use super::registry::Registry;
 
 /// The channel's registry differs from this program's: the error of an `attach` (or of a
 /// `create` that reopens a channel) whose schema does not match.

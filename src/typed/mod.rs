@@ -64,6 +64,7 @@
 
 mod batch;
 mod codec;
+mod entry;
 mod error;
 mod json;
 mod message;
@@ -79,13 +80,14 @@ mod subscriber;
 
 pub use batch::{Batch, WithMeta};
 pub use codec::{Codec, CodecKind, Pod, Rkyv, RkyvFormat};
+pub use entry::TypeEntry;
 pub use error::{DecodeError, PublishError, RecvError};
 pub use json::{JsonError, JsonMessage};
 pub use message::{Channel, InChannel, TypedMessage, View};
 pub use open::TypedOpenError;
 pub use payload::Payload;
 pub use publisher::Publisher;
-pub use registry::{Difference, Registry, RegistryError, SchemaMismatch, TypeEntry};
+pub use registry::{Difference, Registry, RegistryError, SchemaMismatch};
 pub use schema::{Schema, SchemaHasher, UsizeOverflow, tag_from_name};
 #[cfg(feature = "async")]
 pub use stream::SubscriberStream;

@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::codec::{CodecKind, RkyvFormat};
+use super::entry::TypeEntry;
 use super::message::Channel;
 use crate::ring_buffer::RingBuffer;
 
@@ -19,20 +20,6 @@ pub use super::mismatch::{Difference, SchemaMismatch};
 
 const MAGIC: u32 = u32::from_le_bytes(*b"BCRG");
 const VERSION: u16 = 1;
-
-/// One message type of a channel, as its registry records it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct TypeEntry {
-    /// The type's name ([`Schema::NAME`](super::Schema::NAME)).
-    pub name: Cow<'static, str>,
-    /// The frame tag ([`TypedMessage::TAG`](super::TypedMessage::TAG)).
-    pub tag: u32,
-    /// The schema fingerprint ([`Schema::FINGERPRINT`](super::Schema::FINGERPRINT)).
-    pub fingerprint: u64,
-    /// The codec.
-    pub codec: CodecKind,
-}
 
 /// A channel's schema registry: its name, rkyv format, and message types.
 ///
@@ -264,11 +251,5 @@ impl fmt::Display for Registry {
             write!(f, "\n  {entry}")?;
         }
         Ok(())
-    }
-}
-
-impl fmt::Display for TypeEntry {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:>10}  {:<5}  {:#018x}  {}", self.tag, self.codec, self.fingerprint, self.name)
     }
 }
