@@ -38,8 +38,6 @@ const KNOWN_UPWARD: &[(&str, &str)] = &[
     ("shm", "ring_buffer::RingBuffer"),
     ("shm::create", "ring_buffer::ReadWrite"),
     ("shm::create", "ring_buffer::RingBuffer"),
-    // A channel value publishes itself through `Publisher` (`Channel::publish_on`).
-    ("typed::message", "typed::publisher::Publisher"),
 ];
 
 /// The rank of module `path` (`a::b::c`), by its nearest listed ancestor.

@@ -131,8 +131,8 @@ fn channel_impl(
     let decodes = variants.iter().zip(&tags).map(|(Variant { ident, ty, span }, tag)| {
         quote_spanned!(*span=> #tag => payload.decode::<#ty>().map(#view::#ident),)
     });
-    let publishes = variants.iter().map(|Variant { ident, span, .. }| {
-        quote_spanned!(*span=> Self::#ident(message) => publisher.publish(message),)
+    let visits = variants.iter().map(|Variant { ident, span, .. }| {
+        quote_spanned!(*span=> Self::#ident(message) => visitor.visit(message),)
     });
     quote! {
         #[automatically_derived]
@@ -158,12 +158,9 @@ fn channel_impl(
             }
 
             #[inline]
-            fn publish_on(
-                &self,
-                publisher: &mut #p::Publisher<Self>,
-            ) -> #p::Result<(), #p::PublishError> {
+            fn visit<V: #p::MessageVisitor<Self>>(&self, visitor: V) -> V::Output {
                 match self {
-                    #(#publishes)*
+                    #(#visits)*
                 }
             }
         }

@@ -3,9 +3,8 @@
 
 use super::codec::Codec;
 use super::entry::TypeEntry;
-use super::error::{DecodeError, PublishError};
+use super::error::DecodeError;
 use super::payload::Payload;
-use super::publisher::Publisher;
 use super::schema::Schema;
 
 /// A message type: a [`Schema`] with a stable tag and a [`Codec`].
@@ -59,13 +58,40 @@ pub trait Channel: Sized + 'static {
     /// bytes are not a valid message of that type.
     fn decode(payload: Payload<'_>) -> Result<Self::View<'_>, DecodeError>;
 
-    /// Publishes the message this value holds; see
-    /// [`Publisher::publish_value`](super::Publisher::publish_value).
-    ///
-    /// # Errors
-    ///
-    /// As for [`Publisher::publish`](super::Publisher::publish).
-    fn publish_on(&self, publisher: &mut Publisher<Self>) -> Result<(), PublishError>;
+    /// Hands the message this value holds, with its type, to `visitor`: how
+    /// [`Publisher::publish_value`](super::Publisher::publish_value) publishes a channel value,
+    /// and how any code that needs the message's static type can reach it.
+    fn visit<V: MessageVisitor<Self>>(&self, visitor: V) -> V::Output;
+}
+
+/// Code that handles the message a value of channel `C` holds, with its static type; see
+/// [`Channel::visit`].
+///
+/// # Examples
+///
+/// ```
+/// use bcast::typed::{Channel, InChannel, MessageVisitor, TypedMessage};
+///
+/// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
+/// # #[bcast::message(tag = 2)] pub struct Pong { pub at: u64 }
+/// # #[derive(bcast::BcastMessage)] pub enum Game { Ping(Ping), Pong(Pong) }
+/// struct Tag;
+///
+/// impl<C: Channel> MessageVisitor<C> for Tag {
+///     type Output = u32;
+///     fn visit<M: TypedMessage + InChannel<C>>(self, _message: &M) -> u32 {
+///         M::TAG
+///     }
+/// }
+///
+/// assert_eq!(Game::Pong(Pong { at: 0 }).visit(Tag), 2);
+/// ```
+pub trait MessageVisitor<C: Channel> {
+    /// What the visit returns.
+    type Output;
+
+    /// Handles `message`, one of `C`'s message types.
+    fn visit<M: TypedMessage + InChannel<C>>(self, message: &M) -> Self::Output;
 }
 
 /// Marks message type `Self` as one of channel `C`'s, so that

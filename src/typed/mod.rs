@@ -83,7 +83,7 @@ pub use codec::{Codec, CodecKind, Pod, Rkyv, RkyvFormat};
 pub use entry::TypeEntry;
 pub use error::{DecodeError, PublishError, RecvError};
 pub use json::{JsonError, JsonMessage};
-pub use message::{Channel, InChannel, TypedMessage, View};
+pub use message::{Channel, InChannel, MessageVisitor, TypedMessage, View};
 pub use open::TypedOpenError;
 pub use payload::Payload;
 pub use publisher::Publisher;

@@ -6,9 +6,8 @@ use std::path::Path;
 
 use super::codec::{Codec, CodecKind, Scratch};
 use super::error::PublishError;
-use super::message::{Channel, InChannel, TypedMessage};
-use super::open::TypedOpenError;
-use super::open::{create_with_registry, store_or_check};
+use super::message::{Channel, InChannel, MessageVisitor, TypedMessage};
+use super::open::{TypedOpenError, create_with_registry, store_or_check};
 use super::registry::Registry;
 use super::subscriber::Subscriber;
 use crate::ring_buffer::{ReadWrite, RingBuffer};
@@ -168,7 +167,7 @@ impl<C: Channel> Publisher<C> {
     /// ```
     #[inline]
     pub fn publish_value(&mut self, value: &C) -> Result<(), PublishError> {
-        value.publish_on(self)
+        value.visit(Publish(self))
     }
 
     /// A subscriber of this channel. Like every new subscriber it first replays what the ring
@@ -204,5 +203,17 @@ impl<C> fmt::Debug for Publisher<C> {
             .field("channel", &core::any::type_name::<C>())
             .field("writer", &self.writer)
             .finish_non_exhaustive()
+    }
+}
+
+/// Publishes the message a channel value holds ([`Publisher::publish_value`]).
+struct Publish<'a, C: Channel>(&'a mut Publisher<C>);
+
+impl<C: Channel> MessageVisitor<C> for Publish<'_, C> {
+    type Output = Result<(), PublishError>;
+
+    #[inline]
+    fn visit<M: TypedMessage + InChannel<C>>(self, message: &M) -> Self::Output {
+        self.0.publish(message)
     }
 }
