@@ -17,12 +17,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::open::{Protection, map_exactly};
-use super::{ChannelFile, Opened, Request, allocate, io_error, new_epoch};
+use super::{ChannelFile, FileHandle, Opened, Request, allocate, io_error, new_epoch};
 use crate::error::OpenError;
 use crate::ring::header::HEADER_SIZE;
 use crate::ring::raw;
-use crate::ring::storage::Storage;
-use crate::ring_buffer::{ReadWrite, RingBuffer};
 
 /// Makes, initialises and links a new channel file at the request's path, whose writer lock
 /// the caller holds.
@@ -32,9 +30,10 @@ use crate::ring_buffer::{ReadWrite, RingBuffer};
 /// [`OpenError::Io`] with [`io::ErrorKind::AlreadyExists`] if a file appeared at `path`
 /// meanwhile (nothing is left behind: the caller can open that file instead); otherwise as for
 /// `RingBuffer::create`.
-pub(super) fn create_new<F>(request: &Request<'_, F>) -> Result<RingBuffer<ReadWrite>, OpenError>
+pub(super) fn create_new<R, F>(request: &Request<'_, F>) -> Result<R, OpenError>
 where
-    F: Fn(&RingBuffer<ReadWrite>, Opened) -> Result<(), OpenError>,
+    R: FileHandle,
+    F: Fn(&R, Opened) -> Result<(), OpenError>,
 {
     let Request { path, capacity, options, lock, init } = *request;
     let dir = match path.parent() {
@@ -61,7 +60,7 @@ where
     // zero-filled file no other process can name yet, accessed only atomically.
     unsafe { raw::initialise(channel.base(), capacity, new_epoch()) };
     channel.claim_writer();
-    let ring = RingBuffer::from_storage(Storage::File(channel));
+    let ring = R::wrap(channel);
     init(&ring, Opened::New)?;
     link(fd, path)?;
     Ok(ring)

@@ -47,10 +47,8 @@ use std::sync::Arc;
 use memmap2::{MmapOptions, MmapRaw};
 
 use crate::error::{LayoutError, OpenError};
-use crate::ring::header::{HEADER_SIZE, Header, WAKE_OFFSET, WAKE_PAGE_OFFSET, round_capacity};
+use crate::ring::header::{HEADER_SIZE, Header, WAKE_OFFSET, WAKE_PAGE_OFFSET};
 use crate::ring::raw;
-use crate::ring::storage::Storage;
-use crate::ring_buffer::{ReadOnly, ReadWrite, RingBuffer};
 use crate::sync::Ordering;
 use lock::WriterLock;
 use open::{Access, Protection};
@@ -179,7 +177,7 @@ impl Drop for ChannelFile {
     }
 }
 
-/// Options for [`RingBuffer::create_with`].
+/// Options for [`RingBuffer::create_with`](crate::RingBuffer::create_with).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateOptions {
     /// Permission bits of a newly made channel file; `0o600` (owner only) by default. Use
@@ -193,173 +191,32 @@ impl Default for CreateOptions {
     }
 }
 
-impl RingBuffer<ReadWrite> {
-    /// Creates the channel file at `path` (under `/dev/shm` for processes of one machine), or
-    /// reopens it after its previous writer went away, and holds its single-writer lock.
-    ///
-    /// A new file is made with mode `0600`, unnamed (`O_TMPFILE`), fully allocated, initialised
-    /// and then linked into place, so readers never see it half made and a creator that dies
-    /// leaves nothing behind. An existing channel is reopened only if it is a regular file (no
-    /// symbolic link is followed) of this process's user with exactly the requested mode, is
-    /// valid, and has the requested capacity; its new writer continues after the last committed
-    /// frame.
-    ///
-    /// The single-writer lock is an exclusive `flock` on `.NAME.lock` beside the channel (mode
-    /// `0600`, kept for the next writer; [`remove`](RingBuffer::remove) deletes it with the
-    /// channel), which readers cannot open, so no reader can keep a writer out. Readers learn whether the writer lives from the header
-    /// ([`writer_alive`](RingBuffer::writer_alive)).
-    ///
-    /// # Errors
-    ///
-    /// [`OpenError::WriterExists`] if another writer (in any process) holds the channel;
-    /// [`OpenError::Refused`] if the file at `path` (or its lock file) is not a regular file of
-    /// this user with the requested mode; [`OpenError::NoSpace`] if the file system is full;
-    /// [`OpenError::Layout`] if `path` holds something that is not a channel of this capacity;
-    /// [`OpenError::Io`] for other OS errors (including a file system without `O_TMPFILE`).
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// let ring = bcast::RingBuffer::create("/dev/shm/prices", 1 << 20)?;
-    /// let mut writer = ring.into_writer();
-    /// writer.send(b"tick")?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn create(path: impl AsRef<Path>, capacity: usize) -> Result<Self, OpenError> {
-        Self::create_with(path, capacity, &CreateOptions::default())
-    }
-
-    /// Like [`create`](Self::create), with options such as the file mode.
-    ///
-    /// # Errors
-    ///
-    /// As for [`create`](Self::create).
-    pub fn create_with(
-        path: impl AsRef<Path>,
-        capacity: usize,
-        options: &CreateOptions,
-    ) -> Result<Self, OpenError> {
-        create_channel(path.as_ref(), round_capacity(capacity), options, |_, _| Ok(()))
-    }
-
-    /// Deletes the channel file at `path` and its writer lock file (`.NAME.lock`, which a writer
-    /// leaves in place when it goes, for the next one).
-    ///
-    /// Handles that have the channel open keep working on the deleted file, and see
-    /// [`is_replaced`](RingBuffer::is_replaced) become `true`; a `create` at the same path then
-    /// makes a new channel.
-    ///
-    /// # Errors
-    ///
-    /// [`OpenError::Io`] if the channel file cannot be removed (`NotFound` when there is none);
-    /// a missing lock file is not an error.
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// let ring = bcast::RingBuffer::create("/dev/shm/prices", 1 << 20)?;
-    /// drop(ring);
-    /// bcast::RingBuffer::remove("/dev/shm/prices")?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn remove(path: impl AsRef<Path>) -> Result<(), OpenError> {
-        let path = path.as_ref();
-        std::fs::remove_file(path).map_err(|e| io_error(path, "remove", e))?;
-        match std::fs::remove_file(lock::lock_path(path)) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                Err(io_error(path, "remove the lock file of", e))
-            }
-            _ => Ok(()),
-        }
-    }
+/// The handle a created or reopened channel file becomes, made by the layer above (the
+/// `RingBuffer`), so that channel files do not depend on it.
+pub(crate) trait FileHandle: Sized {
+    /// Takes ownership of the channel file.
+    fn wrap(channel: ChannelFile) -> Self;
+    /// The channel file the handle owns.
+    fn channel(&self) -> Option<&ChannelFile>;
 }
 
-impl RingBuffer<ReadOnly> {
-    /// Maps the channel file at `path` read-only, for readers.
-    ///
-    /// The handle has access [`ReadOnly`], so no writer can be made from it:
-    ///
-    /// ```compile_fail
-    /// let writer = bcast::RingBuffer::attach("/dev/shm/prices")?.into_writer();
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`OpenError::Io`] if the file cannot be opened or mapped (missing, permission denied);
-    /// [`OpenError::Refused`] if it is not a regular file (a FIFO is refused, never waited on),
-    /// if not all its blocks are allocated, or if its length changes while it is mapped;
-    /// [`OpenError::Layout`] if it is too short, not a channel, of another layout version, or
-    /// its size does not match its header.
-    ///
-    /// A reader never allocates the channel's memory: it maps the file without prefaulting it.
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// let mut reader = bcast::RingBuffer::attach("/dev/shm/prices")?.into_reader();
-    /// let mut buf = vec![0u8; reader.mtu()];
-    /// while let Some(msg) = reader.try_recv(&mut buf)? {
-    ///     println!("{:?}", &buf[..msg.len]);
-    /// }
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn attach(path: impl AsRef<Path>) -> Result<Self, OpenError> {
-        let path = path.as_ref();
-        let file = open::open_existing(path, Access::Read)?;
-        let len = open::channel_len(&file, path)?;
-        open::check_allocated(&file, path, len)?;
-        let map = open::map_exactly(&file, path, len, Protection::ReadOnly)?;
-        let channel = validate(map, file, path, None)?;
-        Ok(Self::from_storage(Storage::File(channel)))
-    }
+/// Maps the channel file at `path` read-only, for readers (`RingBuffer::attach`).
+pub(crate) fn attach(path: &Path) -> Result<ChannelFile, OpenError> {
+    let file = open::open_existing(path, Access::Read)?;
+    let len = open::channel_len(&file, path)?;
+    open::check_allocated(&file, path, len)?;
+    let map = open::map_exactly(&file, path, len, Protection::ReadOnly)?;
+    validate(map, file, path, None)
 }
 
-impl<A> RingBuffer<A> {
-    /// Path of the channel file, or `None` for heap and caller memory.
-    pub fn path(&self) -> Option<&Path> {
-        match self.shared().storage() {
-            Storage::File(file) => Some(file.path()),
-            _ => None,
+/// Deletes the channel file at `path` and its writer lock file (`RingBuffer::remove`).
+pub(crate) fn remove(path: &Path) -> Result<(), OpenError> {
+    std::fs::remove_file(path).map_err(|e| io_error(path, "remove", e))?;
+    match std::fs::remove_file(lock::lock_path(path)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+            Err(io_error(path, "remove the lock file of", e))
         }
-    }
-
-    /// Whether this handle's channel file was deleted or replaced at its path since it was
-    /// opened; always `false` for heap and caller memory.
-    ///
-    /// Readers of a deleted or replaced channel keep reading the old one (its memory lives until
-    /// the last mapping goes), so a long-lived reader can poll this to notice a restarted
-    /// publisher and re-attach.
-    pub fn is_replaced(&self) -> bool {
-        match self.shared().storage() {
-            Storage::File(file) => file.is_replaced(),
-            _ => false,
-        }
-    }
-
-    /// Whether the ring has a live writer: for a channel file, whether the process that took
-    /// its writer lock is still running; for heap and caller memory, whether a
-    /// [`Writer`](crate::Writer) of it is alive in this process.
-    ///
-    /// For a channel file this takes no lock (so calling it in a loop never keeps a writer
-    /// out) and cannot be fooled by readers: the writer records its process id and start time
-    /// in the header, and this checks `/proc` for that process. Readers in another PID
-    /// namespace than the writer's cannot judge it this way.
-    pub fn writer_alive(&self) -> bool {
-        match self.shared().storage() {
-            Storage::File(file) => file.writer_alive(),
-            _ => self.shared().writer_active(),
-        }
-    }
-
-    /// Process id of the channel file's writer as recorded in its header (the last one, if it
-    /// died without closing the channel); `None` for heap and caller memory, or when no writer
-    /// has the channel open.
-    pub fn writer_pid(&self) -> Option<u32> {
-        match self.shared().storage() {
-            Storage::File(file) => file.writer_pid(),
-            _ => None,
-        }
+        _ => Ok(()),
     }
 }
 
@@ -374,12 +231,12 @@ pub(crate) enum Opened {
 
 /// Creates or reopens the channel at `path`; `init` runs on a new channel's header before it is
 /// made visible (the typed layer writes its registry there), and on a reopened one to check it.
-pub(crate) fn create_channel(
+pub(crate) fn create_channel<R: FileHandle>(
     path: &Path,
     capacity: u64,
     options: &CreateOptions,
-    init: impl Fn(&RingBuffer<ReadWrite>, Opened) -> Result<(), OpenError>,
-) -> Result<RingBuffer<ReadWrite>, OpenError> {
+    init: impl Fn(&R, Opened) -> Result<(), OpenError>,
+) -> Result<R, OpenError> {
     // Held until the channel's handle owns it: no other `bcast` writer creates or reopens the
     // channel meanwhile, so the path only changes if something else puts a file there.
     let lock = Arc::new(WriterLock::acquire(path)?);
@@ -405,9 +262,10 @@ struct Request<'a, F> {
 }
 
 /// The loop of [`create_channel`], under the writer lock.
-fn open_or_make<F>(request: &Request<'_, F>) -> Result<RingBuffer<ReadWrite>, OpenError>
+fn open_or_make<R, F>(request: &Request<'_, F>) -> Result<R, OpenError>
 where
-    F: Fn(&RingBuffer<ReadWrite>, Opened) -> Result<(), OpenError>,
+    R: FileHandle,
+    F: Fn(&R, Opened) -> Result<(), OpenError>,
 {
     let path = request.path;
     for _ in 0..8 {
@@ -427,9 +285,10 @@ where
 }
 
 /// Reopens the channel file `file` at `path` as its writer, after its previous writer went away.
-fn reopen<F>(file: File, request: &Request<'_, F>) -> Result<RingBuffer<ReadWrite>, OpenError>
+fn reopen<R, F>(file: File, request: &Request<'_, F>) -> Result<R, OpenError>
 where
-    F: Fn(&RingBuffer<ReadWrite>, Opened) -> Result<(), OpenError>,
+    R: FileHandle,
+    F: Fn(&R, Opened) -> Result<(), OpenError>,
 {
     let Request { path, capacity, options, lock, init } = *request;
     open::check_owned(&file, path, options.mode)?;
@@ -444,10 +303,10 @@ where
             LayoutError::CapacityMismatch { existing: channel.capacity, requested: capacity };
         return Err(OpenError::Layout { path: path.to_owned(), reason });
     }
-    let ring = RingBuffer::from_storage(Storage::File(channel));
+    let ring = R::wrap(channel);
     init(&ring, Opened::Existing)?;
     // Only once the channel is accepted do readers learn of its new writer.
-    if let Storage::File(channel) = ring.shared().storage() {
+    if let Some(channel) = ring.channel() {
         channel.claim_writer();
     }
     Ok(ring)

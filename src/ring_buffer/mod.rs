@@ -1,5 +1,7 @@
 //! [`RingBuffer`]: a handle to a ring in some memory, from which writers and readers are made.
 
+mod file;
+
 use core::fmt;
 use core::marker::PhantomData;
 use core::ptr::NonNull;

@@ -1,0 +1,180 @@
+//! `RingBuffer`s over channel files: creating, reopening, attaching and removing them, and what
+//! a handle knows of its file.
+
+use std::path::Path;
+
+use super::{ReadOnly, ReadWrite, RingBuffer};
+use crate::error::OpenError;
+use crate::ring::header::round_capacity;
+use crate::ring::storage::Storage;
+use crate::shm::{self, ChannelFile, CreateOptions, FileHandle, create_channel};
+
+impl RingBuffer<ReadWrite> {
+    /// Creates the channel file at `path` (under `/dev/shm` for processes of one machine), or
+    /// reopens it after its previous writer went away, and holds its single-writer lock.
+    ///
+    /// A new file is made with mode `0600`, unnamed (`O_TMPFILE`), fully allocated, initialised
+    /// and then linked into place, so readers never see it half made and a creator that dies
+    /// leaves nothing behind. An existing channel is reopened only if it is a regular file (no
+    /// symbolic link is followed) of this process's user with exactly the requested mode, is
+    /// valid, and has the requested capacity; its new writer continues after the last committed
+    /// frame.
+    ///
+    /// The single-writer lock is an exclusive `flock` on `.NAME.lock` beside the channel (mode
+    /// `0600`, kept for the next writer; [`remove`](RingBuffer::remove) deletes it with the
+    /// channel), which readers cannot open, so no reader can keep a writer out. Readers learn whether the writer lives from the header
+    /// ([`writer_alive`](RingBuffer::writer_alive)).
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::WriterExists`] if another writer (in any process) holds the channel;
+    /// [`OpenError::Refused`] if the file at `path` (or its lock file) is not a regular file of
+    /// this user with the requested mode; [`OpenError::NoSpace`] if the file system is full;
+    /// [`OpenError::Layout`] if `path` holds something that is not a channel of this capacity;
+    /// [`OpenError::Io`] for other OS errors (including a file system without `O_TMPFILE`).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let ring = bcast::RingBuffer::create("/dev/shm/prices", 1 << 20)?;
+    /// let mut writer = ring.into_writer();
+    /// writer.send(b"tick")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create(path: impl AsRef<Path>, capacity: usize) -> Result<Self, OpenError> {
+        Self::create_with(path, capacity, &CreateOptions::default())
+    }
+
+    /// Like [`create`](Self::create), with options such as the file mode.
+    ///
+    /// # Errors
+    ///
+    /// As for [`create`](Self::create).
+    pub fn create_with(
+        path: impl AsRef<Path>,
+        capacity: usize,
+        options: &CreateOptions,
+    ) -> Result<Self, OpenError> {
+        create_channel(path.as_ref(), round_capacity(capacity), options, |_, _| Ok(()))
+    }
+
+    /// Deletes the channel file at `path` and its writer lock file (`.NAME.lock`, which a writer
+    /// leaves in place when it goes, for the next one).
+    ///
+    /// Handles that have the channel open keep working on the deleted file, and see
+    /// [`is_replaced`](RingBuffer::is_replaced) become `true`; a `create` at the same path then
+    /// makes a new channel.
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::Io`] if the channel file cannot be removed (`NotFound` when there is none);
+    /// a missing lock file is not an error.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let ring = bcast::RingBuffer::create("/dev/shm/prices", 1 << 20)?;
+    /// drop(ring);
+    /// bcast::RingBuffer::remove("/dev/shm/prices")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn remove(path: impl AsRef<Path>) -> Result<(), OpenError> {
+        shm::remove(path.as_ref())
+    }
+}
+
+impl RingBuffer<ReadOnly> {
+    /// Maps the channel file at `path` read-only, for readers.
+    ///
+    /// The handle has access [`ReadOnly`], so no writer can be made from it:
+    ///
+    /// ```compile_fail
+    /// let writer = bcast::RingBuffer::attach("/dev/shm/prices")?.into_writer();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::Io`] if the file cannot be opened or mapped (missing, permission denied);
+    /// [`OpenError::Refused`] if it is not a regular file (a FIFO is refused, never waited on),
+    /// if not all its blocks are allocated, or if its length changes while it is mapped;
+    /// [`OpenError::Layout`] if it is too short, not a channel, of another layout version, or
+    /// its size does not match its header.
+    ///
+    /// A reader never allocates the channel's memory: it maps the file without prefaulting it.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let mut reader = bcast::RingBuffer::attach("/dev/shm/prices")?.into_reader();
+    /// let mut buf = vec![0u8; reader.mtu()];
+    /// while let Some(msg) = reader.try_recv(&mut buf)? {
+    ///     println!("{:?}", &buf[..msg.len]);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn attach(path: impl AsRef<Path>) -> Result<Self, OpenError> {
+        Ok(Self::from_storage(Storage::File(shm::attach(path.as_ref())?)))
+    }
+}
+
+impl<A> RingBuffer<A> {
+    /// Path of the channel file, or `None` for heap and caller memory.
+    pub fn path(&self) -> Option<&Path> {
+        match self.shared().storage() {
+            Storage::File(file) => Some(file.path()),
+            _ => None,
+        }
+    }
+
+    /// Whether this handle's channel file was deleted or replaced at its path since it was
+    /// opened; always `false` for heap and caller memory.
+    ///
+    /// Readers of a deleted or replaced channel keep reading the old one (its memory lives until
+    /// the last mapping goes), so a long-lived reader can poll this to notice a restarted
+    /// publisher and re-attach.
+    pub fn is_replaced(&self) -> bool {
+        match self.shared().storage() {
+            Storage::File(file) => file.is_replaced(),
+            _ => false,
+        }
+    }
+
+    /// Whether the ring has a live writer: for a channel file, whether the process that took
+    /// its writer lock is still running; for heap and caller memory, whether a
+    /// [`Writer`](crate::Writer) of it is alive in this process.
+    ///
+    /// For a channel file this takes no lock (so calling it in a loop never keeps a writer
+    /// out) and cannot be fooled by readers: the writer records its process id and start time
+    /// in the header, and this checks `/proc` for that process. Readers in another PID
+    /// namespace than the writer's cannot judge it this way.
+    pub fn writer_alive(&self) -> bool {
+        match self.shared().storage() {
+            Storage::File(file) => file.writer_alive(),
+            _ => self.shared().writer_active(),
+        }
+    }
+
+    /// Process id of the channel file's writer as recorded in its header (the last one, if it
+    /// died without closing the channel); `None` for heap and caller memory, or when no writer
+    /// has the channel open.
+    pub fn writer_pid(&self) -> Option<u32> {
+        match self.shared().storage() {
+            Storage::File(file) => file.writer_pid(),
+            _ => None,
+        }
+    }
+}
+
+impl FileHandle for RingBuffer<ReadWrite> {
+    fn wrap(channel: ChannelFile) -> Self {
+        Self::from_storage(Storage::File(channel))
+    }
+
+    fn channel(&self) -> Option<&ChannelFile> {
+        match self.shared().storage() {
+            Storage::File(channel) => Some(channel),
+            _ => None,
+        }
+    }
+}
