@@ -3,8 +3,8 @@
 use core::fmt;
 use core::marker::PhantomData;
 
+use super::channel::Channel;
 use super::error::RecvError;
-use super::message::Channel;
 use super::payload::Access;
 use super::subscriber::{UnknownTag, decode};
 use crate::error::Error;

@@ -63,6 +63,7 @@
 //! validation for trusted writers.
 
 mod batch;
+mod channel;
 mod codec;
 mod entry;
 mod error;
@@ -79,11 +80,12 @@ mod stream;
 mod subscriber;
 
 pub use batch::{Batch, WithMeta};
+pub use channel::{Channel, InChannel, MessageVisitor};
 pub use codec::{Codec, CodecKind, Pod, Rkyv, RkyvFormat};
 pub use entry::TypeEntry;
 pub use error::{DecodeError, PublishError, RecvError};
 pub use json::{JsonError, JsonMessage};
-pub use message::{Channel, InChannel, MessageVisitor, TypedMessage, View};
+pub use message::{TypedMessage, View};
 pub use open::TypedOpenError;
 pub use payload::Payload;
 pub use publisher::Publisher;

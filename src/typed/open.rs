@@ -5,8 +5,8 @@ use std::cell::Cell;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::channel::Channel;
 use super::error::place;
-use super::message::Channel;
 use super::registry::{Registry, RegistryError, SchemaMismatch};
 use crate::error::{Error, OpenError};
 use crate::ring::header::{REGISTRY_CAPACITY, round_capacity};

@@ -4,9 +4,10 @@ use core::fmt;
 use core::marker::PhantomData;
 use std::path::Path;
 
+use super::channel::{Channel, InChannel, MessageVisitor};
 use super::codec::{Codec, CodecKind, Scratch};
 use super::error::PublishError;
-use super::message::{Channel, InChannel, MessageVisitor, TypedMessage};
+use super::message::TypedMessage;
 use super::open::{TypedOpenError, create_with_registry, store_or_check};
 use super::registry::Registry;
 use super::subscriber::Subscriber;

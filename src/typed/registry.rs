@@ -11,9 +11,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use super::channel::Channel;
 use super::codec::{CodecKind, RkyvFormat};
 use super::entry::TypeEntry;
-use super::message::Channel;
 use crate::ring_buffer::RingBuffer;
 
 pub use super::mismatch::{Difference, SchemaMismatch};

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use futures_core::Stream;
 
+use super::channel::Channel;
 use super::error::RecvError;
-use super::message::Channel;
 use super::payload::Access;
 use super::subscriber::Subscriber;
 use crate::wait::hub::Hub;

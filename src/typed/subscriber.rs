@@ -8,8 +8,8 @@ use std::time::Duration;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use super::batch::Batch;
+use super::channel::Channel;
 use super::error::RecvError;
-use super::message::Channel;
 use super::open::TypedOpenError;
 use super::open::check;
 use super::payload::{Access, Payload};
