@@ -4,9 +4,9 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use super::channel::Channel;
+use super::decode::{UnknownTag, decode};
 use super::error::RecvError;
 use super::payload::Access;
-use super::subscriber::{UnknownTag, decode};
 use crate::error::Error;
 use crate::reader::Received;
 
@@ -78,14 +78,10 @@ impl<'a, C: Channel> Batch<'a, C> {
             let Some(&(offset, received)) = self.slots.next() else {
                 return self.error.take().map(|error| Err(RecvError::Ring(error)));
             };
-            if !C::carries_tag(received.user_defined) {
-                match self.unknown {
-                    UnknownTag::Skip => continue,
-                    UnknownTag::Error => {
-                        let (tag, position) = (received.user_defined, received.position);
-                        return Some(Err(RecvError::UnknownTag { tag, position }));
-                    }
-                }
+            match self.unknown.admits::<C>(&received) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(error) => return Some(Err(error)),
             }
             let bytes = &self.buffer[offset..offset + received.len];
             // SAFETY: `offset` is a multiple of 16 in a 16-aligned buffer and `bytes` are the

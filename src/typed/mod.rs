@@ -65,6 +65,7 @@
 mod batch;
 mod channel;
 mod codec;
+mod decode;
 mod entry;
 mod error;
 mod json;
@@ -82,18 +83,20 @@ mod subscriber;
 pub use batch::{Batch, WithMeta};
 pub use channel::{Channel, InChannel, MessageVisitor};
 pub use codec::{Codec, CodecKind, Pod, Rkyv, RkyvFormat};
+pub use decode::UnknownTag;
 pub use entry::TypeEntry;
 pub use error::{DecodeError, PublishError, RecvError};
 pub use json::{JsonError, JsonMessage};
 pub use message::{TypedMessage, View};
+pub use mismatch::{Difference, SchemaMismatch};
 pub use open::TypedOpenError;
 pub use payload::Payload;
 pub use publisher::Publisher;
-pub use registry::{Difference, Registry, RegistryError, SchemaMismatch};
+pub use registry::{Registry, RegistryError};
 pub use schema::{Schema, SchemaHasher, UsizeOverflow, tag_from_name};
 #[cfg(feature = "async")]
 pub use stream::SubscriberStream;
-pub use subscriber::{Subscriber, UnknownTag};
+pub use subscriber::Subscriber;
 
 #[doc(hidden)]
 pub use codec::Scratch;

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::channel::Channel;
 use super::error::place;
-use super::registry::{Registry, RegistryError, SchemaMismatch};
+use super::mismatch::SchemaMismatch;
+use super::registry::{Registry, RegistryError};
 use crate::error::{Error, OpenError};
 use crate::ring::header::{REGISTRY_CAPACITY, round_capacity};
 use crate::ring_buffer::{ReadWrite, RingBuffer};

@@ -16,8 +16,6 @@ use super::codec::{CodecKind, RkyvFormat};
 use super::entry::TypeEntry;
 use crate::ring_buffer::RingBuffer;
 
-pub use super::mismatch::{Difference, SchemaMismatch};
-
 const MAGIC: u32 = u32::from_le_bytes(*b"BCRG");
 const VERSION: u16 = 1;
 

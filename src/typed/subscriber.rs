@@ -9,24 +9,14 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use super::batch::Batch;
 use super::channel::Channel;
+use super::decode::{UnknownTag, decode};
 use super::error::RecvError;
 use super::open::TypedOpenError;
 use super::open::check;
-use super::payload::{Access, Payload};
+use super::payload::Access;
 use crate::error::Error;
 use crate::reader::{Reader, Received, deadline_after};
 use crate::ring_buffer::RingBuffer;
-
-/// What a [`Subscriber`] does with a frame whose tag is not one of its channel's message types
-/// (e.g. raw frames sent with [`Writer::send`](crate::Writer::send) on the same ring).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum UnknownTag {
-    /// Report it as [`RecvError::UnknownTag`] and move past it (the default).
-    #[default]
-    Error,
-    /// Move past it silently.
-    Skip,
-}
 
 /// 16 bytes at a 16-aligned address: the unit of a subscriber's buffer, so that every frame
 /// copied to a multiple of 16 is aligned for rkyv's `access` and zerocopy's `ref_from_bytes`.
@@ -251,12 +241,8 @@ impl<C: Channel> Subscriber<C> {
     pub(super) fn fetch(&mut self) -> Result<Option<Received>, RecvError> {
         loop {
             let Some(received) = self.copy_next(0)? else { return Ok(None) };
-            if C::carries_tag(received.user_defined) {
+            if self.unknown.admits::<C>(&received)? {
                 return Ok(Some(received));
-            }
-            if self.unknown == UnknownTag::Error {
-                let (tag, position) = (received.user_defined, received.position);
-                return Err(RecvError::UnknownTag { tag, position });
             }
         }
     }
@@ -392,22 +378,6 @@ impl<C: Channel> Subscriber<C> {
     pub fn mtu(&self) -> usize {
         self.reader.mtu()
     }
-}
-
-/// Decodes one payload as the message type its tag names.
-///
-/// # Safety
-///
-/// With [`Access::Unchecked`], as for [`Payload::unchecked`].
-#[inline]
-pub(super) unsafe fn decode<'a, C: Channel>(
-    access: Access,
-    received: &Received,
-    bytes: &'a [u8],
-) -> Result<C::View<'a>, RecvError> {
-    // SAFETY: forwarded from the caller.
-    let payload = unsafe { Payload::new(received.user_defined, bytes, access) };
-    C::decode(payload).map_err(|source| RecvError::Decode { position: received.position, source })
 }
 
 impl<C> fmt::Debug for Subscriber<C> {

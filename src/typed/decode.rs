@@ -1,0 +1,57 @@
+//! Turning a frame a subscriber copied into a view of its channel: the [`UnknownTag`] policy
+//! for frames of no type the channel carries, and the decoding of the others.
+
+use super::channel::Channel;
+use super::error::RecvError;
+use super::payload::{Access, Payload};
+use crate::reader::Received;
+
+/// What a [`Subscriber`](super::Subscriber) does with a frame whose tag is not one of its
+/// channel's message types (e.g. raw frames sent with [`Writer::send`](crate::Writer::send) on
+/// the same ring).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnknownTag {
+    /// Report it as [`RecvError::UnknownTag`] and move past it (the default).
+    #[default]
+    Error,
+    /// Move past it silently.
+    Skip,
+}
+
+impl UnknownTag {
+    /// Whether `received` is to be decoded as one of `C`'s types (`Ok(true)`) or skipped
+    /// (`Ok(false)`, a tag `C` does not carry under [`Skip`](Self::Skip)).
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError::UnknownTag`] for a tag `C` does not carry under [`Error`](Self::Error).
+    #[inline]
+    pub(super) fn admits<C: Channel>(self, received: &Received) -> Result<bool, RecvError> {
+        if C::carries_tag(received.user_defined) {
+            return Ok(true);
+        }
+        match self {
+            Self::Skip => Ok(false),
+            Self::Error => {
+                let (tag, position) = (received.user_defined, received.position);
+                Err(RecvError::UnknownTag { tag, position })
+            }
+        }
+    }
+}
+
+/// Decodes one payload as the message type its tag names.
+///
+/// # Safety
+///
+/// With [`Access::Unchecked`], as for [`Payload::unchecked`].
+#[inline]
+pub(super) unsafe fn decode<'a, C: Channel>(
+    access: Access,
+    received: &Received,
+    bytes: &'a [u8],
+) -> Result<C::View<'a>, RecvError> {
+    // SAFETY: forwarded from the caller.
+    let payload = unsafe { Payload::new(received.user_defined, bytes, access) };
+    C::decode(payload).map_err(|source| RecvError::Decode { position: received.position, source })
+}
