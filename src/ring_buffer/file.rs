@@ -121,10 +121,7 @@ impl RingBuffer<ReadOnly> {
 impl<A> RingBuffer<A> {
     /// Path of the channel file, or `None` for heap and caller memory.
     pub fn path(&self) -> Option<&Path> {
-        match self.shared().storage() {
-            Storage::File(file) => Some(file.path()),
-            _ => None,
-        }
+        self.file().map(ChannelFile::path)
     }
 
     /// Whether this handle's channel file was deleted or replaced at its path since it was
@@ -134,10 +131,7 @@ impl<A> RingBuffer<A> {
     /// the last mapping goes), so a long-lived reader can poll this to notice a restarted
     /// publisher and re-attach.
     pub fn is_replaced(&self) -> bool {
-        match self.shared().storage() {
-            Storage::File(file) => file.is_replaced(),
-            _ => false,
-        }
+        self.file().is_some_and(ChannelFile::is_replaced)
     }
 
     /// Whether the ring has a live writer: for a channel file, whether the process that took
@@ -149,9 +143,9 @@ impl<A> RingBuffer<A> {
     /// in the header, and this checks `/proc` for that process. Readers in another PID
     /// namespace than the writer's cannot judge it this way.
     pub fn writer_alive(&self) -> bool {
-        match self.shared().storage() {
-            Storage::File(file) => file.writer_alive(),
-            _ => self.shared().writer_active(),
+        match self.file() {
+            Some(file) => file.writer_alive(),
+            None => self.shared().writer_active(),
         }
     }
 
@@ -159,8 +153,13 @@ impl<A> RingBuffer<A> {
     /// died without closing the channel); `None` for heap and caller memory, or when no writer
     /// has the channel open.
     pub fn writer_pid(&self) -> Option<u32> {
+        self.file().and_then(ChannelFile::writer_pid)
+    }
+
+    /// The channel file behind the ring, if it is one.
+    fn file(&self) -> Option<&ChannelFile> {
         match self.shared().storage() {
-            Storage::File(file) => file.writer_pid(),
+            Storage::File(file) => Some(file),
             _ => None,
         }
     }
@@ -172,9 +171,6 @@ impl FileHandle for RingBuffer<ReadWrite> {
     }
 
     fn channel(&self) -> Option<&ChannelFile> {
-        match self.shared().storage() {
-            Storage::File(channel) => Some(channel),
-            _ => None,
-        }
+        self.file()
     }
 }
