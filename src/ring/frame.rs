@@ -65,7 +65,8 @@ impl FrameHeader {
     }
 
     /// The header of a padding frame spanning `span` bytes (a multiple of [`FRAME_ALIGN`]). It
-    /// carries the sequence number of the message that follows it.
+    /// carries the sequence number of the message that follows it; only its commit word and
+    /// word 1 are stored (a padding frame may be 16 bytes long).
     #[inline]
     pub(crate) fn padding(span: u32, seq: u64) -> Self {
         Self { kind: FrameKind::Padding, len: span, schema_version: 0, seq, tag: 0, tag_seq: 0 }

@@ -134,14 +134,14 @@ impl RawRing {
 
     /// Loads the commit word of the frame at data-section byte `index` (16-aligned), with
     /// acquire semantics: if it is the writer's store in [`store_message`](Self::store_message)
-    /// or [`store_frame_header`](Self::store_frame_header), every store the writer made before it
+    /// or [`store_padding`](Self::store_padding), every store the writer made before it
     /// (the frame's other header words, its payload, the zeroed commit word after it) is visible
     /// to the loads that follow.
     #[inline]
     pub(crate) fn load_commit_word(&self, index: u64) -> u64 {
         let commit = self.data_word(Self::word_index(index)).load(Ordering::Relaxed);
         // Acquire (a relaxed load and a fence, valid on read-only mappings): pairs with the
-        // Release store of a commit word in `store_message` or `store_frame_header`.
+        // Release store of a commit word in `store_message` or `store_padding`.
         fence(Ordering::Acquire);
         commit
     }
@@ -157,17 +157,16 @@ impl RawRing {
         )
     }
 
-    /// Stores the frame header at data-section byte `index` (16-aligned), commit word last: the
-    /// store that publishes the frame.
+    /// Publishes the padding frame `header` at data-section byte `index` (16-aligned): its
+    /// sequence number, then its commit word with Release. A padding frame may span only 16
+    /// bytes, so it has no other words; storing them would reach into the next lap.
     #[inline]
-    pub(crate) fn store_frame_header(&self, index: u64, header: FrameHeader) {
+    pub(crate) fn store_padding(&self, index: u64, header: FrameHeader) {
         let at = Self::word_index(index);
-        let [commit, seq, word2, reserved] = header.pack();
+        let [commit, seq, ..] = header.pack();
         self.data_word(at + 1).store(seq, Ordering::Relaxed);
-        self.data_word(at + 2).store(word2, Ordering::Relaxed);
-        self.data_word(at + 3).store(reserved, Ordering::Relaxed);
-        // Release: publishes the frame (its payload and the zeroed commit word after it were
-        // stored before). Pairs with the fence(Acquire) in `load_commit_word`.
+        // Release: publishes the frame (and the zeroed commit word after it, stored before).
+        // Pairs with the fence(Acquire) in `load_commit_word`.
         self.data_word(at).store(commit, Ordering::Release);
     }
 
@@ -285,5 +284,28 @@ impl RawRing {
                 chunk.copy_from_slice(&word[..chunk.len()]);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::frame::FrameHeader;
+    use super::super::storage::Storage;
+    use crate::sync::Ordering;
+
+    #[test]
+    fn a_padding_frame_stores_nothing_past_its_span() {
+        let storage = Storage::heap(256, 1);
+        let ring = storage.ring();
+        // The lap's first two words, where the message after the padding will go.
+        ring.data_word(0).store(0x5EED, Ordering::Relaxed);
+        ring.data_word(1).store(0x5EED, Ordering::Relaxed);
+        // The shortest padding: the lap's last 16 bytes.
+        ring.store_padding(256 - 16, FrameHeader::padding(16, 7));
+        assert_eq!(ring.data_word(0).load(Ordering::Relaxed), 0x5EED);
+        assert_eq!(ring.data_word(1).load(Ordering::Relaxed), 0x5EED);
+        let commit = ring.load_commit_word(256 - 16);
+        let (seq, _) = ring.load_header_words(256 - 16);
+        assert_eq!(FrameHeader::decode(commit, seq, 0), Some(FrameHeader::padding(16, 7)));
     }
 }

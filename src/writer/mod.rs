@@ -249,7 +249,7 @@ impl Cursor {
             ring.clear_commit_word(0);
             // `room < frame <= 2^32`, as `mtu_for` caps the MTU (`MAX_MTU`).
             #[allow(clippy::cast_possible_truncation)]
-            ring.store_frame_header(index, FrameHeader::padding(room as u32, self.seq));
+            ring.store_padding(index, FrameHeader::padding(room as u32, self.seq));
         }
         // A payload is at most the MTU, which `mtu_for` caps below `u32::MAX`.
         #[allow(clippy::cast_possible_truncation)]
