@@ -21,7 +21,6 @@ pub struct Batch<'a, C: Channel> {
     buffer: &'a [u8],
     slots: core::slice::Iter<'a, (usize, Received)>,
     unknown: UnknownTag,
-    /// [`Access::Unchecked`] only if the maker vouched for the frames (see [`Batch::new`]).
     access: Access,
     /// The ring error that ended the copy, yielded after the copied messages.
     error: Option<Error>,
@@ -29,14 +28,9 @@ pub struct Batch<'a, C: Channel> {
 }
 
 impl<'a, C: Channel> Batch<'a, C> {
-    /// A batch over frames already copied into `buffer`.
-    ///
-    /// # Safety
-    ///
-    /// Each slot's offset is a multiple of 16 and, with its length, lies in `buffer`, which
-    /// starts at a 16-aligned address; with [`Access::Unchecked`], the frames also satisfy
-    /// [`Payload::unchecked`](super::Payload::unchecked)'s contract.
-    pub(super) unsafe fn new(
+    /// A batch over frames already copied into `buffer`: each slot is the offset of a frame's
+    /// payload in it, and the frame's metadata.
+    pub(super) fn new(
         buffer: &'a [u8],
         slots: &'a [(usize, Received)],
         unknown: UnknownTag,
@@ -84,10 +78,7 @@ impl<'a, C: Channel> Batch<'a, C> {
                 Err(error) => return Some(Err(error)),
             }
             let bytes = &self.buffer[offset..offset + received.len];
-            // SAFETY: `offset` is a multiple of 16 in a 16-aligned buffer and `bytes` are the
-            // frame's payload; `access` is unchecked only if the batch's maker vouched for the
-            // frames (`Batch::new`'s contract).
-            let view = unsafe { decode::<C>(self.access, &received, bytes) };
+            let view = decode::<C>(self.access, &received, bytes);
             return Some(view.map(|view| (received, view)));
         }
     }

@@ -40,18 +40,13 @@ impl UnknownTag {
     }
 }
 
-/// Decodes one payload as the message type its tag names.
-///
-/// # Safety
-///
-/// With [`Access::Unchecked`], as for [`Payload::unchecked`].
+/// Decodes the whole payload of the frame `received` describes as the type its tag names.
 #[inline]
-pub(super) unsafe fn decode<'a, C: Channel>(
+pub(super) fn decode<'a, C: Channel>(
     access: Access,
     received: &Received,
     bytes: &'a [u8],
 ) -> Result<C::View<'a>, RecvError> {
-    // SAFETY: forwarded from the caller.
-    let payload = unsafe { Payload::new(received.user_defined, bytes, access) };
+    let payload = Payload::new(received.user_defined, bytes, access);
     C::decode(payload).map_err(|source| RecvError::Decode { position: received.position, source })
 }

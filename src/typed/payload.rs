@@ -5,12 +5,33 @@ use super::error::DecodeError;
 use super::message::{TypedMessage, View};
 
 /// How a payload is turned into a view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum Access {
     /// Validate rkyv archives (bytecheck).
     Checked,
-    /// Trust them: only for a caller who vouched for the publisher.
-    Unchecked,
+    /// Trust them, on the promise the token stands for.
+    Trusted(Trusted),
+}
+
+/// A caller's promise that the frames of a channel are what its publisher encoded.
+///
+/// Only the `unsafe` [`vouch`](Trusted::vouch) makes one, where the caller of an `*_unchecked`
+/// method makes the promise; the code that carries it to the decoder needs no contract of its
+/// own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Trusted(());
+
+impl Trusted {
+    /// Makes the token.
+    ///
+    /// # Safety
+    ///
+    /// Every frame decoded with the token whose tag is the `TAG` of one of the channel's message
+    /// types `M` is an encoding of an `M` by [`Publisher::publish`](super::Publisher::publish),
+    /// built with the same definition of `M` and the same crate versions.
+    pub(crate) unsafe fn vouch() -> Self {
+        Self(())
+    }
 }
 
 /// A frame's payload and tag, handed to [`Channel::decode`](super::Channel::decode), which picks
@@ -45,8 +66,8 @@ pub(crate) enum Access {
 pub struct Payload<'a> {
     bytes: &'a [u8],
     tag: u32,
-    /// [`Access::Unchecked`] only if whoever made the payload vouched that `bytes` are the
-    /// encoding of the message type whose `TAG` is `tag`, at a 16-byte aligned address.
+    /// With [`Access::Trusted`], `bytes` are one whole frame payload (or bytes
+    /// [`unchecked`](Self::unchecked)'s caller vouched for), not a part of one.
     access: Access,
 }
 
@@ -60,19 +81,18 @@ impl<'a> Payload<'a> {
     ///
     /// # Safety
     ///
-    /// `bytes` start at a 16-byte aligned address and are exactly an encoding, made by
-    /// [`Publisher::publish`](super::Publisher::publish) with the same type definitions and
-    /// crate versions, of the message type whose `TAG` is `tag` (if the channel has one).
+    /// `bytes` are exactly an encoding, made by [`Publisher::publish`](super::Publisher::publish)
+    /// with the same type definitions and crate versions, of the message type whose `TAG` is
+    /// `tag` (if the channel has one). (Bytes that do not start at a 16-byte aligned address
+    /// are validated, as for [`checked`](Self::checked).)
     pub unsafe fn unchecked(tag: u32, bytes: &'a [u8]) -> Self {
-        Self { bytes, tag, access: Access::Unchecked }
+        // SAFETY: the caller's promise about `bytes`, the only frame decoded with this token.
+        let trusted = unsafe { Trusted::vouch() };
+        Self { bytes, tag, access: Access::Trusted(trusted) }
     }
 
-    /// Makes a payload of the given access.
-    ///
-    /// # Safety
-    ///
-    /// With [`Access::Unchecked`], as for [`unchecked`](Self::unchecked).
-    pub(crate) unsafe fn new(tag: u32, bytes: &'a [u8], access: Access) -> Self {
+    /// The payload of a frame a subscriber copied: `bytes` are the whole payload.
+    pub(super) fn new(tag: u32, bytes: &'a [u8], access: Access) -> Self {
         Self { bytes, tag, access }
     }
 
@@ -98,10 +118,14 @@ impl<'a> Payload<'a> {
             return Err(DecodeError::UnknownTag { tag: self.tag });
         }
         match self.access {
-            Access::Checked => <M::Codec as Codec<M>>::decode(self.bytes),
-            // SAFETY: the tag is `M::TAG`, so the field invariant says the bytes are an aligned
-            // encoding of `M` by `publish`: `decode_unchecked`'s contract.
-            Access::Unchecked => unsafe { <M::Codec as Codec<M>>::decode_unchecked(self.bytes) },
+            // The codecs need 16-byte aligned bytes; validation also checks the alignment.
+            Access::Trusted(_) if self.bytes.as_ptr().addr().is_multiple_of(16) => {
+                // SAFETY: the bytes are aligned, and they are a whole frame payload (the field
+                // invariant) with the tag `M::TAG`, so an encoding of `M` by `publish` (the
+                // token's promise): `decode_unchecked`'s contract.
+                unsafe { <M::Codec as Codec<M>>::decode_unchecked(self.bytes) }
+            }
+            Access::Checked | Access::Trusted(_) => <M::Codec as Codec<M>>::decode(self.bytes),
         }
     }
 }

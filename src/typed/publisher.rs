@@ -142,7 +142,10 @@ impl<C: Channel> Publisher<C> {
                 usize_bytes: size_of::<rkyv::primitive::ArchivedUsize>(),
             })?;
         }
-        <M::Codec as Codec<M>>::publish(message, M::TAG, &mut self.writer, &mut self.scratch)
+        // The frame is sent only once the encoding is complete: an error publishes nothing.
+        let payload = <M::Codec as Codec<M>>::encode(message, &mut self.scratch)?;
+        self.writer.send_with_user_defined(payload, M::TAG)?;
+        Ok(())
     }
 
     /// Publishes the message that a value of the channel enum holds, e.g.

@@ -77,8 +77,7 @@ where
         for registered in [false, true] {
             match this.subscriber.fetch() {
                 Ok(Some(received)) => {
-                    // SAFETY: checked access has no precondition.
-                    let view = unsafe { this.subscriber.view(Access::Checked, &received) };
+                    let view = this.subscriber.view(Access::Checked, &received);
                     return Poll::Ready(Some(view.map(&mut this.map)));
                 }
                 Ok(None) if !registered => this.hub.register(cx.waker()),

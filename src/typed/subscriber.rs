@@ -13,7 +13,7 @@ use super::decode::{UnknownTag, decode};
 use super::error::RecvError;
 use super::open::TypedOpenError;
 use super::open::check;
-use super::payload::Access;
+use super::payload::{Access, Trusted};
 use crate::error::Error;
 use crate::reader::{Reader, Received, deadline_after};
 use crate::ring_buffer::RingBuffer;
@@ -151,8 +151,7 @@ impl<C: Channel> Subscriber<C> {
     /// ```
     #[inline]
     pub fn try_recv(&mut self) -> Result<Option<C::View<'_>>, RecvError> {
-        // SAFETY: checked access has no precondition.
-        unsafe { self.recv(Access::Checked) }
+        self.recv(Access::Checked)
     }
 
     /// Like [`try_recv`](Self::try_recv), without validating rkyv archives, for a publisher you
@@ -172,18 +171,15 @@ impl<C: Channel> Subscriber<C> {
     /// break this too.)
     #[inline]
     pub unsafe fn try_recv_unchecked(&mut self) -> Result<Option<C::View<'_>>, RecvError> {
-        // SAFETY: forwarded from the caller.
-        unsafe { self.recv(Access::Unchecked) }
+        // SAFETY: the caller's promise is the token's.
+        let trusted = unsafe { Trusted::vouch() };
+        self.recv(Access::Trusted(trusted))
     }
 
-    /// # Safety
-    ///
-    /// With [`Access::Unchecked`], the caller upholds [`Self::try_recv_unchecked`]'s contract.
     #[inline]
-    unsafe fn recv(&mut self, access: Access) -> Result<Option<C::View<'_>>, RecvError> {
+    fn recv(&mut self, access: Access) -> Result<Option<C::View<'_>>, RecvError> {
         let Some(received) = self.fetch()? else { return Ok(None) };
-        // SAFETY: forwarded from the caller.
-        unsafe { self.view(access, &received) }.map(Some)
+        self.view(access, &received).map(Some)
     }
 
     /// Like [`try_recv`](Self::try_recv), but waits up to `timeout` for a message, in the
@@ -221,8 +217,7 @@ impl<C: Channel> Subscriber<C> {
                 return Ok(None);
             }
         };
-        // SAFETY: checked access has no precondition.
-        unsafe { self.view(Access::Checked, &received) }.map(Some)
+        self.view(Access::Checked, &received).map(Some)
     }
 
     /// Sets how [`recv_timeout`](Self::recv_timeout) waits.
@@ -248,20 +243,13 @@ impl<C: Channel> Subscriber<C> {
     }
 
     /// Decodes the frame `fetch` copied to the start of the buffer.
-    ///
-    /// # Safety
-    ///
-    /// With [`Access::Unchecked`], the caller upholds [`Self::try_recv_unchecked`]'s contract.
     #[inline]
-    pub(super) unsafe fn view(
+    pub(super) fn view(
         &self,
         access: Access,
         received: &Received,
     ) -> Result<C::View<'_>, RecvError> {
-        let bytes = &self.buffer.as_bytes()[..received.len];
-        // SAFETY: `bytes` start the 16-aligned buffer and are exactly the frame's payload; the
-        // rest of the contract is forwarded from the caller.
-        unsafe { decode::<C>(access, received, bytes) }
+        decode::<C>(access, received, &self.buffer.as_bytes()[..received.len])
     }
 
     /// Iterates over the messages pending now, as views that may all be alive at once.
@@ -288,10 +276,7 @@ impl<C: Channel> Subscriber<C> {
     /// ```
     pub fn batch_iter(&mut self) -> Batch<'_, C> {
         let error = self.fill_batch();
-        // SAFETY: checked access has no precondition.
-        unsafe {
-            Batch::new(self.buffer.as_bytes(), &self.slots, self.unknown, Access::Checked, error)
-        }
+        Batch::new(self.buffer.as_bytes(), &self.slots, self.unknown, Access::Checked, error)
     }
 
     /// Like [`batch_iter`](Self::batch_iter), without validating rkyv archives.
@@ -301,11 +286,10 @@ impl<C: Channel> Subscriber<C> {
     /// As for [`try_recv_unchecked`](Self::try_recv_unchecked).
     pub unsafe fn batch_iter_unchecked(&mut self) -> Batch<'_, C> {
         let error = self.fill_batch();
-        // SAFETY: the caller vouched for the publisher, as `Access::Unchecked` requires; the
-        // slots are 16-aligned offsets of the frames' payloads in the buffer (`fill_batch`).
-        unsafe {
-            Batch::new(self.buffer.as_bytes(), &self.slots, self.unknown, Access::Unchecked, error)
-        }
+        // SAFETY: the caller's promise is the token's.
+        let trusted = unsafe { Trusted::vouch() };
+        let access = Access::Trusted(trusted);
+        Batch::new(self.buffer.as_bytes(), &self.slots, self.unknown, access, error)
     }
 
     /// Copies the frames pending now into `slots`, each at a 16-aligned offset of the buffer,

@@ -14,8 +14,6 @@ mod rkyv;
 pub use self::pod::Pod;
 pub use self::rkyv::{Rkyv, RkyvFormat, Scratch};
 
-use crate::writer::Writer;
-
 use super::error::{DecodeError, PublishError};
 
 /// Which codec a message type uses; part of its entry in a channel's registry.
@@ -80,14 +78,9 @@ pub trait Codec<M>: sealed::Sealed + 'static {
     /// What a subscriber hands out for a message of type `M`: `&'a Archived<M>` or `&'a M`.
     type View<'a>;
 
-    /// Publishes `message` as one frame tagged `tag`; nothing is published on error.
+    /// The payload of `message`: its own bytes, or its encoding in `scratch`.
     #[doc(hidden)]
-    fn publish(
-        message: &M,
-        tag: u32,
-        writer: &mut Writer,
-        scratch: &mut Scratch,
-    ) -> Result<(), PublishError>;
+    fn encode<'a>(message: &'a M, scratch: &'a mut Scratch) -> Result<&'a [u8], PublishError>;
 
     /// Checked view of `bytes`, which start at a 16-byte aligned address.
     #[doc(hidden)]
@@ -98,7 +91,7 @@ pub trait Codec<M>: sealed::Sealed + 'static {
     /// # Safety
     ///
     /// `bytes` start at a 16-byte aligned address and are exactly a payload that
-    /// [`publish`](Codec::publish) made for `M` (same type, same crate versions).
+    /// [`encode`](Codec::encode) made for `M` (same type, same crate versions).
     #[doc(hidden)]
     unsafe fn decode_unchecked(bytes: &[u8]) -> Result<Self::View<'_>, DecodeError>;
 }

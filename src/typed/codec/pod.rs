@@ -4,7 +4,6 @@ use zerocopy::{ConvertError, FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use super::{Codec, CodecKind, Scratch};
 use crate::typed::error::{DecodeError, PublishError};
-use crate::writer::Writer;
 
 /// Codec of fixed-layout plain records: the payload is the record's bytes
 /// (`zerocopy::IntoBytes`), and the view is `&M`, a reference into the subscriber's aligned
@@ -38,15 +37,9 @@ where
     type View<'a> = &'a M;
 
     #[inline]
-    fn publish(
-        message: &M,
-        tag: u32,
-        writer: &mut Writer,
-        _scratch: &mut Scratch,
-    ) -> Result<(), PublishError> {
+    fn encode<'a>(message: &'a M, _scratch: &'a mut Scratch) -> Result<&'a [u8], PublishError> {
         let () = AlignCheck::<M>::OK;
-        writer.send_with_user_defined(message.as_bytes(), tag)?;
-        Ok(())
+        Ok(message.as_bytes())
     }
 
     #[inline]

@@ -11,7 +11,6 @@ use rkyv::{Archive, Archived, Serialize};
 
 use super::{Codec, CodecKind};
 use crate::typed::error::{DecodeError, PublishError};
-use crate::writer::Writer;
 
 /// Codec of variable-size records: an rkyv archive per message, read in place as the archived
 /// type (`&Archived<M>`, e.g. `&ArchivedQuote`) without deserialising.
@@ -41,23 +40,16 @@ where
     type View<'a> = &'a Archived<M>;
 
     #[inline]
-    fn publish(
-        message: &M,
-        tag: u32,
-        writer: &mut Writer,
-        scratch: &mut Scratch,
-    ) -> Result<(), PublishError> {
+    fn encode<'a>(message: &'a M, scratch: &'a mut Scratch) -> Result<&'a [u8], PublishError> {
         let Scratch { buf, arena } = scratch;
         buf.clear();
-        // Never commits anything on error: the frame is sent only once the archive is complete.
         rkyv::api::low::to_bytes_in_with_alloc::<_, _, Failure>(
             message,
             &mut *buf,
             arena.acquire(),
         )
         .map_err(|_| PublishError::Encode { type_name: core::any::type_name::<M>() })?;
-        writer.send_with_user_defined(buf, tag)?;
-        Ok(())
+        Ok(buf.as_slice())
     }
 
     #[inline]
@@ -70,7 +62,7 @@ where
     #[inline]
     unsafe fn decode_unchecked(bytes: &[u8]) -> Result<Self::View<'_>, DecodeError> {
         // SAFETY: the caller guarantees that `bytes` are a complete archive of `M` made by
-        // `publish` with this rkyv format, at a 16-byte aligned address.
+        // `encode` with this rkyv format, at a 16-byte aligned address.
         Ok(unsafe { rkyv::access_unchecked::<Archived<M>>(bytes) })
     }
 }
