@@ -1,6 +1,6 @@
 //! [`Batch`]: the messages pending when a batch began, and its tag filter.
 
-use super::{Cursor, Message, View};
+use super::{Cursor, Message, Passed, View};
 use crate::error::Error;
 
 /// Iterator over the messages that were committed when it was made; see
@@ -53,12 +53,8 @@ impl<'a> Batch<'a> {
             return None;
         }
         let next = self.view.next_frame(self.cursor, self.limit, filter);
-        match self.cursor.note(next) {
-            Ok(Some((position, header))) => {
-                self.cursor.pass(position, header);
-                self.cursor.stats.received += 1;
-                Some(Ok(Message::new(self.view, position, header)))
-            }
+        match self.cursor.take(next, Passed::Received) {
+            Ok(Some((position, header))) => Some(Ok(Message::new(self.view, position, header))),
             Ok(None) => {
                 self.finished = true;
                 None

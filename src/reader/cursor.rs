@@ -35,14 +35,28 @@ pub struct ReaderStats {
     pub resets: u64,
 }
 
+/// What a reader did with a message it moved past, for [`ReaderStats`].
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Passed {
+    /// Handed to the caller.
+    Received,
+    /// Stepped over on purpose.
+    Skipped,
+}
+
 impl Cursor {
     pub(super) fn new(position: u64, next_seq: Option<u64>) -> Self {
         Self { position, next_seq, stats: ReaderStats::default() }
     }
 
-    /// Moves past the message at `position`, counting any gap in sequence numbers before it.
+    /// Moves past the message at `position` and counts it as `passed`, with any gap in
+    /// sequence numbers before it.
     #[inline]
-    pub(super) fn pass(&mut self, position: u64, header: FrameHeader) {
+    pub(super) fn pass(&mut self, position: u64, header: FrameHeader, passed: Passed) {
+        match passed {
+            Passed::Received => self.stats.received += 1,
+            Passed::Skipped => self.stats.skipped += 1,
+        }
         // The sequence number comes from shared memory: a corrupt one may jump anywhere, so
         // the loss count saturates rather than wraps, and the next expected number wraps. So
         // does the position: only a hostile header puts a reader near 2^64.
@@ -60,6 +74,21 @@ impl Cursor {
             self.stats.overruns += 1;
         }
         result
+    }
+
+    /// The message a reader found (`next`, as from `next_frame`), once the cursor has moved
+    /// past it as `passed`; an error is passed on, an overrun counted.
+    #[inline]
+    pub(super) fn take(
+        &mut self,
+        next: Result<Option<(u64, FrameHeader)>, Error>,
+        passed: Passed,
+    ) -> Result<Option<(u64, FrameHeader)>, Error> {
+        let found = self.note(next)?;
+        if let Some((position, header)) = found {
+            self.pass(position, header, passed);
+        }
+        Ok(found)
     }
 
     /// Moves to `position`, keeping the sequence number it expects so the gap is counted.

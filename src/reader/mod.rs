@@ -10,6 +10,7 @@ pub use cursor::ReaderStats;
 pub use message::{Message, Received};
 
 pub(crate) use cursor::Cursor;
+use cursor::Passed;
 use view::Fast;
 pub(crate) use view::oldest_start;
 
@@ -148,14 +149,8 @@ impl Reader {
     #[inline]
     pub fn receive_next(&mut self) -> Result<Option<Message<'_>>, Error> {
         let next = self.view.next_frame(&mut self.cursor, u64::MAX, &mut |_| true);
-        match self.cursor.note(next)? {
-            Some((position, header)) => {
-                self.cursor.pass(position, header);
-                self.cursor.stats.received += 1;
-                Ok(Some(Message::new(&self.view, position, header)))
-            }
-            None => Ok(None),
-        }
+        let found = self.cursor.take(next, Passed::Received)?;
+        Ok(found.map(|(position, header)| Message::new(&self.view, position, header)))
     }
 
     /// Copies the next message into `buf` and returns what was received, or `None` if none is
@@ -185,8 +180,7 @@ impl Reader {
         let position = self.cursor.position;
         match self.cursor.note(self.view.read_fast(position, buf))? {
             Fast::Read(header) => {
-                self.cursor.pass(position, header);
-                self.cursor.stats.received += 1;
+                self.cursor.pass(position, header, Passed::Received);
                 return Ok(Some(Received::new(position, header)));
             }
             Fast::Empty => return Ok(None),
@@ -199,8 +193,7 @@ impl Reader {
         };
         let read = self.view.read_payload(position, header, buf);
         self.cursor.note(read)?;
-        self.cursor.pass(position, header);
-        self.cursor.stats.received += 1;
+        self.cursor.pass(position, header, Passed::Received);
         Ok(Some(Received::new(position, header)))
     }
 
@@ -239,15 +232,7 @@ impl Reader {
         buf: &mut [u8],
         timeout: Duration,
     ) -> Result<Option<Received>, Error> {
-        let deadline = deadline_after(timeout);
-        loop {
-            if let Some(received) = self.try_recv(buf)? {
-                return Ok(Some(received));
-            }
-            if !self.wait_until(deadline) {
-                return Ok(None);
-            }
-        }
+        crate::wait::retry_for(self, timeout, |reader| reader.try_recv(buf), Self::wait_until)
     }
 
     /// The ring's shared state (for the async wake-up hub).
@@ -271,12 +256,7 @@ impl Reader {
     #[inline]
     pub fn skip(&mut self) -> Result<bool, Error> {
         let next = self.view.next_frame(&mut self.cursor, u64::MAX, &mut |_| true);
-        let Some((position, header)) = self.cursor.note(next)? else {
-            return Ok(false);
-        };
-        self.cursor.pass(position, header);
-        self.cursor.stats.skipped += 1;
-        Ok(true)
+        Ok(self.cursor.take(next, Passed::Skipped)?.is_some())
     }
 
     /// Moves the reader to the producer's current position, skipping everything pending; the
@@ -305,11 +285,4 @@ impl Reader {
         self.cursor.jump(position);
         position
     }
-}
-
-/// `timeout` from now, or a century from now if that overflows (`Duration::MAX` waits
-/// "forever").
-pub(crate) fn deadline_after(timeout: Duration) -> Instant {
-    let now = Instant::now();
-    now.checked_add(timeout).unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400))
 }

@@ -1,6 +1,6 @@
 //! Reading frames: finding the next message, copying payloads, checking laps.
 
-use super::{Cursor, View};
+use super::{Cursor, Passed, View};
 use crate::error::{Error, Lapped};
 use crate::ring::frame::{FRAME_ALIGN, FRAME_HEADER_LEN, FrameHeader, FrameKind};
 use crate::ring::raw::RawRing;
@@ -39,10 +39,7 @@ impl View {
             };
             match header.kind {
                 FrameKind::Message if filter(header.tag) => return Ok(Some((position, header))),
-                FrameKind::Message => {
-                    cursor.pass(position, header);
-                    cursor.stats.skipped += 1;
-                }
+                FrameKind::Message => cursor.pass(position, header, Passed::Skipped),
                 FrameKind::Padding => cursor.position = position + header.frame_len(),
             }
         }

@@ -52,14 +52,10 @@ impl Storage {
             Self::Heap { .. } | Self::Caller { writable: true, .. } => Some(in_header()),
             Self::Caller { writable: false, .. } => None,
             Self::File(file) if file.holds_writer_lock() => Some(in_header()),
-            Self::File(file) => file.map_wake_page().ok().map(|(mapping, offset)| {
-                let base =
-                    NonNull::new(mapping.as_mut_ptr()).expect("a mapping is never at address 0");
-                // SAFETY: the page mapping covers the header from `WAKE_PAGE_OFFSET` on, so
-                // `offset` (the wake words' offset within that page) stays inside it.
-                let words = unsafe { base.add(offset) };
-                ParkSpot { words: words.cast(), _mapping: Some(mapping) }
-            }),
+            Self::File(file) => file
+                .map_wake_page()
+                .ok()
+                .map(|(mapping, words)| ParkSpot { words: words.cast(), _mapping: Some(mapping) }),
         }
     }
 

@@ -88,7 +88,7 @@ impl ChannelFile {
     }
 
     pub(crate) fn base(&self) -> NonNull<u8> {
-        NonNull::new(self.map.as_mut_ptr()).expect("a mapping is never at address 0")
+        base_of(&self.map)
     }
 
     /// The channel header at the start of the mapping.
@@ -123,15 +123,19 @@ impl ChannelFile {
     }
 
     /// Maps the header page that holds the wake words writable, for a reader that parks, and
-    /// returns the mapping with the wake words' offset in it. Reopens the very file this
+    /// returns the mapping with a pointer to the wake words in it. Reopens the very file this
     /// handle mapped (through `/proc/self/fd`), so a replaced path cannot redirect it; fails
     /// where the process may not write the file.
-    pub(crate) fn map_wake_page(&self) -> io::Result<(MmapRaw, usize)> {
+    pub(crate) fn map_wake_page(&self) -> io::Result<(MmapRaw, NonNull<u8>)> {
         let fd_path = format!("/proc/self/fd/{}", self.file.as_raw_fd());
         let file = OpenOptions::new().read(true).write(true).open(fd_path)?;
         let len = HEADER_SIZE - WAKE_PAGE_OFFSET;
         let map = MmapOptions::new().offset(WAKE_PAGE_OFFSET as u64).len(len).map_raw(&file)?;
-        Ok((map, WAKE_OFFSET - WAKE_PAGE_OFFSET))
+        // SAFETY: the mapping covers the header from `WAKE_PAGE_OFFSET` to `HEADER_SIZE`, and
+        // the wake words lie inside that range (`WAKE_PAGE_OFFSET <= WAKE_OFFSET`,
+        // `WAKE_OFFSET + 16 <= HEADER_SIZE`).
+        let words = unsafe { base_of(&map).add(WAKE_OFFSET - WAKE_PAGE_OFFSET) };
+        Ok((map, words))
     }
 
     /// Whether a writer holds this channel: this handle, or the live process whose record is
@@ -356,4 +360,9 @@ pub(crate) fn new_epoch() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     static CALLS: AtomicU64 = AtomicU64::new(0);
     RandomState::new().hash_one(CALLS.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The address of a mapping.
+fn base_of(map: &MmapRaw) -> NonNull<u8> {
+    NonNull::new(map.as_mut_ptr()).expect("a mapping is never at address 0")
 }

@@ -15,7 +15,7 @@ use super::open::TypedOpenError;
 use super::open::check;
 use super::payload::{Access, Trusted};
 use crate::error::Error;
-use crate::reader::{Reader, Received, deadline_after};
+use crate::reader::{Reader, Received};
 use crate::ring_buffer::RingBuffer;
 
 /// 16 bytes at a 16-aligned address: the unit of a subscriber's buffer, so that every frame
@@ -208,14 +208,9 @@ impl<C: Channel> Subscriber<C> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<C::View<'_>>, RecvError> {
-        let deadline = deadline_after(timeout);
-        let received = loop {
-            if let Some(received) = self.fetch()? {
-                break received;
-            }
-            if !self.reader.wait_until(deadline) {
-                return Ok(None);
-            }
+        let wait = |subscriber: &Self, deadline| subscriber.reader.wait_until(deadline);
+        let Some(received) = crate::wait::retry_for(self, timeout, Self::fetch, wait)? else {
+            return Ok(None);
         };
         self.view(Access::Checked, &received).map(Some)
     }

@@ -149,6 +149,33 @@ impl Default for WaitStrategy {
     }
 }
 
+/// Calls `attempt` until it finds something, waiting with `wait` in between, for up to
+/// `timeout`: the loop behind every `recv_timeout`.
+#[inline]
+pub(crate) fn retry_for<S, T, E>(
+    state: &mut S,
+    timeout: Duration,
+    mut attempt: impl FnMut(&mut S) -> Result<Option<T>, E>,
+    wait: impl Fn(&S, Instant) -> bool,
+) -> Result<Option<T>, E> {
+    let deadline = deadline_after(timeout);
+    loop {
+        if let Some(found) = attempt(state)? {
+            return Ok(Some(found));
+        }
+        if !wait(state, deadline) {
+            return Ok(None);
+        }
+    }
+}
+
+/// `timeout` from now, or a century from now if that overflows (`Duration::MAX` waits
+/// "forever").
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout).unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400))
+}
+
 /// Waits until a frame is published at `position` (`true`) or `deadline` passes (`false`).
 pub(crate) fn until_published(
     shared: &Shared,
