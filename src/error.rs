@@ -79,7 +79,7 @@ pub enum Error {
 #[non_exhaustive]
 pub enum LayoutError {
     /// The region is shorter than a channel header.
-    #[error("region of {len} bytes is shorter than the {min}-byte channel header")]
+    #[error("region of {len} bytes is shorter than the smallest channel ({min} bytes)")]
     TooShort {
         /// Length of the region.
         len: u64,
@@ -97,12 +97,13 @@ pub enum LayoutError {
         /// The magic a channel starts with.
         expected: u64,
     },
-    /// The channel was made with another layout version of this crate.
+    /// The channel was made with another major layout version of this crate (any minor version
+    /// of its own major version is read).
     #[error("layout version {found}, this build reads version {expected}")]
     Version {
-        /// The version in the header.
+        /// The major version in the header.
         found: u64,
-        /// The version this build writes and reads.
+        /// The major version this build writes and reads.
         expected: u64,
     },
     /// The channel's creator has not finished initialising it (or died while doing so).
@@ -133,6 +134,19 @@ pub enum LayoutError {
         committed: u64,
         /// The claimed frontier in the header.
         claimed: u64,
+    },
+    /// The metadata sections in the header are malformed: the header is corrupt.
+    #[error("corrupt metadata section at byte {offset} of the metadata area")]
+    CorruptMetadata {
+        /// Where the malformed section (or the published length) points.
+        offset: u64,
+    },
+    /// The header holds a metadata section that readers must understand, of a kind this build
+    /// does not know: a newer build made the channel.
+    #[error("the channel needs metadata section kind {kind}, which this build does not know")]
+    UnknownSection {
+        /// The section's kind.
+        kind: u16,
     },
     /// A channel exists with another capacity than the one requested.
     #[error("the channel has capacity {existing}, {requested} was requested")]

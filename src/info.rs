@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::ring::header::{HEADER_SIZE, LAYOUT_VERSION};
+use crate::ring::header::{HEADER_SIZE, LAYOUT_MAJOR};
 use crate::ring_buffer::RingBuffer;
 use crate::sync::Ordering;
 
@@ -71,7 +71,7 @@ impl<A> RingBuffer<A> {
         });
         ChannelInfo {
             file_mode,
-            layout_version: LAYOUT_VERSION,
+            layout_version: LAYOUT_MAJOR.into(),
             header_size: HEADER_SIZE,
             capacity: self.capacity(),
             mtu: self.mtu(),
@@ -82,7 +82,7 @@ impl<A> RingBuffer<A> {
             writer_alive: self.writer_alive(),
             writer_pid: self.writer_pid(),
             replaced: self.is_replaced(),
-            registry_len: header.registry_len.load(Ordering::Relaxed),
+            registry_len: self.registry().ok().flatten().map_or(0, |bytes| bytes.len() as u64),
             epoch: header.epoch.load(Ordering::Relaxed),
             path,
         }

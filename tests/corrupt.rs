@@ -10,7 +10,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 mod common;
 
 use bcast::{Error, LayoutError, ReadOnly, RingBuffer};
-use common::layout::{CLAIMED, COMMITTED, FRAMES, HEADER_WORDS, message_commit, padding_commit};
+use common::layout::{
+    CLAIMED, COMMITTED, FRAMES, HEADER_STRUCT_WORDS, HEADER_WORDS, METADATA, METADATA_LEN,
+    message_commit, padding_commit,
+};
 
 const CAPACITY: usize = 1024;
 
@@ -172,12 +175,12 @@ fn join_refuses_what_is_not_a_ready_ring() {
 fn caller_memory_that_is_short_or_misaligned_is_refused() {
     let memory = memory();
     // SAFETY: the region is inside `memory`, which outlives the call; it is refused before use.
-    let short = unsafe { RingBuffer::init_raw(base(&memory), 8192 + 100) };
+    let short = unsafe { RingBuffer::init_raw(base(&memory), HEADER_WORDS * 8 + 100) };
     assert!(matches!(short, Err(LayoutError::TooShort { .. })));
     // SAFETY: one byte into `memory`, still inside it.
     let skewed_base = unsafe { base(&memory).add(1) };
     // SAFETY: as above; the region is misaligned and refused before use.
-    let skewed = unsafe { RingBuffer::init_raw(skewed_base, 8192 + 512) };
+    let skewed = unsafe { RingBuffer::init_raw(skewed_base, HEADER_WORDS * 8 + 512) };
     assert_eq!(skewed.unwrap_err(), LayoutError::Misaligned);
 }
 
@@ -233,18 +236,19 @@ proptest::proptest! {
         ..proptest::prelude::ProptestConfig::default()
     })]
 
-    /// Arbitrary words written anywhere over the header and the frames: joining and reading
-    /// everything gives typed errors or plausible messages, never a panic, a hang or an access
-    /// outside the region (indices are masked; Miri checks the accesses).
+    /// Arbitrary words written anywhere over the header words, the start of the metadata area
+    /// and the frames: joining and reading everything gives typed errors or plausible
+    /// messages, never a panic, a hang or an access outside the region (indices are masked;
+    /// Miri checks the accesses).
     #[test]
     fn arbitrary_scribbles_give_typed_errors_or_valid_messages(
         messages in 0u64..60,
-        scribbles in proptest::collection::vec((0usize..HEADER_WORDS + CAPACITY / 8, proptest::num::u64::ANY), 1..24),
+        scribbles in proptest::collection::vec((0usize..SCRIBBLED_WORDS, proptest::num::u64::ANY), 1..24),
     ) {
         let memory = memory();
         let ring = ring_with_messages(&memory, messages);
         for (word, value) in scribbles {
-            memory[word].store(value, Ordering::Relaxed);
+            memory[scribbled_word(word)].store(value, Ordering::Relaxed);
         }
         if let Ok(joined) = join(&memory) {
             let mut buf = vec![0u8; joined.mtu()];
@@ -262,4 +266,55 @@ proptest::proptest! {
         }
         drop(ring);
     }
+}
+
+/// How many words the scribble test writes over: the header struct, the first words of the
+/// metadata area, and the data section.
+const SCRIBBLED_WORDS: usize = HEADER_STRUCT_WORDS + METADATA_SCRIBBLED + CAPACITY / 8;
+const METADATA_SCRIBBLED: usize = 8;
+
+/// The `n`th of the words the scribble test writes over.
+fn scribbled_word(n: usize) -> usize {
+    match n {
+        n if n < HEADER_STRUCT_WORDS => n,
+        n if n < HEADER_STRUCT_WORDS + METADATA_SCRIBBLED => METADATA + n - HEADER_STRUCT_WORDS,
+        n => HEADER_WORDS + n - HEADER_STRUCT_WORDS - METADATA_SCRIBBLED,
+    }
+}
+
+#[test]
+fn metadata_sections_that_are_malformed_or_unknown_and_required_are_refused() {
+    let memory = memory();
+    let _ring = ring_with_messages(&memory, 1);
+    assert!(join(&memory).is_ok());
+    // A published length past the area, then one that is not a multiple of 8.
+    for len in [65536 - 8192 + 8, 12] {
+        memory[METADATA_LEN].store(len, Ordering::Relaxed);
+        let error = join(&memory).unwrap_err();
+        assert_eq!(error, LayoutError::CorruptMetadata { offset: len }, "{error}");
+    }
+    // A section whose body runs past the published length.
+    memory[METADATA].store(1, Ordering::Relaxed); // kind 1, version 0, no flags
+    memory[METADATA + 1].store(u64::MAX, Ordering::Relaxed);
+    memory[METADATA_LEN].store(32, Ordering::Relaxed);
+    assert_eq!(join(&memory).unwrap_err(), LayoutError::CorruptMetadata { offset: 0 });
+    // A required section of a kind this build does not know: a newer writer's.
+    memory[METADATA].store(900 | 1 << 32, Ordering::Relaxed);
+    memory[METADATA + 1].store(8, Ordering::Relaxed);
+    memory[METADATA_LEN].store(24, Ordering::Relaxed);
+    assert_eq!(join(&memory).unwrap_err(), LayoutError::UnknownSection { kind: 900 });
+    // The same kind, not required: skipped.
+    memory[METADATA].store(900, Ordering::Relaxed);
+    assert!(join(&memory).is_ok());
+}
+
+#[test]
+fn a_newer_minor_layout_version_is_read_and_another_major_is_refused() {
+    let memory = memory();
+    let _ring = ring_with_messages(&memory, 1);
+    memory[1].store(4 | 7 << 32, Ordering::Relaxed); // major 4, minor 7
+    let mut reader = join(&memory).expect("any minor of our major").into_reader_at(0).unwrap();
+    assert!(reader.try_recv(&mut [0; 64]).expect("a message").is_some());
+    memory[1].store(5, Ordering::Relaxed);
+    assert_eq!(join(&memory).unwrap_err(), LayoutError::Version { found: 5, expected: 4 });
 }

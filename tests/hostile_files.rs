@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use bcast::{FileRefusal, OpenError, RingBuffer};
 use common::{ShmPath, SmallTmpfs, free_bytes, is_root, lock_path};
 
-const HEADER: u64 = 8192;
+const HEADER: u64 = (common::layout::HEADER_WORDS * 8) as u64;
 
 fn chmod(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");

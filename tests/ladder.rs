@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 /// ancestor; `crate` (the root, which re-exports) is above everything.
 const RANKS: &[&[&str]] = &[
     &["sync", "error"],
-    &["ring::frame", "ring::header", "ring::raw"],
+    &["ring::frame", "ring::header"],
+    &["ring::metadata"],
+    &["ring::raw"],
     &["ring::storage", "shm"],
     &["ring"],
     &["reader", "writer", "wait"],

@@ -7,8 +7,6 @@ use core::ptr::NonNull;
 
 use bcast::{Error, RingBuffer};
 
-const HEADER: usize = 8192;
-
 /// Anonymous memory that the kernel allocates page by page on first touch.
 struct LazyMemory {
     base: NonNull<u8>,
@@ -46,7 +44,7 @@ impl Drop for LazyMemory {
 #[test]
 fn the_mtu_of_rings_of_32_and_64_gib_fits_the_frame_length_field() {
     for capacity in [1usize << 32, 1 << 34, 1 << 35, 1 << 36] {
-        let Some(memory) = LazyMemory::new(HEADER + capacity) else {
+        let Some(memory) = LazyMemory::new(RingBuffer::region_len(capacity)) else {
             println!("SKIPPED {capacity}: cannot reserve the address space");
             continue;
         };

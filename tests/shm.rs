@@ -97,7 +97,7 @@ fn attach_errors_name_the_path_and_what_was_expected() {
     let err = RingBuffer::attach(&path.0).unwrap_err();
     assert!(matches!(err, OpenError::Layout { reason: LayoutError::TooShort { len: 5, .. }, .. }));
 
-    std::fs::write(&path.0, vec![0xAB; 8192 + 4096]).unwrap();
+    std::fs::write(&path.0, vec![0xAB; RingBuffer::region_len(4096)]).unwrap();
     let err = RingBuffer::attach(&path.0).unwrap_err();
     assert!(matches!(err, OpenError::Layout { reason: LayoutError::NotAChannel { .. }, .. }));
     assert!(err.to_string().contains("not a bcast channel"), "{err}");
@@ -131,11 +131,14 @@ fn file_whose_size_disagrees_with_its_header_is_refused() {
     drop(RingBuffer::create(&path.0, 4096).unwrap());
     let file = std::fs::OpenOptions::new().write(true).open(&path.0).unwrap();
     // Written, not just resized, so that every block of the longer file is allocated.
-    file.write_all_at(&[0; 4096], 8192 + 4096).unwrap();
+    let expected = RingBuffer::region_len(4096) as u64;
+    file.write_all_at(&[0; 4096], expected).unwrap();
     let err = RingBuffer::attach(&path.0).unwrap_err();
+    let len = expected + 4096;
     assert!(matches!(
         err,
-        OpenError::Layout { reason: LayoutError::SizeMismatch { len: 16384, expected: 12288 }, .. }
+        OpenError::Layout { reason: LayoutError::SizeMismatch { len: l, expected: e }, .. }
+            if (l, e) == (len, expected)
     ));
 }
 

@@ -236,7 +236,8 @@ fn registry_bytes_are_parsed_defensively() {
 /// A ring in memory this test owns, so that it can damage the stored registry between uses.
 #[test]
 fn a_corrupt_registry_in_the_header_is_a_typed_error() {
-    let memory: Vec<AtomicU64> = (0..1056).map(|_| AtomicU64::new(0)).collect();
+    let words = RingBuffer::region_len(256) / 8;
+    let memory: Vec<AtomicU64> = (0..words).map(|_| AtomicU64::new(0)).collect();
     let base_ptr = NonNull::from(memory.as_slice()).cast::<u8>();
     let len = memory.len() * 8;
     // SAFETY: `memory` outlives the ring, whose handles are all dropped before it is touched.

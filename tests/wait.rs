@@ -83,7 +83,8 @@ fn a_parked_reader_burns_no_cpu_and_wakes_on_publication() -> Result<(), bcast::
 #[test]
 fn readers_of_read_only_caller_memory_still_wait() -> Result<(), Box<dyn std::error::Error>> {
     use std::sync::atomic::AtomicU64;
-    let memory: Vec<AtomicU64> = (0..1024 + 512).map(|_| AtomicU64::new(0)).collect();
+    let len = RingBuffer::region_len(4096);
+    let memory: Vec<AtomicU64> = (0..len / 8).map(|_| AtomicU64::new(0)).collect();
     let base = core::ptr::NonNull::from(&memory[..]).cast::<u8>();
     // SAFETY: `memory` outlives both rings (dropped at the end of the test) and is only
     // accessed atomically.
@@ -157,12 +158,12 @@ impl Drop for ShmFile {
     }
 }
 
-/// The channel's count of parked readers, read from the file: the low half of a `u64` in the
-/// last 64 bytes of the 8 KiB header (the high half counts parks).
+/// The channel's count of parked readers, read from the file: the low half of the first wake
+/// word, at the start of the header's second page (the high half counts parks).
 fn parked_readers(path: &std::path::Path) -> u64 {
     use std::os::unix::fs::FileExt;
     let mut word = [0u8; 8];
-    std::fs::File::open(path).expect("open").read_exact_at(&mut word, 8192 - 64).expect("read");
+    std::fs::File::open(path).expect("open").read_exact_at(&mut word, 4096).expect("read");
     u64::from_ne_bytes(word) & u64::from(u32::MAX)
 }
 

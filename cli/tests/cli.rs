@@ -448,7 +448,7 @@ fn a_missing_channel_is_an_error_that_names_the_path() {
 #[test]
 fn a_file_that_is_not_a_channel_is_refused() -> TestResult {
     let path = ShmPath::new("not-a-channel");
-    std::fs::write(&path.0, vec![0u8; 16 << 10])?;
+    std::fs::write(&path.0, vec![0u8; 128 << 10])?; // longer than the smallest channel
     let output = bcast(&["inspect", path.arg()]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1));

@@ -4,22 +4,31 @@ use super::frame::FRAME_ALIGN;
 use crate::error::LayoutError;
 use crate::sync::{AtomicU64, Ordering, fence};
 
-/// Bytes before the data section: the fixed header, then the typed layer's schema registry.
-pub(crate) const HEADER_SIZE: usize = 8192;
-/// Byte offset of the registry area inside the header.
-pub(crate) const REGISTRY_OFFSET: usize = 512;
-/// Byte offset of the [`WakeWords`], in the last cache line of the header, on a page of its own
-/// with the end of the registry so that readers may map it writable apart from the ring.
-pub(crate) const WAKE_OFFSET: usize = HEADER_SIZE - 64;
-/// Start of the page that holds the wake words, which parking readers map writable.
+/// Bytes before the data section: the fixed header, the wake words, then the metadata area.
+pub(crate) const HEADER_SIZE: usize = 64 * 1024;
+/// Byte offset of the [`WakeWords`]: the start of the header's second page, which parking
+/// readers map writable on its own.
+pub(crate) const WAKE_OFFSET: usize = 4096;
+/// Start of the page that holds the wake words.
 pub(crate) const WAKE_PAGE_OFFSET: usize = 4096;
-/// Bytes available to the schema registry.
-pub(crate) const REGISTRY_CAPACITY: usize = WAKE_OFFSET - REGISTRY_OFFSET;
+/// Length of that page.
+pub(crate) const WAKE_PAGE_LEN: usize = 4096;
+/// Byte offset of the metadata area (`super::metadata`): typed, versioned sections.
+pub(crate) const METADATA_OFFSET: usize = 8192;
+/// Bytes of the metadata area: the rest of the header.
+pub(crate) const METADATA_CAPACITY: usize = HEADER_SIZE - METADATA_OFFSET;
 
 /// First word of every channel: `b"BCASTRNG"` read as a little-endian integer.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"BCASTRNG");
-/// Layout version written by this build; a reader refuses any other.
-pub(crate) const LAYOUT_VERSION: u64 = 3;
+/// Major layout version: the frame format and the meaning of every header word this build
+/// reads. A reader refuses a channel of any other major version.
+pub(crate) const LAYOUT_MAJOR: u32 = 4;
+/// Minor layout version: a newer minor only gives meaning to header words that older ones keep
+/// zero, so readers of any minor of one major read each other's channels.
+pub(crate) const LAYOUT_MINOR: u32 = 0;
+/// The `version` word this build writes: the major version in the low half, the minor in the
+/// high half.
+pub(crate) const LAYOUT_VERSION: u64 = LAYOUT_MAJOR as u64 | (LAYOUT_MINOR as u64) << 32;
 /// `state` value once the creator has initialised the header.
 pub(crate) const STATE_READY: u64 = u64::from_le_bytes(*b"ready!!\0");
 
@@ -42,16 +51,23 @@ pub(crate) const MAX_CAPACITY: u64 = 1 << 36;
 /// bytes: the adjacent-line prefetcher of x86-64 moves lines in pairs.)
 ///
 /// # Invariants
+///
+/// Numbered as in `docs/protocol.md` ("Invariants"), where they are explained; code cites them.
+/// They hold for a channel made by this crate; a hostile or corrupt one is caught by
+/// [`validate`](Header::validate) (H1, H2, H4, H5) or by checks where the words are used.
 /// - **H1** `magic`, `version` and `capacity` are written once, before `state` becomes
 ///   [`STATE_READY`], and never change afterwards.
 /// - **H2** `capacity` is a power of two in `MIN_CAPACITY..=MAX_CAPACITY`, and the data section of
 ///   `capacity` bytes directly follows the `HEADER_SIZE`-byte header.
-/// - **H3** only the writer stores `claimed`, `committed`, `frames`, `checkpoints` and `writer`;
-///   readers only load them.
+/// - **H3** only the writer stores `claimed`, `committed`, `frames`, `checkpoints` and `writer`,
+///   and only the creator or the writer appends metadata sections; readers only load them.
 /// - **H4** `committed <= claimed` and `claimed - committed <= capacity`; the writer stores no
 ///   ring word at or above `claimed`.
 /// - **H5** `committed`, `claimed` and every frame start are multiples of the frame alignment.
+/// - **H6** `metadata_len` is a multiple of 8 and at most `METADATA_CAPACITY`, and only grows;
+///   the metadata bytes below it were stored before it (Release) and never change.
 #[repr(C)]
+#[derive(Debug)]
 pub(crate) struct Header {
     pub(crate) magic: AtomicU64,
     pub(crate) version: AtomicU64,
@@ -59,8 +75,8 @@ pub(crate) struct Header {
     pub(crate) state: AtomicU64,
     /// Random value chosen at creation; tells a reader that a path now names another channel.
     pub(crate) epoch: AtomicU64,
-    /// Length in bytes of the schema registry stored after this struct; 0 when untyped.
-    pub(crate) registry_len: AtomicU64,
+    /// Bytes of metadata sections published at `METADATA_OFFSET` (H6).
+    pub(crate) metadata_len: AtomicU64,
     /// Who holds the writer lock of a channel file: its process id and start time packed by
     /// `shm::liveness`, or 0 when no writer holds it. Readers judge liveness from it.
     pub(crate) writer: AtomicU64,
@@ -86,10 +102,17 @@ pub(crate) struct Header {
 /// `capacity / CHECKPOINTS` bytes.
 pub(crate) const CHECKPOINTS: usize = 8;
 
-const _: () = assert!(size_of::<Header>() == REGISTRY_OFFSET);
+// M3 (`docs/protocol.md`): the parts of the header do not overlap, and the wake words have
+// their page to themselves.
+const _: () = assert!(size_of::<Header>() <= WAKE_PAGE_OFFSET);
 const _: () = assert!(core::mem::offset_of!(Header, claimed) == 128);
 const _: () = assert!(core::mem::offset_of!(Header, committed) == 256);
-const _: () = assert!(WAKE_OFFSET >= WAKE_PAGE_OFFSET && WAKE_PAGE_OFFSET.is_multiple_of(4096));
+const _: () = assert!(WAKE_PAGE_OFFSET.is_multiple_of(4096) && WAKE_PAGE_LEN == 4096);
+const _: () = assert!(WAKE_PAGE_OFFSET <= WAKE_OFFSET);
+const _: () = assert!(WAKE_OFFSET + size_of::<WakeWords>() <= WAKE_PAGE_OFFSET + WAKE_PAGE_LEN);
+const _: () = assert!(WAKE_PAGE_OFFSET + WAKE_PAGE_LEN <= METADATA_OFFSET);
+const _: () = assert!(METADATA_OFFSET.is_multiple_of(8) && METADATA_CAPACITY.is_multiple_of(8));
+const _: () = assert!(HEADER_SIZE.is_multiple_of(4096));
 
 /// The words through which parked readers and the writer meet (`crate::wait`).
 ///
@@ -104,7 +127,6 @@ pub(crate) struct WakeWords {
     /// Bumped by the writer before each wake-up; the futex word (its low 32 bits).
     pub(crate) wake_seq: AtomicU64,
 }
-const _: () = assert!(HEADER_SIZE.is_multiple_of(128) && REGISTRY_CAPACITY.is_multiple_of(8));
 
 impl Header {
     /// Writes a fresh header for a ring of `capacity` bytes and marks it ready.
@@ -118,7 +140,7 @@ impl Header {
         self.version.store(LAYOUT_VERSION, Ordering::Relaxed);
         self.capacity.store(capacity, Ordering::Relaxed);
         self.epoch.store(epoch, Ordering::Relaxed);
-        self.registry_len.store(0, Ordering::Relaxed);
+        self.metadata_len.store(0, Ordering::Relaxed);
         self.writer.store(0, Ordering::Relaxed);
         self.claimed.store(0, Ordering::Relaxed);
         self.committed.store(0, Ordering::Relaxed);
@@ -137,9 +159,10 @@ impl Header {
         if magic != MAGIC {
             return Err(LayoutError::NotAChannel { found: magic, expected: MAGIC });
         }
-        let version = self.version.load(Ordering::Relaxed);
-        if version != LAYOUT_VERSION {
-            return Err(LayoutError::Version { found: version, expected: LAYOUT_VERSION });
+        // Any minor version of our major: a newer minor only adds words we leave alone.
+        let major = self.version.load(Ordering::Relaxed) & u64::from(u32::MAX);
+        if major != u64::from(LAYOUT_MAJOR) {
+            return Err(LayoutError::Version { found: major, expected: LAYOUT_MAJOR.into() });
         }
         if self.state.load(Ordering::Relaxed) != STATE_READY {
             return Err(LayoutError::NotReady);

@@ -13,13 +13,12 @@
 //!   the last frame published ([`header`]).
 //!
 //! ```text
-//!  0            8192                                              8192 + capacity
-//!  | header      | data section (capacity bytes, power of two)     |
-//!  | identity    | [c|hdr|payload..][c|hdr|payload][0 ....][c|pad] |
-//!  | checkpoints |  ^ oldest bytes still intact   ^ committed       ^ lap boundary
-//!  | claimed     |                                  (commit word 0: nothing yet)
-//!  | committed   |
-//!  | registry    |
+//!  0            4096         8192              65536                                65536 + capacity
+//!  | header      | wake words | metadata area   | data section (capacity bytes)           |
+//!  | identity    | (parked    | sections: the   | [c|hdr|payload..][c|hdr|payload][0 ...] |
+//!  | checkpoints |  readers)  | schema registry |  ^ oldest intact   ^ committed           |
+//!  | claimed     |            | ([`metadata`])  |                    (commit word 0: nothing yet)
+//!  | committed   |            |                 |
 //! ```
 //!
 //! # Protocol (`docs/protocol.md`)
@@ -61,6 +60,7 @@
 
 pub(crate) mod frame;
 pub(crate) mod header;
+pub(crate) mod metadata;
 pub(crate) mod raw;
 pub(crate) mod storage;
 

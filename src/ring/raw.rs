@@ -11,8 +11,10 @@ use core::ptr::NonNull;
 
 use super::frame::{FrameHeader, HEADER_WORDS};
 use super::header::{
-    HEADER_SIZE, Header, REGISTRY_CAPACITY, REGISTRY_OFFSET, WAKE_OFFSET, WakeWords,
+    HEADER_SIZE, Header, METADATA_CAPACITY, METADATA_OFFSET, WAKE_OFFSET, WakeWords,
 };
+use super::metadata::Metadata;
+use crate::error::LayoutError;
 use crate::sync::{AtomicU64, Ordering, fence};
 
 /// The channel header at the start of the ring memory at `base`: the only way any module
@@ -22,12 +24,47 @@ use crate::sync::{AtomicU64, Ordering, fence};
 ///
 /// `base` is 8-byte aligned and valid for reads of `HEADER_SIZE` bytes for `'a` (and for
 /// writes, if anything stores through the reference), and during `'a` that memory is only
-/// accessed atomically.
+/// accessed atomically (M1, M2 of `docs/protocol.md`, for the header).
 pub(crate) unsafe fn header_at<'a>(base: NonNull<u8>) -> &'a Header {
-    // SAFETY: aligned and valid for `size_of::<Header>() <= HEADER_SIZE` bytes (contract);
+    // SAFETY: aligned and valid for `size_of::<Header>() <= HEADER_SIZE` bytes (contract, M3);
     // `Header` consists of atomics only, so a shared reference to memory that other threads or
     // processes mutate atomically is sound.
     unsafe { base.cast::<Header>().as_ref() }
+}
+
+/// The metadata area of the ring memory at `base`.
+///
+/// # Safety
+///
+/// As for [`header_at`].
+unsafe fn metadata_at<'a>(base: NonNull<u8>) -> Metadata<'a> {
+    // SAFETY: the metadata area lies inside the header (M3), which the caller vouches for.
+    let area = unsafe { base.add(METADATA_OFFSET) }.cast::<AtomicU64>();
+    // SAFETY: the area is 8-aligned (M3), valid for `METADATA_CAPACITY` bytes for `'a` and only
+    // accessed atomically (the caller's M1 and M2); a shared slice of atomics that others
+    // mutate atomically is sound.
+    let words = unsafe { NonNull::slice_from_raw_parts(area, METADATA_CAPACITY / 8).as_ref() };
+    // SAFETY: as for this function.
+    Metadata { header: unsafe { header_at(base) }, words }
+}
+
+/// Checks that the memory at `base` holds a ready channel whose region is `region_len` bytes:
+/// its header (H1, H2, H4, H5) and its metadata sections (H6). Returns the capacity.
+///
+/// # Errors
+///
+/// The [`LayoutError`] that says what is wrong.
+///
+/// # Safety
+///
+/// `base` is 8-byte aligned and valid for reads of `HEADER_SIZE` bytes during the call, and
+/// that memory is only accessed atomically (M1, M2, for the header).
+pub(crate) unsafe fn validate(base: NonNull<u8>, region_len: u64) -> Result<u64, LayoutError> {
+    // SAFETY: the caller's contract is `header_at`'s.
+    let capacity = unsafe { header_at(base) }.validate(region_len)?;
+    // SAFETY: as above.
+    unsafe { metadata_at(base) }.check()?;
+    Ok(capacity)
 }
 
 /// Makes fresh memory a ring of `capacity` bytes: clears the commit word at position 0 (fresh
@@ -71,16 +108,15 @@ impl RawRing {
     ///
     /// # Safety
     ///
-    /// - `base` is 8-byte aligned and valid for reads of `HEADER_SIZE + capacity` bytes (and for
-    ///   writes too if anything will store through this view) for as long as any copy of the view
-    ///   is used;
-    /// - during that time the memory is accessed only through 8-byte atomic operations;
-    /// - `capacity` is a power of two and at least 64.
+    /// M1 and M2 of `docs/protocol.md` hold for the `HEADER_SIZE + capacity` bytes at `base`
+    /// for as long as any copy of the view is used: 8-byte aligned, valid for reads (and for
+    /// writes too if anything will store through this view), accessed only through 8-byte
+    /// atomic operations; `capacity` is a power of two and at least 64.
     pub(crate) unsafe fn new(base: NonNull<u8>, capacity: u64) -> Self {
         debug_assert!(capacity.is_power_of_two() && capacity >= 64);
         debug_assert!(base.cast::<AtomicU64>().is_aligned());
-        // SAFETY: the region is `HEADER_SIZE + capacity` bytes long (contract), so the data
-        // section starts inside it.
+        // SAFETY: the region is `HEADER_SIZE + capacity` bytes long (M1), so the data section
+        // starts inside it.
         let data = unsafe { base.add(HEADER_SIZE) };
         let words = usize::try_from(capacity / 8).unwrap_or(usize::MAX);
         Self { header: base.cast(), data: data.cast(), capacity, word_mask: words - 1 }
@@ -89,19 +125,19 @@ impl RawRing {
     /// The shared header.
     #[inline]
     pub(crate) fn header(&self) -> &Header {
-        // SAFETY: `header` is aligned and valid for `size_of::<Header>()` bytes (contract of
-        // `new`); `Header` consists of atomics only, so a shared reference to memory that other
-        // threads or processes mutate atomically is sound.
+        // SAFETY: `header` is aligned and valid for `size_of::<Header>()` bytes (M1, M3);
+        // `Header` consists of atomics only, so a shared reference to memory that other threads
+        // or processes mutate atomically (M2) is sound.
         unsafe { self.header.as_ref() }
     }
 
     /// The wake words, for loads (a reader's view may be read-only; see `Storage::park_spot`).
     #[inline]
     pub(crate) fn wake(&self) -> &WakeWords {
-        // SAFETY: the wake words lie inside the header (`WAKE_OFFSET + 16 <= HEADER_SIZE`), so
-        // the offset stays inside the region (contract of `new`).
+        // SAFETY: the wake words lie inside the header (M3), so the offset stays inside the
+        // region (M1).
         let words = unsafe { self.header.cast::<u8>().add(WAKE_OFFSET) };
-        // SAFETY: the words are 8-aligned and valid; they hold atomics only.
+        // SAFETY: the words are 8-aligned and valid (M1, M3); they hold atomics only (M2).
         unsafe { words.cast::<WakeWords>().as_ref() }
     }
 
@@ -116,10 +152,11 @@ impl RawRing {
     fn data_word(&self, word_index: usize) -> &AtomicU64 {
         let index = word_index & self.word_mask;
         // SAFETY: `index < capacity / 8` after masking, so the offset stays inside the data
-        // section (contract of `new`).
+        // section (M1).
         let word = unsafe { self.data.add(index) };
-        // SAFETY: `word` is aligned and valid (above); the data section holds atomics only, so a
-        // shared reference to a word that others mutate atomically is sound.
+        // SAFETY: `word` is aligned and valid (above); the data section is only accessed
+        // atomically (M2), so a shared reference to a word that others mutate atomically is
+        // sound.
         unsafe { word.as_ref() }
     }
 
@@ -221,7 +258,7 @@ impl RawRing {
         // SAFETY: `start < capacity / 8` (masked), so the offset stays inside the data section.
         let first = unsafe { self.data.add(start) };
         // SAFETY: `start + count <= capacity / 8` (clamped above), so the words lie inside the
-        // data section (contract of `new`), which holds atomics only: a shared slice of atomics
+        // data section (M1), which is only accessed atomically (M2): a shared slice of atomics
         // that others mutate atomically is sound, like `&AtomicU64`.
         unsafe { core::slice::from_raw_parts(first.as_ptr(), count) }
     }
@@ -244,46 +281,11 @@ impl RawRing {
         }
     }
 
-    /// The registry word at `word_index`, or `None` past the registry area.
-    #[inline]
-    fn registry_word(&self, word_index: usize) -> Option<&AtomicU64> {
-        if word_index >= REGISTRY_CAPACITY / 8 {
-            return None;
-        }
-        let registry = self.header.cast::<u8>();
-        // SAFETY: the registry area spans `REGISTRY_OFFSET..HEADER_SIZE` of the header (contract
-        // of `new`), so its start is inside the region.
-        let registry = unsafe { registry.add(REGISTRY_OFFSET) }.cast::<AtomicU64>();
-        // SAFETY: `word_index` is inside the registry area (checked above).
-        let word = unsafe { registry.add(word_index) };
-        // SAFETY: the word is 8-aligned (the area starts at an 8-aligned offset) and valid; the
-        // header holds atomics only.
-        Some(unsafe { word.as_ref() })
-    }
-
-    /// Stores `src` into the registry area; returns `false` (storing nothing) if it does not fit.
-    pub(crate) fn store_registry(&self, src: &[u8]) -> bool {
-        if src.len() > REGISTRY_CAPACITY {
-            return false;
-        }
-        for (i, chunk) in src.chunks(8).enumerate() {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            if let Some(slot) = self.registry_word(i) {
-                slot.store(u64::from_ne_bytes(word), Ordering::Relaxed);
-            }
-        }
-        true
-    }
-
-    /// Copies `dst.len()` bytes (at most the registry area) out of the registry.
-    pub(crate) fn load_registry(&self, dst: &mut [u8]) {
-        for (i, chunk) in dst.chunks_mut(8).enumerate() {
-            if let Some(slot) = self.registry_word(i) {
-                let word = slot.load(Ordering::Relaxed).to_ne_bytes();
-                chunk.copy_from_slice(&word[..chunk.len()]);
-            }
-        }
+    /// The metadata area.
+    pub(crate) fn metadata(&self) -> Metadata<'_> {
+        // SAFETY: the ring memory is valid and only accessed atomically while `self` is used
+        // (M1, M2).
+        unsafe { metadata_at(self.header.cast()) }
     }
 }
 

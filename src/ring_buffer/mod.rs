@@ -11,7 +11,8 @@ use crate::error::{Error, LayoutError};
 use crate::reader::Reader;
 use crate::ring::Shared;
 use crate::ring::frame::FRAME_ALIGN;
-use crate::ring::header::{HEADER_SIZE, MIN_CAPACITY, REGISTRY_CAPACITY, round_capacity};
+use crate::ring::header::{HEADER_SIZE, MIN_CAPACITY, round_capacity};
+use crate::ring::metadata::{AppendError, SectionKind};
 use crate::ring::raw;
 use crate::ring::storage::Storage;
 use crate::writer::Writer;
@@ -88,9 +89,25 @@ impl RingBuffer<ReadWrite> {
         Self::from_storage(Storage::heap(round_capacity(capacity), crate::shm::new_epoch()))
     }
 
+    /// Bytes of memory a ring of `capacity` bytes occupies: the 64 KiB header, then the data.
+    /// What [`init_raw`](Self::init_raw) needs for that capacity (rounded as by
+    /// [`with_capacity`](Self::with_capacity)), and a channel file's length.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(bcast::RingBuffer::region_len(4096), 64 * 1024 + 4096);
+    /// assert_eq!(bcast::RingBuffer::region_len(1000), 64 * 1024 + 1024);
+    /// ```
+    pub fn region_len(capacity: usize) -> usize {
+        let capacity = usize::try_from(round_capacity(capacity)).unwrap_or(usize::MAX);
+        HEADER_SIZE.saturating_add(capacity)
+    }
+
     /// Formats caller-provided memory as an empty ring and returns its writable handle.
     ///
-    /// The ring takes the largest power-of-two capacity that fits after the 8 KiB header.
+    /// The ring takes the largest power-of-two capacity that fits after the 64 KiB header (see
+    /// [`region_len`](Self::region_len)).
     ///
     /// # Errors
     ///
@@ -111,12 +128,13 @@ impl RingBuffer<ReadWrite> {
     /// use core::ptr::NonNull;
     /// use std::sync::atomic::AtomicU64;
     ///
-    /// // Memory on the stack, as atomic words so that it is 8-byte aligned.
-    /// let memory: [AtomicU64; 1536] = [const { AtomicU64::new(0) }; 1536];
-    /// let base = NonNull::from(&memory).cast::<u8>();
+    /// // Memory the caller owns, as atomic words so that it is 8-byte aligned.
+    /// let len = bcast::RingBuffer::region_len(4096);
+    /// let memory: Vec<AtomicU64> = (0..len / 8).map(|_| AtomicU64::new(0)).collect();
+    /// let base = NonNull::from(&memory[..]).cast::<u8>();
     /// // SAFETY: `memory` outlives the ring and its handles, which are dropped at the end of this
     /// // scope, and nothing else touches it meanwhile.
-    /// let ring = unsafe { bcast::RingBuffer::init_raw(base, size_of_val(&memory)) }?;
+    /// let ring = unsafe { bcast::RingBuffer::init_raw(base, len) }?;
     /// assert_eq!(ring.capacity(), 4096);
     ///
     /// let mut writer = ring.clone().into_writer();
@@ -181,19 +199,16 @@ impl RingBuffer<ReadWrite> {
 }
 
 impl RingBuffer<ReadWrite> {
-    /// Stores the typed layer's schema registry in the header; `false` if it does not fit.
+    /// Stores the typed layer's schema registry in the header's metadata area.
     ///
-    /// Call it before readers look at the registry: on a new channel before it is linked into
-    /// place, on a heap ring before any subscriber is made.
-    pub(crate) fn store_registry(&self, bytes: &[u8]) -> bool {
-        let ring = &self.shared.ring;
-        if bytes.is_empty() || !ring.store_registry(bytes) {
-            return false;
-        }
-        // Release: publishes the registry words stored above. Pairs with the fence(Acquire) in
-        // `registry`.
-        ring.header().registry_len.store(bytes.len() as u64, crate::sync::Ordering::Release);
-        true
+    /// Call it on a ring that has none, as its creator or writer (H3): on a new channel before
+    /// it is linked into place, on a heap ring before any subscriber is made.
+    ///
+    /// # Errors
+    ///
+    /// [`AppendError::Full`] if it does not fit, [`AppendError::Layout`] if the area is corrupt.
+    pub(crate) fn store_registry(&self, bytes: &[u8]) -> Result<(), AppendError> {
+        self.shared.ring.metadata().append(SectionKind::Registry, 1, bytes)
     }
 }
 
@@ -216,9 +231,8 @@ impl RingBuffer<ReadOnly> {
     pub unsafe fn join_raw(base: NonNull<u8>, len: usize) -> Result<Self, LayoutError> {
         check_region(base, len)?;
         // SAFETY: aligned and valid for at least `HEADER_SIZE` bytes (checked above, and the
-        // caller's contract), for as long as the caller keeps the memory, accessed atomically.
-        let header = unsafe { raw::header_at(base) };
-        let capacity = header.validate(len as u64)?;
+        // caller's contract), accessed only atomically (the caller's contract).
+        let capacity = unsafe { raw::validate(base, len as u64) }?;
         Ok(Self::from_storage(Storage::Caller { base, capacity, writable: false }))
     }
 }
@@ -232,18 +246,13 @@ impl<A> RingBuffer<A> {
         &self.shared
     }
 
-    /// The schema registry bytes the channel's creator stored, or `None` for an untyped ring
-    /// (or a length that cannot be right, from a corrupt header).
-    pub(crate) fn registry(&self) -> Option<Vec<u8>> {
-        let ring = &self.shared.ring;
-        let len = ring.header().registry_len.load(crate::sync::Ordering::Relaxed);
-        // Acquire: pairs with the Release store of `registry_len` in `store_registry`, so the
-        // registry words loaded below are the ones stored before it.
-        crate::sync::fence(crate::sync::Ordering::Acquire);
-        let len = usize::try_from(len).ok().filter(|&len| len > 0 && len <= REGISTRY_CAPACITY)?;
-        let mut bytes = vec![0; len];
-        ring.load_registry(&mut bytes);
-        Some(bytes)
+    /// The schema registry bytes the channel's creator stored, or `None` for an untyped ring.
+    ///
+    /// # Errors
+    ///
+    /// A [`LayoutError`] if the metadata area is corrupt.
+    pub(crate) fn registry(&self) -> Result<Option<Vec<u8>>, LayoutError> {
+        self.shared.ring.metadata().section(SectionKind::Registry)
     }
 
     /// Data capacity in bytes (a power of two).

@@ -47,7 +47,7 @@ use std::sync::Arc;
 use memmap2::{MmapOptions, MmapRaw};
 
 use crate::error::{LayoutError, OpenError};
-use crate::ring::header::{HEADER_SIZE, Header, WAKE_OFFSET, WAKE_PAGE_OFFSET};
+use crate::ring::header::{Header, WAKE_OFFSET, WAKE_PAGE_LEN, WAKE_PAGE_OFFSET};
 use crate::ring::raw;
 use crate::sync::Ordering;
 use lock::WriterLock;
@@ -129,11 +129,9 @@ impl ChannelFile {
     pub(crate) fn map_wake_page(&self) -> io::Result<(MmapRaw, NonNull<u8>)> {
         let fd_path = format!("/proc/self/fd/{}", self.file.as_raw_fd());
         let file = OpenOptions::new().read(true).write(true).open(fd_path)?;
-        let len = HEADER_SIZE - WAKE_PAGE_OFFSET;
-        let map = MmapOptions::new().offset(WAKE_PAGE_OFFSET as u64).len(len).map_raw(&file)?;
-        // SAFETY: the mapping covers the header from `WAKE_PAGE_OFFSET` to `HEADER_SIZE`, and
-        // the wake words lie inside that range (`WAKE_PAGE_OFFSET <= WAKE_OFFSET`,
-        // `WAKE_OFFSET + 16 <= HEADER_SIZE`).
+        let offset = WAKE_PAGE_OFFSET as u64;
+        let map = MmapOptions::new().offset(offset).len(WAKE_PAGE_LEN).map_raw(&file)?;
+        // SAFETY: the mapping is the wake page, and the wake words lie inside it (M3).
         let words = unsafe { base_of(&map).add(WAKE_OFFSET - WAKE_PAGE_OFFSET) };
         Ok((map, words))
     }
@@ -326,9 +324,10 @@ fn validate(
     let mapped = map.len() as u64;
     // Capacity 0 until validated: the handle is dropped unless validation succeeds.
     let mut channel = ChannelFile::new(map, file, path, 0, lock);
-    channel.capacity = channel
-        .header()
-        .validate(mapped)
+    // SAFETY: the mapping is page-aligned and at least `HEADER_SIZE` bytes long (callers map
+    // the length `open::channel_len` accepted), lives as long as `channel`, and is only
+    // accessed atomically.
+    channel.capacity = unsafe { raw::validate(channel.base(), mapped) }
         .map_err(|reason| OpenError::Layout { path: path.to_owned(), reason })?;
     Ok(channel)
 }

@@ -10,7 +10,8 @@ use super::error::place;
 use super::mismatch::SchemaMismatch;
 use super::registry::{Registry, RegistryError};
 use crate::error::{Error, OpenError};
-use crate::ring::header::{REGISTRY_CAPACITY, round_capacity};
+use crate::ring::header::round_capacity;
+use crate::ring::metadata::AppendError;
 use crate::ring_buffer::{ReadWrite, RingBuffer};
 use crate::shm::{CreateOptions, Opened, create_channel};
 
@@ -86,15 +87,15 @@ fn store_or_check_registry(
         Some(theirs) => compare(ring, ours, theirs),
         None => {
             let bytes = ours.to_bytes();
-            if ring.store_registry(&bytes) {
-                Ok(())
-            } else {
-                Err(TypedOpenError::RegistryTooLarge {
-                    channel,
-                    len: bytes.len(),
-                    max: REGISTRY_CAPACITY,
-                })
-            }
+            ring.store_registry(&bytes).map_err(|error| match error {
+                AppendError::Full { room } => {
+                    TypedOpenError::RegistryTooLarge { channel, len: bytes.len(), max: room }
+                }
+                AppendError::Layout(reason) => TypedOpenError::CorruptRegistry {
+                    path: ring.path().map(ToOwned::to_owned),
+                    reason: reason.into(),
+                },
+            })
         }
     }
 }

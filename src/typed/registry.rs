@@ -14,6 +14,7 @@ use std::fmt;
 use super::channel::Channel;
 use super::codec::{CodecKind, RkyvFormat};
 use super::entry::TypeEntry;
+use crate::error::LayoutError;
 use crate::ring_buffer::RingBuffer;
 
 const MAGIC: u32 = u32::from_le_bytes(*b"BCRG");
@@ -72,6 +73,9 @@ pub enum RegistryError {
         /// The version this build reads.
         expected: u16,
     },
+    /// The channel header's metadata area, where the registry is kept, is corrupt.
+    #[error("the channel's metadata area is corrupt: {0}")]
+    Metadata(#[from] LayoutError),
     /// The bytes end in the middle of the registry, or go on after it.
     #[error("registry of {len} bytes is malformed at byte {at}")]
     Malformed {
@@ -98,7 +102,7 @@ impl Registry {
     ///
     /// A [`RegistryError`] if the stored bytes are not a registry this build can read.
     pub fn read_from<A>(ring: &RingBuffer<A>) -> Result<Option<Self>, RegistryError> {
-        ring.registry().map(|bytes| Self::from_bytes(&bytes)).transpose()
+        ring.registry()?.map(|bytes| Self::from_bytes(&bytes)).transpose()
     }
 
     /// Whether `other` describes the same wire: same rkyv format and the same message types

@@ -1,9 +1,15 @@
-//! The channel layout (version 3) as the protocol page gives it, for tests that write headers
+//! The channel layout (version 4) as the protocol page gives it, for tests that write headers
 //! and frames as a corrupt or hostile writer would. Indices count 8-byte words from the start of
 //! the channel.
 
 /// Words before the data section.
-pub const HEADER_WORDS: usize = 8192 / 8;
+pub const HEADER_WORDS: usize = 65536 / 8;
+/// Words of the header struct (the rest of its page is reserved).
+pub const HEADER_STRUCT_WORDS: usize = 512 / 8;
+/// The header word with the bytes of metadata sections published.
+pub const METADATA_LEN: usize = 40 / 8;
+/// The first word of the metadata area.
+pub const METADATA: usize = 8192 / 8;
 /// The first of the eight checkpoints.
 pub const CHECKPOINTS: usize = 64 / 8;
 /// The claimed frontier.
