@@ -229,12 +229,12 @@ fn an_untyped_import_over_an_existing_typed_channel_is_refused() {
 /// message with unknown flags, and moves the writer's frontiers past it, as a buggy or hostile
 /// process with write access could. The writer must be gone.
 fn commit_a_corrupt_frame(path: &str, capacity: u64, position: u64) {
-    const HEADER: u64 = 8192;
-    /// Byte offsets of `claimed` and `committed` in the header (layout version 3).
+    /// Byte offsets of `claimed` and `committed` in the header (layout version 4).
     const CLAIMED: u64 = 128;
     const COMMITTED: u64 = 256;
+    let header = bcast::RingBuffer::region_len(capacity as usize) as u64 - capacity;
     let file = OpenOptions::new().read(true).write(true).open(path).expect("the channel file");
-    let offset = HEADER + position % capacity;
+    let offset = header + position % capacity;
     // The commit word: 40 bytes, a message (kind 1), flags no writer uses.
     let commit = 40u64 | (1 << 32) | (0x7f << 40);
     file.write_all_at(&5u64.to_le_bytes(), offset + 8).unwrap(); // seq 5
