@@ -21,6 +21,17 @@ fi
 step "clippy"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
+step "other platforms: the library builds for macOS and Windows (it is tested on Linux only)"
+rustup target add x86_64-apple-darwin x86_64-pc-windows-gnu >/dev/null
+for target in x86_64-apple-darwin x86_64-pc-windows-gnu; do
+  cargo clippy -p bcast --target "$target" --all-features -- -D warnings
+done
+
+step "minimum supported Rust version (rust-version in Cargo.toml)"
+msrv=$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+rustup toolchain install "$msrv" --profile minimal >/dev/null
+cargo "+$msrv" check -p bcast -p bcast-derive -p bcast-cli -p bcast-relay --all-features
+
 step "docs"
 RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps --all-features
 

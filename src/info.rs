@@ -65,10 +65,14 @@ impl<A> RingBuffer<A> {
         let header = ring.header();
         let committed = header.load_committed();
         let path = self.path().map(PathBuf::from);
+        #[cfg(unix)]
         let file_mode = path.as_ref().and_then(|p| {
             use std::os::unix::fs::PermissionsExt;
             std::fs::metadata(p).ok().map(|m| m.permissions().mode() & 0o7777)
         });
+        // Channel files, and so paths, exist only on Linux.
+        #[cfg(not(unix))]
+        let file_mode = None;
         ChannelInfo {
             file_mode,
             layout_version: LAYOUT_MAJOR.into(),

@@ -45,10 +45,16 @@
 //! `ci/miri.sh`). The writer stages a claimed message in private memory, so
 //! [`Claim::get_buffer_mut`] never hands out shared bytes.
 //!
-//! # Platform scope
+//! # Platforms
 //!
-//! The ring itself is portable Rust. Channel files use Linux facilities (`/dev/shm`,
-//! `O_TMPFILE`, `posix_fallocate`, `flock`, `/proc`) and are tested on x86-64 Linux.
+//! - **Linux** (x86-64; the tests run there, natively and under Miri): everything.
+//! - **Other platforms** (macOS and Windows are built in CI, not tested): heap rings and caller
+//!   memory. Channel files need Linux (`/dev/shm`, `O_TMPFILE`, `posix_fallocate`, `flock`,
+//!   `/proc`), so [`RingBuffer::create`], [`RingBuffer::attach`], the typed `create` and
+//!   `attach` and [`CreateOptions`] exist only there; and without a futex, a parked reader
+//!   polls every 50 µs instead of being woken.
+//! - The minimum supported Rust version is the `rust-version` in `Cargo.toml` (1.88), checked in
+//!   CI.
 //!
 //! Channel files are untrusted input: another local user may have put anything at a channel's
 //! path, and a crashed or buggy writer anything in it. Opening refuses what is not a regular
@@ -65,6 +71,10 @@ mod info;
 mod reader;
 mod ring;
 mod ring_buffer;
+#[cfg(target_os = "linux")]
+mod shm;
+#[cfg(not(target_os = "linux"))]
+#[path = "shm/unsupported.rs"]
 mod shm;
 mod sync;
 mod wait;
@@ -74,6 +84,7 @@ pub use error::{Error, FileRefusal, Lapped, LayoutError, OpenError};
 pub use info::ChannelInfo;
 pub use reader::{Batch, FilterUserDefined, Message, Reader, ReaderStats, Received};
 pub use ring_buffer::{ReadOnly, ReadWrite, RingBuffer};
+#[cfg(target_os = "linux")]
 pub use shm::CreateOptions;
 pub use wait::{PARK_SLICE, WaitStrategy};
 pub use writer::{Claim, Writer};

@@ -221,7 +221,8 @@ fn constructors(input: &DeriveInput, krate: &Path) -> TokenStream {
         impl #ident {
             /// Creates (or reopens) this channel's file at `path`, under `/dev/shm` for processes
             /// of one machine, stores its schema registry, and returns its publisher
-            /// (`Publisher::create`).
+            /// (`Publisher::create`). Linux only, like channel files.
+            #[cfg(target_os = "linux")]
             #vis fn create(
                 path: impl ::core::convert::AsRef<#p::Path>,
                 capacity: usize,
@@ -231,7 +232,8 @@ fn constructors(input: &DeriveInput, krate: &Path) -> TokenStream {
 
             /// Attaches a subscriber to this channel's file at `path`, refusing a channel of
             /// another schema (`Subscriber::attach`). It replays what the ring still holds,
-            /// then follows the publisher.
+            /// then follows the publisher. Linux only, like channel files.
+            #[cfg(target_os = "linux")]
             #vis fn attach(
                 path: impl ::core::convert::AsRef<#p::Path>,
             ) -> #p::Result<#subscriber, #error> {

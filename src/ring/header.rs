@@ -222,3 +222,12 @@ pub(crate) fn round_capacity(requested: usize) -> u64 {
     let requested = u64::try_from(requested).unwrap_or(u64::MAX);
     requested.clamp(MIN_CAPACITY, MAX_CAPACITY).next_power_of_two()
 }
+
+/// A value that differs between channels made at different times or by different processes,
+/// for the header's `epoch`: `RandomState` is seeded from the OS's randomness, and the counter
+/// separates calls.
+pub(crate) fn new_epoch() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    RandomState::new().hash_one(CALLS.fetch_add(1, Ordering::Relaxed))
+}

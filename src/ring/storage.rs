@@ -16,7 +16,9 @@ pub(crate) enum Storage {
     Heap { words: HeapWords, capacity: u64 },
     /// Memory the caller owns and keeps valid (contract of `RingBuffer::init_raw` / `join_raw`).
     Caller { base: NonNull<u8>, capacity: u64, writable: bool },
-    /// A mapped channel file under `/dev/shm`.
+    /// A mapped channel file under `/dev/shm` (never made where channel files are not
+    /// supported: there `ChannelFile` is uninhabited).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     File(ChannelFile),
 }
 

@@ -1,5 +1,4 @@
-//! `RingBuffer`s over channel files: creating, reopening, attaching and removing them, and what
-//! a handle knows of its file.
+//! `RingBuffer`s over channel files (Linux): creating, reopening, attaching and removing them.
 
 use std::path::Path;
 
@@ -115,53 +114,6 @@ impl RingBuffer<ReadOnly> {
     /// ```
     pub fn attach(path: impl AsRef<Path>) -> Result<Self, OpenError> {
         Ok(Self::from_storage(Storage::File(shm::attach(path.as_ref())?)))
-    }
-}
-
-impl<A> RingBuffer<A> {
-    /// Path of the channel file, or `None` for heap and caller memory.
-    pub fn path(&self) -> Option<&Path> {
-        self.file().map(ChannelFile::path)
-    }
-
-    /// Whether this handle's channel file was deleted or replaced at its path since it was
-    /// opened; always `false` for heap and caller memory.
-    ///
-    /// Readers of a deleted or replaced channel keep reading the old one (its memory lives until
-    /// the last mapping goes), so a long-lived reader can poll this to notice a restarted
-    /// publisher and re-attach.
-    pub fn is_replaced(&self) -> bool {
-        self.file().is_some_and(ChannelFile::is_replaced)
-    }
-
-    /// Whether the ring has a live writer: for a channel file, whether the process that took
-    /// its writer lock is still running; for heap and caller memory, whether a
-    /// [`Writer`](crate::Writer) of it is alive in this process.
-    ///
-    /// For a channel file this takes no lock (so calling it in a loop never keeps a writer
-    /// out) and cannot be fooled by readers: the writer records its process id and start time
-    /// in the header, and this checks `/proc` for that process. Readers in another PID
-    /// namespace than the writer's cannot judge it this way.
-    pub fn writer_alive(&self) -> bool {
-        match self.file() {
-            Some(file) => file.writer_alive(),
-            None => self.shared().writer_active(),
-        }
-    }
-
-    /// Process id of the channel file's writer as recorded in its header (the last one, if it
-    /// died without closing the channel); `None` for heap and caller memory, or when no writer
-    /// has the channel open.
-    pub fn writer_pid(&self) -> Option<u32> {
-        self.file().and_then(ChannelFile::writer_pid)
-    }
-
-    /// The channel file behind the ring, if it is one.
-    fn file(&self) -> Option<&ChannelFile> {
-        match self.shared().storage() {
-            Storage::File(file) => Some(file),
-            _ => None,
-        }
     }
 }
 

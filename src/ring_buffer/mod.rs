@@ -1,20 +1,23 @@
 //! [`RingBuffer`]: a handle to a ring in some memory, from which writers and readers are made.
 
+#[cfg(target_os = "linux")]
 mod file;
 
 use core::fmt;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::{Error, LayoutError};
 use crate::reader::Reader;
 use crate::ring::Shared;
 use crate::ring::frame::FRAME_ALIGN;
-use crate::ring::header::{HEADER_SIZE, MIN_CAPACITY, round_capacity};
+use crate::ring::header::{HEADER_SIZE, MIN_CAPACITY, new_epoch, round_capacity};
 use crate::ring::metadata::{AppendError, SectionKind};
 use crate::ring::raw;
 use crate::ring::storage::Storage;
+use crate::shm::ChannelFile;
 use crate::writer::Writer;
 
 /// Marker for a ring handle that may make a [`Writer`]: the creator's handle.
@@ -86,7 +89,7 @@ impl RingBuffer<ReadWrite> {
     /// assert_eq!(ring.mtu(), 224);
     /// ```
     pub fn with_capacity(capacity: usize) -> Self {
-        Self::from_storage(Storage::heap(round_capacity(capacity), crate::shm::new_epoch()))
+        Self::from_storage(Storage::heap(round_capacity(capacity), new_epoch()))
     }
 
     /// Bytes of memory a ring of `capacity` bytes occupies: the 64 KiB header, then the data.
@@ -152,7 +155,7 @@ impl RingBuffer<ReadWrite> {
         // SAFETY: `base` is aligned and valid for reads and writes of `len >= HEADER_SIZE +
         // capacity` bytes (checked above, and the caller's contract), `capacity` is a supported
         // power of two, the memory is accessed only atomically, and no handle exists yet.
-        unsafe { raw::initialise(base, capacity, crate::shm::new_epoch()) };
+        unsafe { raw::initialise(base, capacity, new_epoch()) };
         Ok(Self::from_storage(Storage::Caller { base, capacity, writable: true }))
     }
 
@@ -314,6 +317,53 @@ impl<A> RingBuffer<A> {
     pub fn into_reader_at_last_lap(self) -> Reader {
         let position = crate::reader::oldest_start(&self.shared.ring);
         Reader::new(self.shared, position)
+    }
+}
+
+impl<A> RingBuffer<A> {
+    /// Path of the channel file, or `None` for heap and caller memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.file().map(ChannelFile::path)
+    }
+
+    /// Whether this handle's channel file was deleted or replaced at its path since it was
+    /// opened; always `false` for heap and caller memory.
+    ///
+    /// Readers of a deleted or replaced channel keep reading the old one (its memory lives until
+    /// the last mapping goes), so a long-lived reader can poll this to notice a restarted
+    /// publisher and re-attach.
+    pub fn is_replaced(&self) -> bool {
+        self.file().is_some_and(ChannelFile::is_replaced)
+    }
+
+    /// Whether the ring has a live writer: for a channel file, whether the process that took
+    /// its writer lock is still running; for heap and caller memory, whether a
+    /// [`Writer`](crate::Writer) of it is alive in this process.
+    ///
+    /// For a channel file this takes no lock (so calling it in a loop never keeps a writer
+    /// out) and cannot be fooled by readers: the writer records its process id and start time
+    /// in the header, and this checks `/proc` for that process. Readers in another PID
+    /// namespace than the writer's cannot judge it this way.
+    pub fn writer_alive(&self) -> bool {
+        match self.file() {
+            Some(file) => file.writer_alive(),
+            None => self.shared().writer_active(),
+        }
+    }
+
+    /// Process id of the channel file's writer as recorded in its header (the last one, if it
+    /// died without closing the channel); `None` for heap and caller memory, or when no writer
+    /// has the channel open.
+    pub fn writer_pid(&self) -> Option<u32> {
+        self.file().and_then(ChannelFile::writer_pid)
+    }
+
+    /// The channel file behind the ring, if it is one.
+    fn file(&self) -> Option<&ChannelFile> {
+        match self.shared().storage() {
+            Storage::File(file) => Some(file),
+            _ => None,
+        }
     }
 }
 

@@ -17,9 +17,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::open::{Protection, map_exactly};
-use super::{ChannelFile, FileHandle, Opened, Request, allocate, io_error, new_epoch};
+use super::{ChannelFile, FileHandle, Opened, Request, allocate, io_error};
 use crate::error::OpenError;
-use crate::ring::header::HEADER_SIZE;
+use crate::ring::header::{HEADER_SIZE, new_epoch};
 use crate::ring::raw;
 
 /// Makes, initialises and links a new channel file at the request's path, whose writer lock

@@ -352,15 +352,6 @@ fn io_error(path: &Path, operation: &'static str, source: io::Error) -> OpenErro
     OpenError::Io { path: path.to_owned(), operation, source }
 }
 
-/// A value that differs between channels made at different times or by different processes:
-/// `RandomState` is seeded from the OS's randomness, and the counter separates calls.
-pub(crate) fn new_epoch() -> u64 {
-    use crate::sync::{AtomicU64, Ordering};
-    use std::hash::{BuildHasher, RandomState};
-    static CALLS: AtomicU64 = AtomicU64::new(0);
-    RandomState::new().hash_one(CALLS.fetch_add(1, Ordering::Relaxed))
-}
-
 /// The address of a mapping.
 fn base_of(map: &MmapRaw) -> NonNull<u8> {
     NonNull::new(map.as_mut_ptr()).expect("a mapping is never at address 0")

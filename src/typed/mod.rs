@@ -68,6 +68,8 @@ mod codec;
 mod decode;
 mod entry;
 mod error;
+#[cfg(target_os = "linux")]
+mod file;
 mod json;
 mod message;
 mod mismatch;

@@ -2,16 +2,21 @@
 
 use core::fmt;
 use core::marker::PhantomData;
+#[cfg(target_os = "linux")]
 use std::path::Path;
 
 use super::channel::{Channel, InChannel, MessageVisitor};
 use super::codec::{Codec, CodecKind, Scratch};
 use super::error::PublishError;
+#[cfg(target_os = "linux")]
+use super::file::create_with_registry;
 use super::message::TypedMessage;
-use super::open::{TypedOpenError, create_with_registry, store_or_check};
+use super::open::{TypedOpenError, store_or_check};
+#[cfg(target_os = "linux")]
 use super::registry::Registry;
 use super::subscriber::Subscriber;
 use crate::ring_buffer::{ReadWrite, RingBuffer};
+#[cfg(target_os = "linux")]
 use crate::shm::CreateOptions;
 use crate::writer::Writer;
 
@@ -60,6 +65,7 @@ impl<C: Channel> Publisher<C> {
     /// [`TypedOpenError::UntypedChannelExists`] if it has none (an untyped writer made it: a
     /// typed publisher does not take it over); [`TypedOpenError::RegistryTooLarge`] if the
     /// registry does not fit the header.
+    #[cfg(target_os = "linux")]
     pub fn create(path: impl AsRef<Path>, capacity: usize) -> Result<Self, TypedOpenError> {
         Self::create_with(path, capacity, &CreateOptions::default())
     }
@@ -69,6 +75,7 @@ impl<C: Channel> Publisher<C> {
     /// # Errors
     ///
     /// As for [`create`](Self::create).
+    #[cfg(target_os = "linux")]
     pub fn create_with(
         path: impl AsRef<Path>,
         capacity: usize,
@@ -104,6 +111,7 @@ impl<C: Channel> Publisher<C> {
         Ok(Self::with_writer(ring, writer))
     }
 
+    #[cfg(target_os = "linux")]
     fn from_ring(ring: RingBuffer<ReadWrite>) -> Result<Self, TypedOpenError> {
         let writer = ring.clone().try_into_writer()?;
         Ok(Self::with_writer(ring, writer))

@@ -2,6 +2,7 @@
 
 use core::fmt;
 use core::marker::PhantomData;
+#[cfg(target_os = "linux")]
 use std::path::Path;
 use std::time::Duration;
 
@@ -68,6 +69,7 @@ impl<C: Channel> Subscriber<C> {
     ///
     /// [`TypedOpenError::Open`] as for [`RingBuffer::attach`]; [`TypedOpenError::Mismatch`] if
     /// the channel's schema differs from `C`'s; [`TypedOpenError::Untyped`] if it has none.
+    #[cfg(target_os = "linux")]
     pub fn attach(path: impl AsRef<Path>) -> Result<Self, TypedOpenError> {
         Self::new(RingBuffer::attach(path)?)
     }

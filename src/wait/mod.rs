@@ -24,6 +24,7 @@
 //! With the `async` feature, `hub` serves async streams the same way: one thread per ring
 //! parks like a reader and wakes the tasks of every stream of that ring.
 
+mod futex;
 #[cfg(feature = "async")]
 pub(crate) mod hub;
 
@@ -31,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use crate::ring::Shared;
 use crate::ring::header::WakeWords;
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::Ordering;
 
 /// Longest a parked reader sleeps before re-checking the producer on its own.
 pub const PARK_SLICE: Duration = Duration::from_millis(1);
@@ -241,7 +242,7 @@ fn park(shared: &Shared, position: u64, timeout: Duration) {
     // docs).
     words.waiters.fetch_add(PARKING, Ordering::SeqCst);
     if !published_at(shared, position) {
-        futex_wait(&words.wake_seq, seen, slice);
+        futex::wait(&words.wake_seq, seen, slice);
     }
     words.waiters.fetch_sub(1, Ordering::SeqCst);
 }
@@ -252,42 +253,5 @@ fn wake_parked(words: &WakeWords) -> u64 {
     // Relaxed: the bump only has to change the value the futex compares; the frames are
     // published by their commit words, which a woken reader loads with acquire semantics.
     words.wake_seq.fetch_add(1, Ordering::Relaxed);
-    futex_wake(&words.wake_seq)
-}
-
-/// Address of the futex: the low 32 bits of `word`.
-fn futex_word(word: &AtomicU64) -> *const u32 {
-    let low_half = if cfg!(target_endian = "little") { 0 } else { 4 };
-    word.as_ptr().cast::<u8>().wrapping_add(low_half).cast()
-}
-
-fn futex_wait(word: &AtomicU64, seen: u64, timeout: Duration) {
-    let timeout = libc::timespec {
-        tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
-        tv_nsec: libc::c_long::from(timeout.subsec_nanos().min(999_999_999) as i32),
-    };
-    #[allow(clippy::cast_possible_truncation)] // the futex compares the low 32 bits
-    let expected = seen as u32;
-    // SAFETY: the futex word is a valid, aligned 4-byte location inside the atomic `word`,
-    // which outlives the call; `timeout` is a valid timespec. FUTEX_WAIT only reads the word.
-    // The result is ignored: a wake-up, a changed word, a timeout or a signal all lead the
-    // caller to re-check the producer.
-    unsafe {
-        libc::syscall(
-            libc::SYS_futex,
-            futex_word(word),
-            libc::FUTEX_WAIT,
-            expected,
-            &raw const timeout,
-        );
-    }
-}
-
-/// Wakes every thread waiting on `word`'s futex; returns how many there were (0 on error).
-fn futex_wake(word: &AtomicU64) -> u64 {
-    // SAFETY: the futex word is a valid, aligned 4-byte location inside `word`; FUTEX_WAKE does
-    // not access memory beyond looking the address up.
-    let woken =
-        unsafe { libc::syscall(libc::SYS_futex, futex_word(word), libc::FUTEX_WAKE, i32::MAX) };
-    u64::try_from(woken).unwrap_or(0)
+    futex::wake(&words.wake_seq)
 }

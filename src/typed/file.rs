@@ -1,0 +1,83 @@
+//! Typed channels in channel files (Linux): a new file carries its registry before any reader
+//! can see it, and a reopened one must carry the same.
+
+use std::cell::Cell;
+use std::io;
+use std::path::Path;
+
+use super::open::{TypedOpenError, compare, store_or_check_registry, stored};
+use super::registry::Registry;
+use crate::error::OpenError;
+use crate::ring::header::round_capacity;
+use crate::ring_buffer::{ReadWrite, RingBuffer};
+use crate::shm::{CreateOptions, Opened, create_channel};
+
+/// Creates (or reopens) the channel file at `path` with `registry` stored in its header before
+/// any reader can see it; reopening checks the stored registry instead, and refuses a file
+/// that has none (an untyped channel).
+pub(crate) fn create_with_registry(
+    path: &Path,
+    capacity: usize,
+    options: &CreateOptions,
+    registry: &Registry,
+    channel: &'static str,
+) -> Result<RingBuffer<ReadWrite>, TypedOpenError> {
+    // `create_channel` reports `OpenError`s; keep the typed error aside and return it.
+    let failure = Cell::new(None);
+    let init = |ring: &RingBuffer<ReadWrite>, opened| {
+        let checked = match opened {
+            Opened::New => store_or_check_registry(ring, registry.clone(), channel),
+            // A reopened file keeps its frames: only a channel of the same registry may go on.
+            Opened::Existing => match stored(ring) {
+                Ok(Some(theirs)) => compare(ring, registry.clone(), theirs),
+                Ok(None) => Err(TypedOpenError::UntypedChannelExists { path: path.to_owned() }),
+                Err(error) => Err(error),
+            },
+        };
+        checked.map_err(|error| {
+            let source = io::Error::other(error.to_string());
+            failure.set(Some(error));
+            OpenError::Io { path: path.to_owned(), operation: "store the registry of", source }
+        })
+    };
+    match create_channel(path, round_capacity(capacity), options, init) {
+        Ok(ring) => Ok(ring),
+        Err(error) => Err(failure.take().unwrap_or(TypedOpenError::Open(error))),
+    }
+}
+
+impl Registry {
+    /// Creates (or reopens, as its writer) the channel file at `path` carrying this registry,
+    /// for programs that forward a typed channel without knowing its types at compile time,
+    /// such as a relay that imports a channel from another host. Typed subscribers attach to it
+    /// as to a channel made by a [`Publisher`](super::Publisher) of the same types.
+    ///
+    /// # Errors
+    ///
+    /// As for [`RingBuffer::create`]; [`TypedOpenError::Mismatch`] if an existing channel at
+    /// `path` carries another registry; [`TypedOpenError::UntypedChannelExists`] if it carries
+    /// none (an untyped writer made it); [`TypedOpenError::RegistryTooLarge`] if the registry
+    /// does not fit the header.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
+    /// # #[derive(bcast::BcastMessage)] pub enum Pings { Ping(Ping) }
+    /// use bcast::typed::Registry;
+    ///
+    /// // On the far side, the registry arrives as bytes (`Registry::to_bytes`).
+    /// let registry = Registry::from_bytes(&Registry::of::<Pings>().to_bytes())?;
+    /// let ring = registry.create_channel("/dev/shm/pings-mirror", 1 << 20)?;
+    /// let _writer = ring.into_writer(); // forwards frames with `send_with_user_defined`
+    /// let _subscriber = Pings::attach("/dev/shm/pings-mirror")?; // accepted: same registry
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_channel(
+        &self,
+        path: impl AsRef<Path>,
+        capacity: usize,
+    ) -> Result<RingBuffer<ReadWrite>, TypedOpenError> {
+        create_with_registry(path.as_ref(), capacity, &CreateOptions::default(), self, "relayed")
+    }
+}
