@@ -2,48 +2,53 @@
 //! rank (a `use` or a `crate::`/`super::` path in code). Acyclic is not enough: an acyclic graph
 //! can still point upward, and an upward import is where the next cycle starts.
 //!
-//! The ranks, bottom to top, are [`RANKS`]; modules of one rank may use each other.
+//! The ranks, bottom to top, are the table of `docs/architecture.md`; modules of one rank may
+//! use each other.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
-/// Modules by rank, bottom to top. A module not listed takes the rank of its nearest listed
-/// ancestor; `crate` (the root, which re-exports) is above everything.
-const RANKS: &[&[&str]] = &[
-    &["sync", "error"],
-    &["ring::frame", "ring::header"],
-    &["ring::metadata"],
-    &["ring::raw"],
-    &["ring::storage", "shm"],
-    &["ring"],
-    &["reader", "writer", "wait"],
-    &["ring_buffer", "info"],
-    &["typed::schema", "typed::error"],
-    &["typed::codec"],
-    &["typed::message"],
-    &["typed::entry", "typed::payload"],
-    &["typed::channel"],
-    &["typed::registry"],
-    &["typed::mismatch"],
-    &["typed::open", "typed::decode"],
-    &["typed::batch"],
-    &["typed", "typed::publisher", "typed::subscriber", "typed::stream"],
-    &["typed::json"],
-    &["__private"],
-];
+/// Modules by rank, bottom to top, as the table in `docs/architecture.md` gives them: the page
+/// is the one place the ranks are written, and this test holds the code to it.
+static RANKS: LazyLock<Vec<Vec<String>>> = LazyLock::new(|| {
+    let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/architecture.md");
+    let page = std::fs::read_to_string(page).expect("docs/architecture.md is readable");
+    let mut ranks = Vec::new();
+    for line in page.lines() {
+        // `| 3 | `ring::metadata` | what it holds |`
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let [_, rank, modules, ..] = cells[..] else { continue };
+        let Ok(rank) = rank.parse::<usize>() else { continue };
+        assert_eq!(rank, ranks.len() + 1, "the ranks are numbered 1, 2, 3, ... in the table");
+        let names = modules.split(',').map(|name| name.trim().trim_matches('`').to_owned());
+        ranks.push(names.collect::<Vec<_>>());
+    }
+    assert!(ranks.len() > 10, "the rank table of docs/architecture.md was not found");
+    ranks
+});
 
-/// The rank of module `path` (`a::b::c`), by its nearest listed ancestor.
-fn rank(path: &str) -> usize {
+/// The rank of module `path` (`a::b::c`), by its nearest listed ancestor; `None` if it has
+/// none. `crate` (the root, which re-exports) is above everything.
+fn listed_rank(path: &str) -> Option<usize> {
     let mut path = path;
     loop {
-        if path == "crate" || path.is_empty() {
-            return RANKS.len();
+        if path == "crate" {
+            return Some(RANKS.len());
         }
-        if let Some(rank) = RANKS.iter().position(|names| names.contains(&path)) {
-            return rank;
+        if path.is_empty() {
+            return None;
+        }
+        if let Some(rank) = RANKS.iter().position(|names| names.iter().any(|name| name == path)) {
+            return Some(rank);
         }
         path = path.rsplit_once("::").map_or("", |(parent, _)| parent);
     }
+}
+
+/// The rank of `path`; one that is not listed is taken to be at the top.
+fn rank(path: &str) -> usize {
+    listed_rank(path).unwrap_or(RANKS.len())
 }
 
 /// The module a source file defines: `src/ring/raw.rs` is `ring::raw`, `src/ring/mod.rs` is
@@ -237,6 +242,19 @@ fn upward_imports() -> BTreeSet<(String, String)> {
         }
     }
     upward
+}
+
+#[test]
+fn every_module_has_a_rank() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let unranked: Vec<String> = files
+        .iter()
+        .map(|file| module_of(&src, file))
+        .filter(|module| listed_rank(module).is_none())
+        .collect();
+    assert!(unranked.is_empty(), "add these to docs/architecture.md's table: {unranked:?}");
 }
 
 #[test]

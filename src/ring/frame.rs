@@ -1,4 +1,4 @@
-//! The frame header: four words in front of every payload (layout version 3).
+//! The frame header: four words in front of every payload (layout version 4).
 //!
 //! ```text
 //! word 0, the commit word, stored last (Release):
