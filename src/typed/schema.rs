@@ -229,51 +229,35 @@ macro_rules! primitive_schema {
 primitive_schema!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128);
 primitive_schema!(f32, f64, bool, char, (), str, String);
 
-impl<T: Schema + ?Sized> Schema for Box<T> {
-    const NAME: &'static str = "Box";
-    const FINGERPRINT: u64 = SchemaHasher::new("generic", "Box").u64(T::FINGERPRINT).finish();
-    const HOLDS_USIZE: bool = T::HOLDS_USIZE;
+/// `Schema` for containers of one `T`: named `$name`, fingerprinted from `T`'s fingerprint,
+/// holding a `usize` where `T` does; `$check` checks the values `$this` holds.
+macro_rules! container_schema {
+    ($(impl[$($generics:tt)*] $ty:ty => $name:literal, |$this:ident| $check:expr;)*) => {$(
+        impl<$($generics)*> Schema for $ty {
+            const NAME: &'static str = $name;
+            const FINGERPRINT: u64 =
+                SchemaHasher::new("generic", $name).u64(T::FINGERPRINT).finish();
+            const HOLDS_USIZE: bool = T::HOLDS_USIZE;
 
-    #[inline]
-    fn check_usize(&self) -> Result<(), UsizeOverflow> {
-        if T::HOLDS_USIZE { (**self).check_usize() } else { Ok(()) }
-    }
-}
-
-impl<T: Schema> Schema for Vec<T> {
-    const NAME: &'static str = "Vec";
-    const FINGERPRINT: u64 = SchemaHasher::new("generic", "Vec").u64(T::FINGERPRINT).finish();
-    const HOLDS_USIZE: bool = T::HOLDS_USIZE;
-
-    #[inline]
-    fn check_usize(&self) -> Result<(), UsizeOverflow> {
-        self.as_slice().check_usize()
-    }
-}
-
-impl<T: Schema> Schema for Option<T> {
-    const NAME: &'static str = "Option";
-    const FINGERPRINT: u64 = SchemaHasher::new("generic", "Option").u64(T::FINGERPRINT).finish();
-    const HOLDS_USIZE: bool = T::HOLDS_USIZE;
-
-    #[inline]
-    fn check_usize(&self) -> Result<(), UsizeOverflow> {
-        match self {
-            Some(value) if T::HOLDS_USIZE => value.check_usize(),
-            _ => Ok(()),
+            #[inline]
+            fn check_usize(&self) -> Result<(), UsizeOverflow> {
+                let $this = self;
+                $check
+            }
         }
-    }
+    )*};
 }
 
-impl<T: Schema> Schema for [T] {
-    const NAME: &'static str = "slice";
-    const FINGERPRINT: u64 = SchemaHasher::new("generic", "slice").u64(T::FINGERPRINT).finish();
-    const HOLDS_USIZE: bool = T::HOLDS_USIZE;
-
-    #[inline]
-    fn check_usize(&self) -> Result<(), UsizeOverflow> {
-        if T::HOLDS_USIZE { self.iter().try_for_each(Schema::check_usize) } else { Ok(()) }
-    }
+container_schema! {
+    impl[T: Schema + ?Sized] Box<T> => "Box",
+        |this| if T::HOLDS_USIZE { (**this).check_usize() } else { Ok(()) };
+    impl[T: Schema] Vec<T> => "Vec", |this| this.as_slice().check_usize();
+    impl[T: Schema] Option<T> => "Option", |this| match this {
+        Some(value) if T::HOLDS_USIZE => value.check_usize(),
+        _ => Ok(()),
+    };
+    impl[T: Schema] [T] => "slice",
+        |this| if T::HOLDS_USIZE { this.iter().try_for_each(Schema::check_usize) } else { Ok(()) };
 }
 
 impl<T: Schema, const N: usize> Schema for [T; N] {
