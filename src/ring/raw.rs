@@ -125,10 +125,9 @@ impl RawRing {
     /// The shared header.
     #[inline]
     pub(crate) fn header(&self) -> &Header {
-        // SAFETY: `header` is aligned and valid for `size_of::<Header>()` bytes (M1, M3);
-        // `Header` consists of atomics only, so a shared reference to memory that other threads
-        // or processes mutate atomically (M2) is sound.
-        unsafe { self.header.as_ref() }
+        // SAFETY: the ring memory is valid and only accessed atomically while `self` is used
+        // (M1, M2).
+        unsafe { header_at(self.header.cast()) }
     }
 
     /// The wake words, for loads (a reader's view may be read-only; see `Storage::park_spot`).
