@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 const CITED: &[&str] = &[".md", ".rs", ".sh", ".py", ".toml"];
 
 /// Folders whose files are read, relative to the workspace root.
-const READ: &[&str] = &["src", "tests", "examples", "derive", "cli", "relay", "bench-compare", "ci"];
+const READ: &[&str] =
+    &["src", "tests", "examples", "derive", "cli", "relay", "bench-compare", "ci"];
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };

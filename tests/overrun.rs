@@ -7,16 +7,12 @@
 mod common;
 
 use bcast::{Error, RingBuffer};
-use common::{check_payload, len_for, payload};
+use common::{check_payload, len_for, payload, send_frames, writer_and_reader};
 
 #[test]
 fn reader_lapped_by_the_writer_reports_overrun_until_reset() -> Result<(), Error> {
-    let ring = RingBuffer::with_capacity(1024);
-    let mut writer = ring.clone().into_writer();
-    let mut reader = ring.into_reader();
-    for seq in 0..40 {
-        writer.send(&payload(seq, 32))?; // 64-byte frames: 40 of them lap a 1 KiB ring
-    }
+    let (mut writer, mut reader) = writer_and_reader(1024);
+    send_frames(&mut writer, 0..40)?; // 64-byte frames: 40 of them lap a 1 KiB ring
     let mut buf = [0u8; 64];
     let Err(Error::Overrun(lapped)) = reader.try_recv(&mut buf) else {
         panic!("a lapped reader must report an overrun");
@@ -37,17 +33,13 @@ fn reader_lapped_by_the_writer_reports_overrun_until_reset() -> Result<(), Error
 
 #[test]
 fn kept_message_overwritten_later_reads_as_overrun() -> Result<(), Error> {
-    let ring = RingBuffer::with_capacity(1024);
-    let mut writer = ring.clone().into_writer();
-    let mut reader = ring.into_reader();
+    let (mut writer, mut reader) = writer_and_reader(1024);
     writer.send(b"soon overwritten")?;
     let kept: Vec<_> = reader.batch_iter().collect::<Result<_, _>>()?;
     let mut buf = [0u8; 64];
     assert_eq!(kept[0].read(&mut buf)?, 16, "still intact");
     // The reader is borrowed by `kept`, but the writer is independent: lap the message.
-    for seq in 0..20 {
-        writer.send(&payload(seq, 32))?;
-    }
+    send_frames(&mut writer, 0..20)?;
     assert!(matches!(kept[0].read(&mut buf), Err(Error::Overrun(_))));
     Ok(())
 }
@@ -56,9 +48,7 @@ fn kept_message_overwritten_later_reads_as_overrun() -> Result<(), Error> {
 fn late_joiners_start_at_the_producer_at_zero_or_at_the_last_lap() -> Result<(), Error> {
     let ring = RingBuffer::with_capacity(1024);
     let mut writer = ring.clone().into_writer();
-    for seq in 0..10 {
-        writer.send(&payload(seq, 32))?;
-    }
+    send_frames(&mut writer, 0..10)?;
     let mut buf = [0u8; 64];
 
     let mut live = ring.clone().into_reader();
@@ -70,9 +60,7 @@ fn late_joiners_start_at_the_producer_at_zero_or_at_the_last_lap() -> Result<(),
     let last_lap = ring.clone().into_reader_at_last_lap();
     assert_eq!(last_lap.position(), 0, "nothing was overwritten yet");
 
-    for seq in 10..40 {
-        writer.send(&payload(seq, 32))?;
-    }
+    send_frames(&mut writer, 10..40)?;
     let mut last_lap = ring.clone().into_reader_at_last_lap();
     let mut seqs = Vec::new();
     while let Some(received) = last_lap.try_recv(&mut buf)? {
@@ -211,14 +199,10 @@ fn losses_are_counted_exactly_from_sequence_numbers() -> Result<(), Error> {
     let mut writer = ring.clone().into_writer();
     let mut reader = ring.clone().into_reader_at(0)?;
     let mut buf = [0u8; 64];
-    for seq in 0..3 {
-        writer.send(&payload(seq, 32))?;
-    }
+    send_frames(&mut writer, 0..3)?;
     assert!(reader.skip()?);
     assert!(reader.try_recv(&mut buf)?.is_some());
-    for seq in 3..50 {
-        writer.send(&payload(seq, 32))?; // laps the reader, which expects message 2
-    }
+    send_frames(&mut writer, 3..50)?; // laps the reader, which expects message 2
     assert!(matches!(reader.try_recv(&mut buf), Err(Error::Overrun(_))));
     // The oldest intact frame less a quarter lap and the writer's reserve: message 40 of 0..50.
     reader.reset_to_last_lap();
@@ -235,9 +219,7 @@ fn losses_are_counted_exactly_from_sequence_numbers() -> Result<(), Error> {
     assert_eq!(stats.received + stats.skipped + stats.lost, 50, "every message accounted for");
 
     // A reset to the producer counts its loss when the next message arrives.
-    for seq in 50..60 {
-        writer.send(&payload(seq, 32))?;
-    }
+    send_frames(&mut writer, 50..60)?;
     reader.reset();
     writer.send(&payload(60, 32))?;
     assert_eq!(reader.try_recv(&mut buf)?.map(|m| m.seq), Some(60));
@@ -368,9 +350,7 @@ fn a_writer_resuming_a_header_near_2_pow_64_publishes_without_overflow() -> Resu
     let ring = memory.ring();
     memory.set_frontiers(u64::MAX - 15, u64::MAX - 15, u64::MAX);
     let mut writer = ring.clone().into_writer();
-    for seq in 0..40 {
-        writer.send(&payload(seq, 32))?;
-    }
+    send_frames(&mut writer, 0..40)?;
     assert_eq!(writer.messages_published(), 39, "the count wraps like the positions");
     Ok(())
 }

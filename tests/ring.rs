@@ -3,7 +3,7 @@
 mod common;
 
 use bcast::{Error, RingBuffer};
-use common::{check_payload, len_for, payload};
+use common::{check_payload, len_for, payload, send_frames, writer_and_reader};
 
 #[test]
 fn seed_readme_example_round_trips() -> Result<(), Box<dyn std::error::Error>> {
@@ -50,9 +50,7 @@ fn claim_over_the_mtu_is_an_error() {
 
 #[test]
 fn dropped_claim_commits_and_aborted_claim_publishes_nothing() -> Result<(), Error> {
-    let ring = RingBuffer::with_capacity(1024);
-    let mut writer = ring.clone().into_writer();
-    let mut reader = ring.into_reader();
+    let (mut writer, mut reader) = writer_and_reader(1024);
     {
         let mut claim = writer.claim(3)?;
         claim.get_buffer_mut().copy_from_slice(b"abc");
@@ -95,9 +93,7 @@ fn claim_dropped_while_panicking_publishes_nothing() {
 
 #[test]
 fn tags_travel_with_messages_and_filters_skip_without_copying() -> Result<(), Error> {
-    let ring = RingBuffer::with_capacity(4096);
-    let mut writer = ring.clone().into_writer();
-    let mut reader = ring.into_reader();
+    let (mut writer, mut reader) = writer_and_reader(4096);
     for i in 0..10u32 {
         let mut claim = writer.claim_with_user_defined(4, i % 3)?;
         claim.get_buffer_mut().copy_from_slice(&i.to_le_bytes());
@@ -117,9 +113,7 @@ fn tags_travel_with_messages_and_filters_skip_without_copying() -> Result<(), Er
 
 #[test]
 fn skip_and_receive_next_step_over_messages() -> Result<(), Error> {
-    let ring = RingBuffer::with_capacity(1024);
-    let mut writer = ring.clone().into_writer();
-    let mut reader = ring.into_reader();
+    let (mut writer, mut reader) = writer_and_reader(1024);
     writer.send(b"one")?;
     writer.send(b"two")?;
     writer.send_with_user_defined(b"three", 3)?;
@@ -136,9 +130,7 @@ fn skip_and_receive_next_step_over_messages() -> Result<(), Error> {
 
 #[test]
 fn small_buffer_is_an_error_and_the_message_stays() -> Result<(), Error> {
-    let ring = RingBuffer::with_capacity(1024);
-    let mut writer = ring.clone().into_writer();
-    let mut reader = ring.into_reader();
+    let (mut writer, mut reader) = writer_and_reader(1024);
     writer.send(b"twelve bytes")?;
     let mut small = [0u8; 4];
     assert_eq!(
@@ -152,9 +144,7 @@ fn small_buffer_is_an_error_and_the_message_stays() -> Result<(), Error> {
 
 #[test]
 fn empty_payloads_are_messages() -> Result<(), Error> {
-    let ring = RingBuffer::with_capacity(256);
-    let mut writer = ring.clone().into_writer();
-    let mut reader = ring.into_reader();
+    let (mut writer, mut reader) = writer_and_reader(256);
     writer.send(&[])?;
     let msg = reader.receive_next()?.expect("pending");
     assert!(msg.is_empty());
@@ -164,9 +154,7 @@ fn empty_payloads_are_messages() -> Result<(), Error> {
 
 #[test]
 fn wrap_around_pads_the_lap_and_keeps_every_message_intact() -> Result<(), Error> {
-    let ring = RingBuffer::with_capacity(512);
-    let mut writer = ring.clone().into_writer();
-    let mut reader = ring.into_reader();
+    let (mut writer, mut reader) = writer_and_reader(512);
     let mut buf = vec![0u8; writer.mtu()];
     let n = if cfg!(miri) { 200 } else { 20_000 };
     let mut laps_with_padding = 0;
@@ -190,9 +178,7 @@ fn wrap_around_pads_the_lap_and_keeps_every_message_intact() -> Result<(), Error
 
 #[test]
 fn batch_sees_only_what_was_pending_when_it_began() -> Result<(), Error> {
-    let ring = RingBuffer::with_capacity(1024);
-    let mut writer = ring.clone().into_writer();
-    let mut reader = ring.into_reader();
+    let (mut writer, mut reader) = writer_and_reader(1024);
     writer.send(b"a")?;
     writer.send(b"b")?;
     let batch = reader.batch_iter();
@@ -205,9 +191,7 @@ fn batch_sees_only_what_was_pending_when_it_began() -> Result<(), Error> {
 #[test]
 fn writer_and_reader_move_to_other_threads() -> Result<(), Error> {
     fn assert_send<T: Send>(_: &T) {}
-    let ring = RingBuffer::with_capacity(4096);
-    let writer = ring.clone().into_writer();
-    let mut reader = ring.into_reader();
+    let (writer, mut reader) = writer_and_reader(4096);
     assert_send(&writer);
     assert_send(&reader);
     let handle = std::thread::spawn(move || {
@@ -265,9 +249,7 @@ fn a_late_joiner_replays_everything_while_nothing_was_overwritten() -> Result<()
     let ring = RingBuffer::with_capacity(4096);
     let mut writer = ring.clone().into_writer();
     // 57 frames of 64 bytes: 3648 bytes, 89 % of the ring, and nothing overwritten yet.
-    for seq in 0..57 {
-        writer.send(&payload(seq, 32))?;
-    }
+    send_frames(&mut writer, 0..57)?;
     assert!(writer.position() > 4096 * 3 / 4 && writer.position() <= 4096);
     let mut reader = ring.into_reader_at_last_lap();
     assert_eq!(reader.position(), 0);

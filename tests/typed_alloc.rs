@@ -2,8 +2,13 @@
 //! watches this thread while messages of both codecs go through a heap ring.
 #![cfg(not(miri))]
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+
+use common::feed::{Feed, FeedView, Level, Quote, Trade};
+use common::heap_channel;
 
 struct Counting;
 
@@ -40,57 +45,30 @@ fn allocations() -> u64 {
     ALLOCATIONS.with(Cell::get)
 }
 
-#[bcast::schema]
-struct Level {
-    price: f64,
-    qty: u64,
-}
-
-#[bcast::message(tag = 1)]
-struct Book {
-    symbol: String,
-    levels: Vec<Level>,
-    venue: Option<String>,
-    id: u128,
-}
-
-#[bcast::message(tag = 2, pod)]
-struct Trade {
-    price: f64,
-    qty: u64,
-}
-
-#[derive(bcast::BcastMessage)]
-enum Feed {
-    Book(Book),
-    Trade(Trade),
-}
-
 #[test]
 fn publishing_and_reading_do_not_allocate_once_warm() -> Result<(), Box<dyn std::error::Error>> {
-    let mut publisher = Feed::with_capacity(1 << 16)?;
-    let mut subscriber = publisher.subscribe();
+    let (mut publisher, mut subscriber) = heap_channel::<Feed>(1 << 16)?;
     let levels = (0..5).map(|i| Level { price: f64::from(i), qty: 7 }).collect();
-    let book =
-        Book { symbol: "a symbol longer than eight bytes".into(), levels, venue: None, id: 3 };
+    let symbol = "a symbol longer than eight bytes".into();
+    let quote = Quote { symbol, bid: 1.5, levels, venue: None, id: 3 };
     let trade = Trade { price: 2.5, qty: 4 };
 
     let mut round =
         |publisher: &mut bcast::Publisher<Feed>| -> Result<u64, Box<dyn std::error::Error>> {
             let mut seen = 0;
             for _ in 0..50 {
-                publisher.publish(&book)?;
+                publisher.publish(&quote)?;
                 publisher.publish(&trade)?;
                 seen += u64::from(subscriber.try_recv()?.is_some());
                 seen += u64::from(subscriber.try_recv()?.is_some());
             }
             for _ in 0..50 {
-                publisher.publish(&book)?;
+                publisher.publish(&quote)?;
                 publisher.publish(&trade)?;
             }
             for view in subscriber.batch_iter() {
                 seen += u64::from(match view? {
-                    FeedView::Book(b) => b.levels.len() == 5,
+                    FeedView::Quote(q) => q.levels.len() == 5,
                     FeedView::Trade(t) => t.qty == 4,
                 });
             }

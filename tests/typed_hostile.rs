@@ -1,36 +1,12 @@
 //! Bytes a typed subscriber must survive: frames from a buggy or hostile writer (flipped,
 //! truncated, random), unknown tags under both policies, and overruns.
 
+mod common;
+
 use bcast::typed::{Channel, DecodeError, Payload, RecvError, TypedMessage, UnknownTag};
 use bcast::{Reader, RingBuffer, Writer};
+use common::feed::{Feed, FeedView, Level, Quote, Trade};
 use proptest::prelude::*;
-
-#[bcast::schema]
-struct Level {
-    price: f64,
-    qty: u64,
-}
-
-#[bcast::message(tag = 1)]
-struct Quote {
-    symbol: String,
-    bid: f64,
-    levels: Vec<Level>,
-    venue: Option<String>,
-    id: u128,
-}
-
-#[bcast::message(tag = 2, pod)]
-struct Trade {
-    price: f64,
-    qty: u64,
-}
-
-#[derive(bcast::BcastMessage)]
-enum Feed {
-    Quote(Quote),
-    Trade(Trade),
-}
 
 fn quote() -> Quote {
     let levels = vec![Level { price: 1.5, qty: 2 }, Level { price: 1.25, qty: 7 }];

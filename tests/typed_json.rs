@@ -1,32 +1,16 @@
 //! Feature `serde`: views rendered as JSON lines, and the registry as JSON.
 #![cfg(feature = "serde")]
 
-#[bcast::message(tag = 1)]
-#[derive(serde::Serialize)]
-struct Quote {
-    symbol: String,
-    bid: f64,
-    venue: Option<String>,
-}
+mod common;
 
-#[bcast::message(tag = 2, pod)]
-#[derive(serde::Serialize)]
-struct Trade {
-    price: f64,
-    qty: u64,
-}
-
-#[derive(bcast::BcastMessage)]
-enum Feed {
-    Quote(Quote),
-    Trade(Trade),
-}
+use common::feed::{Feed, Level, Quote, Trade};
+use common::heap_channel;
 
 #[test]
 fn views_render_as_json_lines() -> Result<(), Box<dyn std::error::Error>> {
-    let mut publisher = Feed::with_capacity(4096)?;
-    let mut subscriber = publisher.subscribe();
-    publisher.publish(&Quote { symbol: "ES".into(), bid: 1.5, venue: None })?;
+    let (mut publisher, mut subscriber) = heap_channel::<Feed>(4096)?;
+    let levels = vec![Level { price: 1.25, qty: 2 }];
+    publisher.publish(&Quote { symbol: "ES".into(), bid: 1.5, levels, venue: None, id: 7 })?;
     publisher.publish(&Trade { price: 2.25, qty: 3 })?;
     let lines: Vec<String> = subscriber
         .batch_iter()
@@ -35,7 +19,10 @@ fn views_render_as_json_lines() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(
         lines,
         [
-            r#"{"type":"Quote","tag":1,"value":{"symbol":"ES","bid":1.5,"venue":null}}"#,
+            concat!(
+                r#"{"type":"Quote","tag":1,"value":{"symbol":"ES","bid":1.5,"#,
+                r#""levels":[{"price":1.25,"qty":2}],"venue":null,"id":7}}"#
+            ),
             r#"{"type":"Trade","tag":2,"value":{"price":2.25,"qty":3}}"#,
         ]
     );

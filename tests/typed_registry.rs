@@ -9,33 +9,24 @@ use bcast::typed::{
     CodecKind, Difference, Registry, RegistryError, Schema, SchemaMismatch, TypedOpenError,
 };
 
-/// The reference schema, and one variant per kind of change, each in its own module so that
-/// the types keep their names.
-mod base {
-    #[bcast::schema]
-    pub(crate) struct Level {
-        pub(crate) price: f64,
-        pub(crate) qty: u64,
-    }
-    #[bcast::message(tag = 1)]
-    pub(crate) struct Quote {
-        pub(crate) bid: f64,
-        pub(crate) ask: f64,
-        pub(crate) top: Level,
-    }
-    #[bcast::message(tag = 2, pod)]
-    pub(crate) struct Trade {
-        pub(crate) price: f64,
-    }
-    #[derive(bcast::BcastMessage)]
-    pub(crate) enum Feed {
-        Quote(Quote),
-        Trade(Trade),
-    }
+/// A `Trade` of one price, declared with the given `#[bcast::message]` arguments, and a `Feed`
+/// channel of the quote type `$quote` and that `Trade`.
+macro_rules! trade_and_feed {
+    ($quote:ty, $($message:tt)*) => {
+        #[bcast::message($($message)*)]
+        pub(crate) struct Trade {
+            pub(crate) price: f64,
+        }
+        #[derive(bcast::BcastMessage)]
+        pub(crate) enum Feed {
+            Quote($quote),
+            Trade(Trade),
+        }
+    };
 }
 
 /// Defines a module with a `Feed` channel of `Quote` (tag 1, with the given fields and
-/// `Level`) and `Trade`.
+/// `Level`) and `Trade` (tag 2, pod).
 macro_rules! variant {
     ($name:ident, quote { $($field:ident: $ty:ty),* }, level { $($lfield:ident: $lty:ty),* }) => {
         mod $name {
@@ -45,19 +36,14 @@ macro_rules! variant {
             pub(crate) struct Level { $(pub(crate) $lfield: $lty),* }
             #[bcast::message(tag = 1)]
             pub(crate) struct Quote { $(pub(crate) $field: $ty),* }
-            #[bcast::message(tag = 2, pod)]
-            pub(crate) struct Trade {
-                pub(crate) price: f64,
-            }
-            #[derive(bcast::BcastMessage)]
-            pub(crate) enum Feed {
-                Quote(Quote),
-                Trade(Trade),
-            }
+            trade_and_feed!(Quote, tag = 2, pod);
         }
     };
 }
 
+// The reference schema, and one variant per kind of change, each in its own module so that the
+// types keep their names.
+variant!(base, quote { bid: f64, ask: f64, top: Level }, level { price: f64, qty: u64 });
 variant!(alias, quote { bid: Price, ask: f64, top: Level }, level { price: Price, qty: u64 });
 variant!(added, quote { bid: f64, ask: f64, top: Level, ts: u64 }, level { price: f64, qty: u64 });
 variant!(renamed, quote { bid: f64, offer: f64, top: Level }, level { price: f64, qty: u64 });
@@ -125,28 +111,14 @@ fn a_changed_type_is_named_with_both_fingerprints() {
     }
 }
 
+/// The base `Quote` with a `Trade` of another tag.
 mod retagged {
-    #[bcast::message(tag = 3, pod)]
-    pub(crate) struct Trade {
-        pub(crate) price: f64,
-    }
-    #[derive(bcast::BcastMessage)]
-    pub(crate) enum Feed {
-        Quote(super::base::Quote),
-        Trade(Trade),
-    }
+    trade_and_feed!(super::base::Quote, tag = 3, pod);
 }
 
+/// The base `Quote` with a `Trade` of another codec: rkyv instead of pod.
 mod recoded {
-    #[bcast::message(tag = 2)] // rkyv instead of pod
-    pub(crate) struct Trade {
-        pub(crate) price: f64,
-    }
-    #[derive(bcast::BcastMessage)]
-    pub(crate) enum Feed {
-        Quote(super::base::Quote),
-        Trade(Trade),
-    }
+    trade_and_feed!(super::base::Quote, tag = 2);
 }
 
 mod fewer {
@@ -170,21 +142,31 @@ fn a_changed_tag_or_codec_is_named() {
     ));
 }
 
+/// Checks both ways between `Wide` and `Narrow`, which lacks one type of `Wide`: `name` (tag
+/// `tag`) is the only difference, named on the side that has it.
+fn assert_one_type_missing<Wide: bcast::typed::Channel, Narrow: bcast::typed::Channel>(
+    name: &str,
+    tag: u32,
+) {
+    // The channel has the type and the subscriber lacks it, then the other way round.
+    for channel_has_it in [true, false] {
+        let mismatch =
+            if channel_has_it { refusal::<Wide, Narrow>() } else { refusal::<Narrow, Wide>() };
+        let differences = mismatch.differences();
+        let (entry, said) = match differences.as_slice() {
+            [Difference::OnlyTheirs(entry)] if channel_has_it => (entry, "is only in the channel"),
+            [Difference::OnlyOurs(entry)] if !channel_has_it => (entry, "is not in the channel"),
+            _ => panic!("one type only on one side expected: {differences:?}"),
+        };
+        assert!(entry.name == name && entry.tag == tag, "{differences:?}");
+        let text = mismatch.to_string();
+        assert!(text.contains(&format!("`{name}` (tag {tag}) {said}")), "{text}");
+    }
+}
+
 #[test]
 fn missing_and_extra_types_are_named_on_their_side() {
-    let mismatch = refusal::<base::Feed, fewer::Feed>();
-    assert!(matches!(
-        mismatch.differences().as_slice(),
-        [Difference::OnlyTheirs(entry)] if entry.name == "Trade"
-    ));
-    assert!(mismatch.to_string().contains("`Trade` (tag 2) is only in the channel"));
-
-    let mismatch = refusal::<fewer::Feed, base::Feed>();
-    assert!(matches!(
-        mismatch.differences().as_slice(),
-        [Difference::OnlyOurs(entry)] if entry.name == "Trade"
-    ));
-    assert!(mismatch.to_string().contains("`Trade` (tag 2) is not in the channel"));
+    assert_one_type_missing::<base::Feed, fewer::Feed>("Trade", 2);
 }
 
 #[test]
@@ -303,21 +285,7 @@ mod updates {
 
 #[test]
 fn a_missing_type_is_named_by_its_tag_when_another_type_has_its_name() {
-    let mismatch = refusal::<updates::Both, updates::OrdersOnly>();
-    let differences = mismatch.differences();
-    assert!(
-        matches!(differences.as_slice(), [Difference::OnlyTheirs(entry)] if entry.tag == 12),
-        "{differences:?}"
-    );
-    assert!(mismatch.to_string().contains("`Update` (tag 12) is only in the channel"));
-
-    let mismatch = refusal::<updates::OrdersOnly, updates::Both>();
-    let differences = mismatch.differences();
-    assert!(
-        matches!(differences.as_slice(), [Difference::OnlyOurs(entry)] if entry.tag == 12),
-        "{differences:?}"
-    );
-    assert!(mismatch.to_string().contains("`Update` (tag 12) is not in the channel"));
+    assert_one_type_missing::<updates::Both, updates::OrdersOnly>("Update", 12);
 }
 
 #[test]

@@ -1,8 +1,12 @@
 //! Typed round trips over heap rings, for every codec and the field types messages use. Small
 //! enough to run under Miri (`cargo +nightly miri test --test typed_roundtrip`).
 
+mod common;
+
 use bcast::BcastMessage;
 use bcast::typed::{PublishError, Registry, TypedMessage};
+use common::heap_channel;
+use common::market::{Quote, Trade, quote};
 
 #[bcast::schema]
 #[derive(Debug, Clone, PartialEq)]
@@ -16,23 +20,6 @@ struct Level {
 enum Side {
     Buy,
     Sell,
-}
-
-#[bcast::message(tag = 1)]
-#[derive(Debug, Clone, PartialEq)]
-struct Quote {
-    symbol: String,
-    bid: f64,
-    ask: f64,
-    ts: u64,
-}
-
-#[bcast::message(tag = 2, pod)]
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Trade {
-    instrument: u64,
-    price: f64,
-    qty: u64,
 }
 
 /// Every container the rkyv codec must carry, with a u128 and nesting.
@@ -63,6 +50,7 @@ struct Wide {
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Heartbeat {}
 
+/// The shared `Quote` (tag 1) and `Trade` (tag 2), with one message type of every other kind.
 #[derive(BcastMessage)]
 enum MarketData {
     Quote(Quote),
@@ -70,10 +58,6 @@ enum MarketData {
     Book(Book),
     Wide(Wide),
     Heartbeat(Heartbeat),
-}
-
-fn quote(ts: u64) -> Quote {
-    Quote { symbol: "ES".into(), bid: 1.0, ask: 1.5, ts }
 }
 
 fn book() -> Book {
@@ -135,8 +119,7 @@ fn a_new_subscriber_replays_the_last_lap_unless_reset() -> Result<(), Box<dyn st
 
 #[test]
 fn every_codec_and_field_type_round_trips() -> Result<(), Box<dyn std::error::Error>> {
-    let mut publisher = MarketData::with_capacity(4096)?;
-    let mut subscriber = publisher.subscribe();
+    let (mut publisher, mut subscriber) = heap_channel::<MarketData>(4096)?;
     let wide = Wide { id: u128::MAX / 3, value: -5, pad: 0 };
 
     publisher.publish(&quote(1))?;
@@ -165,8 +148,7 @@ fn every_codec_and_field_type_round_trips() -> Result<(), Box<dyn std::error::Er
 
 #[test]
 fn batch_views_stay_alive_together_and_carry_metadata() -> Result<(), Box<dyn std::error::Error>> {
-    let mut publisher = MarketData::with_capacity(4096)?;
-    let mut subscriber = publisher.subscribe();
+    let (mut publisher, mut subscriber) = heap_channel::<MarketData>(4096)?;
     for ts in 0..4 {
         publisher.publish(&quote(ts))?;
         publisher.publish(&Trade { instrument: ts, price: 2.0, qty: ts * 10 })?;
@@ -190,8 +172,7 @@ fn batch_views_stay_alive_together_and_carry_metadata() -> Result<(), Box<dyn st
 fn a_batch_stops_when_its_buffer_is_full_and_the_rest_follows()
 -> Result<(), Box<dyn std::error::Error>> {
     // A 1 KiB ring: MTU 240, so the subscriber's buffer holds 240 bytes.
-    let mut publisher = MarketData::with_capacity(1024)?;
-    let mut subscriber = publisher.subscribe();
+    let (mut publisher, mut subscriber) = heap_channel::<MarketData>(1024)?;
     let trade = Trade { instrument: 1, price: 1.0, qty: 1 };
     for _ in 0..12 {
         publisher.publish(&trade)?; // 24 bytes, 32 in the buffer
@@ -205,8 +186,7 @@ fn a_batch_stops_when_its_buffer_is_full_and_the_rest_follows()
 #[test]
 fn a_record_larger_than_the_mtu_is_refused_and_nothing_is_published()
 -> Result<(), Box<dyn std::error::Error>> {
-    let mut publisher = MarketData::with_capacity(1024)?;
-    let mut subscriber = publisher.subscribe();
+    let (mut publisher, mut subscriber) = heap_channel::<MarketData>(1024)?;
     let big = Quote { symbol: "X".repeat(300), ..quote(1) };
     let error = publisher.publish(&big).unwrap_err();
     assert!(matches!(error, PublishError::Ring(bcast::Error::MtuLimitExceeded { mtu: 224, .. })));
@@ -220,8 +200,7 @@ fn a_record_larger_than_the_mtu_is_refused_and_nothing_is_published()
 #[test]
 fn the_subscriber_buffer_grows_for_large_messages() -> Result<(), Box<dyn std::error::Error>> {
     let len = if cfg!(miri) { 2_000 } else { 100_000 };
-    let mut publisher = MarketData::with_capacity(len * 8)?;
-    let mut subscriber = publisher.subscribe();
+    let (mut publisher, mut subscriber) = heap_channel::<MarketData>(len * 8)?;
     let big = Quote { symbol: "Y".repeat(len), ..quote(3) };
     publisher.publish(&big)?;
     publisher.publish(&big)?;
@@ -259,8 +238,7 @@ fn publishing_and_reading_across_threads() -> Result<(), Box<dyn std::error::Err
     use std::sync::atomic::{AtomicU64, Ordering};
 
     let count: u64 = if cfg!(miri) { 20 } else { 10_000 };
-    let mut publisher = MarketData::with_capacity(1 << 16)?;
-    let mut subscriber = publisher.subscribe();
+    let (mut publisher, mut subscriber) = heap_channel::<MarketData>(1 << 16)?;
     // The ring holds ~800 quotes; the publisher stays at most 256 ahead, so nothing is lost.
     let consumed = Arc::new(AtomicU64::new(0));
     let progress = Arc::clone(&consumed);
@@ -388,8 +366,7 @@ fn a_usize_beyond_the_archived_width_is_refused_never_truncated()
         Sizes { place: Place::At(wide), ..narrow.clone() },
         Sizes { place: Place::Span { from: 1, to: wide }, ..narrow.clone() },
     ];
-    let mut publisher = Indexes::with_capacity(4096)?;
-    let mut subscriber = publisher.subscribe();
+    let (mut publisher, mut subscriber) = heap_channel::<Indexes>(4096)?;
     for case in cases {
         let published = publisher.messages_published();
         match publisher.publish(&case) {

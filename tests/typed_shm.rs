@@ -2,34 +2,18 @@
 //! and a subscriber in another process.
 #![cfg(all(target_os = "linux", not(miri)))]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use bcast::BcastMessage;
 use bcast::typed::{Registry, TypedOpenError};
+use common::ShmPath;
+use common::market::{MarketData, MarketDataView, Trade, quote, trade};
 
-#[bcast::message(tag = 1)]
-struct Quote {
-    symbol: String,
-    bid: f64,
-    ask: f64,
-    ts: u64,
-}
-
-#[bcast::message(tag = 2, pod)]
-struct Trade {
-    instrument: u64,
-    price: f64,
-    qty: u64,
-}
-
-#[derive(BcastMessage)]
-enum MarketData {
-    Quote(Quote),
-    Trade(Trade),
-}
-
+/// Another schema under the same names: `MarketData` with a `Quote` (tag 1) of fewer fields
+/// than the shared one, and no `Trade`, so that opening the shared channel with it is a mismatch.
 mod other {
     #[bcast::message(tag = 1)]
     pub(crate) struct Quote {
@@ -42,37 +26,12 @@ mod other {
     }
 }
 
-/// A channel path unique to this process and test, removed when dropped.
-struct ShmPath(PathBuf);
-
-impl ShmPath {
-    fn new(name: &str) -> Self {
-        let path = PathBuf::from(format!("/dev/shm/bcast-typed-{}-{name}", std::process::id()));
-        let _ = bcast::RingBuffer::remove(&path);
-        Self(path)
-    }
-}
-
-impl Drop for ShmPath {
-    fn drop(&mut self) {
-        let _ = bcast::RingBuffer::remove(&self.0);
-    }
-}
-
-fn quote(ts: u64) -> Quote {
-    Quote { symbol: "ES".into(), bid: 1.0, ask: 1.5, ts }
-}
-
-fn trade() -> Trade {
-    Trade { instrument: 9, price: 1.25, qty: 3 }
-}
-
 #[test]
 fn the_issue_snippet_works_over_dev_shm() -> Result<(), Box<dyn std::error::Error>> {
     let path = ShmPath::new("snippet");
     let mut publisher = MarketData::create(&path.0, 1 << 20)?;
     publisher.publish(&quote(7))?;
-    publisher.publish(&Trade { instrument: 9, price: 1.25, qty: 3 })?;
+    publisher.publish(&trade(3))?;
 
     let mut subscriber = MarketData::attach(&path.0)?; // replays what the ring holds
 
@@ -179,7 +138,7 @@ fn a_typed_channel_reopened_with_its_registry_keeps_working()
     MarketData::create(&path.0, 1 << 16)?.publish(&quote(1))?; // the publisher is gone
     let registry = Registry::of::<MarketData>();
     let mut writer = registry.create_channel(&path.0, 1 << 16)?.into_writer();
-    writer.send_with_user_defined(bcast::zerocopy::IntoBytes::as_bytes(&trade()), 2)?;
+    writer.send_with_user_defined(bcast::zerocopy::IntoBytes::as_bytes(&trade(3)), 2)?;
     drop(writer);
     let mut publisher = MarketData::create(&path.0, 1 << 16)?;
     publisher.publish(&quote(3))?;

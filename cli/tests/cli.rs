@@ -1,67 +1,24 @@
 //! Runs the `bcast` binary against real channel files under /dev/shm and checks its output.
 #![cfg(all(target_os = "linux", not(miri)))]
 
-use std::path::{Path, PathBuf};
+#[path = "../../tests/common/market.rs"]
+mod market;
+#[path = "../../tests/common/shm_path.rs"]
+mod shm_path;
+
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use bcast::RingBuffer;
 use bcast::typed::Registry;
-use bcast::{BcastMessage, RingBuffer};
+use market::{MarketData, Trade, quote, trade};
 use serde_json::Value;
-
-#[bcast::message(tag = 1)]
-struct Quote {
-    symbol: String,
-    bid: f64,
-    ask: f64,
-    ts: u64,
-}
-
-#[bcast::message(tag = 2, pod)]
-struct Trade {
-    instrument: u64,
-    price: f64,
-    qty: u64,
-}
-
-#[derive(BcastMessage)]
-enum Feed {
-    Quote(Quote),
-    Trade(Trade),
-}
+use shm_path::ShmPath;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-/// A channel path unique to this process and test, removed when dropped.
-struct ShmPath(PathBuf);
-
-impl ShmPath {
-    fn new(name: &str) -> Self {
-        let path = PathBuf::from(format!("/dev/shm/bcast-cli-{}-{name}", std::process::id()));
-        let _ = bcast::RingBuffer::remove(&path);
-        Self(path)
-    }
-
-    fn arg(&self) -> &str {
-        self.0.to_str().expect("a UTF-8 path")
-    }
-}
-
-impl Drop for ShmPath {
-    fn drop(&mut self) {
-        let _ = bcast::RingBuffer::remove(&self.0);
-    }
-}
-
-fn quote(ts: u64) -> Quote {
-    Quote { symbol: "ES".into(), bid: 1.0, ask: 1.5, ts }
-}
-
-fn trade(qty: u64) -> Trade {
-    Trade { instrument: 9, price: 1.25, qty }
-}
 
 fn bcast(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bcast")).args(args).output().expect("the binary runs")
@@ -106,15 +63,15 @@ fn hex(bytes: &[u8]) -> String {
 #[test]
 fn inspect_shows_layout_frontiers_writer_and_schema_of_a_typed_channel() -> TestResult {
     let path = ShmPath::new("inspect-typed");
-    let mut publisher = Feed::create(&path.0, 1 << 16)?;
+    let mut publisher = MarketData::create(&path.0, 1 << 16)?;
     publisher.publish(&quote(0))?;
     publisher.publish(&trade(1))?;
     publisher.publish(&quote(2))?;
     let info = publisher.ring().info();
 
-    let text = stdout_of(&["inspect", path.arg()]);
+    let text = stdout_of(&["inspect", path.as_str()]);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], format!("channel     {}", path.arg()));
+    assert_eq!(lines[0], format!("channel     {}", path.as_str()));
     assert!(lines[1].starts_with("file        mode 0600, "), "{text}");
     let layout =
         format!("layout      version {}, capacity 64 KiB, mtu {} B", info.layout_version, info.mtu);
@@ -127,8 +84,8 @@ fn inspect_shows_layout_frontiers_writer_and_schema_of_a_typed_channel() -> Test
     assert_eq!(lines[5], "messages    3");
     assert_eq!(lines[6], format!("writer      alive, pid {}", std::process::id()));
     assert_eq!(lines[7], "replaced    no");
-    assert!(lines[9].starts_with("schema      Feed (rkyv 0.8, "), "{text}");
-    let registry = Registry::of::<Feed>();
+    assert!(lines[9].starts_with("schema      MarketData (rkyv 0.8, "), "{text}");
+    let registry = Registry::of::<MarketData>();
     for (line, entry) in lines[11..].iter().zip(&registry.types) {
         let row = format!(
             "{:>10}  {:<5}  {:#018x}  {}",
@@ -144,13 +101,13 @@ fn inspect_shows_layout_frontiers_writer_and_schema_of_a_typed_channel() -> Test
 #[test]
 fn inspect_json_holds_the_channel_info_and_the_registry() -> TestResult {
     let path = ShmPath::new("inspect-json");
-    let mut publisher = Feed::create(&path.0, 1 << 16)?;
+    let mut publisher = MarketData::create(&path.0, 1 << 16)?;
     publisher.publish(&quote(0))?;
     publisher.publish(&trade(1))?;
     let info = publisher.ring().info();
 
-    let json: Value = serde_json::from_str(&stdout_of(&["inspect", "--json", path.arg()]))?;
-    assert_eq!(json["path"], path.arg());
+    let json: Value = serde_json::from_str(&stdout_of(&["inspect", "--json", path.as_str()]))?;
+    assert_eq!(json["path"], path.as_str());
     assert_eq!(json["file_mode"], 0o600);
     assert_eq!(json["file_mode_octal"], "0600");
     assert_eq!(json["capacity"], info.capacity);
@@ -164,9 +121,9 @@ fn inspect_json_holds_the_channel_info_and_the_registry() -> TestResult {
     assert_eq!(json["replaced"], false);
     assert_eq!(json["typed"], true);
     assert_eq!(json["registry_error"], Value::Null);
-    assert_eq!(json["schema"]["channel"], "Feed");
+    assert_eq!(json["schema"]["channel"], "MarketData");
     assert_eq!(json["schema"]["rkyv_format"]["minor"], 8);
-    let types: Vec<Value> = Registry::of::<Feed>()
+    let types: Vec<Value> = Registry::of::<MarketData>()
         .types
         .iter()
         .map(|entry| {
@@ -190,12 +147,12 @@ fn inspect_reports_an_untyped_channel_whose_writer_is_gone() -> TestResult {
     writer.send(b"two")?;
     drop(writer);
 
-    let text = stdout_of(&["inspect", path.arg()]);
+    let text = stdout_of(&["inspect", path.as_str()]);
     assert!(text.contains("\nmessages    2\n"), "{text}");
     assert!(text.contains("\nwriter      none\n"), "{text}");
     assert!(text.ends_with("\nschema      untyped (no registry)\n"), "{text}");
 
-    let json: Value = serde_json::from_str(&stdout_of(&["inspect", path.arg(), "--json"]))?;
+    let json: Value = serde_json::from_str(&stdout_of(&["inspect", path.as_str(), "--json"]))?;
     assert_eq!((&json["messages"], &json["capacity"]), (&Value::from(2), &Value::from(4096)));
     assert_eq!((&json["writer_alive"], &json["typed"]), (&Value::Bool(false), &Value::Bool(false)));
     assert_eq!((&json["schema"], &json["registry_len"]), (&Value::Null, &Value::from(0)));
@@ -205,14 +162,14 @@ fn inspect_reports_an_untyped_channel_whose_writer_is_gone() -> TestResult {
 #[test]
 fn tail_from_start_prints_every_frame_with_its_tag_type_length_and_seq() -> TestResult {
     let path = ShmPath::new("tail-typed");
-    let mut publisher = Feed::create(&path.0, 1 << 16)?;
+    let mut publisher = MarketData::create(&path.0, 1 << 16)?;
     for i in 0..5 {
         if i % 2 == 0 { publisher.publish(&quote(i))? } else { publisher.publish(&trade(i))? }
     }
     let expected = frames(&path.0)?;
     assert_eq!(expected.len(), 5);
 
-    let args = ["tail", path.arg(), "--from-start", "--count", "5", "--json", "--timeout", "10"];
+    let args = ["tail", path.as_str(), "--from-start", "--count", "5", "--json", "--timeout", "10"];
     let lines = json_lines(&stdout_of(&args));
     assert_eq!(lines.len(), 5);
     for (i, (line, Frame { position, seq, tag, payload })) in
@@ -242,7 +199,8 @@ fn tail_text_shows_a_hex_preview_of_the_first_bytes() -> TestResult {
     writer.send_with_user_defined(b"hello, world", 7)?;
     writer.send(b"hi")?;
 
-    let text = stdout_of(&["tail", path.arg(), "--from-start", "--count", "2", "--hex-bytes", "4"]);
+    let text =
+        stdout_of(&["tail", path.as_str(), "--from-start", "--count", "2", "--hex-bytes", "4"]);
     let rows: Vec<Vec<&str>> = text.lines().map(|line| line.split_whitespace().collect()).collect();
     assert_eq!(rows[0], ["position", "seq", "tag", "type", "len", "payload", "(hex)"]);
     assert_eq!(rows[1], ["0", "0", "7", "-", "12", "68656c6c.."]);
@@ -254,12 +212,12 @@ fn tail_text_shows_a_hex_preview_of_the_first_bytes() -> TestResult {
 #[test]
 fn tail_follows_frames_published_after_it_starts() -> TestResult {
     let path = ShmPath::new("tail-follow");
-    let mut publisher = Feed::create(&path.0, 1 << 20)?;
+    let mut publisher = MarketData::create(&path.0, 1 << 20)?;
     for ts in 0..5 {
         publisher.publish(&quote(ts))?; // before the tail attaches: not shown
     }
     let child = Command::new(env!("CARGO_BIN_EXE_bcast"))
-        .args(["tail", path.arg(), "--json", "--count", "3", "--timeout", "30"])
+        .args(["tail", path.as_str(), "--json", "--count", "3", "--timeout", "30"])
         .stdout(Stdio::piped())
         .spawn()?;
     let finished = Arc::new(AtomicBool::new(false));
@@ -298,8 +256,14 @@ fn tail_reports_messages_lost_to_an_overrun() -> TestResult {
     for i in 0..40u8 {
         writer.send(&[i; 32])?;
     }
-    let lines =
-        json_lines(&stdout_of(&["tail", path.arg(), "--from-start", "--json", "--timeout", "0.5"]));
+    let lines = json_lines(&stdout_of(&[
+        "tail",
+        path.as_str(),
+        "--from-start",
+        "--json",
+        "--timeout",
+        "0.5",
+    ]));
     assert_eq!(lines[0]["event"], "lost", "{lines:?}");
     let lost = lines[0]["messages"].as_u64().expect("a count");
     assert_eq!(lines[0]["before_seq"], lost);
@@ -317,7 +281,7 @@ fn tail_exits_when_the_timeout_passes_without_a_frame() -> TestResult {
     let path = ShmPath::new("tail-timeout");
     let _writer = RingBuffer::create(&path.0, 1 << 12)?.into_writer();
     let start = Instant::now();
-    let text = stdout_of(&["tail", path.arg(), "--timeout", "0.3"]);
+    let text = stdout_of(&["tail", path.as_str(), "--timeout", "0.3"]);
     assert!(start.elapsed() >= Duration::from_millis(300));
     assert_eq!(text.lines().count(), 1, "only the column headings: {text}");
     Ok(())
@@ -326,7 +290,7 @@ fn tail_exits_when_the_timeout_passes_without_a_frame() -> TestResult {
 #[test]
 fn stat_counts_messages_per_type_while_a_thread_publishes() -> TestResult {
     let path = ShmPath::new("stat-json");
-    let mut publisher = Feed::create(&path.0, 1 << 20)?;
+    let mut publisher = MarketData::create(&path.0, 1 << 20)?;
     publisher.publish(&quote(0))?;
     let quote_len = frames(&path.0)?[0].payload.len();
     let stop = Arc::new(AtomicBool::new(false));
@@ -343,7 +307,7 @@ fn stat_counts_messages_per_type_while_a_thread_publishes() -> TestResult {
             Ok(())
         })
     };
-    let output = bcast(&["stat", path.arg(), "--interval", "0.2", "--count", "1", "--json"]);
+    let output = bcast(&["stat", path.as_str(), "--interval", "0.2", "--count", "1", "--json"]);
     stop.store(true, Ordering::Relaxed);
     publishing.join().expect("the publishing thread")?;
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -378,8 +342,8 @@ fn stat_counts_messages_per_type_while_a_thread_publishes() -> TestResult {
 #[test]
 fn stat_prints_a_row_per_registered_type_and_a_total() -> TestResult {
     let path = ShmPath::new("stat-text");
-    let _publisher = Feed::create(&path.0, 1 << 16)?; // idle: every count is zero
-    let text = stdout_of(&["stat", path.arg(), "--interval", "0.1", "--count", "2"]);
+    let _publisher = MarketData::create(&path.0, 1 << 16)?; // idle: every count is zero
+    let text = stdout_of(&["stat", path.as_str(), "--interval", "0.1", "--count", "2"]);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2 * 5, "{text}");
     for block in lines.chunks(5) {
@@ -432,14 +396,14 @@ fn bench_sizes_its_rings_for_messages_just_under_a_power_of_two() -> TestResult 
 #[test]
 fn a_missing_channel_is_an_error_that_names_the_path() {
     let path = ShmPath::new("missing");
-    let p = path.arg();
+    let p = path.as_str();
     for args in
         [["inspect", p].as_slice(), &["tail", p, "--timeout", "1"], &["stat", p, "--count", "1"]]
     {
         let output = bcast(args);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
-        assert!(stderr.contains(path.arg()) && stderr.contains("No such file"), "{stderr}");
+        assert!(stderr.contains(path.as_str()) && stderr.contains("No such file"), "{stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert!(output.stdout.is_empty());
     }
@@ -449,10 +413,10 @@ fn a_missing_channel_is_an_error_that_names_the_path() {
 fn a_file_that_is_not_a_channel_is_refused() -> TestResult {
     let path = ShmPath::new("not-a-channel");
     std::fs::write(&path.0, vec![0u8; 128 << 10])?; // longer than the smallest channel
-    let output = bcast(&["inspect", path.arg()]);
+    let output = bcast(&["inspect", path.as_str()]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr.contains(path.arg()) && stderr.contains("not a bcast channel"), "{stderr}");
+    assert!(stderr.contains(path.as_str()) && stderr.contains("not a bcast channel"), "{stderr}");
     Ok(())
 }
 
@@ -492,7 +456,7 @@ fn tail_backs_off_and_reports_an_overrun_that_resetting_does_not_clear() -> Test
     drop(writer);
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_bcast"))
-        .args(["tail", path.arg(), "--from-start", "--json", "--timeout", "1"])
+        .args(["tail", path.as_str(), "--from-start", "--json", "--timeout", "1"])
         .stdout(Stdio::piped())
         .spawn()?;
     let (lines_tx, lines) = std::sync::mpsc::channel();

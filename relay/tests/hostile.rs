@@ -232,7 +232,8 @@ fn commit_a_corrupt_frame(path: &str, capacity: u64, position: u64) {
     /// Byte offsets of `claimed` and `committed` in the header (layout version 4).
     const CLAIMED: u64 = 128;
     const COMMITTED: u64 = 256;
-    let header = bcast::RingBuffer::region_len(capacity as usize) as u64 - capacity;
+    let region = bcast::RingBuffer::region_len(usize::try_from(capacity).unwrap());
+    let header = region as u64 - capacity;
     let file = OpenOptions::new().read(true).write(true).open(path).expect("the channel file");
     let offset = header + position % capacity;
     // The commit word: 40 bytes, a message (kind 1), flags no writer uses.

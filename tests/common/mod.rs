@@ -4,7 +4,15 @@
 #![allow(clippy::cast_possible_truncation)]
 
 use std::path::PathBuf;
+
+pub mod feed;
 pub mod layout;
+pub mod market;
+mod shm_path;
+
+// A file of its own so that the CLI's tests can include it; not every test uses it.
+#[allow(unused_imports)]
+pub use shm_path::{ShmPath, lock_path};
 
 /// A payload of `len` bytes that encodes `seq` and can be checked for tearing: the first 8 bytes
 /// are `seq`, every following byte is derived from `seq` and its index.
@@ -43,31 +51,6 @@ pub fn len_for(seq: u64, max: usize) -> usize {
 
 fn pattern(seq: u64, i: usize) -> u8 {
     (seq as u8).wrapping_mul(31).wrapping_add(i as u8)
-}
-
-/// A `/dev/shm` path unique to this process and `name`, removed when dropped.
-pub struct ShmPath(pub PathBuf);
-
-impl ShmPath {
-    pub fn new(name: &str) -> Self {
-        let path = PathBuf::from(format!("/dev/shm/bcast-test-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_file(&path);
-        Self(path)
-    }
-}
-
-impl Drop for ShmPath {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-        // A writer that was killed leaves its lock file `.NAME.lock` beside the channel.
-        let _ = std::fs::remove_file(lock_path(&self.0));
-    }
-}
-
-/// The writer lock file of the channel at `path`.
-pub fn lock_path(path: &std::path::Path) -> PathBuf {
-    let name = path.file_name().expect("a file name").to_string_lossy();
-    path.with_file_name(format!(".{name}.lock"))
 }
 
 /// Whether this process runs as root (and so may act as another user).
@@ -171,4 +154,32 @@ impl Drop for SmallTmpfs {
         let _ = std::process::Command::new("umount").arg(&self.0).status();
         let _ = std::fs::remove_dir(&self.0);
     }
+}
+
+/// A heap ring of `capacity` bytes: its writer, and a reader at the start.
+pub fn writer_and_reader(capacity: usize) -> (bcast::Writer, bcast::Reader) {
+    let ring = bcast::RingBuffer::with_capacity(capacity);
+    let writer = ring.clone().into_writer();
+    (writer, ring.into_reader())
+}
+
+/// A publisher of the typed channel `C` on a heap ring of `capacity` bytes, and a subscriber.
+pub fn heap_channel<C: bcast::typed::Channel>(
+    capacity: usize,
+) -> Result<(bcast::Publisher<C>, bcast::Subscriber<C>), bcast::typed::TypedOpenError> {
+    let publisher = bcast::Publisher::<C>::with_capacity(capacity)?;
+    let subscriber = publisher.subscribe();
+    Ok((publisher, subscriber))
+}
+
+/// Sends the 32-byte payload (see [`payload`]) of every `seq` in `seqs`: 64-byte frames, 16 to
+/// a KiB.
+pub fn send_frames(
+    writer: &mut bcast::Writer,
+    seqs: std::ops::Range<u64>,
+) -> Result<(), bcast::Error> {
+    for seq in seqs {
+        writer.send(&payload(seq, 32))?;
+    }
+    Ok(())
 }
