@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use bench_compare::affinity::Cores;
 use bench_compare::flow::stream;
-use bench_compare::stats::{Paired, Spread, histogram, percentile_columns, percentiles};
+use bench_compare::stats::{Paired, histogram, percentile_columns, percentiles};
 use bench_compare::table::{Table, ns};
 use bench_compare::transport::{Factory, Impl, Storage, Visitor, visit};
 use bench_compare::{Mode, contenders, load_average, round_order};
@@ -108,12 +108,10 @@ fn main() {
         "Fan-out: writer cost (median over rounds), reader one-way latency in ns (all rounds)",
         &columns,
     );
-    let mut columns = vec!["readers", "metric", "ours_vs"];
-    columns.extend(Spread::columns());
-    let mut ratios = Table::new(
+    let mut ratios = Table::spreads(
         "fanout_ratio",
         "Fan-out: paired ratio ours / theirs per round (below 1: ours cheaper or faster)",
-        &columns,
+        &["readers", "metric", "ours_vs"],
     );
     let impls = contenders(Storage::Heap);
     for readers in READERS {

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use bench_compare::affinity::Cores;
 use bench_compare::flow::{WriteApi, catch_up, stream, writer_alone};
-use bench_compare::stats::{Paired, Spread};
+use bench_compare::stats::Paired;
 use bench_compare::table::{Table, ns};
 use bench_compare::transport::{Factory, Impl, Storage, Visitor, iceoryx, visit_with_peers};
 use bench_compare::{Mode, contenders, load_average, round_order};
@@ -152,12 +152,10 @@ fn main() {
             "silent",
         ],
     );
-    let mut columns = vec!["phase", "size", "ours_vs"];
-    columns.extend(Spread::columns());
-    let mut ratios = Table::new(
+    let mut ratios = Table::spreads(
         "throughput_ratio",
         "Throughput: paired ratio ours / theirs of messages/s per round (above 1: ours faster)",
-        &columns,
+        &["phase", "size", "ours_vs"],
     );
     for phase in [Phase::Send, Phase::Claim, Phase::CatchUp, Phase::Contended] {
         for &size in phase.sizes() {

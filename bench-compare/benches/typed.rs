@@ -28,6 +28,7 @@
 //! records per second; then a reader made at the oldest retained record reads (and checks)
 //! what the ring still holds: the catch-up rate. Ratios per round against `by-hand-1.0`.
 
+use std::marker::PhantomData;
 use std::time::Instant;
 
 use bcast::RingBuffer;
@@ -36,7 +37,8 @@ use bcast::rkyv::rancor::Error as RkyvError;
 use bcast::rkyv::util::AlignedVec;
 use bench_compare::affinity::{Cores, pin_current};
 use bench_compare::payload::{check, stamp};
-use bench_compare::poll::{Idle, Poller, Rendezvous};
+use bench_compare::pingpong::{Ends, two_threads};
+use bench_compare::poll::{Idle, Poller};
 use bench_compare::stats::{
     Paired, Spread, histogram, nanos, percentile_columns, percentiles, record, trimmed_mean,
 };
@@ -201,19 +203,24 @@ impl Wire for Raw {
     }
 }
 
-/// Ours, typed pod record.
-struct TypedPod(RingBuffer);
+/// Ours, typed: a ring through `Publisher` and `Subscriber`, the record sent and read as `W`
+/// says.
+struct TypedRing<W>(RingBuffer, PhantomData<fn() -> W>);
 
-/// Ours, typed rkyv record read with validation.
-struct TypedChecked(RingBuffer);
-
-/// Ours, typed rkyv record read without validation.
-struct TypedUnchecked(RingBuffer);
-
-fn publisher(ring: &RingBuffer) -> bcast::Publisher<Feed> {
-    Feed::publisher(ring.clone()).expect("the only publisher")
+/// A way of sending the record through the typed layer: what the publishing thread keeps with
+/// its publisher, how it publishes record `seq`, and how a subscriber reads one.
+trait Way {
+    /// The publisher and what the way keeps with it.
+    type Tx;
+    /// The sending end made of `publisher`.
+    fn tx(publisher: bcast::Publisher<Feed>) -> Self::Tx;
+    /// Publishes record `seq`.
+    fn send(tx: &mut Self::Tx, seq: u64);
+    /// Reads, checks, and returns the sequence number of the next record, if there is one.
+    fn try_recv(rx: &mut bcast::Subscriber<Feed>) -> Option<u64>;
 }
 
+/// A subscriber at the writer's position (`live`) or at the oldest record the ring holds.
 fn subscriber(ring: &RingBuffer, live: bool) -> bcast::Subscriber<Feed> {
     let mut sub = Feed::subscriber(ring.clone()).expect("a typed ring");
     if live {
@@ -222,15 +229,15 @@ fn subscriber(ring: &RingBuffer, live: bool) -> bcast::Subscriber<Feed> {
     sub
 }
 
-impl Wire for TypedPod {
-    type Tx = bcast::Publisher<Feed>;
+impl<W: Way> Wire for TypedRing<W> {
+    type Tx = W::Tx;
     type Rx = bcast::Subscriber<Feed>;
 
     fn make(capacity: usize) -> Self {
-        Self(RingBuffer::with_capacity(capacity))
+        Self(RingBuffer::with_capacity(capacity), PhantomData)
     }
     fn tx(&self) -> Self::Tx {
-        publisher(&self.0)
+        W::tx(Feed::publisher(self.0.clone()).expect("the only publisher"))
     }
     fn rx(&self) -> Self::Rx {
         subscriber(&self.0, true)
@@ -240,10 +247,29 @@ impl Wire for TypedPod {
     }
     #[inline]
     fn send(tx: &mut Self::Tx, seq: u64) {
-        tx.publish(&pod(seq)).expect("publish");
+        W::send(tx, seq);
     }
     #[inline]
     fn try_recv(rx: &mut Self::Rx) -> Option<u64> {
+        W::try_recv(rx)
+    }
+}
+
+/// The pod record.
+enum Pod {}
+
+impl Way for Pod {
+    type Tx = bcast::Publisher<Feed>;
+
+    fn tx(publisher: bcast::Publisher<Feed>) -> Self::Tx {
+        publisher
+    }
+    #[inline]
+    fn send(tx: &mut Self::Tx, seq: u64) {
+        tx.publish(&pod(seq)).expect("publish");
+    }
+    #[inline]
+    fn try_recv(rx: &mut bcast::Subscriber<Feed>) -> Option<u64> {
         match rx.try_recv().expect("no overrun")? {
             FeedView::QuotePod(q) => Some(check_pod(q)),
             FeedView::Quote(_) => panic!("unexpected rkyv record"),
@@ -251,66 +277,58 @@ impl Wire for TypedPod {
     }
 }
 
-/// The typed rkyv sender, with its reused record (as a publisher of live data keeps one).
+/// The rkyv record, read as `A` says. The sender reuses one record, as a publisher of live data
+/// keeps one.
+struct Rkyv<A>(PhantomData<fn() -> A>);
+
+/// The typed rkyv sender, with its reused record.
 fn publish_quote(tx: &mut (bcast::Publisher<Feed>, Quote), seq: u64) {
     let (publisher, record) = tx;
     (record.bid_qty, record.ask_qty, record.ts) = (seq, !seq, seq);
     publisher.publish(record).expect("publish");
 }
 
-impl Wire for TypedChecked {
-    type Tx = (bcast::Publisher<Feed>, Quote);
-    type Rx = bcast::Subscriber<Feed>;
+/// How a typed rkyv reader gets the next record: validating it or trusting it. A type parameter
+/// of [`Rkyv`] rather than a flag, so that each way's loop holds only its own call.
+trait Access {
+    /// The next record, if there is one.
+    fn next(rx: &mut bcast::Subscriber<Feed>) -> Option<FeedView<'_>>;
+}
 
-    fn make(capacity: usize) -> Self {
-        Self(RingBuffer::with_capacity(capacity))
-    }
-    fn tx(&self) -> Self::Tx {
-        (publisher(&self.0), quote(0))
-    }
-    fn rx(&self) -> Self::Rx {
-        subscriber(&self.0, true)
-    }
-    fn replay(&self) -> Self::Rx {
-        subscriber(&self.0, false)
-    }
+/// Validates each record: `Subscriber::try_recv`.
+enum Checked {}
+
+/// Trusts each record: `Subscriber::try_recv_unchecked`.
+enum Unchecked {}
+
+impl Access for Checked {
     #[inline]
-    fn send(tx: &mut Self::Tx, seq: u64) {
-        publish_quote(tx, seq);
-    }
-    #[inline]
-    fn try_recv(rx: &mut Self::Rx) -> Option<u64> {
-        match rx.try_recv().expect("a valid record")? {
-            FeedView::Quote(q) => Some(check_archived(q)),
-            FeedView::QuotePod(_) => panic!("unexpected pod record"),
-        }
+    fn next(rx: &mut bcast::Subscriber<Feed>) -> Option<FeedView<'_>> {
+        rx.try_recv().expect("a valid record")
     }
 }
 
-impl Wire for TypedUnchecked {
-    type Tx = (bcast::Publisher<Feed>, Quote);
-    type Rx = bcast::Subscriber<Feed>;
+impl Access for Unchecked {
+    #[inline]
+    fn next(rx: &mut bcast::Subscriber<Feed>) -> Option<FeedView<'_>> {
+        // SAFETY: the only publisher of this ring is this bench's, built from the same `Feed`.
+        unsafe { rx.try_recv_unchecked() }.expect("no overrun")
+    }
+}
 
-    fn make(capacity: usize) -> Self {
-        Self(RingBuffer::with_capacity(capacity))
-    }
-    fn tx(&self) -> Self::Tx {
-        (publisher(&self.0), quote(0))
-    }
-    fn rx(&self) -> Self::Rx {
-        subscriber(&self.0, true)
-    }
-    fn replay(&self) -> Self::Rx {
-        subscriber(&self.0, false)
+impl<A: Access> Way for Rkyv<A> {
+    type Tx = (bcast::Publisher<Feed>, Quote);
+
+    fn tx(publisher: bcast::Publisher<Feed>) -> Self::Tx {
+        (publisher, quote(0))
     }
     #[inline]
     fn send(tx: &mut Self::Tx, seq: u64) {
         publish_quote(tx, seq);
     }
     #[inline]
-    fn try_recv(rx: &mut Self::Rx) -> Option<u64> {
-        // SAFETY: the only publisher of this ring is this bench's, built from the same `Feed`.
-        match unsafe { rx.try_recv_unchecked() }.expect("no overrun")? {
+    fn try_recv(rx: &mut bcast::Subscriber<Feed>) -> Option<u64> {
+        match A::next(rx)? {
             FeedView::Quote(q) => Some(check_archived(q)),
             FeedView::QuotePod(_) => panic!("unexpected pod record"),
         }
@@ -397,9 +415,9 @@ impl Kind {
     fn run<V: Bench>(self, bench: &V) -> V::Out {
         match self {
             Self::Raw => bench.run::<Raw>(),
-            Self::Pod => bench.run::<TypedPod>(),
-            Self::RkyvChecked => bench.run::<TypedChecked>(),
-            Self::RkyvUnchecked => bench.run::<TypedUnchecked>(),
+            Self::Pod => bench.run::<TypedRing<Pod>>(),
+            Self::RkyvChecked => bench.run::<TypedRing<Rkyv<Checked>>>(),
+            Self::RkyvUnchecked => bench.run::<TypedRing<Rkyv<Unchecked>>>(),
             Self::ByHand => bench.run::<ByHand>(),
         }
     }
@@ -435,33 +453,23 @@ impl Bench for RoundTrip<'_> {
 
     fn run<W: Wire>(&self) -> Histogram<u64> {
         let (ping, pong) = (W::make(RTT_CAPACITY), W::make(RTT_CAPACITY));
-        let cores = self.cores;
         let total = self.warmup + self.samples;
-        let poller = Poller::for_load(2, if cores.writer() == cores.reader(0) { 1 } else { 2 });
-        let (writers_made, readers_made) = (Rendezvous::new(2), Rendezvous::new(2));
-        std::thread::scope(|scope| {
-            let echoer = scope.spawn(|| {
-                pin_current(cores.reader(0));
-                let mut tx = pong.tx();
-                writers_made.wait();
-                let mut rx = ping.rx();
-                readers_made.wait();
+        let hist = two_threads(
+            &WireEnds(&ping),
+            &WireEnds(&pong),
+            self.cores,
+            |tx, rx, poller| {
                 for seq in 0..total {
-                    assert_eq!(wait::<W>(&mut rx, poller), seq, "ping out of order");
-                    W::send(&mut tx, seq);
+                    assert_eq!(wait::<W>(rx, poller), seq, "ping out of order");
+                    W::send(tx, seq);
                 }
-            });
-            let pinger = scope.spawn(|| {
-                pin_current(cores.writer());
-                let mut tx = ping.tx();
-                writers_made.wait();
-                let mut rx = pong.rx();
-                readers_made.wait();
+            },
+            |tx, rx, poller| {
                 let mut hist = histogram();
                 for seq in 0..total {
                     let sent = Instant::now();
-                    W::send(&mut tx, seq);
-                    let back = wait::<W>(&mut rx, poller);
+                    W::send(tx, seq);
+                    let back = wait::<W>(rx, poller);
                     let elapsed = sent.elapsed();
                     assert_eq!(back, seq, "echo out of order");
                     if seq >= self.warmup {
@@ -469,12 +477,26 @@ impl Bench for RoundTrip<'_> {
                     }
                 }
                 hist
-            });
-            let hist = pinger.join().expect("pinger thread");
-            echoer.join().expect("echo thread");
-            assert_eq!(hist.len(), self.samples, "every round trip recorded");
-            hist
-        })
+            },
+        );
+        assert_eq!(hist.len(), self.samples, "every round trip recorded");
+        hist
+    }
+}
+
+/// A wire's sending and receiving ends, for [`two_threads`].
+struct WireEnds<'a, W>(&'a W);
+
+impl<W: Wire> Ends for WireEnds<'_, W> {
+    type Tx = W::Tx;
+    type Rx = W::Rx;
+
+    fn tx(&self) -> W::Tx {
+        self.0.tx()
+    }
+
+    fn rx(&self) -> W::Rx {
+        self.0.rx()
     }
 }
 
@@ -525,12 +547,6 @@ fn ratio_row(table: &mut Table, paired: &Paired, ours: &str, theirs: &str) {
         cells.extend(spread.cells());
         table.row(cells);
     }
-}
-
-fn ratio_table(name: &str, title: &str) -> Table {
-    let mut columns = vec!["ratio"];
-    columns.extend(Spread::columns());
-    Table::new(name, title, &columns)
 }
 
 fn sizes() -> (usize, usize) {
@@ -634,7 +650,8 @@ fn main() {
     }
     latency.emit();
 
-    let mut ratios = ratio_table("typed_rtt_ratios", "Typed overhead: RTT ratios per round");
+    let mut ratios =
+        Table::spreads("typed_rtt_ratios", "Typed overhead: RTT ratios per round", &["ratio"]);
     for kind in [Kind::Pod, Kind::RkyvChecked, Kind::RkyvUnchecked, Kind::ByHand] {
         ratio_row(&mut ratios, &paired, p50_label(kind), p50_label(Kind::Raw));
     }
@@ -673,8 +690,11 @@ fn main() {
     }
     throughput.emit();
 
-    let mut tp_ratios =
-        ratio_table("typed_throughput_ratios", "Typed overhead: rate ratios per round");
+    let mut tp_ratios = Table::spreads(
+        "typed_throughput_ratios",
+        "Typed overhead: rate ratios per round",
+        &["ratio"],
+    );
     for kind in [Kind::Raw, Kind::Pod, Kind::RkyvChecked] {
         ratio_row(&mut tp_ratios, &rates, write_label(kind), write_label(Kind::ByHand));
     }

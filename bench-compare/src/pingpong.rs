@@ -81,11 +81,7 @@ pub fn echo<T: Sender, R: Receiver>(tx: &mut T, rx: &mut R, spec: Spec, poller: 
 }
 
 /// Runs a ping-pong between two threads of this process, the pinger on `cores.writer()` and the
-/// echoer on `cores.reader(0)`, over `ping` (pinger to echoer) and `pong` (back).
-///
-/// Each thread makes its writer, waits for the other to have made its own, then makes its
-/// reader (which starts at the writer's position) and waits again, so that no message is sent
-/// before both readers exist.
+/// echoer on `cores.reader(0)`, over `ping_ring` (pinger to echoer) and `pong_ring` (back).
 ///
 /// # Panics
 ///
@@ -96,27 +92,82 @@ pub fn run_threads<C: Channel>(
     spec: Spec,
     cores: &Cores,
 ) -> Histogram<u64> {
+    two_threads(
+        ping_ring,
+        pong_ring,
+        cores,
+        |tx, rx, poller| echo(tx, rx, spec, poller),
+        |tx, rx, poller| ping(tx, rx, spec, poller),
+    )
+}
+
+/// What each thread of a ping-pong makes its own writer and reader from: a [`Channel`], or a
+/// bench's own kind of ring (the typed bench's).
+pub trait Ends: Sync {
+    /// The writer.
+    type Tx;
+    /// The reader.
+    type Rx;
+
+    /// The ring's only writer.
+    fn tx(&self) -> Self::Tx;
+
+    /// A reader at the writer's position.
+    fn rx(&self) -> Self::Rx;
+}
+
+impl<C: Channel> Ends for C {
+    type Tx = C::Tx;
+    type Rx = C::Rx;
+
+    fn tx(&self) -> C::Tx {
+        self.writer()
+    }
+
+    fn rx(&self) -> C::Rx {
+        self.reader()
+    }
+}
+
+/// The two threads of a ping-pong: `echoer` runs on `cores.reader(0)` with `pong_ring`'s writer
+/// and `ping_ring`'s reader, `pinger` on `cores.writer()` with `ping_ring`'s writer and
+/// `pong_ring`'s reader; returns what the pinger returns. Both get the poller for this load.
+///
+/// Each thread makes its writer, waits for the other to have made its own, then makes its
+/// reader (which starts at the writer's position) and waits again, so that no message is sent
+/// before both readers exist.
+///
+/// # Panics
+///
+/// If either side panics, or a thread cannot be pinned.
+pub fn two_threads<E: Ends, P: Send>(
+    ping_ring: &E,
+    pong_ring: &E,
+    cores: &Cores,
+    echoer: impl FnOnce(&mut E::Tx, &mut E::Rx, Poller) + Send,
+    pinger: impl FnOnce(&mut E::Tx, &mut E::Rx, Poller) -> P + Send,
+) -> P {
     let poller = Poller::for_load(2, if cores.writer() == cores.reader(0) { 1 } else { 2 });
     let (writers_made, readers_made) = (Rendezvous::new(2), Rendezvous::new(2));
     std::thread::scope(|scope| {
         let echoer = scope.spawn(|| {
             pin_current(cores.reader(0));
-            let mut tx = pong_ring.writer();
+            let mut tx = pong_ring.tx();
             writers_made.wait();
-            let mut rx = ping_ring.reader();
+            let mut rx = ping_ring.rx();
             readers_made.wait();
-            echo(&mut tx, &mut rx, spec, poller);
+            echoer(&mut tx, &mut rx, poller);
         });
         let pinger = scope.spawn(|| {
             pin_current(cores.writer());
-            let mut tx = ping_ring.writer();
+            let mut tx = ping_ring.tx();
             writers_made.wait();
-            let mut rx = pong_ring.reader();
+            let mut rx = pong_ring.rx();
             readers_made.wait();
-            ping(&mut tx, &mut rx, spec, poller)
+            pinger(&mut tx, &mut rx, poller)
         });
-        let hist = pinger.join().expect("pinger thread");
+        let out = pinger.join().expect("pinger thread");
         echoer.join().expect("echo thread");
-        hist
+        out
     })
 }

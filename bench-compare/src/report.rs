@@ -3,9 +3,7 @@
 
 use hdrhistogram::Histogram;
 
-use crate::stats::{
-    Paired, Spread, curve, histogram, percentile_columns, percentiles, trimmed_mean,
-};
+use crate::stats::{Paired, curve, histogram, percentile_columns, percentiles, trimmed_mean};
 use crate::table::Table;
 use crate::transport::Impl;
 
@@ -55,33 +53,29 @@ impl LatencyTables {
     pub fn new(name: &str, what: &str) -> Self {
         let mut latency_columns = vec!["transport", "size", "impl", "samples"];
         latency_columns.extend(percentile_columns());
-        let mut ratio_columns = vec!["transport", "size", "metric", "ours_vs"];
-        ratio_columns.extend(Spread::columns());
-        let mut floor_columns = vec!["transport", "size", "metric", "impl"];
-        floor_columns.extend(Spread::columns());
         Self {
             latency: Table::new(
                 &format!("{name}_latency"),
                 &format!("{what}: percentiles in ns over all rounds"),
                 &latency_columns,
             ),
-            ratios: Table::new(
+            ratios: Table::spreads(
                 &format!("{name}_ratio"),
                 &format!("{what}: paired ratio ours / theirs per round (below 1: ours faster)"),
-                &ratio_columns,
+                &["transport", "size", "metric", "ours_vs"],
             ),
             curves: Table::new(
                 &format!("{name}_curve"),
                 &format!("{what}: percentile curves (ns)"),
                 &["transport", "size", "impl", "quantile", "ns"],
             ),
-            floor: Table::new(
+            floor: Table::spreads(
                 &format!("{name}_floor"),
                 &format!(
                     "{what}: paired ratio impl / {} per round (how many one-line round trips)",
                     Impl::FloorOneLine.label()
                 ),
-                &floor_columns,
+                &["transport", "size", "metric", "impl"],
             ),
         }
     }

@@ -6,6 +6,8 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use crate::stats::Spread;
+
 /// A titled table of string cells.
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -24,6 +26,13 @@ impl Table {
             columns: columns.iter().map(|&c| c.to_owned()).collect(),
             rows: Vec::new(),
         }
+    }
+
+    /// An empty table of one [`Spread`] a row: the `keys` columns that name the row, then the
+    /// spread's [`cells`](Spread::cells).
+    pub fn spreads(name: &str, title: &str, keys: &[&str]) -> Self {
+        let columns: Vec<&str> = keys.iter().copied().chain(Spread::columns()).collect();
+        Self::new(name, title, &columns)
     }
 
     /// Appends a row.

@@ -135,52 +135,45 @@ impl Drop for Cleanup {
     }
 }
 
-/// A publisher and the service and node it needs, dropped in that order.
-pub struct IoxSender<S: Service> {
-    publisher: Publisher<S, [u8], ()>,
+/// A port (a publisher or a subscriber) and the service and node it needs, dropped in that order.
+pub struct IoxPort<P, S: Service> {
+    port: P,
     _service: PortFactory<S, [u8], ()>,
     _node: Node<S>,
 }
 
-impl<S: Service> std::fmt::Debug for IoxSender<S> {
+impl<P, S: Service> std::fmt::Debug for IoxPort<P, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IoxSender").finish_non_exhaustive()
+        f.debug_struct("IoxPort").field("port", &std::any::type_name::<P>()).finish_non_exhaustive()
     }
 }
+
+/// A publisher, with its service and node.
+pub type IoxSender<S> = IoxPort<Publisher<S, [u8], ()>, S>;
+
+/// A subscriber, with its service and node.
+pub type IoxReceiver<S> = IoxPort<Subscriber<S, [u8], ()>, S>;
 
 impl<S: Service> IoxSender<S> {
     #[inline]
     fn send_slice(&mut self, payload: &[u8]) {
-        let sample = self.publisher.loan_slice_uninit(payload.len()).expect("iceoryx2: loan");
+        let sample = self.port.loan_slice_uninit(payload.len()).expect("iceoryx2: loan");
         sample.write_from_slice(payload).send().expect("iceoryx2: send");
     }
 
     #[inline]
     fn publish_in_place(&mut self, len: usize, fill: impl FnOnce(&mut [u8])) {
-        let sample = self.publisher.loan_slice_uninit(len).expect("iceoryx2: loan");
+        let sample = self.port.loan_slice_uninit(len).expect("iceoryx2: loan");
         let mut sample = sample.write_from_fn(|_| 0);
         fill(sample.payload_mut());
         sample.send().expect("iceoryx2: send");
     }
 }
 
-/// A subscriber and the service and node it needs, dropped in that order.
-pub struct IoxReceiver<S: Service> {
-    subscriber: Subscriber<S, [u8], ()>,
-    _service: PortFactory<S, [u8], ()>,
-    _node: Node<S>,
-}
-
-impl<S: Service> std::fmt::Debug for IoxReceiver<S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IoxReceiver").finish_non_exhaustive()
-    }
-}
-
 impl<S: Service> IoxReceiver<S> {
     #[inline]
     fn receive_into(&mut self, buf: &mut [u8]) -> Recv {
-        match self.subscriber.receive() {
+        match self.port.receive() {
             Ok(Some(sample)) => {
                 let payload = sample.payload();
                 buf[..payload.len()].copy_from_slice(payload);
@@ -249,29 +242,37 @@ impl<S: Service> IoxChannel<S> {
 }
 
 impl<S: Service> IoxChannel<S> {
-    fn make_writer(&self) -> IoxSender<S> {
+    /// A port that `build` makes on this channel's service (which the writer creates and readers
+    /// open), with the node and service it needs; `kind` names the port in a panic message.
+    fn port<P, E: std::fmt::Debug>(
+        &self,
+        create: bool,
+        kind: &str,
+        build: impl FnOnce(&PortFactory<S, [u8], ()>) -> Result<P, E>,
+    ) -> IoxPort<P, S> {
         let node = self.node();
-        let service = self.service(&node, true);
-        let publisher = service
-            .publisher_builder()
-            .initial_max_slice_len(self.max_len)
-            .allocation_strategy(AllocationStrategy::Static)
-            .backpressure_strategy(BackpressureStrategy::DiscardData)
-            .max_loaned_samples(1)
-            .create()
-            .unwrap_or_else(|e| panic!("iceoryx2: publisher {}: {e:?}", self.name));
-        IoxSender { publisher, _service: service, _node: node }
+        let service = self.service(&node, create);
+        let port =
+            build(&service).unwrap_or_else(|e| panic!("iceoryx2: {kind} {}: {e:?}", self.name));
+        IoxPort { port, _service: service, _node: node }
+    }
+
+    fn make_writer(&self) -> IoxSender<S> {
+        self.port(true, "publisher", |service| {
+            service
+                .publisher_builder()
+                .initial_max_slice_len(self.max_len)
+                .allocation_strategy(AllocationStrategy::Static)
+                .backpressure_strategy(BackpressureStrategy::DiscardData)
+                .max_loaned_samples(1)
+                .create()
+        })
     }
 
     fn make_reader(&self) -> IoxReceiver<S> {
-        let node = self.node();
-        let service = self.service(&node, false);
-        let subscriber = service
-            .subscriber_builder()
-            .buffer_size(self.slots)
-            .create()
-            .unwrap_or_else(|e| panic!("iceoryx2: subscriber {}: {e:?}", self.name));
-        IoxReceiver { subscriber, _service: service, _node: node }
+        self.port(false, "subscriber", |service| {
+            service.subscriber_builder().buffer_size(self.slots).create()
+        })
     }
 }
 

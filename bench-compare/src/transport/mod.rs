@@ -11,13 +11,19 @@
 //! 0.0.6 `Claim` + `copy_from_slice` / `Reader::receive_next` + `Message::read`; iceoryx2 and
 //! tokio's `broadcast` as their modules describe ([`iceoryx`], [`tokio_broadcast`]). The benches
 //! are generic over these traits, so each crate gets its own monomorphised copy of the loop.
+//!
+//! Ours and bcast 1.0 make their channels with the same calls, so their channel and factory
+//! types are written once, in [`ring`]; [`HeapFactory`] serves every heap ring.
 
 pub mod iceoryx;
 pub mod ours;
 pub mod peer;
+pub mod ring;
 pub mod seed;
 mod shm_names;
 pub mod tokio_broadcast;
+
+use std::marker::PhantomData;
 
 pub use shm_names::{ShmNames, remove as remove_channel};
 
@@ -157,6 +163,35 @@ pub trait Factory {
     fn make(&mut self) -> Self::Chan;
 }
 
+/// A channel, or the memory of one, made from its data capacity alone: a heap ring.
+pub trait FromCapacity {
+    /// A new, empty ring of `capacity` data bytes.
+    fn from_capacity(capacity: usize) -> Self;
+}
+
+/// Makes heap rings of type `C`.
+#[derive(Debug)]
+pub struct HeapFactory<C> {
+    capacity: usize,
+    chan: PhantomData<fn() -> C>,
+}
+
+impl<C> HeapFactory<C> {
+    /// Rings of `capacity` data bytes.
+    pub fn new(capacity: usize) -> Self {
+        Self { capacity, chan: PhantomData }
+    }
+}
+
+impl<C: Channel + FromCapacity> Factory for HeapFactory<C> {
+    type Chan = C;
+
+    #[inline(never)] // set-up stays out of the benches' loops: see `ring`
+    fn make(&mut self) -> C {
+        C::from_capacity(self.capacity)
+    }
+}
+
 /// A bench body, generic over the channel type; see [`visit`].
 pub trait Visitor {
     /// What the body returns.
@@ -175,11 +210,17 @@ pub trait Visitor {
 /// For bcast 0.0.6 over `/dev/shm` (no file-backed storage), and for a peer or the floor.
 pub fn visit<V: Visitor>(imp: Impl, storage: Storage, capacity: usize, visitor: V) -> V::Out {
     match (imp, storage) {
-        (Impl::Ours, Storage::Heap) => visitor.visit(ours::HeapFactory { capacity }),
-        (Impl::Ours, Storage::Shm) => visitor.visit(ours::ShmFactory::new(capacity)),
-        (Impl::Peer, Storage::Heap) => visitor.visit(peer::HeapFactory { capacity }),
-        (Impl::Peer, Storage::Shm) => visitor.visit(peer::ShmFactory::new(capacity)),
-        (Impl::Seed, Storage::Heap) => visitor.visit(seed::HeapFactory { capacity }),
+        (Impl::Ours, Storage::Heap) => {
+            visitor.visit(HeapFactory::<ours::HeapChannel>::new(capacity))
+        }
+        (Impl::Ours, Storage::Shm) => visitor.visit(ring::ShmFactory::<ours::Files>::new(capacity)),
+        (Impl::Peer, Storage::Heap) => {
+            visitor.visit(HeapFactory::<peer::HeapChannel>::new(capacity))
+        }
+        (Impl::Peer, Storage::Shm) => visitor.visit(ring::ShmFactory::<peer::Files>::new(capacity)),
+        (Impl::Seed, Storage::Heap) => {
+            visitor.visit(HeapFactory::<seed::HeapChannel>::new(capacity))
+        }
         (Impl::Seed, Storage::Shm) => panic!("bcast 0.0.6 has no file-backed storage"),
         (other, _) => panic!("{} is not a bcast crate: use `visit_with_peers`", other.label()),
     }

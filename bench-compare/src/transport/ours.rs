@@ -1,10 +1,11 @@
 //! `bcast` 0.1.0 (this workspace) behind the bench interface.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use bcast::{Error, Reader, RingBuffer, Writer};
+use bcast::{Error, OpenError, ReadOnly, Reader, RingBuffer, Writer};
 
-use super::{Channel, Factory, Receiver, Recv, Sender, ShmNames};
+use super::ring::{self, FileApi, ring_handles};
+use super::{FromCapacity, Receiver, Recv, Sender};
 
 impl Sender for Writer {
     #[inline]
@@ -35,98 +36,38 @@ impl Receiver for Reader {
     }
 }
 
+ring_handles! {
+    read: RingBuffer => Reader, RingBuffer<ReadOnly> => Reader;
+    write: RingBuffer => Writer;
+}
+
+impl FromCapacity for RingBuffer {
+    fn from_capacity(capacity: usize) -> Self {
+        RingBuffer::with_capacity(capacity)
+    }
+}
+
 /// A heap ring.
+pub type HeapChannel = ring::HeapChannel<RingBuffer>;
+
+/// Our channel files: `RingBuffer::create`, and `RingBuffer::attach` (read-only) for each reader.
 #[derive(Debug)]
-pub struct HeapChannel(RingBuffer);
+pub enum Files {}
 
-impl Channel for HeapChannel {
-    type Tx = Writer;
-    type Rx = Reader;
+impl FileApi for Files {
+    const NAME: &'static str = "ours";
+    type Error = OpenError;
+    type Created = RingBuffer;
+    type Attached = RingBuffer<ReadOnly>;
 
-    fn writer(&self) -> Writer {
-        self.0.clone().into_writer()
+    fn create(path: &Path, capacity: usize) -> Result<RingBuffer, OpenError> {
+        RingBuffer::create(path, capacity)
     }
 
-    fn reader(&self) -> Reader {
-        self.0.clone().into_reader()
-    }
-
-    fn replay(&self) -> Option<Reader> {
-        Some(self.0.clone().into_reader_at_last_lap())
-    }
-}
-
-/// Makes heap rings.
-#[derive(Debug)]
-pub struct HeapFactory {
-    /// Data capacity of each ring in bytes.
-    pub capacity: usize,
-}
-
-impl Factory for HeapFactory {
-    type Chan = HeapChannel;
-
-    fn make(&mut self) -> HeapChannel {
-        HeapChannel(RingBuffer::with_capacity(self.capacity))
+    fn attach(path: &Path) -> Result<RingBuffer<ReadOnly>, OpenError> {
+        RingBuffer::attach(path)
     }
 }
 
 /// A channel file: the writer creates it, each reader maps it read-only on its own.
-#[derive(Debug)]
-pub struct ShmChannel {
-    path: PathBuf,
-    capacity: usize,
-}
-
-impl ShmChannel {
-    /// The channel at `path`, of `capacity` data bytes once its writer creates it.
-    pub fn new(path: &Path, capacity: usize) -> Self {
-        Self { path: path.to_owned(), capacity }
-    }
-
-    fn attach(&self) -> RingBuffer<bcast::ReadOnly> {
-        RingBuffer::attach(&self.path)
-            .unwrap_or_else(|e| panic!("ours: attach {}: {e}", self.path.display()))
-    }
-}
-
-impl Channel for ShmChannel {
-    type Tx = Writer;
-    type Rx = Reader;
-
-    fn writer(&self) -> Writer {
-        RingBuffer::create(&self.path, self.capacity)
-            .unwrap_or_else(|e| panic!("ours: create {}: {e}", self.path.display()))
-            .into_writer()
-    }
-
-    fn reader(&self) -> Reader {
-        self.attach().into_reader()
-    }
-
-    fn replay(&self) -> Option<Reader> {
-        Some(self.attach().into_reader_at_last_lap())
-    }
-}
-
-/// Makes channel files under `/dev/shm`, removed when the factory is dropped.
-#[derive(Debug)]
-pub struct ShmFactory {
-    names: ShmNames,
-    capacity: usize,
-}
-
-impl ShmFactory {
-    /// Channels of `capacity` data bytes.
-    pub fn new(capacity: usize) -> Self {
-        Self { names: ShmNames::new(), capacity }
-    }
-}
-
-impl Factory for ShmFactory {
-    type Chan = ShmChannel;
-
-    fn make(&mut self) -> ShmChannel {
-        ShmChannel::new(&self.names.fresh(), self.capacity)
-    }
-}
+pub type ShmChannel = ring::ShmChannel<Files>;

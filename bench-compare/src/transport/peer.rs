@@ -5,14 +5,15 @@
 //! from one, as that crate's own benches do. Writers use the default configuration (a claim
 //! reserve of 1 % of the capacity), as a user would.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use bcast_peer::{
     Error, HEADER_SIZE, LocalStorage, MmapMutStorage, MmapStorage, Reader, SharedStorage,
     Storage as PeerStorage, StorageExt, Writer,
 };
 
-use super::{Channel, Factory, Receiver, Recv, Sender, ShmNames};
+use super::ring::{self, FileApi, ring_handles};
+use super::{FromCapacity, Receiver, Recv, Sender};
 
 impl<S> Sender for Writer<S> {
     #[inline]
@@ -41,104 +42,42 @@ impl<S: PeerStorage> Receiver for Reader<S> {
     }
 }
 
+/// A heap ring's memory, shared by the handles made from it.
+type Heap = SharedStorage<LocalStorage>;
+
+ring_handles! {
+    read: Heap => Reader<Heap>, MmapStorage => Reader<MmapStorage>;
+    write: Heap => Writer<Heap>, MmapMutStorage => Writer<MmapMutStorage>;
+}
+
+impl FromCapacity for Heap {
+    fn from_capacity(capacity: usize) -> Self {
+        LocalStorage::with_capacity(capacity).into_shared()
+    }
+}
+
 /// A heap ring.
-pub struct HeapChannel(SharedStorage<LocalStorage>);
+pub type HeapChannel = ring::HeapChannel<Heap>;
 
-impl std::fmt::Debug for HeapChannel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("peer::HeapChannel").field("len", &self.0.len()).finish()
-    }
-}
-
-impl Channel for HeapChannel {
-    type Tx = Writer<SharedStorage<LocalStorage>>;
-    type Rx = Reader<SharedStorage<LocalStorage>>;
-
-    fn writer(&self) -> Self::Tx {
-        self.0.clone().into_writer()
-    }
-
-    fn reader(&self) -> Self::Rx {
-        self.0.clone().into_reader()
-    }
-
-    fn replay(&self) -> Option<Self::Rx> {
-        Some(self.0.clone().into_reader_at_last_lap())
-    }
-}
-
-/// Makes heap rings.
+/// bcast 1.0's channel files: the writer creates one with `MmapMutStorage::new` (which also takes
+/// the `<path>.lock` sidecar), each reader maps it read-only with `MmapStorage::attach`.
 #[derive(Debug)]
-pub struct HeapFactory {
-    /// Data capacity of each ring in bytes.
-    pub capacity: usize,
-}
+pub enum Files {}
 
-impl Factory for HeapFactory {
-    type Chan = HeapChannel;
+impl FileApi for Files {
+    const NAME: &'static str = "bcast 1.0";
+    type Error = std::io::Error;
+    type Created = MmapMutStorage;
+    type Attached = MmapStorage;
 
-    fn make(&mut self) -> HeapChannel {
-        HeapChannel(LocalStorage::with_capacity(self.capacity).into_shared())
+    fn create(path: &Path, capacity: usize) -> std::io::Result<MmapMutStorage> {
+        MmapMutStorage::new(path, HEADER_SIZE + capacity)
+    }
+
+    fn attach(path: &Path) -> std::io::Result<MmapStorage> {
+        MmapStorage::attach(path)
     }
 }
 
-/// A channel file: the writer creates it (`MmapMutStorage::new`, which also takes the
-/// `<path>.lock` sidecar), each reader maps it read-only (`MmapStorage::attach`).
-#[derive(Debug)]
-pub struct ShmChannel {
-    path: PathBuf,
-    capacity: usize,
-}
-
-impl ShmChannel {
-    /// The channel at `path`, of `capacity` data bytes once its writer creates it.
-    pub fn new(path: &Path, capacity: usize) -> Self {
-        Self { path: path.to_owned(), capacity }
-    }
-
-    fn attach(&self) -> MmapStorage {
-        MmapStorage::attach(&self.path)
-            .unwrap_or_else(|e| panic!("bcast 1.0: attach {}: {e}", self.path.display()))
-    }
-}
-
-impl Channel for ShmChannel {
-    type Tx = Writer<MmapMutStorage>;
-    type Rx = Reader<MmapStorage>;
-
-    fn writer(&self) -> Self::Tx {
-        MmapMutStorage::new(&self.path, HEADER_SIZE + self.capacity)
-            .unwrap_or_else(|e| panic!("bcast 1.0: create {}: {e}", self.path.display()))
-            .into_writer()
-    }
-
-    fn reader(&self) -> Self::Rx {
-        self.attach().into_reader()
-    }
-
-    fn replay(&self) -> Option<Self::Rx> {
-        Some(self.attach().into_reader_at_last_lap())
-    }
-}
-
-/// Makes channel files under `/dev/shm`, removed (with their lock files) when dropped.
-#[derive(Debug)]
-pub struct ShmFactory {
-    names: ShmNames,
-    capacity: usize,
-}
-
-impl ShmFactory {
-    /// Channels of `capacity` data bytes.
-    pub fn new(capacity: usize) -> Self {
-        Self { names: ShmNames::new(), capacity }
-    }
-}
-
-impl Factory for ShmFactory {
-    type Chan = ShmChannel;
-
-    fn make(&mut self) -> ShmChannel {
-        ShmChannel::new(&self.names.fresh(), self.capacity)
-    }
-}
+/// A channel file: the writer creates it, each reader maps it read-only on its own.
+pub type ShmChannel = ring::ShmChannel<Files>;

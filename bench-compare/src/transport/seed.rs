@@ -14,7 +14,7 @@ use std::sync::Arc;
 use bcast_seed::error::Error;
 use bcast_seed::{HEADER_SIZE, Reader, RingBuffer, Writer};
 
-use super::{Channel, Factory, Receiver, Recv, Sender};
+use super::{Channel, FromCapacity, Receiver, Recv, Sender};
 
 /// Alignment of 0.0.6's header (a `CachePadded` atomic).
 const HEADER_ALIGN: usize = 128;
@@ -122,17 +122,8 @@ impl Channel for HeapChannel {
     }
 }
 
-/// Makes heap rings.
-#[derive(Debug)]
-pub struct HeapFactory {
-    /// Data capacity of each ring in bytes.
-    pub capacity: usize,
-}
-
-impl Factory for HeapFactory {
-    type Chan = HeapChannel;
-
-    fn make(&mut self) -> HeapChannel {
-        HeapChannel(Arc::new(Memory::new(self.capacity)))
+impl FromCapacity for HeapChannel {
+    fn from_capacity(capacity: usize) -> Self {
+        Self(Arc::new(Memory::new(capacity)))
     }
 }
