@@ -318,9 +318,7 @@ impl<A> RingBuffer<A> {
         let position = crate::reader::oldest_start(&self.shared.ring);
         Reader::new(self.shared, position)
     }
-}
 
-impl<A> RingBuffer<A> {
     /// Path of the channel file, or `None` for heap and caller memory.
     pub fn path(&self) -> Option<&Path> {
         self.file().map(ChannelFile::path)
