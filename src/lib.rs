@@ -67,7 +67,6 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod error;
-mod info;
 mod reader;
 mod ring;
 mod ring_buffer;
@@ -81,9 +80,8 @@ mod wait;
 mod writer;
 
 pub use error::{Error, FileRefusal, Lapped, LayoutError, OpenError};
-pub use info::ChannelInfo;
 pub use reader::{Batch, FilterUserDefined, Message, Reader, ReaderStats, Received};
-pub use ring_buffer::{ReadOnly, ReadWrite, RingBuffer};
+pub use ring_buffer::{ChannelInfo, ReadOnly, ReadWrite, RingBuffer};
 #[cfg(target_os = "linux")]
 pub use shm::CreateOptions;
 pub use wait::{PARK_SLICE, WaitStrategy};

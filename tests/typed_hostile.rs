@@ -210,3 +210,22 @@ proptest! {
         let _ = receive(&mut writer, &mut subscriber, &payload, tag);
     }
 }
+
+/// `Payload::unchecked` on bytes that are not 16-byte aligned validates them instead of
+/// trusting them: reading an rkyv archive in place at a misaligned address would be undefined
+/// behaviour (which Miri reports), whatever the caller promised about the bytes.
+#[test]
+fn trusted_bytes_at_a_misaligned_address_are_validated() {
+    let encoded = encoded_quote();
+    // The bytes one past a 16-byte aligned address.
+    let mut words = vec![0u128; encoded.len() / 16 + 2];
+    let storage = bcast::zerocopy::IntoBytes::as_mut_bytes(words.as_mut_slice());
+    storage[1..=encoded.len()].copy_from_slice(&encoded);
+    let misaligned = &storage[1..=encoded.len()];
+    assert!(!misaligned.as_ptr().addr().is_multiple_of(16));
+    // SAFETY: the bytes are exactly an encoding of `quote()` by a publisher of this build.
+    let payload = unsafe { Payload::unchecked(Quote::TAG, misaligned) };
+    let checked = Payload::checked(Quote::TAG, misaligned).decode::<Quote>().map(|_| ());
+    assert_eq!(payload.decode::<Quote>().map(|_| ()), checked, "decoded as if checked");
+    assert!(checked.is_err(), "rkyv refuses a misaligned archive");
+}

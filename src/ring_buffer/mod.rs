@@ -2,6 +2,9 @@
 
 #[cfg(target_os = "linux")]
 mod file;
+mod info;
+
+pub use info::ChannelInfo;
 
 use core::fmt;
 use core::marker::PhantomData;

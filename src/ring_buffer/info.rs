@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
+use super::RingBuffer;
 use crate::ring::header::{HEADER_SIZE, LAYOUT_MAJOR};
-use crate::ring_buffer::RingBuffer;
 use crate::sync::Ordering;
 
 /// A snapshot of a ring's header and storage, from [`RingBuffer::info`].
