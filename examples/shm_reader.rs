@@ -20,7 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut received, mut overruns) = (0u64, 0u64);
     loop {
         match reader.try_recv(&mut buf) {
-            Ok(Some(msg)) if msg.user_defined == 1 => break,
+            Ok(Some(msg)) if msg.tag == 1 => break,
             Ok(Some(msg)) => {
                 let seq = u64::from_le_bytes(buf[..8].try_into()?);
                 let check = u64::from_le_bytes(buf[8..16].try_into()?);

@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::thread::sleep(Duration::from_micros(50));
         }
     }
-    writer.send_with_user_defined(b"end", 1)?;
+    writer.send_with_tag(b"end", 1)?;
     println!(
         "writer: done in {:.2?}; the channel stays in {path} until removed",
         started.elapsed()

@@ -88,7 +88,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     rows.push((
         "raw frame (send + try_recv)",
         measure(
-            |i| writer.send_with_user_defined(&[i.to_le_bytes()[0]; 48], 1).expect("send"),
+            |i| writer.send_with_tag(&[i.to_le_bytes()[0]; 48], 1).expect("send"),
             || reader.try_recv(&mut buf).expect("read").map_or(0, |m| black_box(m.len) as u64 / 48),
         ),
     ));

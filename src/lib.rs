@@ -29,7 +29,7 @@
 //! - The [`Writer`] never waits. Each [`Reader`] has its own cursor; a reader that falls a whole
 //!   ring behind learns it was overrun ([`Error::Overrun`]) and never sees a torn message.
 //! - Frames carry a payload of up to [`Writer::mtu`] bytes and a `u32` tag
-//!   ([`Message::user_defined`]) that readers can filter on without copying.
+//!   ([`Message::tag`]) that readers can filter on without copying.
 //! - Storage: [`RingBuffer::with_capacity`] (threads of one process),
 //!   [`RingBuffer::create`] / [`RingBuffer::attach`] (processes of one machine, through a file
 //!   under `/dev/shm`), [`RingBuffer::init_raw`] / [`RingBuffer::join_raw`] (memory you manage).
@@ -80,7 +80,7 @@ mod wait;
 mod writer;
 
 pub use error::{Error, FileRefusal, Lapped, LayoutError, OpenError};
-pub use reader::{Batch, FilterUserDefined, Message, Reader, ReaderStats, Received};
+pub use reader::{Batch, FilterTag, Message, Reader, ReaderStats, Received};
 pub use ring_buffer::{ChannelInfo, ReadOnly, ReadWrite, RingBuffer};
 #[cfg(target_os = "linux")]
 pub use shm::CreateOptions;

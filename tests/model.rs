@@ -93,13 +93,12 @@ impl Harness {
         match *op {
             Op::Send { len, tag } => {
                 let payload = self.payload(len);
-                self.writer.send_with_user_defined(&payload, tag).expect("below the MTU");
+                self.writer.send_with_tag(&payload, tag).expect("below the MTU");
                 self.commit(tag, payload);
             }
             Op::ClaimCommit { len, tag } => {
                 let payload = self.payload(len);
-                let mut claim =
-                    self.writer.claim_with_user_defined(len, tag).expect("below the MTU");
+                let mut claim = self.writer.claim_with_tag(len, tag).expect("below the MTU");
                 claim.get_buffer_mut().copy_from_slice(&payload);
                 claim.commit();
                 self.commit(tag, payload);
@@ -111,10 +110,8 @@ impl Harness {
             }
             Op::TryRecv { reader } => {
                 let r = &mut self.readers[reader];
-                let result = r
-                    .reader
-                    .try_recv(&mut self.buf)
-                    .map(|m| m.map(|m| (m.seq, m.user_defined, m.len)));
+                let result =
+                    r.reader.try_recv(&mut self.buf).map(|m| m.map(|m| (m.seq, m.tag, m.len)));
                 let got =
                     result.map(|m| m.map(|(seq, tag, len)| (seq, tag, self.buf[..len].to_vec())));
                 check(&self.committed, self.writer.position(), r, got);
@@ -123,7 +120,7 @@ impl Harness {
                 let r = &mut self.readers[reader];
                 let got = match r.reader.receive_next() {
                     Ok(Some(msg)) => {
-                        let (seq, tag) = (msg.seq(), msg.user_defined());
+                        let (seq, tag) = (msg.seq(), msg.tag());
                         msg.read(&mut self.buf)
                             .map(|len| Some((seq, tag, self.buf[..len].to_vec())))
                     }
@@ -135,14 +132,11 @@ impl Harness {
             Op::Batch { reader, only_tag } => {
                 let r = &mut self.readers[reader];
                 let mut got = Vec::new();
-                for msg in r
-                    .reader
-                    .batch_iter()
-                    .filter_user_defined(|tag| only_tag.is_none_or(|t| t == tag))
+                for msg in r.reader.batch_iter().filter_tag(|tag| only_tag.is_none_or(|t| t == tag))
                 {
                     got.push(msg.and_then(|m| {
                         let len = m.read(&mut self.buf)?;
-                        Ok(Some((m.seq(), m.user_defined(), self.buf[..len].to_vec())))
+                        Ok(Some((m.seq(), m.tag(), self.buf[..len].to_vec())))
                     }));
                 }
                 // A filter skips the messages it rejects, before and after each one it returns.

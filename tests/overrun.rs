@@ -226,9 +226,9 @@ fn losses_are_counted_exactly_from_sequence_numbers() -> Result<(), Error> {
     assert_eq!(reader.stats().lost, 38 + 10);
 
     // Filtered-out messages are skipped, not lost.
-    writer.send_with_user_defined(b"a", 1)?;
-    writer.send_with_user_defined(b"b", 2)?;
-    assert_eq!(reader.batch_iter().filter_user_defined(|tag| tag == 2).count(), 1);
+    writer.send_with_tag(b"a", 1)?;
+    writer.send_with_tag(b"b", 2)?;
+    assert_eq!(reader.batch_iter().filter_tag(|tag| tag == 2).count(), 1);
     let stats = reader.stats();
     assert_eq!((stats.received, stats.skipped, stats.lost), (13, 2, 48));
     Ok(())

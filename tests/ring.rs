@@ -95,14 +95,14 @@ fn claim_dropped_while_panicking_publishes_nothing() {
 fn tags_travel_with_messages_and_filters_skip_without_copying() -> Result<(), Error> {
     let (mut writer, mut reader) = writer_and_reader(4096);
     for i in 0..10u32 {
-        let mut claim = writer.claim_with_user_defined(4, i % 3)?;
+        let mut claim = writer.claim_with_tag(4, i % 3)?;
         claim.get_buffer_mut().copy_from_slice(&i.to_le_bytes());
     }
     let mut buf = [0u8; 4];
     let mut picked = Vec::new();
-    for msg in reader.batch_iter().filter_user_defined(|tag| tag == 1) {
+    for msg in reader.batch_iter().filter_tag(|tag| tag == 1) {
         let msg = msg?;
-        assert_eq!(msg.user_defined(), 1);
+        assert_eq!(msg.tag(), 1);
         msg.read(&mut buf)?;
         picked.push(u32::from_le_bytes(buf));
     }
@@ -116,13 +116,13 @@ fn skip_and_receive_next_step_over_messages() -> Result<(), Error> {
     let (mut writer, mut reader) = writer_and_reader(1024);
     writer.send(b"one")?;
     writer.send(b"two")?;
-    writer.send_with_user_defined(b"three", 3)?;
+    writer.send_with_tag(b"three", 3)?;
     assert!(reader.skip()?);
     let msg = reader.receive_next()?.expect("two is pending");
     assert_eq!((msg.len(), msg.seq(), msg.is_empty()), (3, 1, false));
     let mut buf = [0u8; 8];
     let received = reader.try_recv(&mut buf)?.expect("three is pending");
-    assert_eq!((received.len, received.user_defined, received.seq), (5, 3, 2));
+    assert_eq!((received.len, received.tag, received.seq), (5, 3, 2));
     assert!(!reader.skip()?);
     assert!(reader.receive_next()?.is_none());
     Ok(())

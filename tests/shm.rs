@@ -25,10 +25,10 @@ fn create_then_attach_round_trips_in_one_process() -> Result<(), Box<dyn std::er
     let attached = RingBuffer::attach(&path.0)?;
     assert!(attached.writer_alive());
     let mut reader = attached.into_reader();
-    writer.send_with_user_defined(b"over shm", 9)?;
+    writer.send_with_tag(b"over shm", 9)?;
     let mut buf = [0u8; 16];
     let received = reader.try_recv(&mut buf)?.expect("sent");
-    assert_eq!((&buf[..received.len], received.user_defined), (&b"over shm"[..], 9));
+    assert_eq!((&buf[..received.len], received.tag), (&b"over shm"[..], 9));
     Ok(())
 }
 
@@ -150,7 +150,7 @@ fn readers_in_other_processes_receive_every_message() -> Result<(), Box<dyn std:
     let children: Vec<_> =
         (0..2).map(|_| spawn_child("reader", &path)).collect::<Result<_, _>>()?;
     for seq in 0..MESSAGES {
-        writer.send_with_user_defined(&payload(seq, len_for(seq, 200)), (seq % 7) as u32)?;
+        writer.send_with_tag(&payload(seq, len_for(seq, 200)), (seq % 7) as u32)?;
     }
     for child in children {
         let output = child.wait_with_output()?;
@@ -229,7 +229,7 @@ fn child_reader(path: &str) {
                 let seq = check_payload(&buf[..received.len]);
                 assert_eq!((seq, received.seq), (next, next), "messages arrive in order");
                 assert_eq!(received.len, len_for(seq, 200));
-                assert_eq!(received.user_defined, (seq % 7) as u32);
+                assert_eq!(received.tag, (seq % 7) as u32);
                 next += 1;
             }
             Ok(None) => std::thread::yield_now(),

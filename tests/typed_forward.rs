@@ -52,7 +52,7 @@ fn a_forwarded_registry_makes_a_channel_typed_subscribers_accept()
     let mut mirror_writer = mirror.into_writer();
     let mut buf = vec![0u8; source_reader.mtu()];
     while let Some(frame) = source_reader.try_recv(&mut buf)? {
-        mirror_writer.send_with_user_defined(&buf[..frame.len], frame.user_defined)?;
+        mirror_writer.send_with_tag(&buf[..frame.len], frame.tag)?;
     }
 
     let mut subscriber = Prices::attach(&path)?;

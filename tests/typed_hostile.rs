@@ -53,7 +53,7 @@ fn receive(
     payload: &[u8],
     tag: u32,
 ) -> Result<f64, RecvError> {
-    writer.send_with_user_defined(payload, tag).expect("send");
+    writer.send_with_tag(payload, tag).expect("send");
     let view = subscriber.try_recv()?.expect("one frame");
     Ok(touch(&view))
 }
@@ -114,20 +114,16 @@ fn unknown_tags_are_errors_by_default_and_skipped_on_request() {
     let mut skipping =
         Feed::subscriber(ring).expect("subscriber").with_unknown_tag(UnknownTag::Skip);
     let trade = Trade { price: 2.0, qty: 3 };
-    writer.send_with_user_defined(b"raw", 77).expect("send");
-    writer
-        .send_with_user_defined(bcast::zerocopy::IntoBytes::as_bytes(&trade), Trade::TAG)
-        .expect("send");
+    writer.send_with_tag(b"raw", 77).expect("send");
+    writer.send_with_tag(bcast::zerocopy::IntoBytes::as_bytes(&trade), Trade::TAG).expect("send");
 
     let error = subscriber.try_recv().map(|_| ()).expect_err("the unknown tag is reported");
     assert!(matches!(error, RecvError::UnknownTag { tag: 77, position: 0 }), "{error:?}");
     assert!(matches!(subscriber.try_recv(), Ok(Some(FeedView::Trade(t))) if t.qty == 3));
     assert!(matches!(skipping.try_recv(), Ok(Some(FeedView::Trade(t))) if t.qty == 3));
 
-    writer.send_with_user_defined(b"raw", 77).expect("send");
-    writer
-        .send_with_user_defined(bcast::zerocopy::IntoBytes::as_bytes(&trade), Trade::TAG)
-        .expect("send");
+    writer.send_with_tag(b"raw", 77).expect("send");
+    writer.send_with_tag(bcast::zerocopy::IntoBytes::as_bytes(&trade), Trade::TAG).expect("send");
     let items: Vec<_> = subscriber.batch_iter().collect();
     assert!(matches!(items.as_slice(), [Err(RecvError::UnknownTag { tag: 77, .. }), Ok(_)]));
     assert_eq!(skipping.batch_iter().filter(Result::is_ok).count(), 1);
@@ -193,7 +189,7 @@ fn a_misaligned_pod_payload_names_the_alignment_and_the_offset() {
     drop(Wides::publisher(ring.clone()).expect("store the registry"));
     let mut writer = ring.clone().into_writer();
     let mut subscriber = Wides::subscriber(ring).expect("the subscriber");
-    writer.send_with_user_defined(misaligned, Wide::TAG).expect("send");
+    writer.send_with_tag(misaligned, Wide::TAG).expect("send");
     let Ok(Some(WidesView::Wide(wide))) = subscriber.try_recv() else { panic!("one wide") };
     let mut expected = [0; 16];
     expected.copy_from_slice(misaligned);

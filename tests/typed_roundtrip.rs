@@ -157,7 +157,7 @@ fn batch_views_stay_alive_together_and_carry_metadata() -> Result<(), Box<dyn st
     assert_eq!(items.len(), 8);
     for (index, (meta, view)) in items.iter().enumerate() {
         assert_eq!(meta.seq, index as u64);
-        assert_eq!(meta.user_defined, view.tag());
+        assert_eq!(meta.tag, view.tag());
         match view {
             MarketDataView::Quote(q) => assert_eq!(q.ts, index as u64 / 2),
             MarketDataView::Trade(t) => assert_eq!(t.qty, index as u64 / 2 * 10),

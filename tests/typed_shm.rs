@@ -138,7 +138,7 @@ fn a_typed_channel_reopened_with_its_registry_keeps_working()
     MarketData::create(&path.0, 1 << 16)?.publish(&quote(1))?; // the publisher is gone
     let registry = Registry::of::<MarketData>();
     let mut writer = registry.create_channel(&path.0, 1 << 16)?.into_writer();
-    writer.send_with_user_defined(bcast::zerocopy::IntoBytes::as_bytes(&trade(3)), 2)?;
+    writer.send_with_tag(bcast::zerocopy::IntoBytes::as_bytes(&trade(3)), 2)?;
     drop(writer);
     let mut publisher = MarketData::create(&path.0, 1 << 16)?;
     publisher.publish(&quote(3))?;

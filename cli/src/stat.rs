@@ -157,7 +157,7 @@ impl Sampler {
             for msg in self.reader.batch_iter() {
                 match msg {
                     Ok(msg) => {
-                        let counts = per_tag.entry(msg.user_defined()).or_default();
+                        let counts = per_tag.entry(msg.tag()).or_default();
                         counts.0 += 1;
                         counts.1 += msg.len() as u64;
                         seen += 1;

@@ -230,12 +230,12 @@ impl Tail<'_> {
         }
         let shown = received.len.min(self.args.hex_bytes);
         let hex = format::hex(&self.buf[..shown]);
-        let type_name = self.names.get(received.user_defined);
+        let type_name = self.names.get(received.tag);
         if self.args.json {
             let frame = Event::Frame {
                 position: received.position,
                 seq: received.seq,
-                tag: received.user_defined,
+                tag: received.tag,
                 type_name,
                 len: received.len,
                 hex: &hex,
@@ -248,7 +248,7 @@ impl Tail<'_> {
                 "{:>10} {:>7} {:>4} {:<10} {:>5}  {hex}{more}",
                 received.position,
                 received.seq,
-                received.user_defined,
+                received.tag,
                 type_name.unwrap_or("-"),
                 received.len,
             )?;

@@ -51,7 +51,7 @@ fn frames(path: &Path) -> Result<Vec<Frame>, Box<dyn std::error::Error>> {
     let mut frames = Vec::new();
     while let Some(msg) = reader.try_recv(&mut buf)? {
         let payload = buf[..msg.len].to_vec();
-        frames.push(Frame { position: msg.position, seq: msg.seq, tag: msg.user_defined, payload });
+        frames.push(Frame { position: msg.position, seq: msg.seq, tag: msg.tag, payload });
     }
     Ok(frames)
 }
@@ -196,7 +196,7 @@ fn tail_from_start_prints_every_frame_with_its_tag_type_length_and_seq() -> Test
 fn tail_text_shows_a_hex_preview_of_the_first_bytes() -> TestResult {
     let path = ShmPath::new("tail-untyped");
     let mut writer = RingBuffer::create(&path.0, 1 << 12)?.into_writer();
-    writer.send_with_user_defined(b"hello, world", 7)?;
+    writer.send_with_tag(b"hello, world", 7)?;
     writer.send(b"hi")?;
 
     let text =

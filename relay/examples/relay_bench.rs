@@ -78,7 +78,7 @@ impl Pair {
         };
         let mut buf = vec![0u8; reader.mtu()];
         loop {
-            writer.send_with_user_defined(&[0; 8], 1).expect("send");
+            writer.send_with_tag(&[0; 8], 1).expect("send");
             std::thread::sleep(Duration::from_millis(10));
             if reader.try_recv(&mut buf).expect("recv").is_some() {
                 while reader.try_recv(&mut buf).expect("recv").is_some() {}
@@ -126,7 +126,7 @@ fn throughput(name: &str, port: u16, size: usize, batch_bytes: usize, messages: 
                 std::hint::spin_loop();
                 std::thread::yield_now();
             }
-            writer.send_with_user_defined(&payload, 2).expect("send");
+            writer.send_with_tag(&payload, 2).expect("send");
         }
         consumer.join().expect("consumer") - start
     });
@@ -172,7 +172,7 @@ fn latency(name: &str, port: u16, size: usize) -> [Histogram<u64>; 3] {
             }
             payload[..8].copy_from_slice(&index.to_le_bytes());
             payload[8..16].copy_from_slice(&now_ns().to_le_bytes());
-            writer.send_with_user_defined(&payload, 3).expect("send");
+            writer.send_with_tag(&payload, 3).expect("send");
         }
         (local.join().expect("local"), relayed.join().expect("relayed"))
     });

@@ -205,7 +205,7 @@ impl Exporter {
                         let lost = reader.stats().lost - before;
                         (self.events)(&RelayEvent::Overrun { lost });
                     }
-                    batch.batch.push(frame.seq, frame.user_defined, &scratch[..frame.len]);
+                    batch.batch.push(frame.seq, frame.tag, &scratch[..frame.len]);
                     self.counters.bytes.add(frame.len as u64);
                     if batch.batch.len() < self.options.batch_bytes {
                         continue;

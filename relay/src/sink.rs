@@ -49,7 +49,7 @@ impl Sink {
             if !self.tracker.frame(frame.seq, &mut self.stats, &mut events) {
                 continue;
             }
-            match self.writer.send_with_user_defined(frame.payload, frame.tag) {
+            match self.writer.send_with_tag(frame.payload, frame.tag) {
                 Ok(()) => self.stats.frames += 1,
                 Err(bcast::Error::MtuLimitExceeded { .. }) => self.stats.oversize += 1,
                 Err(error) => {

@@ -16,7 +16,7 @@
 //!   overruns  8  overruns of the exporter's reader, cumulative
 //! then `count` frames, back to back:
 //!   seq       8  the frame's sequence number in the source channel
-//!   tag       4  its user-defined tag
+//!   tag       4  its tag
 //!   len       4  payload bytes
 //!   payload   len
 //! ```

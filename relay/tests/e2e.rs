@@ -269,12 +269,12 @@ fn an_untyped_channel_is_relayed_untyped_across_an_exporter_restart() {
     let mut buf = vec![0u8; reader.mtu()];
     let mut received = |tag: u32| {
         eventually("a frame through the relay", || {
-            writer.send_with_user_defined(b"ping", tag).expect("send");
+            writer.send_with_tag(b"ping", tag).expect("send");
             std::thread::sleep(Duration::from_millis(20));
             let mut seen = false;
             while let Some(frame) = reader.try_recv(&mut buf).expect("recv") {
                 assert_eq!(&buf[..frame.len], b"ping");
-                seen |= frame.user_defined == tag;
+                seen |= frame.tag == tag;
             }
             seen.then_some(())
         });
@@ -306,7 +306,7 @@ fn losses_of_the_exporter_are_counted_and_every_frame_is_accounted_for() {
     let mut reader = bcast::RingBuffer::attach(mirror).expect("mirror").into_reader();
     let mut buf = vec![0u8; reader.mtu()];
     eventually("a frame through the relay", || {
-        writer.send_with_user_defined(b"warm-up", 1).expect("send");
+        writer.send_with_tag(b"warm-up", 1).expect("send");
         std::thread::sleep(Duration::from_millis(20));
         let mut seen = false;
         while reader.try_recv(&mut buf).expect("recv").is_some() {
@@ -322,7 +322,7 @@ fn losses_of_the_exporter_are_counted_and_every_frame_is_accounted_for() {
 
     const BURST: u64 = 200_000;
     for n in 0..BURST {
-        writer.send_with_user_defined(&n.to_le_bytes(), 2).expect("send");
+        writer.send_with_tag(&n.to_le_bytes(), 2).expect("send");
     }
     let mut received = 0u64;
     eventually("the burst's last frame on the mirror", || {
@@ -372,7 +372,7 @@ fn malformed_messages_from_the_network_are_counted_and_dropped() {
     eventually("garbage counted and a good frame relayed after it", || {
         session.put("t/bad", b"not a batch".to_vec()).wait().expect("put");
         session.put("t/bad", vec![0xFF; 300]).wait().expect("put");
-        writer.send_with_user_defined(b"good", 1).expect("send");
+        writer.send_with_tag(b"good", 1).expect("send");
         std::thread::sleep(Duration::from_millis(50));
         let mut good = false;
         while let Some(frame) = reader.try_recv(&mut buf).expect("recv") {

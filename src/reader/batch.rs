@@ -19,7 +19,7 @@ impl<'a> Batch<'a> {
         Self { view, cursor, limit, finished: false }
     }
 
-    /// Keeps only the messages whose [`user_defined`](Message::user_defined) tag passes
+    /// Keeps only the messages whose [`tag`](Message::tag) tag passes
     /// `filter`; the others are stepped over without copying their payloads (and counted in
     /// [`ReaderStats::skipped`](crate::ReaderStats::skipped)). Errors still come through.
     ///
@@ -30,14 +30,14 @@ impl<'a> Batch<'a> {
     /// let mut writer = ring.clone().into_writer();
     /// let mut reader = ring.into_reader();
     /// for tag in [1, 2, 1, 3] {
-    ///     writer.send_with_user_defined(&[tag as u8], tag)?;
+    ///     writer.send_with_tag(&[tag as u8], tag)?;
     /// }
-    /// let ones = reader.batch_iter().filter_user_defined(|tag| tag == 1).count();
+    /// let ones = reader.batch_iter().filter_tag(|tag| tag == 1).count();
     /// assert_eq!(ones, 2);
     /// # Ok::<(), bcast::Error>(())
     /// ```
-    pub fn filter_user_defined<F: FnMut(u32) -> bool>(self, filter: F) -> FilterUserDefined<'a, F> {
-        FilterUserDefined { batch: self, filter }
+    pub fn filter_tag<F: FnMut(u32) -> bool>(self, filter: F) -> FilterTag<'a, F> {
+        FilterTag { batch: self, filter }
     }
 }
 
@@ -79,15 +79,15 @@ impl<'a> Iterator for Batch<'a> {
 impl core::iter::FusedIterator for Batch<'_> {}
 
 /// A [`Batch`] restricted to the messages whose tag passes a filter; see
-/// [`Batch::filter_user_defined`].
+/// [`Batch::filter_tag`].
 #[derive(Debug)]
 #[must_use = "iterators are lazy and do nothing unless consumed"]
-pub struct FilterUserDefined<'a, F> {
+pub struct FilterTag<'a, F> {
     batch: Batch<'a>,
     filter: F,
 }
 
-impl<'a, F: FnMut(u32) -> bool> Iterator for FilterUserDefined<'a, F> {
+impl<'a, F: FnMut(u32) -> bool> Iterator for FilterTag<'a, F> {
     type Item = Result<Message<'a>, Error>;
 
     #[inline]
@@ -96,4 +96,4 @@ impl<'a, F: FnMut(u32) -> bool> Iterator for FilterUserDefined<'a, F> {
     }
 }
 
-impl<F: FnMut(u32) -> bool> core::iter::FusedIterator for FilterUserDefined<'_, F> {}
+impl<F: FnMut(u32) -> bool> core::iter::FusedIterator for FilterTag<'_, F> {}

@@ -37,11 +37,11 @@ impl<'a> Message<'a> {
         self.view.read_payload(self.position, self.header, buf)
     }
 
-    /// The tag the writer gave the message ([`Writer::send_with_user_defined`]).
+    /// The tag the writer gave the message ([`Writer::send_with_tag`]).
     ///
-    /// [`Writer::send_with_user_defined`]: crate::Writer::send_with_user_defined
+    /// [`Writer::send_with_tag`]: crate::Writer::send_with_tag
     #[inline]
-    pub fn user_defined(&self) -> u32 {
+    pub fn tag(&self) -> u32 {
         self.header.tag
     }
 
@@ -72,7 +72,7 @@ impl<'a> Message<'a> {
 
 impl Received {
     pub(super) fn new(position: u64, header: FrameHeader) -> Self {
-        Self { len: header.len as usize, user_defined: header.tag, position, seq: header.seq }
+        Self { len: header.len as usize, tag: header.tag, position, seq: header.seq }
     }
 }
 
@@ -82,7 +82,7 @@ pub struct Received {
     /// Payload length: the message occupies `buf[..len]`.
     pub len: usize,
     /// The tag the writer gave the message.
-    pub user_defined: u32,
+    pub tag: u32,
     /// Stream position of the message's frame.
     pub position: u64,
     /// Sequence number: how many messages the ring carried before this one.

@@ -5,7 +5,7 @@ mod cursor;
 mod message;
 mod view;
 
-pub use batch::{Batch, FilterUserDefined};
+pub use batch::{Batch, FilterTag};
 pub use cursor::ReaderStats;
 pub use message::{Message, Received};
 

@@ -54,7 +54,7 @@ impl<'a, C: Channel> Batch<'a, C> {
     /// publisher.publish(&Ping { at: 1 })?;
     /// for item in subscriber.batch_iter().with_meta() {
     ///     let (meta, PingsView::Ping(ping)) = item?;
-    ///     assert_eq!((meta.seq, meta.user_defined, ping.at.to_native()), (0, 1, 1));
+    ///     assert_eq!((meta.seq, meta.tag, ping.at.to_native()), (0, 1, 1));
     /// }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -27,13 +27,13 @@ impl UnknownTag {
     /// [`RecvError::UnknownTag`] for a tag `C` does not carry under [`Error`](Self::Error).
     #[inline]
     pub(super) fn admits<C: Channel>(self, received: &Received) -> Result<bool, RecvError> {
-        if C::carries_tag(received.user_defined) {
+        if C::carries_tag(received.tag) {
             return Ok(true);
         }
         match self {
             Self::Skip => Ok(false),
             Self::Error => {
-                let (tag, position) = (received.user_defined, received.position);
+                let (tag, position) = (received.tag, received.position);
                 Err(RecvError::UnknownTag { tag, position })
             }
         }
@@ -47,6 +47,6 @@ pub(super) fn decode<'a, C: Channel>(
     received: &Received,
     bytes: &'a [u8],
 ) -> Result<C::View<'a>, RecvError> {
-    let payload = Payload::new(received.user_defined, bytes, access);
+    let payload = Payload::new(received.tag, bytes, access);
     C::decode(payload).map_err(|source| RecvError::Decode { position: received.position, source })
 }

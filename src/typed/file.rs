@@ -69,7 +69,7 @@ impl Registry {
     /// // On the far side, the registry arrives as bytes (`Registry::to_bytes`).
     /// let registry = Registry::from_bytes(&Registry::of::<Pings>().to_bytes())?;
     /// let ring = registry.create_channel("/dev/shm/pings-mirror", 1 << 20)?;
-    /// let _writer = ring.into_writer(); // forwards frames with `send_with_user_defined`
+    /// let _writer = ring.into_writer(); // forwards frames with `send_with_tag`
     /// let _subscriber = Pings::attach("/dev/shm/pings-mirror")?; // accepted: same registry
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -152,7 +152,7 @@ impl<C: Channel> Publisher<C> {
         }
         // The frame is sent only once the encoding is complete: an error publishes nothing.
         let payload = <M::Codec as Codec<M>>::encode(message, &mut self.scratch)?;
-        self.writer.send_with_user_defined(payload, M::TAG)?;
+        self.writer.send_with_tag(payload, M::TAG)?;
         Ok(())
     }
 

@@ -116,7 +116,7 @@ impl<C: Channel> Subscriber<C> {
     /// let mut subscriber = Pings::subscriber(ring.clone())?.with_unknown_tag(UnknownTag::Skip);
     /// let mut raw = ring.into_reader(); // a raw reader sees every frame
     /// publisher.publish(&Ping { at: 1 })?;
-    /// assert_eq!(raw.try_recv(&mut [0; 64])?.map(|m| m.user_defined), Some(1));
+    /// assert_eq!(raw.try_recv(&mut [0; 64])?.map(|m| m.tag), Some(1));
     /// assert!(subscriber.try_recv()?.is_some());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

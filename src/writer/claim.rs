@@ -23,13 +23,13 @@ use super::Writer;
 pub struct Claim<'a> {
     writer: &'a mut Writer,
     len: usize,
-    user_defined: u32,
+    tag: u32,
     done: bool,
 }
 
 impl<'a> Claim<'a> {
-    pub(super) fn new(writer: &'a mut Writer, len: usize, user_defined: u32) -> Self {
-        Self { writer, len, user_defined, done: false }
+    pub(super) fn new(writer: &'a mut Writer, len: usize, tag: u32) -> Self {
+        Self { writer, len, tag, done: false }
     }
 
     /// The message's bytes, `len` of them, to fill before publishing.
@@ -40,10 +40,10 @@ impl<'a> Claim<'a> {
         &mut self.writer.staging[..self.len]
     }
 
-    /// The tag readers will see as [`Message::user_defined`](crate::Message::user_defined).
+    /// The tag readers will see as [`Message::tag`](crate::Message::tag).
     #[inline]
-    pub fn set_user_defined(&mut self, user_defined: u32) {
-        self.user_defined = user_defined;
+    pub fn set_tag(&mut self, tag: u32) {
+        self.tag = tag;
     }
 
     /// Publishes the message.
@@ -70,7 +70,7 @@ impl<'a> Claim<'a> {
     fn publish(&mut self) {
         if !self.done {
             self.done = true;
-            self.writer.publish_staged(self.len, self.user_defined);
+            self.writer.publish_staged(self.len, self.tag);
         }
     }
 }

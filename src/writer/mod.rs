@@ -125,24 +125,20 @@ impl Writer {
     /// ```
     #[inline]
     pub fn claim(&mut self, len: usize) -> Result<Claim<'_>, Error> {
-        self.claim_with_user_defined(len, 0)
+        self.claim_with_tag(len, 0)
     }
 
-    /// Like [`claim`](Self::claim), and tags the message with `user_defined`, which readers see
-    /// as [`Message::user_defined`](crate::Message::user_defined) and can filter on.
+    /// Like [`claim`](Self::claim), and tags the message with `tag`, which readers see
+    /// as [`Message::tag`](crate::Message::tag) and can filter on.
     ///
     /// # Errors
     ///
     /// [`Error::MtuLimitExceeded`] if `len` exceeds [`mtu`](Self::mtu).
     #[inline]
-    pub fn claim_with_user_defined(
-        &mut self,
-        len: usize,
-        user_defined: u32,
-    ) -> Result<Claim<'_>, Error> {
+    pub fn claim_with_tag(&mut self, len: usize, tag: u32) -> Result<Claim<'_>, Error> {
         self.check_len(len)?;
         self.reserve_staging(len);
-        Ok(Claim::new(self, len, user_defined))
+        Ok(Claim::new(self, len, tag))
     }
 
     /// Publishes a copy of `payload`.
@@ -152,10 +148,10 @@ impl Writer {
     /// [`Error::MtuLimitExceeded`] if the payload exceeds [`mtu`](Self::mtu).
     #[inline]
     pub fn send(&mut self, payload: &[u8]) -> Result<(), Error> {
-        self.send_with_user_defined(payload, 0)
+        self.send_with_tag(payload, 0)
     }
 
-    /// Publishes a copy of `payload` tagged with `user_defined`.
+    /// Publishes a copy of `payload` tagged with `tag`.
     ///
     /// # Errors
     ///
@@ -167,19 +163,15 @@ impl Writer {
     /// let ring = bcast::RingBuffer::with_capacity(1024);
     /// let mut writer = ring.clone().into_writer();
     /// let mut reader = ring.into_reader();
-    /// writer.send_with_user_defined(b"quote", 7)?;
+    /// writer.send_with_tag(b"quote", 7)?;
     /// let msg = reader.batch_iter().next().expect("pending")?;
-    /// assert_eq!(msg.user_defined(), 7);
+    /// assert_eq!(msg.tag(), 7);
     /// # Ok::<(), bcast::Error>(())
     /// ```
     #[inline]
-    pub fn send_with_user_defined(
-        &mut self,
-        payload: &[u8],
-        user_defined: u32,
-    ) -> Result<(), Error> {
+    pub fn send_with_tag(&mut self, payload: &[u8], tag: u32) -> Result<(), Error> {
         self.check_len(payload.len())?;
-        self.cursor.publish(payload, user_defined);
+        self.cursor.publish(payload, tag);
         Ok(())
     }
 
@@ -206,8 +198,8 @@ impl Writer {
 
     /// Publishes the first `len` staged bytes (called by `Claim`).
     #[inline(always)]
-    fn publish_staged(&mut self, len: usize, user_defined: u32) {
-        self.cursor.publish(&self.staging[..len], user_defined);
+    fn publish_staged(&mut self, len: usize, tag: u32) {
+        self.cursor.publish(&self.staging[..len], tag);
     }
 }
 
@@ -229,7 +221,7 @@ impl Cursor {
     /// docs). Always inlined: out of line, its prologue and the callers' moves cost a third of
     /// a small message (BENCHMARKS.md, hot spots 2 and 3).
     #[inline(always)]
-    fn publish(&mut self, payload: &[u8], user_defined: u32) {
+    fn publish(&mut self, payload: &[u8], tag: u32) {
         let ring = self.ring;
         let capacity = ring.capacity();
         let frame = frame_len(payload.len() as u64);
@@ -253,7 +245,7 @@ impl Cursor {
         }
         // A payload is at most the MTU, which `mtu_for` caps below `u32::MAX`.
         #[allow(clippy::cast_possible_truncation)]
-        let header = FrameHeader::message(payload.len() as u32, user_defined, self.seq);
+        let header = FrameHeader::message(payload.len() as u32, tag, self.seq);
         // Nothing is published at `end` yet, and a reader must not take what the word there
         // held on an earlier lap (payload, say) for a frame: `store_message` clears it before
         // it publishes this frame, whose commit word makes the clearing visible with it.
