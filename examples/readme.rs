@@ -5,7 +5,7 @@ use bcast::{Error, RingBuffer};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ring = RingBuffer::with_capacity(64 * 1024); // heap; rounded up to a power of two
     let mut writer = ring.clone().into_writer();
-    let mut reader = ring.clone().into_reader(); // joins at the producer's current position
+    let mut reader = ring.clone().into_reader(); // joins at the committed position
 
     let mut claim = writer.claim(5)?; // Err(Error::MtuLimitExceeded { .. }) when too big
     claim.get_buffer_mut().copy_from_slice(b"hello");

@@ -17,7 +17,7 @@ pub struct Lapped {
     /// Stream position of the frame the reader was about to return.
     pub position: u64,
     /// The writer's claimed frontier observed when the overrun was detected.
-    pub writer_position: u64,
+    pub claimed: u64,
 }
 
 /// Error returned by the ring's read and write operations.
@@ -38,7 +38,7 @@ pub enum Error {
     #[error(
         "reader at position {} was overrun by the writer (now at {})",
         .0.position,
-        .0.writer_position
+        .0.claimed
     )]
     Overrun(Lapped),
     /// The destination buffer is smaller than the message.
@@ -58,13 +58,13 @@ pub enum Error {
     },
     /// A reader was asked to start at a position that cannot be a frame boundary.
     #[error(
-        "position {position} is not a frame boundary the reader can start at (producer is at {producer})"
+        "position {position} is not a frame boundary the reader can start at (the writer has committed up to {committed})"
     )]
     InvalidPosition {
         /// The requested start position.
         position: u64,
         /// The writer's committed position at the time of the request.
-        producer: u64,
+        committed: u64,
     },
     /// The ring already has a live [`Writer`](crate::Writer).
     #[error("the ring already has a writer")]

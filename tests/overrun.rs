@@ -18,7 +18,7 @@ fn reader_lapped_by_the_writer_reports_overrun_until_reset() -> Result<(), Error
         panic!("a lapped reader must report an overrun");
     };
     assert_eq!(lapped.position, 0);
-    assert!(lapped.writer_position > 1024);
+    assert!(lapped.claimed > 1024);
     assert!(matches!(reader.batch_iter().next(), Some(Err(Error::Overrun(_)))));
     assert!(matches!(reader.try_recv(&mut buf), Err(Error::Overrun(_))), "it stays overrun");
 
@@ -90,12 +90,12 @@ fn start_positions_that_cannot_be_frame_boundaries_are_refused() -> Result<(), E
     let ring = RingBuffer::with_capacity(1024);
     let mut writer = ring.clone().into_writer();
     writer.send(b"x")?;
-    let producer = writer.position();
+    let committed = writer.position();
     let err = ring.clone().into_reader_at(8).unwrap_err();
-    assert_eq!(err, Error::InvalidPosition { position: 8, producer });
-    let err = ring.clone().into_reader_at(producer + 16).unwrap_err();
-    assert_eq!(err, Error::InvalidPosition { position: producer + 16, producer });
-    assert!(ring.into_reader_at(producer).is_ok());
+    assert_eq!(err, Error::InvalidPosition { position: 8, committed });
+    let err = ring.clone().into_reader_at(committed + 16).unwrap_err();
+    assert_eq!(err, Error::InvalidPosition { position: committed + 16, committed });
+    assert!(ring.into_reader_at(committed).is_ok());
     Ok(())
 }
 
@@ -218,7 +218,7 @@ fn losses_are_counted_exactly_from_sequence_numbers() -> Result<(), Error> {
     );
     assert_eq!(stats.received + stats.skipped + stats.lost, 50, "every message accounted for");
 
-    // A reset to the producer counts its loss when the next message arrives.
+    // A reset to the committed position counts its loss when the next message arrives.
     send_frames(&mut writer, 50..60)?;
     reader.reset();
     writer.send(&payload(60, 32))?;

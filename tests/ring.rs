@@ -269,11 +269,11 @@ fn a_new_subscriber_replays_everything_while_nothing_was_overwritten()
     let mut publisher = Numbers::with_capacity(4096)?;
     let mut n = 0;
     // Publish while the ring is below 90 % full, without wrapping.
-    while publisher.ring().producer_position() < 4096 * 9 / 10 - 64 {
+    while publisher.ring().committed() < 4096 * 9 / 10 - 64 {
         publisher.publish(&Numbered { n })?;
         n += 1;
     }
-    assert!(publisher.ring().producer_position() > 4096 * 3 / 4);
+    assert!(publisher.ring().committed() > 4096 * 3 / 4);
     let mut subscriber = publisher.subscribe();
     let mut replayed = Vec::new();
     while let Some(NumbersView::Numbered(message)) = subscriber.try_recv()? {

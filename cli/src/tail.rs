@@ -71,7 +71,7 @@ enum Event<'a> {
     /// writer), and `tail` backs off instead of resetting in a loop. Printed the first time.
     Stuck {
         /// The claimed position the header keeps reporting.
-        writer_position: u64,
+        claimed: u64,
     },
     /// Printed on exit if any overrun did not clear: how many there were.
     StuckOverruns {
@@ -134,9 +134,7 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
                 std::thread::sleep(IDLE_SLEEP);
             }
             Err(bcast::Error::Overrun(lapped)) => {
-                if stuck.last_claimed.replace(lapped.writer_position)
-                    != Some(lapped.writer_position)
-                {
+                if stuck.last_claimed.replace(lapped.claimed) != Some(lapped.claimed) {
                     stuck.backoff = IDLE_SLEEP;
                     if args.from_start || args.from_oldest {
                         reader.reset_to_last_lap();
@@ -148,7 +146,7 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
                 // The writer made no progress since the last overrun: not a lap but an
                 // inconsistent header. Report it once, stop replaying, and back off.
                 if stuck.count == 0 {
-                    tail.stuck(out, lapped.writer_position)?;
+                    tail.stuck(out, lapped.claimed)?;
                 } else {
                     std::thread::sleep(stuck.backoff);
                     stuck.backoff = (stuck.backoff * 2).min(MAX_BACKOFF);
@@ -193,14 +191,14 @@ struct Tail<'a> {
 
 impl Tail<'_> {
     /// Reports an overrun that resetting did not clear.
-    fn stuck(&self, out: &mut impl Write, writer_position: u64) -> Result<()> {
+    fn stuck(&self, out: &mut impl Write, claimed: u64) -> Result<()> {
         if self.args.json {
-            format::json_line(out, &Event::Stuck { writer_position })?;
+            format::json_line(out, &Event::Stuck { claimed })?;
         } else {
             writeln!(
                 out,
                 "-- overrun again with the writer's claimed position unchanged at \
-                 {writer_position}: the channel header is inconsistent; backing off --"
+                 {claimed}: the channel header is inconsistent; backing off --"
             )?;
         }
         Ok(out.flush()?)

@@ -504,7 +504,7 @@ fn tail_backs_off_and_reports_an_overrun_that_resetting_does_not_clear() -> Test
     let events = json_lines(&output.join("\n"));
     let stuck: Vec<_> = events.iter().filter(|e| e["event"] == "stuck").collect();
     assert_eq!(stuck.len(), 1, "reported once: {events:?}");
-    assert_eq!(stuck[0]["writer_position"], 1u64 << 40);
+    assert_eq!(stuck[0]["claimed"], 1u64 << 40);
     let last = events.last().expect("events");
     assert_eq!(last["event"], "stuckoverruns", "{events:?}");
     assert!(last["count"].as_u64().is_some_and(|count| count >= 1));

@@ -28,7 +28,8 @@ use crate::wait::WaitStrategy;
 /// writer down. A reader that falls too far behind (the ring's capacity less the sixteenth the
 /// writer reserves ahead) is *overrun*: its reads return
 /// [`Error::Overrun`] and never a torn message, until [`reset`](Reader::reset) moves it to the
-/// producer (or [`reset_to_last_lap`](Reader::reset_to_last_lap) to the oldest intact lap).
+/// committed position (or [`reset_to_last_lap`](Reader::reset_to_last_lap) to the oldest intact
+/// lap).
 ///
 /// Three ways to read, from the most convenient to the cheapest:
 ///
@@ -75,7 +76,7 @@ impl Reader {
 
     /// The writer's committed position, freshly loaded.
     #[inline]
-    pub fn producer_position(&self) -> u64 {
+    pub fn committed(&self) -> u64 {
         self.view.ring.header().load_committed()
     }
 
@@ -259,15 +260,15 @@ impl Reader {
         Ok(self.cursor.take(next, Passed::Skipped)?.is_some())
     }
 
-    /// Moves the reader to the producer's current position, skipping everything pending; the
+    /// Moves the reader to the committed position, skipping everything pending; the
     /// way to resume after an [`Error::Overrun`]. Returns the new position.
     ///
     /// The messages skipped are counted in [`stats`](Self::stats)`.lost` when the next message
     /// arrives (its sequence number tells how many were missed).
     pub fn reset(&mut self) -> u64 {
-        let producer = self.view.ring.header().load_committed();
-        self.cursor.jump(producer);
-        producer
+        let committed = self.view.ring.header().load_committed();
+        self.cursor.jump(committed);
+        committed
     }
 
     /// Moves the reader back to the oldest data still intact in the ring and returns the new

@@ -134,7 +134,7 @@ impl View {
         let claimed = self.ring.header().claimed_after_loads();
         let ahead = claimed.wrapping_sub(position);
         if ahead > self.ring.capacity() {
-            return Err(Error::Overrun(Lapped { position, writer_position: claimed }));
+            return Err(Error::Overrun(Lapped { position, claimed }));
         }
         Ok(ahead)
     }

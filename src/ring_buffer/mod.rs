@@ -72,7 +72,7 @@ impl<A> fmt::Debug for RingBuffer<A> {
         f.debug_struct("RingBuffer")
             .field("capacity", &self.capacity())
             .field("mtu", &self.mtu())
-            .field("producer_position", &self.producer_position())
+            .field("committed", &self.committed())
             .finish_non_exhaustive()
     }
 }
@@ -272,14 +272,14 @@ impl<A> RingBuffer<A> {
     }
 
     /// Stream position after the last committed frame.
-    pub fn producer_position(&self) -> u64 {
+    pub fn committed(&self) -> u64 {
         self.shared.ring.header().load_committed()
     }
 
-    /// Makes a reader that starts at the producer's current position: it sees the messages
+    /// Makes a reader that starts at the committed position: it sees the messages
     /// committed from now on.
     pub fn into_reader(self) -> Reader {
-        let position = self.producer_position();
+        let position = self.committed();
         Reader::new(self.shared, position)
     }
 
@@ -291,8 +291,8 @@ impl<A> RingBuffer<A> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidPosition`] if `position` is not 16-byte aligned or lies ahead of the
-    /// producer.
+    /// [`Error::InvalidPosition`] if `position` is not 16-byte aligned or lies past the
+    /// committed position.
     ///
     /// # Examples
     ///
@@ -306,9 +306,9 @@ impl<A> RingBuffer<A> {
     /// # Ok::<(), bcast::Error>(())
     /// ```
     pub fn into_reader_at(self, position: u64) -> Result<Reader, Error> {
-        let producer = self.producer_position();
-        if !position.is_multiple_of(FRAME_ALIGN) || position > producer {
-            return Err(Error::InvalidPosition { position, producer });
+        let committed = self.committed();
+        if !position.is_multiple_of(FRAME_ALIGN) || position > committed {
+            return Err(Error::InvalidPosition { position, committed });
         }
         Ok(Reader::new(self.shared, position))
     }
@@ -316,7 +316,7 @@ impl<A> RingBuffer<A> {
     /// Makes a reader that starts at the oldest data still intact in the ring (see
     /// [`Reader::reset_to_last_lap`]): it replays everything published so far while the writer
     /// has not yet filled the ring once, otherwise up to three quarters of a lap of history, then
-    /// follows the producer.
+    /// follows the writer.
     pub fn into_reader_at_last_lap(self) -> Reader {
         let position = crate::reader::oldest_start(&self.shared.ring);
         Reader::new(self.shared, position)

@@ -293,7 +293,7 @@ impl<C: Channel> Subscriber<C> {
     /// until the buffer is full; returns the ring error that stopped it, if any.
     fn fill_batch(&mut self) -> Option<Error> {
         self.slots.clear();
-        let limit = self.reader.producer_position();
+        let limit = self.reader.committed();
         let mut offset = 0;
         while self.reader.position() < limit {
             match self.copy_next(offset) {
@@ -351,8 +351,8 @@ impl<C: Channel> Subscriber<C> {
     }
 
     /// The publisher's committed position, freshly loaded.
-    pub fn producer_position(&self) -> u64 {
-        self.reader.producer_position()
+    pub fn committed(&self) -> u64 {
+        self.reader.committed()
     }
 
     /// Largest encoded message the channel carries.

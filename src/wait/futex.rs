@@ -26,7 +26,7 @@ pub(super) fn wait(word: &AtomicU64, seen: u64, timeout: Duration) {
     // SAFETY: the futex word is a valid, aligned 4-byte location inside the atomic `word`,
     // which outlives the call; `timeout` is a valid timespec. FUTEX_WAIT only reads the word.
     // The result is ignored: a wake-up, a changed word, a timeout or a signal all lead the
-    // caller to re-check the producer.
+    // caller to re-check the ring.
     unsafe {
         libc::syscall(
             libc::SYS_futex,

@@ -34,7 +34,7 @@ use crate::ring::Shared;
 use crate::ring::header::WakeWords;
 use crate::sync::Ordering;
 
-/// Longest a parked reader sleeps before re-checking the producer on its own.
+/// Longest a parked reader sleeps before re-checking the ring on its own.
 pub const PARK_SLICE: Duration = Duration::from_millis(1);
 
 /// How long the `waiters` word must stay put, with every wake-up in that time waking nobody,
@@ -126,7 +126,7 @@ impl Wakes {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitStrategy {
-    /// Spin on the producer position until a message arrives: the lowest latency, one core
+    /// Spin on the reader's position until a message arrives: the lowest latency, one core
     /// kept busy.
     BusySpin,
     /// Spin `spins` times, then yield the thread between checks.

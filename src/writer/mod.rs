@@ -1,4 +1,4 @@
-//! [`Writer`]: the single producer. It never waits for readers.
+//! [`Writer`]: the ring's only writer. It never waits for readers.
 
 mod claim;
 
@@ -14,7 +14,7 @@ use crate::ring::raw::RawRing;
 use crate::sync::{Ordering, fence};
 use crate::wait::Wakes;
 
-/// The single producer of a ring.
+/// The only writer of a ring.
 ///
 /// Made by [`RingBuffer::into_writer`](crate::RingBuffer::into_writer). Publishing never blocks
 /// and never fails once the payload fits the [`mtu`](Writer::mtu): a reader that falls about a
