@@ -15,7 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Err(_) => std::thread::sleep(Duration::from_millis(10)),
         }
     };
-    let mut reader = ring.into_reader_at_last_lap();
+    let mut reader = ring.into_reader_at_oldest();
     let mut buf = vec![0u8; reader.mtu()];
     let (mut received, mut overruns) = (0u64, 0u64);
     loop {

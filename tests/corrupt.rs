@@ -134,7 +134,7 @@ fn random_scribbles_never_panic_or_hang() {
         state ^= state << 17;
         let offset = (state as usize % CAPACITY) & !7;
         data_word(&memory, offset).store(state.rotate_left(17), Ordering::Relaxed);
-        let mut reader = ring.clone().into_reader_at_last_lap();
+        let mut reader = ring.clone().into_reader_at_oldest();
         let mut buf = [0u8; 256];
         for _ in 0..CAPACITY / 16 {
             match reader.try_recv(&mut buf) {
@@ -252,7 +252,7 @@ proptest::proptest! {
         }
         if let Ok(joined) = join(&memory) {
             let mut buf = vec![0u8; joined.mtu()];
-            for mut reader in [joined.clone().into_reader_at_last_lap(), joined.clone().into_reader()] {
+            for mut reader in [joined.clone().into_reader_at_oldest(), joined.clone().into_reader()] {
                 for _ in 0..CAPACITY / 16 + 1 {
                     match reader.try_recv(&mut buf) {
                         Ok(Some(received)) => proptest::prop_assert!(received.len <= joined.mtu()),

@@ -276,7 +276,7 @@ fn a_sparse_channel_in_a_full_tmpfs_is_refused_without_a_signal() {
         // would; a SIGBUS kills it.
         match RingBuffer::attach(&path) {
             Ok(ring) => {
-                let mut reader = ring.into_reader_at_last_lap();
+                let mut reader = ring.into_reader_at_oldest();
                 let mut buf = vec![0; reader.mtu()];
                 while let Ok(Some(_)) = reader.try_recv(&mut buf) {}
                 println!("reader attached and read");

@@ -153,7 +153,7 @@ impl Harness {
             }
             Op::ResetToLastLap { reader } => {
                 let r = &mut self.readers[reader];
-                let position = r.reader.reset_to_last_lap();
+                let position = r.reader.reset_to_oldest();
                 assert!(position <= self.writer.position());
                 assert!(
                     self.writer.position() - position <= CAPACITY as u64,

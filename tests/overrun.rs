@@ -45,7 +45,8 @@ fn kept_message_overwritten_later_reads_as_overrun() -> Result<(), Error> {
 }
 
 #[test]
-fn late_joiners_start_at_the_producer_at_zero_or_at_the_last_lap() -> Result<(), Error> {
+fn late_joiners_start_at_the_committed_position_at_zero_or_at_the_oldest_data() -> Result<(), Error>
+{
     let ring = RingBuffer::with_capacity(1024);
     let mut writer = ring.clone().into_writer();
     send_frames(&mut writer, 0..10)?;
@@ -57,13 +58,13 @@ fn late_joiners_start_at_the_producer_at_zero_or_at_the_last_lap() -> Result<(),
     let mut from_start = ring.clone().into_reader_at(0)?;
     assert_eq!(from_start.batch_iter().count(), 10);
 
-    let last_lap = ring.clone().into_reader_at_last_lap();
-    assert_eq!(last_lap.position(), 0, "nothing was overwritten yet");
+    let oldest = ring.clone().into_reader_at_oldest();
+    assert_eq!(oldest.position(), 0, "nothing was overwritten yet");
 
     send_frames(&mut writer, 10..40)?;
-    let mut last_lap = ring.clone().into_reader_at_last_lap();
+    let mut oldest = ring.clone().into_reader_at_oldest();
     let mut seqs = Vec::new();
-    while let Some(received) = last_lap.try_recv(&mut buf)? {
+    while let Some(received) = oldest.try_recv(&mut buf)? {
         seqs.push(check_payload(&buf[..received.len]));
     }
     // 40 frames of 64 bytes: the last 16 fill the ring; all but a quarter lap's and the
@@ -76,13 +77,13 @@ fn late_joiners_start_at_the_producer_at_zero_or_at_the_last_lap() -> Result<(),
 
     let mut from_zero = ring.clone().into_reader_at(0)?;
     assert!(matches!(from_zero.try_recv(&mut buf), Err(Error::Overrun(_))));
-    assert_eq!(from_zero.reset_to_last_lap(), last_lap_start(&ring));
+    assert_eq!(from_zero.reset_to_oldest(), oldest_start(&ring));
     assert!(from_zero.try_recv(&mut buf)?.is_some());
     Ok(())
 }
 
-fn last_lap_start(ring: &RingBuffer) -> u64 {
-    ring.clone().into_reader_at_last_lap().position()
+fn oldest_start(ring: &RingBuffer) -> u64 {
+    ring.clone().into_reader_at_oldest().position()
 }
 
 #[test]
@@ -100,7 +101,7 @@ fn start_positions_that_cannot_be_frame_boundaries_are_refused() -> Result<(), E
 }
 
 /// A writer thread laps reader threads on a tiny ring: one copying with `try_recv`, one reading
-/// lazily, one joining late at the last lap. Every message a reader returns must be intact and
+/// lazily, one joining late at the oldest data. Every message a reader returns must be intact and
 /// newer than the previous one; every overrun is followed by a reset. Under Miri this is the
 /// data-race and torn-read check for the whole protocol.
 #[test]
@@ -127,7 +128,7 @@ fn racing_writer_never_hands_readers_a_torn_message() {
                     for _ in 0..8 {
                         std::thread::yield_now();
                     }
-                    reader = ring.into_reader_at_last_lap();
+                    reader = ring.into_reader_at_oldest();
                 }
                 let mut buf = vec![0u8; mtu];
                 let (mut delivered, mut overruns, mut last) = (0u64, 0u64, None::<u64>);
@@ -205,7 +206,7 @@ fn losses_are_counted_exactly_from_sequence_numbers() -> Result<(), Error> {
     send_frames(&mut writer, 3..50)?; // laps the reader, which expects message 2
     assert!(matches!(reader.try_recv(&mut buf), Err(Error::Overrun(_))));
     // The oldest intact frame less a quarter lap and the writer's reserve: message 40 of 0..50.
-    reader.reset_to_last_lap();
+    reader.reset_to_oldest();
     let mut first = None;
     while let Some(received) = reader.try_recv(&mut buf)? {
         first.get_or_insert(received.seq);
@@ -296,10 +297,10 @@ fn ring_at_the_end_of_the_stream(memory: &hostile::Memory) -> RingBuffer {
 }
 
 #[test]
-fn a_last_lap_reader_of_a_stream_near_2_pow_64_gets_a_corrupt_frame() {
+fn an_oldest_data_reader_of_a_stream_near_2_pow_64_gets_a_corrupt_frame() {
     let memory = hostile::Memory::new(1024);
     let ring = ring_at_the_end_of_the_stream(&memory);
-    let mut reader = ring.into_reader_at_last_lap();
+    let mut reader = ring.into_reader_at_oldest();
     assert_eq!(reader.position(), NEAR_END, "the checkpoint is the oldest intact frame");
     let error = reader.try_recv(&mut [0u8; 256]).expect_err("the frame ends past 2^64");
     assert_eq!(error, Error::CorruptFrame { position: NEAR_END });

@@ -251,7 +251,7 @@ fn a_late_joiner_replays_everything_while_nothing_was_overwritten() -> Result<()
     // 57 frames of 64 bytes: 3648 bytes, 89 % of the ring, and nothing overwritten yet.
     send_frames(&mut writer, 0..57)?;
     assert!(writer.position() > 4096 * 3 / 4 && writer.position() <= 4096);
-    let mut reader = ring.into_reader_at_last_lap();
+    let mut reader = ring.into_reader_at_oldest();
     assert_eq!(reader.position(), 0);
     let mut buf = [0u8; 64];
     let mut seqs = Vec::new();

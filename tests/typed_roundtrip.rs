@@ -96,7 +96,8 @@ fn the_issue_snippet_works_over_a_heap_ring() -> Result<(), Box<dyn std::error::
 }
 
 #[test]
-fn a_new_subscriber_replays_the_last_lap_unless_reset() -> Result<(), Box<dyn std::error::Error>> {
+fn a_new_subscriber_replays_the_oldest_data_unless_reset() -> Result<(), Box<dyn std::error::Error>>
+{
     let mut publisher = MarketData::with_capacity(1024)?;
     for ts in 0..40 {
         publisher.publish(&quote(ts))?; // 48-byte frames: almost two laps of a 1 KiB ring

@@ -122,7 +122,7 @@ fn a_typed_publisher_refuses_to_adopt_an_untyped_channel() -> Result<(), Box<dyn
     let ring = bcast::RingBuffer::attach(&path.0)?;
     assert_eq!(Registry::read_from(&ring)?, None);
     let mut buf = [0; 64];
-    let frame = ring.into_reader_at_last_lap().try_recv(&mut buf)?.ok_or("the raw frame")?;
+    let frame = ring.into_reader_at_oldest().try_recv(&mut buf)?.ok_or("the raw frame")?;
     assert_eq!(&buf[..frame.len], b"raw frame");
 
     // Once the file is gone, the path takes a typed channel.

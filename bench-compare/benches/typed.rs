@@ -189,7 +189,7 @@ impl Wire for Raw {
         (self.0.clone().into_reader(), [0; 64])
     }
     fn replay(&self) -> Self::Rx {
-        (self.0.clone().into_reader_at_last_lap(), [0; 64])
+        (self.0.clone().into_reader_at_oldest(), [0; 64])
     }
     #[inline]
     fn send((writer, buf): &mut Self::Tx, seq: u64) {

@@ -102,7 +102,7 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     let mut reader = if args.from_start {
         ring.into_reader_at(0)?
     } else if args.from_oldest {
-        ring.into_reader_at_last_lap()
+        ring.into_reader_at_oldest()
     } else {
         ring.into_reader()
     };
@@ -137,7 +137,7 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
                 if stuck.last_claimed.replace(lapped.claimed) != Some(lapped.claimed) {
                     stuck.backoff = IDLE_SLEEP;
                     if args.from_start || args.from_oldest {
-                        reader.reset_to_last_lap();
+                        reader.reset_to_oldest();
                     } else {
                         reader.reset();
                     }

@@ -216,7 +216,7 @@ impl Exporter {
                 Err(bcast::Error::Overrun(_)) => {
                     lost_before_overrun.get_or_insert(reader.stats().lost);
                     self.counters.overruns.add(1);
-                    reader.reset_to_last_lap();
+                    reader.reset_to_oldest();
                     continue;
                 }
                 Err(bcast::Error::CorruptFrame { position }) => {

@@ -31,7 +31,7 @@ pub struct ReaderStats {
     /// [`Error::Overrun`]s the reader's own calls returned.
     pub overruns: u64,
     /// Calls of [`Reader::reset`](super::Reader::reset) and
-    /// [`Reader::reset_to_last_lap`](super::Reader::reset_to_last_lap).
+    /// [`Reader::reset_to_oldest`](super::Reader::reset_to_oldest).
     pub resets: u64,
 }
 

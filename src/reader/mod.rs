@@ -28,7 +28,7 @@ use crate::wait::WaitStrategy;
 /// writer down. A reader that falls too far behind (the ring's capacity less the sixteenth the
 /// writer reserves ahead) is *overrun*: its reads return
 /// [`Error::Overrun`] and never a torn message, until [`reset`](Reader::reset) moves it to the
-/// committed position (or [`reset_to_last_lap`](Reader::reset_to_last_lap) to the oldest intact
+/// committed position (or [`reset_to_oldest`](Reader::reset_to_oldest) to the oldest intact
 /// lap).
 ///
 /// Three ways to read, from the most convenient to the cheapest:
@@ -93,7 +93,7 @@ impl Reader {
     /// }
     /// let mut buf = [0u8; 64];
     /// assert!(matches!(reader.try_recv(&mut buf), Err(bcast::Error::Overrun(_))));
-    /// reader.reset_to_last_lap();
+    /// reader.reset_to_oldest();
     /// while reader.try_recv(&mut buf)?.is_some() {}
     /// let stats = reader.stats();
     /// assert_eq!((stats.overruns, stats.resets), (1, 1));
@@ -281,7 +281,7 @@ impl Reader {
     /// between the reader and the writer, so the writer's next message cannot lap it at once.
     /// The writer records where its frames start in each eighth of the ring, so the start is
     /// found to within an eighth of the capacity.
-    pub fn reset_to_last_lap(&mut self) -> u64 {
+    pub fn reset_to_oldest(&mut self) -> u64 {
         let position = oldest_start(&self.view.ring);
         self.cursor.jump(position);
         position

@@ -314,10 +314,10 @@ impl<A> RingBuffer<A> {
     }
 
     /// Makes a reader that starts at the oldest data still intact in the ring (see
-    /// [`Reader::reset_to_last_lap`]): it replays everything published so far while the writer
+    /// [`Reader::reset_to_oldest`]): it replays everything published so far while the writer
     /// has not yet filled the ring once, otherwise up to three quarters of a lap of history, then
     /// follows the writer.
-    pub fn into_reader_at_last_lap(self) -> Reader {
+    pub fn into_reader_at_oldest(self) -> Reader {
         let position = crate::reader::oldest_start(&self.shared.ring);
         Reader::new(self.shared, position)
     }

@@ -78,7 +78,7 @@ impl<C: Channel> Subscriber<C> {
     ///
     /// A new subscriber first replays what the ring still holds (everything published so far
     /// while the publisher has not yet filled the ring once; afterwards up to three quarters of
-    /// a lap, see [`Reader::reset_to_last_lap`]), then follows the publisher. Call
+    /// a lap, see [`Reader::reset_to_oldest`]), then follows the publisher. Call
     /// [`reset`](Self::reset) first to receive only what is published from then on.
     ///
     /// # Errors
@@ -87,7 +87,7 @@ impl<C: Channel> Subscriber<C> {
     /// [`TypedOpenError::Untyped`] if it has none (no publisher was made on it yet).
     pub fn new<A>(ring: RingBuffer<A>) -> Result<Self, TypedOpenError> {
         check::<C, A>(&ring)?;
-        Ok(Self::from_reader(ring.into_reader_at_last_lap()))
+        Ok(Self::from_reader(ring.into_reader_at_oldest()))
     }
 
     /// A subscriber over a reader of a ring whose registry is known to be `C`'s.
@@ -340,9 +340,9 @@ impl<C: Channel> Subscriber<C> {
 
     /// Moves back to the oldest data still intact, to replay what the ring still holds
     /// (everything while nothing was overwritten, otherwise up to three quarters of a lap; see
-    /// [`Reader::reset_to_last_lap`]). Returns the new position.
-    pub fn reset_to_last_lap(&mut self) -> u64 {
-        self.reader.reset_to_last_lap()
+    /// [`Reader::reset_to_oldest`]). Returns the new position.
+    pub fn reset_to_oldest(&mut self) -> u64 {
+        self.reader.reset_to_oldest()
     }
 
     /// Position of the next frame this subscriber will read.

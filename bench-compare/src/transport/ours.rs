@@ -38,6 +38,7 @@ impl Receiver for Reader {
 
 ring_handles! {
     read: RingBuffer => Reader, RingBuffer<ReadOnly> => Reader;
+    replay: into_reader_at_oldest;
     write: RingBuffer => Writer;
 }
 

@@ -47,6 +47,7 @@ type Heap = SharedStorage<LocalStorage>;
 
 ring_handles! {
     read: Heap => Reader<Heap>, MmapStorage => Reader<MmapStorage>;
+    replay: into_reader_at_last_lap;
     write: Heap => Writer<Heap>, MmapMutStorage => Writer<MmapMutStorage>;
 }
 

@@ -2,7 +2,7 @@
 //!
 //! The two crates make writers and readers alike: from a heap ring handle that each thread
 //! clones, or from a channel file that the writer creates and each reader maps read-only, with
-//! the same calls (`into_writer`, `into_reader`, `into_reader_at_last_lap`). Each crate module
+//! the same calls (`into_writer`, `into_reader`, and a reader at the oldest data). Each crate module
 //! implements [`ReadHandle`] and [`WriteHandle`] for its handle types (with the `ring_handles!`
 //! macro below), [`FromCapacity`] for its heap handle and [`FileApi`] for its files;
 //! [`HeapChannel`], [`ShmChannel`] and [`ShmFactory`] do the rest. Only set-up goes through these traits: the
@@ -27,7 +27,7 @@ pub trait ReadHandle {
     /// A reader at the writer's position (`into_reader`).
     fn reader(self) -> Self::Rx;
 
-    /// A reader at the oldest message the ring still holds (`into_reader_at_last_lap`).
+    /// A reader at the oldest message the ring still holds.
     fn replay(self) -> Self::Rx;
 }
 
@@ -42,13 +42,14 @@ pub trait WriteHandle {
 
 /// Implements [`ReadHandle`] for the handle types after `read:` and [`WriteHandle`] for those
 /// after `write:`, each `handle => its reader or writer type`, by forwarding to the handle's
-/// `into_reader`, `into_reader_at_last_lap` and `into_writer`.
+/// `into_reader`, the method after `replay:` (ours `into_reader_at_oldest`, bcast 1.0's
+/// `into_reader_at_last_lap`) and `into_writer`.
 ///
 /// A macro because ours and bcast 1.0 name these calls alike but share no trait, so generic code
 /// cannot call them; and one blanket impl over bcast 1.0's `Storage` trait would overlap ours
 /// (the compiler cannot rule out that trait gaining an impl for our `RingBuffer`).
 macro_rules! ring_handles {
-    (read: $($r:ty => $rx:ty),+; write: $($w:ty => $tx:ty),+ $(;)?) => {
+    (read: $($r:ty => $rx:ty),+; replay: $replay:ident; write: $($w:ty => $tx:ty),+ $(;)?) => {
         $(
             impl $crate::transport::ring::ReadHandle for $r {
                 type Rx = $rx;
@@ -58,7 +59,7 @@ macro_rules! ring_handles {
                 }
 
                 fn replay(self) -> $rx {
-                    self.into_reader_at_last_lap()
+                    self.$replay()
                 }
             }
         )+
