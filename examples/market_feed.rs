@@ -20,6 +20,7 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use bcast::BcastMessage;
+use bcast::typed::RecvError;
 use hdrhistogram::Histogram;
 
 /// A price level of a book.
@@ -309,7 +310,7 @@ fn subscribe(path: &Path, id: &str) -> Result<ExitCode> {
             let now = now_ns();
             let view = match msg {
                 Ok(view) => view,
-                Err(error) if error.is_overrun() => {
+                Err(RecvError::Overrun(_)) => {
                     (overruns, lapped) = (overruns + 1, true); // the batch ends here
                     continue;
                 }

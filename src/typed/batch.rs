@@ -7,7 +7,6 @@ use super::channel::Channel;
 use super::decode::{UnknownTag, decode};
 use super::error::RecvError;
 use super::payload::Access;
-use crate::error::Error;
 use crate::reader::Received;
 
 /// Iterator over the messages that were pending when it was made; see
@@ -23,7 +22,7 @@ pub struct Batch<'a, C: Channel> {
     unknown: UnknownTag,
     access: Access,
     /// The ring error that ended the copy, yielded after the copied messages.
-    error: Option<Error>,
+    error: Option<RecvError>,
     channel: PhantomData<fn() -> C>,
 }
 
@@ -35,7 +34,7 @@ impl<'a, C: Channel> Batch<'a, C> {
         slots: &'a [(usize, Received)],
         unknown: UnknownTag,
         access: Access,
-        error: Option<Error>,
+        error: Option<RecvError>,
     ) -> Self {
         Self { buffer, slots: slots.iter(), unknown, access, error, channel: PhantomData }
     }
@@ -70,7 +69,7 @@ impl<'a, C: Channel> Batch<'a, C> {
     fn next_entry(&mut self) -> Option<Result<(Received, C::View<'a>), RecvError>> {
         loop {
             let Some(&(offset, received)) = self.slots.next() else {
-                return self.error.take().map(|error| Err(RecvError::Ring(error)));
+                return self.error.take().map(Err);
             };
             match self.unknown.admits::<C>(&received) {
                 Ok(true) => {}

@@ -130,8 +130,9 @@ impl<C: Channel> Subscriber<C> {
     ///
     /// # Errors
     ///
-    /// [`RecvError::Ring`] with [`Error::Overrun`] when the publisher lapped this subscriber
-    /// (call [`reset`](Self::reset)); [`RecvError::Decode`] for a payload that is not a valid
+    /// [`RecvError::Overrun`] when the publisher lapped this subscriber (call
+    /// [`reset`](Self::reset)); [`RecvError::CorruptFrame`] for a frame header that makes no
+    /// sense; [`RecvError::Decode`] for a payload that is not a valid
     /// message of its tag's type; [`RecvError::UnknownTag`] for a tag the channel does not
     /// carry, unless the [`UnknownTag`] policy skips them.
     ///
@@ -232,7 +233,9 @@ impl<C: Channel> Subscriber<C> {
     #[inline]
     pub(super) fn fetch(&mut self) -> Result<Option<Received>, RecvError> {
         loop {
-            let Some(received) = self.copy_next(0)? else { return Ok(None) };
+            let next = self.copy_next(0);
+            let next = next.map_err(|error| RecvError::from_ring(error, self.reader.position()));
+            let Some(received) = next? else { return Ok(None) };
             if self.unknown.admits::<C>(&received)? {
                 return Ok(Some(received));
             }
@@ -252,9 +255,9 @@ impl<C: Channel> Subscriber<C> {
     /// Iterates over the messages pending now, as views that may all be alive at once.
     ///
     /// The batch copies the pending frames into this subscriber's buffer (as many as fit; the
-    /// rest are left for the next batch), then validates and yields them in order. An error of
-    /// the ring ([`Error::Overrun`]) comes after the messages copied before it, and ends the
-    /// batch.
+    /// rest are left for the next batch), then validates and yields them in order. An overrun or
+    /// a corrupt frame ([`RecvError::Overrun`], [`RecvError::CorruptFrame`]) comes after the
+    /// messages copied before it, and ends the batch.
     ///
     /// # Examples
     ///
@@ -291,7 +294,7 @@ impl<C: Channel> Subscriber<C> {
 
     /// Copies the frames pending now into `slots`, each at a 16-aligned offset of the buffer,
     /// until the buffer is full; returns the ring error that stopped it, if any.
-    fn fill_batch(&mut self) -> Option<Error> {
+    fn fill_batch(&mut self) -> Option<RecvError> {
         self.slots.clear();
         let limit = self.reader.committed();
         let mut offset = 0;
@@ -304,7 +307,7 @@ impl<C: Channel> Subscriber<C> {
                 Ok(None) => break,
                 // The buffer is full: the frame stays for the next batch.
                 Err(Error::BufferTooSmall { .. }) => break,
-                Err(error) => return Some(error),
+                Err(error) => return Some(RecvError::from_ring(error, self.reader.position())),
             }
         }
         None
@@ -333,7 +336,7 @@ impl<C: Channel> Subscriber<C> {
     }
 
     /// Moves to the publisher's current position, skipping everything pending: the way to
-    /// resume after an [`Error::Overrun`]. Returns the new position.
+    /// resume after a [`RecvError::Overrun`]. Returns the new position.
     pub fn reset(&mut self) -> u64 {
         self.reader.reset()
     }
