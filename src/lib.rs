@@ -84,7 +84,7 @@ pub use reader::{Batch, FilterTag, Message, Reader, ReaderStats, Received};
 pub use ring_buffer::{ChannelInfo, ReadOnly, ReadWrite, RingBuffer};
 #[cfg(target_os = "linux")]
 pub use shm::CreateOptions;
-pub use wait::{PARK_SLICE, WaitStrategy};
+pub use wait::WaitStrategy;
 pub use writer::{Claim, Writer};
 
 pub mod typed;
@@ -98,7 +98,6 @@ pub use bcast_derive::message;
 #[doc = include_str!("typed/doc/schema_attr.md")]
 pub use bcast_derive::schema;
 pub use rkyv;
-pub use typed::{Publisher, Subscriber};
 pub use zerocopy;
 
 #[doc(hidden)]

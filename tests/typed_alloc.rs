@@ -54,7 +54,7 @@ fn publishing_and_reading_do_not_allocate_once_warm() -> Result<(), Box<dyn std:
     let trade = Trade { price: 2.5, qty: 4 };
 
     let mut round =
-        |publisher: &mut bcast::Publisher<Feed>| -> Result<u64, Box<dyn std::error::Error>> {
+        |publisher: &mut bcast::typed::Publisher<Feed>| -> Result<u64, Box<dyn std::error::Error>> {
             let mut seen = 0;
             for _ in 0..50 {
                 publisher.publish(&quote)?;

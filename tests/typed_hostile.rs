@@ -14,7 +14,7 @@ fn quote() -> Quote {
 }
 
 /// A typed ring with a raw writer in place of the publisher, and a subscriber.
-fn hostile_ring() -> (Writer, bcast::Subscriber<Feed>, RingBuffer) {
+fn hostile_ring() -> (Writer, bcast::typed::Subscriber<Feed>, RingBuffer) {
     let ring = RingBuffer::with_capacity(1 << 16);
     drop(Feed::publisher(ring.clone()).expect("store the registry"));
     let writer = ring.clone().into_writer();
@@ -49,7 +49,7 @@ fn touch(view: &FeedView<'_>) -> f64 {
 /// Sends `payload` with `tag` and returns what the subscriber makes of it.
 fn receive(
     writer: &mut Writer,
-    subscriber: &mut bcast::Subscriber<Feed>,
+    subscriber: &mut bcast::typed::Subscriber<Feed>,
     payload: &[u8],
     tag: u32,
 ) -> Result<f64, RecvError> {

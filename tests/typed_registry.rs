@@ -75,8 +75,8 @@ fn a_type_alias_keeps_the_fingerprint_and_every_shape_change_changes_it() {
 /// Publishes `P`'s registry on a heap ring and returns the error of subscribing as `S`.
 fn refusal<P: bcast::typed::Channel, S: bcast::typed::Channel>() -> SchemaMismatch {
     let ring = RingBuffer::with_capacity(4096);
-    let _publisher = bcast::Publisher::<P>::new(ring.clone()).expect("the publisher");
-    match bcast::Subscriber::<S>::new(ring) {
+    let _publisher = bcast::typed::Publisher::<P>::new(ring.clone()).expect("the publisher");
+    match bcast::typed::Subscriber::<S>::new(ring) {
         Err(TypedOpenError::Mismatch(mismatch)) => *mismatch,
         other => panic!("expected a schema mismatch, got {other:?}"),
     }

@@ -75,7 +75,7 @@ fn book() -> Book {
 }
 
 #[test]
-fn the_issue_snippet_works_over_a_heap_ring() -> Result<(), Box<dyn std::error::Error>> {
+fn the_readme_snippet_works_over_a_heap_ring() -> Result<(), Box<dyn std::error::Error>> {
     let ring = bcast::RingBuffer::with_capacity(4096);
     let mut publisher = MarketData::publisher(ring.clone())?;
     publisher.publish(&quote(7))?;
@@ -329,7 +329,7 @@ fn numbers(sizes: &Sizes) -> Numbers {
 
 /// The numbers a subscriber reads back from the next message, a `Sizes`.
 fn read_sizes(
-    subscriber: &mut bcast::Subscriber<Indexes>,
+    subscriber: &mut bcast::typed::Subscriber<Indexes>,
 ) -> Result<Numbers, Box<dyn std::error::Error>> {
     let Some(IndexesView::Sizes(view)) = subscriber.try_recv()? else { panic!("a Sizes") };
     let place = match &view.place {
@@ -388,5 +388,50 @@ fn a_usize_beyond_the_archived_width_is_refused_never_truncated()
     publisher.publish(&PodSize { len: wide })?;
     let Some(IndexesView::PodSize(pod)) = subscriber.try_recv()? else { panic!("a PodSize") };
     assert_eq!(pod.len, wide);
+    Ok(())
+}
+
+/// Maps and sets of the standard library, as rkyv archives them.
+#[bcast::message(tag = 40)]
+struct Venues {
+    by_name: std::collections::BTreeMap<String, u32>,
+    by_id: std::collections::HashMap<u32, String>,
+    open: std::collections::BTreeSet<u16>,
+    sizes: std::collections::HashMap<String, usize>,
+}
+
+#[derive(BcastMessage)]
+enum VenueFeed {
+    Venues(Venues),
+}
+
+#[test]
+fn maps_and_sets_have_schemas_and_round_trip() -> Result<(), Box<dyn std::error::Error>> {
+    let (mut publisher, mut subscriber) = heap_channel::<VenueFeed>(1 << 14)?;
+    let venues = Venues {
+        by_name: [("XCME".to_owned(), 1), ("XEUR".to_owned(), 2)].into(),
+        by_id: [(1, "XCME".to_owned()), (2, "XEUR".to_owned())].into(),
+        open: [1, 3].into(),
+        sizes: [("XCME".to_owned(), 10)].into(),
+    };
+    publisher.publish(&venues)?;
+    let Some(VenueFeedView::Venues(view)) = subscriber.try_recv()? else {
+        panic!("one message is pending")
+    };
+    assert_eq!(view.by_name.get("XEUR").map(|id| id.to_native()), Some(2));
+    assert_eq!(view.by_id.get(&2.into()).map(|name| name.as_str()), Some("XEUR"));
+    assert!(view.open.contains_key(&3.into()) && !view.open.contains_key(&2.into()));
+    assert_eq!(view.sizes.get("XCME").map(|size| size.to_native()), Some(10));
+
+    // A `usize` in a map is checked like any other before it is archived in 32 bits.
+    let mut too_large = venues;
+    too_large.sizes.insert("XEUR".to_owned(), usize::MAX);
+    let error = publisher.publish(&too_large).unwrap_err();
+    assert!(matches!(error, PublishError::UsizeOutOfRange { .. }), "{error:?}");
+    // Map and set types take part in the fingerprint: another value type is another schema.
+    assert_ne!(
+        <std::collections::BTreeMap<String, u32> as bcast::typed::Schema>::FINGERPRINT,
+        <std::collections::BTreeMap<String, u64> as bcast::typed::Schema>::FINGERPRINT
+    );
     Ok(())
 }

@@ -213,15 +213,15 @@ trait Way {
     /// The publisher and what the way keeps with it.
     type Tx;
     /// The sending end made of `publisher`.
-    fn tx(publisher: bcast::Publisher<Feed>) -> Self::Tx;
+    fn tx(publisher: bcast::typed::Publisher<Feed>) -> Self::Tx;
     /// Publishes record `seq`.
     fn send(tx: &mut Self::Tx, seq: u64);
     /// Reads, checks, and returns the sequence number of the next record, if there is one.
-    fn try_recv(rx: &mut bcast::Subscriber<Feed>) -> Option<u64>;
+    fn try_recv(rx: &mut bcast::typed::Subscriber<Feed>) -> Option<u64>;
 }
 
 /// A subscriber at the writer's position (`live`) or at the oldest record the ring holds.
-fn subscriber(ring: &RingBuffer, live: bool) -> bcast::Subscriber<Feed> {
+fn subscriber(ring: &RingBuffer, live: bool) -> bcast::typed::Subscriber<Feed> {
     let mut sub = Feed::subscriber(ring.clone()).expect("a typed ring");
     if live {
         sub.reset();
@@ -231,7 +231,7 @@ fn subscriber(ring: &RingBuffer, live: bool) -> bcast::Subscriber<Feed> {
 
 impl<W: Way> Wire for TypedRing<W> {
     type Tx = W::Tx;
-    type Rx = bcast::Subscriber<Feed>;
+    type Rx = bcast::typed::Subscriber<Feed>;
 
     fn make(capacity: usize) -> Self {
         Self(RingBuffer::with_capacity(capacity), PhantomData)
@@ -259,9 +259,9 @@ impl<W: Way> Wire for TypedRing<W> {
 enum Pod {}
 
 impl Way for Pod {
-    type Tx = bcast::Publisher<Feed>;
+    type Tx = bcast::typed::Publisher<Feed>;
 
-    fn tx(publisher: bcast::Publisher<Feed>) -> Self::Tx {
+    fn tx(publisher: bcast::typed::Publisher<Feed>) -> Self::Tx {
         publisher
     }
     #[inline]
@@ -269,7 +269,7 @@ impl Way for Pod {
         tx.publish(&pod(seq)).expect("publish");
     }
     #[inline]
-    fn try_recv(rx: &mut bcast::Subscriber<Feed>) -> Option<u64> {
+    fn try_recv(rx: &mut bcast::typed::Subscriber<Feed>) -> Option<u64> {
         match rx.try_recv().expect("no overrun")? {
             FeedView::QuotePod(q) => Some(check_pod(q)),
             FeedView::Quote(_) => panic!("unexpected rkyv record"),
@@ -282,7 +282,7 @@ impl Way for Pod {
 struct Rkyv<A>(PhantomData<fn() -> A>);
 
 /// The typed rkyv sender, with its reused record.
-fn publish_quote(tx: &mut (bcast::Publisher<Feed>, Quote), seq: u64) {
+fn publish_quote(tx: &mut (bcast::typed::Publisher<Feed>, Quote), seq: u64) {
     let (publisher, record) = tx;
     (record.bid_qty, record.ask_qty, record.ts) = (seq, !seq, seq);
     publisher.publish(record).expect("publish");
@@ -292,7 +292,7 @@ fn publish_quote(tx: &mut (bcast::Publisher<Feed>, Quote), seq: u64) {
 /// of [`Rkyv`] rather than a flag, so that each way's loop holds only its own call.
 trait Access {
     /// The next record, if there is one.
-    fn next(rx: &mut bcast::Subscriber<Feed>) -> Option<FeedView<'_>>;
+    fn next(rx: &mut bcast::typed::Subscriber<Feed>) -> Option<FeedView<'_>>;
 }
 
 /// Validates each record: `Subscriber::try_recv`.
@@ -303,23 +303,23 @@ enum Unchecked {}
 
 impl Access for Checked {
     #[inline]
-    fn next(rx: &mut bcast::Subscriber<Feed>) -> Option<FeedView<'_>> {
+    fn next(rx: &mut bcast::typed::Subscriber<Feed>) -> Option<FeedView<'_>> {
         rx.try_recv().expect("a valid record")
     }
 }
 
 impl Access for Unchecked {
     #[inline]
-    fn next(rx: &mut bcast::Subscriber<Feed>) -> Option<FeedView<'_>> {
+    fn next(rx: &mut bcast::typed::Subscriber<Feed>) -> Option<FeedView<'_>> {
         // SAFETY: the only publisher of this ring is this bench's, built from the same `Feed`.
         unsafe { rx.try_recv_unchecked() }.expect("no overrun")
     }
 }
 
 impl<A: Access> Way for Rkyv<A> {
-    type Tx = (bcast::Publisher<Feed>, Quote);
+    type Tx = (bcast::typed::Publisher<Feed>, Quote);
 
-    fn tx(publisher: bcast::Publisher<Feed>) -> Self::Tx {
+    fn tx(publisher: bcast::typed::Publisher<Feed>) -> Self::Tx {
         (publisher, quote(0))
     }
     #[inline]
@@ -327,7 +327,7 @@ impl<A: Access> Way for Rkyv<A> {
         publish_quote(tx, seq);
     }
     #[inline]
-    fn try_recv(rx: &mut bcast::Subscriber<Feed>) -> Option<u64> {
+    fn try_recv(rx: &mut bcast::typed::Subscriber<Feed>) -> Option<u64> {
         match A::next(rx)? {
             FeedView::Quote(q) => Some(check_archived(q)),
             FeedView::QuotePod(_) => panic!("unexpected pod record"),

@@ -74,7 +74,7 @@ pub struct Level {
 }
 
 /// Publishes message `n` of the test's sequence: the three types in turn.
-fn publish(publisher: &mut bcast::Publisher<Feed>, n: u64) {
+fn publish(publisher: &mut bcast::typed::Publisher<Feed>, n: u64) {
     let (symbol, text) = (format!("SYM{}", n % 17), "x".repeat((n % 40) as usize));
     let levels: Vec<u32> = (0..(n % 5) as u32).map(|i| i * 3).collect();
     match n % 3 {
@@ -119,7 +119,10 @@ fn render(view: &FeedView<'_>) -> (u64, String) {
 /// that the exporter and the importer's subscription are both in place; returns the
 /// subscriber of the mirror, positioned after them. The mirror holds nothing else: importers
 /// start at the live edge.
-fn warm_up(publisher: &mut bcast::Publisher<Feed>, mirror: &str) -> bcast::Subscriber<Feed> {
+fn warm_up(
+    publisher: &mut bcast::typed::Publisher<Feed>,
+    mirror: &str,
+) -> bcast::typed::Subscriber<Feed> {
     let mut subscriber = eventually("the mirror channel", || Feed::attach(mirror).ok());
     let mut n = u64::MAX;
     eventually("a warm-up message through the relay", || {
@@ -138,7 +141,7 @@ fn warm_up(publisher: &mut bcast::Publisher<Feed>, mirror: &str) -> bcast::Subsc
 }
 
 /// Receives until message `last` (skipping warm-ups), and returns the messages' numbers.
-fn receive_until(subscriber: &mut bcast::Subscriber<Feed>, last: u64) -> Vec<u64> {
+fn receive_until(subscriber: &mut bcast::typed::Subscriber<Feed>, last: u64) -> Vec<u64> {
     let mut numbers = Vec::new();
     eventually(&format!("message {last} on the mirror"), || {
         while let Some(view) = subscriber.recv_timeout(Duration::from_millis(10)).expect("recv") {

@@ -122,16 +122,3 @@ pub(super) fn compare<A>(
     let path = ring.path().map(ToOwned::to_owned);
     Err(TypedOpenError::Mismatch(Box::new(SchemaMismatch { path, ours, theirs })))
 }
-
-impl Registry {
-    /// Stores this registry in a heap (or caller-memory) ring that has none, or checks the one
-    /// it has; for forwarding a typed channel between threads without its types.
-    ///
-    /// # Errors
-    ///
-    /// [`TypedOpenError::Mismatch`] if the ring carries another registry;
-    /// [`TypedOpenError::RegistryTooLarge`] if it does not fit the header.
-    pub fn install(&self, ring: &RingBuffer<ReadWrite>) -> Result<(), TypedOpenError> {
-        store_or_check_registry(ring, self.clone(), "relayed")
-    }
-}

@@ -6,6 +6,8 @@
 //! compile time, so it costs nothing at run time, and it follows types through aliases: a
 //! `type Price = f64;` field has the fingerprint of `f64`.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
 use rkyv::primitive::{ArchivedUsize, FixedIsize, FixedUsize};
 
 /// A type whose wire shape has a stable fingerprint.
@@ -258,6 +260,41 @@ container_schema! {
     };
     impl[T: Schema] [T] => "slice",
         |this| if T::HOLDS_USIZE { this.iter().try_for_each(Schema::check_usize) } else { Ok(()) };
+    impl[T: Schema] BTreeSet<T> => "BTreeSet",
+        |this| if T::HOLDS_USIZE { this.iter().try_for_each(Schema::check_usize) } else { Ok(()) };
+    impl[T: Schema, S] HashSet<T, S> => "HashSet",
+        |this| if T::HOLDS_USIZE { this.iter().try_for_each(Schema::check_usize) } else { Ok(()) };
+}
+
+/// `Schema` for maps of `K` to `V` (as rkyv archives them: `BTreeMap`s and `HashMap`s differ),
+/// fingerprinted from both.
+macro_rules! map_schema {
+    ($(impl[$($generics:tt)*] $ty:ty => $name:literal;)*) => {$(
+        impl<$($generics)*> Schema for $ty {
+            const NAME: &'static str = $name;
+            const FINGERPRINT: u64 = SchemaHasher::new("generic", $name)
+                .u64(K::FINGERPRINT)
+                .u64(V::FINGERPRINT)
+                .finish();
+            const HOLDS_USIZE: bool = K::HOLDS_USIZE || V::HOLDS_USIZE;
+
+            #[inline]
+            fn check_usize(&self) -> Result<(), UsizeOverflow> {
+                if !Self::HOLDS_USIZE {
+                    return Ok(());
+                }
+                self.iter().try_for_each(|(key, value)| {
+                    key.check_usize()?;
+                    value.check_usize()
+                })
+            }
+        }
+    )*};
+}
+
+map_schema! {
+    impl[K: Schema, V: Schema] BTreeMap<K, V> => "BTreeMap";
+    impl[K: Schema, V: Schema, S] HashMap<K, V, S> => "HashMap";
 }
 
 impl<T: Schema, const N: usize> Schema for [T; N] {

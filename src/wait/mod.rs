@@ -35,7 +35,7 @@ use crate::ring::header::WakeWords;
 use crate::sync::Ordering;
 
 /// Longest a parked reader sleeps before re-checking the ring on its own.
-pub const PARK_SLICE: Duration = Duration::from_millis(1);
+pub(crate) const PARK_SLICE: Duration = Duration::from_millis(1);
 
 /// How long the `waiters` word must stay put, with every wake-up in that time waking nobody,
 /// before the writer takes its registrations for dead readers: several park slices, so that a

@@ -40,12 +40,6 @@ impl<'a> Claim<'a> {
         &mut self.writer.staging[..self.len]
     }
 
-    /// The tag readers will see as [`Message::tag`](crate::Message::tag).
-    #[inline]
-    pub fn set_tag(&mut self, tag: u32) {
-        self.tag = tag;
-    }
-
     /// Publishes the message.
     #[inline(always)]
     pub fn commit(mut self) {

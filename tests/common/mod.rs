@@ -166,8 +166,9 @@ pub fn writer_and_reader(capacity: usize) -> (bcast::Writer, bcast::Reader) {
 /// A publisher of the typed channel `C` on a heap ring of `capacity` bytes, and a subscriber.
 pub fn heap_channel<C: bcast::typed::Channel>(
     capacity: usize,
-) -> Result<(bcast::Publisher<C>, bcast::Subscriber<C>), bcast::typed::TypedOpenError> {
-    let publisher = bcast::Publisher::<C>::with_capacity(capacity)?;
+) -> Result<(bcast::typed::Publisher<C>, bcast::typed::Subscriber<C>), bcast::typed::TypedOpenError>
+{
+    let publisher = bcast::typed::Publisher::<C>::with_capacity(capacity)?;
     let subscriber = publisher.subscribe();
     Ok((publisher, subscriber))
 }

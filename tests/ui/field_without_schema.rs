@@ -1,9 +1,13 @@
-use std::collections::HashMap;
+/// A nested type without `#[bcast::schema]`.
+#[derive(rkyv::Archive, rkyv::Serialize)]
+struct Venue {
+    id: u32,
+}
 
 #[bcast::message(tag = 1)]
 struct Quote {
     bid: f64,
-    venues: HashMap<String, u32>,
+    venue: Venue,
 }
 
 fn main() {}
