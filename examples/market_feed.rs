@@ -1,4 +1,4 @@
-//! The main job: a typed market-data feed from one publisher process to several subscriber
+//! A typed market-data feed from one publisher process to several subscriber
 //! processes over `/dev/shm`.
 //!
 //! ```sh

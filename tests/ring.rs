@@ -1,4 +1,4 @@
-//! Publishing and receiving on a heap ring: the seed API, claims, tags, wrap-around, MTU.
+//! Publishing and receiving on a heap ring: the README API, claims, tags, wrap-around, MTU.
 
 mod common;
 
@@ -6,7 +6,7 @@ use bcast::{Error, RingBuffer};
 use common::{check_payload, len_for, payload, send_frames, writer_and_reader};
 
 #[test]
-fn seed_readme_example_round_trips() -> Result<(), Box<dyn std::error::Error>> {
+fn the_readme_example_round_trips() -> Result<(), Box<dyn std::error::Error>> {
     let ring = RingBuffer::with_capacity(64 * 1024);
     let mut writer = ring.clone().into_writer();
     let mut reader = ring.clone().into_reader();

@@ -1,4 +1,4 @@
-//! Typed channels over `/dev/shm`: the issue's snippet, schema checks at attach and at reopen,
+//! Typed channels over `/dev/shm`: the README's snippet, schema checks at attach and at reopen,
 //! and a subscriber in another process.
 #![cfg(all(target_os = "linux", not(miri)))]
 
@@ -27,7 +27,7 @@ mod other {
 }
 
 #[test]
-fn the_issue_snippet_works_over_dev_shm() -> Result<(), Box<dyn std::error::Error>> {
+fn the_readme_snippet_works_over_dev_shm() -> Result<(), Box<dyn std::error::Error>> {
     let path = ShmPath::new("snippet");
     let mut publisher = MarketData::create(&path.0, 1 << 20)?;
     publisher.publish(&quote(7))?;

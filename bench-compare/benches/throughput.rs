@@ -57,7 +57,7 @@ impl Phase {
     fn impls(self, size: usize) -> Vec<Impl> {
         let mut impls = contenders(Storage::Heap);
         if size > 4096 {
-            impls.retain(|&imp| imp != Impl::Seed);
+            impls.retain(|&imp| imp != Impl::Bcast006);
         }
         if self == Self::Send && size != 1024 {
             impls.push(Impl::Iceoryx2);

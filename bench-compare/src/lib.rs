@@ -1,6 +1,6 @@
 //! Shared machinery of the comparison benches: `bcast` (this workspace) against the crates.io
 //! crate of the same name, version 1.0.0-rc.7 (`bcast_peer`) and, where its API allows, 0.0.6
-//! (`bcast_seed`); against iceoryx2's publish-subscribe service and tokio's `broadcast` (the
+//! (`bcast006`); against iceoryx2's publish-subscribe service and tokio's `broadcast` (the
 //! *peers*); and against the hardware floor of a round trip ([`floor`]).
 //!
 //! The benches live in `benches/` and are described in `BENCHMARKS.md` at the repository root.
@@ -61,7 +61,7 @@ impl Mode {
 pub fn contenders(storage: transport::Storage) -> Vec<transport::Impl> {
     use transport::Impl;
     match storage {
-        transport::Storage::Heap => vec![Impl::Ours, Impl::Peer, Impl::Seed],
+        transport::Storage::Heap => vec![Impl::Ours, Impl::Peer, Impl::Bcast006],
         // bcast 0.0.6 has no file-backed storage.
         transport::Storage::Shm => vec![Impl::Ours, Impl::Peer],
     }
@@ -74,7 +74,7 @@ pub fn with_peers(storage: transport::Storage, size: usize) -> Vec<transport::Im
     use transport::Impl;
     let mut impls = contenders(storage);
     if size > 256 {
-        impls.retain(|&imp| imp != Impl::Seed);
+        impls.retain(|&imp| imp != Impl::Bcast006);
     }
     impls.push(Impl::Iceoryx2);
     if storage == transport::Storage::Heap && size <= 256 {

@@ -1,4 +1,4 @@
-//! The typed channel of the snippet: `MarketData`, of an rkyv `Quote` (tag 1) and a pod
+//! The typed channel of the README's snippet: `MarketData`, of an rkyv `Quote` (tag 1) and a pod
 //! `Trade` (tag 2, 24 bytes). It needs nothing but `bcast`, so that the CLI's tests can include
 //! this file too (`#[path = "../../tests/common/market.rs"]`).
 #![allow(dead_code, unreachable_pub)]

@@ -15,11 +15,11 @@
 //! Ours and bcast 1.0 make their channels with the same calls, so their channel and factory
 //! types are written once, in [`ring`]; [`HeapFactory`] serves every heap ring.
 
+pub mod bcast006;
 pub mod iceoryx;
 pub mod ours;
 pub mod peer;
 pub mod ring;
-pub mod seed;
 mod shm_names;
 pub mod tokio_broadcast;
 
@@ -34,8 +34,8 @@ pub enum Impl {
     Ours,
     /// `bcast` 1.0.0-rc.7 from crates.io.
     Peer,
-    /// `bcast` 0.0.6 from crates.io, the seed of this project's API.
-    Seed,
+    /// `bcast` 0.0.6 from crates.io: the API this project started from.
+    Bcast006,
     /// iceoryx2 0.10.0's publish-subscribe service ([`iceoryx`]).
     Iceoryx2,
     /// `tokio::sync::broadcast` ([`tokio_broadcast`]); heap only.
@@ -52,7 +52,7 @@ impl Impl {
         match self {
             Self::Ours => "ours",
             Self::Peer => "bcast-1.0",
-            Self::Seed => "bcast-0.0.6",
+            Self::Bcast006 => "bcast-0.0.6",
             Self::Iceoryx2 => "iceoryx2",
             Self::Tokio => "tokio",
             Self::FloorOneLine => "floor-1line",
@@ -64,7 +64,7 @@ impl Impl {
     pub const ALL: [Self; 7] = [
         Self::Ours,
         Self::Peer,
-        Self::Seed,
+        Self::Bcast006,
         Self::Iceoryx2,
         Self::Tokio,
         Self::FloorOneLine,
@@ -218,10 +218,10 @@ pub fn visit<V: Visitor>(imp: Impl, storage: Storage, capacity: usize, visitor: 
             visitor.visit(HeapFactory::<peer::HeapChannel>::new(capacity))
         }
         (Impl::Peer, Storage::Shm) => visitor.visit(ring::ShmFactory::<peer::Files>::new(capacity)),
-        (Impl::Seed, Storage::Heap) => {
-            visitor.visit(HeapFactory::<seed::HeapChannel>::new(capacity))
+        (Impl::Bcast006, Storage::Heap) => {
+            visitor.visit(HeapFactory::<bcast006::HeapChannel>::new(capacity))
         }
-        (Impl::Seed, Storage::Shm) => panic!("bcast 0.0.6 has no file-backed storage"),
+        (Impl::Bcast006, Storage::Shm) => panic!("bcast 0.0.6 has no file-backed storage"),
         (other, _) => panic!("{} is not a bcast crate: use `visit_with_peers`", other.label()),
     }
 }

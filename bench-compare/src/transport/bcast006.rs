@@ -1,4 +1,4 @@
-//! `bcast` 0.0.6 from crates.io (the seed of this project's API) behind the bench interface.
+//! `bcast` 0.0.6 from crates.io (the API this project started from) behind the bench interface.
 //!
 //! 0.0.6's only constructor is `RingBuffer::new(&[u8])`, and its writer then stores through that
 //! shared slice: the unsoundness of ground rule 7 in `docs/protocol.md`, which our crate's API
@@ -11,8 +11,8 @@
 
 use std::sync::Arc;
 
-use bcast_seed::error::Error;
-use bcast_seed::{HEADER_SIZE, Reader, RingBuffer, Writer};
+use bcast006::error::Error;
+use bcast006::{HEADER_SIZE, Reader, RingBuffer, Writer};
 
 use super::{Channel, FromCapacity, Receiver, Recv, Sender};
 
@@ -44,12 +44,12 @@ impl Memory {
 
 /// 0.0.6's writer and the memory it writes to.
 #[derive(Debug)]
-pub struct SeedWriter {
+pub struct Bcast006Writer {
     writer: Writer,
     _memory: Arc<Memory>,
 }
 
-impl Sender for SeedWriter {
+impl Sender for Bcast006Writer {
     #[inline]
     fn send(&mut self, payload: &[u8]) {
         let mut claim = self.writer.claim(payload.len()).expect("payload within the MTU");
@@ -66,19 +66,19 @@ impl Sender for SeedWriter {
 }
 
 /// 0.0.6's reader, a ring handle to make its replacement after an overrun, and the memory.
-pub struct SeedReader {
+pub struct Bcast006Reader {
     reader: Reader,
     ring: RingBuffer,
     _memory: Arc<Memory>,
 }
 
-impl std::fmt::Debug for SeedReader {
+impl std::fmt::Debug for Bcast006Reader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SeedReader").field("ring", &self.ring).finish_non_exhaustive()
+        f.debug_struct("Bcast006Reader").field("ring", &self.ring).finish_non_exhaustive()
     }
 }
 
-impl Receiver for SeedReader {
+impl Receiver for Bcast006Reader {
     #[inline]
     fn try_recv(&mut self, buf: &mut [u8]) -> Recv {
         loop {
@@ -105,19 +105,19 @@ impl Receiver for SeedReader {
 pub struct HeapChannel(Arc<Memory>);
 
 impl Channel for HeapChannel {
-    type Tx = SeedWriter;
-    type Rx = SeedReader;
+    type Tx = Bcast006Writer;
+    type Rx = Bcast006Reader;
 
-    fn writer(&self) -> SeedWriter {
-        SeedWriter { writer: self.0.ring().into_writer(), _memory: Arc::clone(&self.0) }
+    fn writer(&self) -> Bcast006Writer {
+        Bcast006Writer { writer: self.0.ring().into_writer(), _memory: Arc::clone(&self.0) }
     }
 
-    fn reader(&self) -> SeedReader {
+    fn reader(&self) -> Bcast006Reader {
         let ring = self.0.ring();
-        SeedReader { reader: ring.clone().into_reader(), ring, _memory: Arc::clone(&self.0) }
+        Bcast006Reader { reader: ring.clone().into_reader(), ring, _memory: Arc::clone(&self.0) }
     }
 
-    fn replay(&self) -> Option<SeedReader> {
+    fn replay(&self) -> Option<Bcast006Reader> {
         None
     }
 }
