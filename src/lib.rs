@@ -34,6 +34,55 @@
 //!   [`RingBuffer::create`] / [`RingBuffer::attach`] (processes of one machine, through a file
 //!   under `/dev/shm`), [`RingBuffer::init_raw`] / [`RingBuffer::join_raw`] (memory you manage).
 //!
+//! # Typed messages
+//!
+//! [`typed`] puts typed records on the same ring: `#[bcast::message]` gives a struct a tag and
+//! a schema fingerprint (rkyv archives for variable-size data, `pod` for fixed-layout structs),
+//! `#[derive(BcastMessage)]` on an enum of them makes a channel, and subscribers `match` on
+//! zero-copy views of what the publisher sent. A channel stores its schema registry in the
+//! ring's header, so a subscriber of another schema is refused and told which types differ.
+//!
+//! ```
+//! use bcast::typed::RecvError;
+//!
+//! #[bcast::message(tag = 1)]
+//! pub struct Quote {
+//!     pub symbol: String,
+//!     pub bid: f64,
+//! }
+//!
+//! #[bcast::message(tag = 2, pod)]
+//! #[repr(C)]
+//! pub struct Trade {
+//!     pub price: f64,
+//!     pub qty: u64,
+//! }
+//!
+//! #[derive(bcast::BcastMessage)]
+//! pub enum Market {
+//!     Quote(Quote),
+//!     Trade(Trade),
+//! }
+//!
+//! let mut publisher = Market::with_capacity(1 << 16)?; // or Market::create("/dev/shm/md", ..)
+//! let mut subscriber = publisher.subscribe();
+//! publisher.publish(&Quote { symbol: "ES".into(), bid: 5000.25 })?;
+//! publisher.publish(&Trade { price: 5000.5, qty: 3 })?;
+//! for msg in subscriber.batch_iter() {
+//!     match msg {
+//!         Ok(MarketView::Quote(q)) => assert_eq!(q.symbol, "ES"), // &ArchivedQuote, in place
+//!         Ok(MarketView::Trade(t)) => assert_eq!(t.qty, 3),       // &Trade
+//!         Err(RecvError::Overrun(_)) => break, // lapped: `subscriber.reset()` after the batch
+//!         Err(other) => return Err(other.into()),
+//!     }
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Numbers in an rkyv view are archived little-endian types: compare them directly, or call
+//! `.to_native()`. With the `serde` feature (and `serde::Serialize` derived beside the message
+//! types), views render as JSON ([`typed::JsonMessage`]).
+//!
 //! # Safety model
 //!
 //! Ring memory is shared with other threads or processes, so it is only ever accessed through
@@ -65,6 +114,7 @@
 //! channels of users you trust.
 
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
 mod reader;

@@ -43,6 +43,12 @@ fn the_readme_snippet_works_over_dev_shm() -> Result<(), Box<dyn std::error::Err
         }
     }
     assert_eq!(seen, ["ES 1 7", "1.25 9"]);
+
+    // The subscriber's ring handle tells which file it reads and whether its writer lives.
+    assert_eq!(subscriber.ring().path(), Some(path.0.as_path()));
+    assert!(subscriber.ring().writer_alive() && !subscriber.ring().is_replaced());
+    drop(publisher);
+    assert!(!subscriber.ring().writer_alive());
     Ok(())
 }
 

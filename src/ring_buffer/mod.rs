@@ -67,6 +67,13 @@ impl<A> Clone for RingBuffer<A> {
     }
 }
 
+impl<A> RingBuffer<A> {
+    /// A handle to the same ring that can only make readers.
+    pub(crate) fn read_only(&self) -> RingBuffer<ReadOnly> {
+        RingBuffer { shared: Arc::clone(&self.shared), access: PhantomData }
+    }
+}
+
 impl<A> fmt::Debug for RingBuffer<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RingBuffer")

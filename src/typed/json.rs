@@ -14,6 +14,9 @@ use super::message::{TypedMessage, View};
 /// [`#[bcast::message]`](crate::message) derives it). Without the feature the trait has no
 /// implementations. A channel's view enum has a `to_json_line` method when all of its message
 /// types implement it.
+// Without the feature the trait must exist (the derive's output names it) but is of no use:
+// documented only with the feature.
+#[cfg_attr(not(feature = "serde"), doc(hidden))]
 pub trait JsonMessage: TypedMessage {
     /// The view's value as JSON.
     ///
@@ -25,6 +28,7 @@ pub trait JsonMessage: TypedMessage {
 }
 
 /// Why a view could not be rendered as JSON.
+#[cfg_attr(not(feature = "serde"), doc(hidden))]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot render `{type_name}` as JSON: {message}")]
 pub struct JsonError {

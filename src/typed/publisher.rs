@@ -187,7 +187,7 @@ impl<C: Channel> Publisher<C> {
     /// otherwise up to three quarters of a lap), then follows the publisher; call
     /// [`Subscriber::reset`] to skip the history.
     pub fn subscribe(&self) -> Subscriber<C> {
-        Subscriber::from_reader(self.ring.clone().into_reader_at_oldest())
+        Subscriber::of_ring(self.ring.read_only())
     }
 
     /// Largest encoded message the channel carries.

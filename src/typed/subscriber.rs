@@ -17,7 +17,7 @@ use super::open::check;
 use super::payload::{Access, Trusted};
 use crate::error::Error;
 use crate::reader::{Reader, Received};
-use crate::ring_buffer::RingBuffer;
+use crate::ring_buffer::{ReadOnly, RingBuffer};
 
 /// 16 bytes at a 16-aligned address: the unit of a subscriber's buffer, so that every frame
 /// copied to a multiple of 16 is aligned for rkyv's `access` and zerocopy's `ref_from_bytes`.
@@ -52,6 +52,7 @@ const INITIAL_BUFFER: usize = 64 * 1024;
 /// [`RecvError::Decode`], never undefined behaviour. [`try_recv_unchecked`](Self::try_recv_unchecked)
 /// skips the validation for a trusted publisher.
 pub struct Subscriber<C> {
+    ring: RingBuffer<ReadOnly>,
     reader: Reader,
     /// Aligned copy of the frames being read; grows when a frame does not fit.
     buffer: Vec<Block>,
@@ -87,13 +88,15 @@ impl<C: Channel> Subscriber<C> {
     /// [`TypedOpenError::Untyped`] if it has none (no publisher was made on it yet).
     pub fn new<A>(ring: RingBuffer<A>) -> Result<Self, TypedOpenError> {
         check::<C, A>(&ring)?;
-        Ok(Self::from_reader(ring.into_reader_at_oldest()))
+        Ok(Self::of_ring(ring.read_only()))
     }
 
-    /// A subscriber over a reader of a ring whose registry is known to be `C`'s.
-    pub(super) fn from_reader(reader: Reader) -> Self {
+    /// A subscriber of a ring whose registry is known to be `C`'s.
+    pub(super) fn of_ring(ring: RingBuffer<ReadOnly>) -> Self {
+        let reader = ring.clone().into_reader_at_oldest();
         let len = reader.mtu().clamp(16, INITIAL_BUFFER).div_ceil(16);
         Self {
+            ring,
             reader,
             buffer: vec![Block([0; 16]); len],
             slots: Vec::new(),
@@ -326,6 +329,27 @@ impl<C: Channel> Subscriber<C> {
                 other => return other,
             }
         }
+    }
+
+    /// The ring underneath, e.g. for its [`path`](RingBuffer::path), whether it was
+    /// [replaced](RingBuffer::is_replaced) or whether its [writer is
+    /// alive](RingBuffer::writer_alive).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
+    /// # #[derive(bcast::BcastMessage)] pub enum Pings { Ping(Ping) }
+    /// let publisher = Pings::with_capacity(4096)?;
+    /// let subscriber = publisher.subscribe();
+    /// assert!(subscriber.ring().writer_alive());
+    /// assert_eq!(subscriber.ring().path(), None); // a heap ring
+    /// drop(publisher);
+    /// assert!(!subscriber.ring().writer_alive());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ring(&self) -> &RingBuffer<ReadOnly> {
+        &self.ring
     }
 
     /// The cumulative counters of the reader underneath: frames received (frames of unknown
