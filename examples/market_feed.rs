@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use bcast::BcastMessage;
+use bcast::BcastChannel;
 use bcast::typed::RecvError;
 use hdrhistogram::Histogram;
 
@@ -73,7 +73,7 @@ struct End {
     published: [u64; 4],
 }
 
-#[derive(BcastMessage)]
+#[derive(BcastChannel)]
 enum MarketData {
     Quote(Quote),
     Trade(Trade),

@@ -33,7 +33,7 @@ struct PodQuote {
     ts: u64,
 }
 
-#[derive(bcast::BcastMessage)]
+#[derive(bcast::BcastChannel)]
 enum Feed {
     Quote(Quote),
     PodQuote(PodQuote),

@@ -38,7 +38,7 @@
 //!
 //! [`typed`] puts typed records on the same ring: `#[bcast::message]` gives a struct a tag and
 //! a schema fingerprint (rkyv archives for variable-size data, `pod` for fixed-layout structs),
-//! `#[derive(BcastMessage)]` on an enum of them makes a channel, and subscribers `match` on
+//! `#[derive(BcastChannel)]` on an enum of them makes a channel, and subscribers `match` on
 //! zero-copy views of what the publisher sent. A channel stores its schema registry in the
 //! ring's header, so a subscriber of another schema is refused and told which types differ.
 //!
@@ -58,7 +58,7 @@
 //!     pub qty: u64,
 //! }
 //!
-//! #[derive(bcast::BcastMessage)]
+//! #[derive(bcast::BcastChannel)]
 //! pub enum Market {
 //!     Quote(Quote),
 //!     Trade(Trade),
@@ -139,6 +139,8 @@ pub use writer::{Claim, Writer};
 
 pub mod typed;
 
+#[doc = include_str!("typed/doc/bcast_channel.md")]
+pub use bcast_derive::BcastChannel;
 #[doc = include_str!("typed/doc/bcast_message.md")]
 pub use bcast_derive::BcastMessage;
 #[doc = include_str!("typed/doc/bcast_schema.md")]

@@ -71,7 +71,7 @@ pub mod through {
     pub enum Never {}
 
     /// A channel.
-    #[derive(Debug, bcast::BcastMessage)]
+    #[derive(Debug, bcast::BcastChannel)]
     #[bcast(crate = "crate::renamed")]
     pub enum Trades {
         /// Trades.
@@ -92,7 +92,7 @@ pub struct Heartbeat {
 }
 
 /// The channel.
-#[derive(Debug, bcast::BcastMessage)]
+#[derive(Debug, bcast::BcastChannel)]
 pub enum MarketData {
     /// Quotes.
     Quote(Quote),

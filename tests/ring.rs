@@ -238,7 +238,7 @@ pub struct Numbered {
 }
 
 /// The channel of the typed replay test.
-#[derive(Debug, bcast::BcastMessage)]
+#[derive(Debug, bcast::BcastChannel)]
 pub enum Numbers {
     /// A numbered message.
     Numbered(Numbered),

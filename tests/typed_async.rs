@@ -17,7 +17,7 @@ pub struct Tick {
 }
 
 /// The channel of the test.
-#[derive(Debug, bcast::BcastMessage)]
+#[derive(Debug, bcast::BcastChannel)]
 pub enum Ticks {
     /// A tick.
     Tick(Tick),

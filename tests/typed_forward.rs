@@ -15,14 +15,14 @@ pub struct Price {
 }
 
 /// The channel being forwarded.
-#[derive(Debug, bcast::BcastMessage)]
+#[derive(Debug, bcast::BcastChannel)]
 pub enum Prices {
     /// A price.
     Price(Price),
 }
 
 /// Another channel, to be refused.
-#[derive(Debug, bcast::BcastMessage)]
+#[derive(Debug, bcast::BcastChannel)]
 pub enum Other {
     /// A level.
     Level(Level),

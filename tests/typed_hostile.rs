@@ -156,7 +156,7 @@ struct Wide {
     id: u128,
 }
 
-#[derive(bcast::BcastMessage)]
+#[derive(bcast::BcastChannel)]
 enum Wides {
     Wide(Wide),
 }

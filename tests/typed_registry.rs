@@ -17,7 +17,7 @@ macro_rules! trade_and_feed {
         pub(crate) struct Trade {
             pub(crate) price: f64,
         }
-        #[derive(bcast::BcastMessage)]
+        #[derive(bcast::BcastChannel)]
         pub(crate) enum Feed {
             Quote($quote),
             Trade(Trade),
@@ -122,7 +122,7 @@ mod recoded {
 }
 
 mod fewer {
-    #[derive(bcast::BcastMessage)]
+    #[derive(bcast::BcastChannel)]
     pub(crate) enum Feed {
         Quote(super::base::Quote),
     }
@@ -267,16 +267,16 @@ mod quotes {
 }
 
 mod updates {
-    #[derive(bcast::BcastMessage)]
+    #[derive(bcast::BcastChannel)]
     pub(crate) enum Both {
         Orders(super::orders::Update),
         Quotes(super::quotes::Update),
     }
-    #[derive(bcast::BcastMessage)]
+    #[derive(bcast::BcastChannel)]
     pub(crate) enum OrdersOnly {
         Orders(super::orders::Update),
     }
-    #[derive(bcast::BcastMessage)]
+    #[derive(bcast::BcastChannel)]
     pub(crate) enum QuotesChanged {
         Orders(super::orders::Update),
         Quotes(super::quotes::v2::Update),

@@ -3,7 +3,7 @@
 
 mod common;
 
-use bcast::BcastMessage;
+use bcast::BcastChannel;
 use bcast::typed::{PublishError, Registry, TypedMessage};
 use common::heap_channel;
 use common::market::{Quote, Trade, quote};
@@ -51,7 +51,7 @@ struct Wide {
 struct Heartbeat {}
 
 /// The shared `Quote` (tag 1) and `Trade` (tag 2), with one message type of every other kind.
-#[derive(BcastMessage)]
+#[derive(BcastChannel)]
 enum MarketData {
     Quote(Quote),
     Trade(Trade),
@@ -302,7 +302,7 @@ struct PodSize {
     len: usize,
 }
 
-#[derive(BcastMessage)]
+#[derive(BcastChannel)]
 enum Indexes {
     Sizes(Sizes),
     PodSize(PodSize),
@@ -400,7 +400,7 @@ struct Venues {
     sizes: std::collections::HashMap<String, usize>,
 }
 
-#[derive(BcastMessage)]
+#[derive(BcastChannel)]
 enum VenueFeed {
     Venues(Venues),
 }

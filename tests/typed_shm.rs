@@ -20,7 +20,7 @@ mod other {
         pub(crate) symbol: String,
         pub(crate) bid: f64,
     }
-    #[derive(bcast::BcastMessage)]
+    #[derive(bcast::BcastChannel)]
     pub(crate) enum MarketData {
         Quote(Quote),
     }

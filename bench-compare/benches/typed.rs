@@ -92,7 +92,7 @@ pub struct QuotePod {
 }
 
 /// The typed channel.
-#[derive(Debug, bcast::BcastMessage)]
+#[derive(Debug, bcast::BcastChannel)]
 pub enum Feed {
     /// rkyv record.
     Quote(Quote),

@@ -9,7 +9,7 @@ use syn::{Attribute, LitInt, LitStr, Path};
 pub(crate) enum Context {
     /// `#[derive(BcastMessage)]` on a struct, or `#[bcast::message]`.
     Message,
-    /// `#[derive(BcastMessage)]` on an enum: a channel.
+    /// `#[derive(BcastChannel)]` on an enum: a channel.
     Channel,
     /// `#[derive(BcastSchema)]`, or `#[bcast::schema]`.
     Schema,

@@ -1,4 +1,4 @@
-//! `#[derive(BcastMessage)]` on an enum: a channel over the variants' message types.
+//! `#[derive(BcastChannel)]` on an enum: a channel over the variants' message types.
 //!
 //! Everything generated per variant is spanned at the variant's type, so that a type that is
 //! not a message type is reported there.
@@ -6,7 +6,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{DataEnum, DeriveInput, Fields, Ident, Path, Type};
+use syn::{Data, DataEnum, DeriveInput, Fields, Ident, Path, Type};
 
 use crate::attr::{Attrs, Context};
 use crate::schema::{reject_generics, respan};
@@ -19,8 +19,24 @@ struct Variant<'a> {
     span: Span,
 }
 
-/// Expands the derive on a channel enum.
-pub(crate) fn derive(input: &DeriveInput, data: &DataEnum) -> syn::Result<TokenStream> {
+/// Expands `#[derive(BcastChannel)]`.
+pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
+    match &input.data {
+        Data::Enum(data) => channel(input, data),
+        Data::Struct(data) => Err(syn::Error::new(
+            data.struct_token.span,
+            "`BcastChannel` makes an enum of message types a channel; a struct is a message type: \
+             `#[derive(bcast::BcastMessage)]` or `#[bcast::message]`",
+        )),
+        Data::Union(data) => Err(syn::Error::new(
+            data.union_token.span,
+            "`BcastChannel` applies to enums of message types, not unions",
+        )),
+    }
+}
+
+/// A channel enum.
+fn channel(input: &DeriveInput, data: &DataEnum) -> syn::Result<TokenStream> {
     let attrs = Attrs::from_attributes(&input.attrs, Context::Channel)?;
     reject_generics(input, "a channel")?;
     let variants = variants(input, data)?;

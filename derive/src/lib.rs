@@ -1,8 +1,8 @@
 //! Derive macros for `bcast`. Use them through the `bcast` crate, which re-exports and
-//! documents them: `bcast::BcastMessage`, `bcast::BcastSchema`, `bcast::message`,
-//! `bcast::schema`. The crate-level layout: `attr` parses `#[bcast(...)]`, `schema`
-//! expands fingerprints, `message` and `channel` the two uses of `BcastMessage`, `wrap` the
-//! attribute macros.
+//! documents them: `bcast::BcastMessage`, `bcast::BcastChannel`, `bcast::BcastSchema`,
+//! `bcast::message`, `bcast::schema`. The crate-level layout: `attr` parses `#[bcast(...)]`,
+//! `schema` expands fingerprints, `message` a message type (`BcastMessage` on a struct),
+//! `channel` a channel (`BcastChannel` on an enum), `wrap` the attribute macros.
 
 mod attr;
 mod channel;
@@ -18,6 +18,13 @@ use syn::{DeriveInput, parse_macro_input};
 pub fn derive_bcast_message(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     message::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+}
+
+/// *Defined in `bcast-derive`.*
+#[proc_macro_derive(BcastChannel, attributes(bcast))]
+pub fn derive_bcast_channel(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    channel::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
 }
 
 /// *Defined in `bcast-derive`.*

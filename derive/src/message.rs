@@ -1,5 +1,5 @@
-//! `#[derive(BcastMessage)]` on a struct: a message type (`Schema` + `TypedMessage`). Enums are
-//! channels, expanded by [`crate::channel`].
+//! `#[derive(BcastMessage)]` on a struct: a message type (`Schema` + `TypedMessage`). An enum of
+//! message types is a channel: `#[derive(BcastChannel)]`, expanded by [`crate::channel`].
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -12,10 +12,14 @@ use crate::schema::{reject_generics, respan, schema_impl};
 pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     match &input.data {
         Data::Struct(_) => message(input),
-        Data::Enum(data) => crate::channel::derive(input, data),
+        Data::Enum(data) => Err(syn::Error::new(
+            data.enum_token.span,
+            "`BcastMessage` makes a struct a message type; an enum of message types is a \
+             channel: `#[derive(bcast::BcastChannel)]`",
+        )),
         Data::Union(data) => Err(syn::Error::new(
             data.union_token.span,
-            "`BcastMessage` applies to structs (message types) and enums (channels), not unions",
+            "`BcastMessage` applies to structs (message types), not unions",
         )),
     }
 }

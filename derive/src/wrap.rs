@@ -26,7 +26,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream, wrap: Wrap) -> syn::R
     if let (Wrap::Message, syn::Data::Enum(data)) = (&wrap, &input.data) {
         return Err(syn::Error::new(
             data.enum_token.span,
-            "`#[bcast::message]` applies to structs: derive `BcastMessage` on a channel enum, \
+            "`#[bcast::message]` applies to structs: derive `BcastChannel` on a channel enum, \
              or use `#[bcast::schema]` for an enum inside messages",
         ));
     }

@@ -48,7 +48,7 @@ pub struct Note {
 }
 
 /// The relayed channel.
-#[derive(Debug, bcast::BcastMessage)]
+#[derive(Debug, bcast::BcastChannel)]
 pub enum Feed {
     /// A quote.
     Quote(Quote),
@@ -59,7 +59,7 @@ pub enum Feed {
 }
 
 /// A channel of another schema.
-#[derive(Debug, bcast::BcastMessage)]
+#[derive(Debug, bcast::BcastChannel)]
 pub enum Other {
     /// A level.
     Level(Level),

@@ -160,7 +160,7 @@ pub struct Tick {
 }
 
 /// A typed channel of ticks.
-#[derive(Debug, bcast::BcastMessage)]
+#[derive(Debug, bcast::BcastChannel)]
 pub enum Ticks {
     /// A tick.
     Tick(Tick),

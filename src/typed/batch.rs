@@ -47,7 +47,7 @@ impl<'a, C: Channel> Batch<'a, C> {
     ///
     /// ```
     /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
-    /// # #[derive(bcast::BcastMessage)] pub enum Pings { Ping(Ping) }
+    /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
     /// let mut publisher = Pings::with_capacity(4096)?;
     /// let mut subscriber = publisher.subscribe();
     /// publisher.publish(&Ping { at: 1 })?;

@@ -9,7 +9,7 @@ use super::payload::Payload;
 
 /// A channel: the set of message types one ring carries, and the enum of their views.
 ///
-/// Implemented by [`#[derive(BcastMessage)]`](crate::BcastMessage) on an enum whose variants
+/// Implemented by [`#[derive(BcastChannel)]`](crate::BcastChannel) on an enum whose variants
 /// are newtypes over message types. The derive also generates the view enum
 /// `<Name>View<'a>` and inherent constructors (`create`, `attach`, `with_capacity`,
 /// `publisher`, `subscriber`); see the derive's documentation.
@@ -55,7 +55,7 @@ pub trait Channel: Sized + 'static {
 ///
 /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
 /// # #[bcast::message(tag = 2)] pub struct Pong { pub at: u64 }
-/// # #[derive(bcast::BcastMessage)] pub enum Game { Ping(Ping), Pong(Pong) }
+/// # #[derive(bcast::BcastChannel)] pub enum Game { Ping(Ping), Pong(Pong) }
 /// struct Tag;
 ///
 /// impl<C: Channel> MessageVisitor<C> for Tag {

@@ -94,7 +94,7 @@ pub enum PublishError {
 ///
 /// ```
 /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
-/// # #[derive(bcast::BcastMessage)] pub enum Pings { Ping(Ping) }
+/// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
 /// use bcast::typed::RecvError;
 ///
 /// let mut publisher = Pings::with_capacity(4096)?;

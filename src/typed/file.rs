@@ -63,7 +63,7 @@ impl Registry {
     ///
     /// ```no_run
     /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
-    /// # #[derive(bcast::BcastMessage)] pub enum Pings { Ping(Ping) }
+    /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
     /// use bcast::typed::Registry;
     ///
     /// // On the far side, the registry arrives as bytes (`Registry::to_bytes`).

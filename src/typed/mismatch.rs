@@ -19,13 +19,13 @@ use super::registry::Registry;
 /// mod v1 {
 ///     #[bcast::message(tag = 1)]
 ///     pub struct Quote { pub bid: f64 }
-///     #[derive(bcast::BcastMessage)]
+///     #[derive(bcast::BcastChannel)]
 ///     pub enum Feed { Quote(Quote) }
 /// }
 /// mod v2 {
 ///     #[bcast::message(tag = 1)]
 ///     pub struct Quote { pub bid: f64, pub ask: f64 }
-///     #[derive(bcast::BcastMessage)]
+///     #[derive(bcast::BcastChannel)]
 ///     pub enum Feed { Quote(Quote) }
 /// }
 ///

@@ -7,7 +7,7 @@
 //! [`Publisher`]s and [`Subscriber`]s.
 //!
 //! ```
-//! use bcast::BcastMessage;
+//! use bcast::BcastChannel;
 //!
 //! #[bcast::message(tag = 1)] // rkyv: strings, vectors, options, nested structs
 //! pub struct Quote {
@@ -23,7 +23,7 @@
 //!     pub price: f64,
 //! }
 //!
-//! #[derive(BcastMessage)]
+//! #[derive(BcastChannel)]
 //! pub enum MarketData {
 //!     Quote(Quote),
 //!     Trade(Trade),

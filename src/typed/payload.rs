@@ -50,7 +50,7 @@ impl Trusted {
 ///     pub at: u64,
 /// }
 ///
-/// #[derive(bcast::BcastMessage)]
+/// #[derive(bcast::BcastChannel)]
 /// pub enum Ticks {
 ///     Tick(Tick),
 /// }

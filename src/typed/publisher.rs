@@ -34,7 +34,7 @@ use crate::writer::Writer;
 ///     pub at: u64,
 /// }
 ///
-/// #[derive(bcast::BcastMessage)]
+/// #[derive(bcast::BcastChannel)]
 /// pub enum Pings {
 ///     Ping(Ping),
 /// }
@@ -168,7 +168,7 @@ impl<C: Channel> Publisher<C> {
     ///
     /// ```
     /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
-    /// # #[derive(bcast::BcastMessage)] pub enum Pings { Ping(Ping) }
+    /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
     /// let mut publisher = Pings::with_capacity(4096)?;
     /// let mut subscriber = publisher.subscribe();
     /// for message in [Pings::from(Ping { at: 1 }), Pings::Ping(Ping { at: 2 })] {

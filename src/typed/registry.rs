@@ -33,7 +33,7 @@ const VERSION: u16 = 1;
 ///     at: u64,
 /// }
 ///
-/// #[derive(bcast::BcastMessage)]
+/// #[derive(bcast::BcastChannel)]
 /// enum Pings {
 ///     Ping(Ping),
 /// }
@@ -172,7 +172,7 @@ impl Registry {
     ///
     /// ```
     /// # #[bcast::message(tag = 1)] struct Ping { at: u64 }
-    /// # #[derive(bcast::BcastMessage)] enum Pings { Ping(Ping) }
+    /// # #[derive(bcast::BcastChannel)] enum Pings { Ping(Ping) }
     /// let json = bcast::typed::Registry::of::<Pings>().to_json();
     /// assert!(json.contains(r#""name":"Ping","tag":1"#));
     /// ```

@@ -41,7 +41,7 @@ impl<C: Channel> Subscriber<C> {
     ///
     /// ```
     /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
-    /// # #[derive(bcast::BcastMessage)] pub enum Pings { Ping(Ping) }
+    /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
     /// use futures_util::StreamExt;
     ///
     /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {

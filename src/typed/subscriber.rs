@@ -111,7 +111,7 @@ impl<C: Channel> Subscriber<C> {
     ///
     /// ```
     /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
-    /// # #[derive(bcast::BcastMessage)] pub enum Pings { Ping(Ping) }
+    /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
     /// use bcast::typed::UnknownTag;
     ///
     /// let ring = bcast::RingBuffer::with_capacity(4096);
@@ -143,7 +143,7 @@ impl<C: Channel> Subscriber<C> {
     ///
     /// ```
     /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
-    /// # #[derive(bcast::BcastMessage)] pub enum Pings { Ping(Ping) }
+    /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
     /// let mut publisher = Pings::with_capacity(4096)?;
     /// let mut subscriber = publisher.subscribe();
     /// publisher.publish(&Ping { at: 1 })?;
@@ -200,7 +200,7 @@ impl<C: Channel> Subscriber<C> {
     ///
     /// ```
     /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
-    /// # #[derive(bcast::BcastMessage)] pub enum Pings { Ping(Ping) }
+    /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
     /// use std::time::Duration;
     ///
     /// let mut publisher = Pings::with_capacity(4096)?;
@@ -266,7 +266,7 @@ impl<C: Channel> Subscriber<C> {
     ///
     /// ```
     /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
-    /// # #[derive(bcast::BcastMessage)] pub enum Pings { Ping(Ping) }
+    /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
     /// let mut publisher = Pings::with_capacity(4096)?;
     /// let mut subscriber = publisher.subscribe();
     /// for at in 0..3 {
@@ -339,7 +339,7 @@ impl<C: Channel> Subscriber<C> {
     ///
     /// ```
     /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
-    /// # #[derive(bcast::BcastMessage)] pub enum Pings { Ping(Ping) }
+    /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
     /// let publisher = Pings::with_capacity(4096)?;
     /// let subscriber = publisher.subscribe();
     /// assert!(subscriber.ring().writer_alive());

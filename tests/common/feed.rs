@@ -33,7 +33,7 @@ pub struct Trade {
     pub qty: u64,
 }
 
-#[derive(Debug, bcast::BcastMessage)]
+#[derive(Debug, bcast::BcastChannel)]
 pub enum Feed {
     Quote(Quote),
     Trade(Trade),

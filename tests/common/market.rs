@@ -22,7 +22,7 @@ pub struct Trade {
     pub qty: u64,
 }
 
-#[derive(Debug, bcast::BcastMessage)]
+#[derive(Debug, bcast::BcastChannel)]
 pub enum MarketData {
     Quote(Quote),
     Trade(Trade),

@@ -8,7 +8,7 @@ struct Trade {
     price: f64,
 }
 
-#[derive(bcast::BcastMessage)]
+#[derive(bcast::BcastChannel)]
 enum MarketData {
     Quote(Quote),
     Trade(Trade),

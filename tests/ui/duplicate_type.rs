@@ -3,7 +3,7 @@ struct Quote {
     bid: f64,
 }
 
-#[derive(bcast::BcastMessage)]
+#[derive(bcast::BcastChannel)]
 enum MarketData {
     Quote(Quote),
     AlsoQuote(Quote),

@@ -1,4 +1,4 @@
-#[derive(bcast::BcastMessage)]
+#[derive(bcast::BcastChannel)]
 enum Nothing {}
 
 fn main() {}

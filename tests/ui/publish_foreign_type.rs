@@ -8,7 +8,7 @@ struct Order {
     qty: u64,
 }
 
-#[derive(bcast::BcastMessage)]
+#[derive(bcast::BcastChannel)]
 enum MarketData {
     Quote(Quote),
 }

@@ -3,7 +3,7 @@ struct Quote {
     bid: f64,
 }
 
-#[derive(bcast::BcastMessage)]
+#[derive(bcast::BcastChannel)]
 #[bcast(tag = 3)]
 enum MarketData {
     Quote(Quote),

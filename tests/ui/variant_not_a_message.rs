@@ -1,4 +1,4 @@
-#[derive(bcast::BcastMessage)]
+#[derive(bcast::BcastChannel)]
 enum MarketData {
     Price(f64),
 }
