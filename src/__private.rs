@@ -7,6 +7,6 @@ pub use std::string::String;
 pub use crate::ring_buffer::{ReadWrite, RingBuffer};
 pub use crate::typed::{
     Channel, DecodeError, InChannel, JsonError, JsonMessage, MessageVisitor, Payload, Pod,
-    PublishError, Publisher, Rkyv, Schema, SchemaHasher, Subscriber, TypeEntry, TypedMessage,
-    TypedOpenError, View, json_line, tag_from_name,
+    PublishError, Publisher, Rkyv, Schema, SchemaHasher, Subscriber, ToMessage, TypeEntry,
+    TypedMessage, TypedOpenError, View, json_line, tag_from_name,
 };

@@ -6,7 +6,7 @@ mod common;
 use bcast::BcastChannel;
 use bcast::typed::{PublishError, Registry, TypedMessage};
 use common::heap_channel;
-use common::market::{Quote, Trade, quote};
+use common::market::{self, Quote, Trade, quote};
 
 #[bcast::schema]
 #[derive(Debug, Clone, PartialEq)]
@@ -433,5 +433,35 @@ fn maps_and_sets_have_schemas_and_round_trip() -> Result<(), Box<dyn std::error:
         <std::collections::BTreeMap<String, u32> as bcast::typed::Schema>::FINGERPRINT,
         <std::collections::BTreeMap<String, u64> as bcast::typed::Schema>::FINGERPRINT
     );
+    Ok(())
+}
+
+#[test]
+fn views_become_the_owned_messages_the_publisher_sent() -> Result<(), Box<dyn std::error::Error>> {
+    let (mut publisher, mut subscriber) = heap_channel::<market::MarketData>(1 << 14)?;
+    publisher.publish(&quote(7))?;
+    publisher.publish(&market::trade(3))?;
+    let mut owned = Vec::new();
+    for view in subscriber.batch_iter() {
+        owned.push(view?.to_message()?);
+    }
+    // Owned values outlive the views and the subscriber's buffer.
+    drop(subscriber);
+    let [market::MarketData::Quote(q), market::MarketData::Trade(t)] = owned.as_slice() else {
+        panic!("a quote, then a trade")
+    };
+    assert_eq!((q.symbol.as_str(), q.bid, q.ts), ("ES", 1.0, 7));
+    assert_eq!((t.instrument, t.price, t.qty), (9, 1.25, 3));
+    // Message type by message type, through the trait.
+    publisher.publish(&quote(8))?;
+    let mut subscriber = publisher.subscribe();
+    subscriber.reset_to_oldest();
+    let mut last = None;
+    while let Some(view) = subscriber.try_recv()? {
+        if let market::MarketDataView::Quote(view) = view {
+            last = Some(<Quote as bcast::typed::ToMessage>::to_message(&view)?.ts);
+        }
+    }
+    assert_eq!(last, Some(8));
     Ok(())
 }

@@ -298,7 +298,11 @@ fn view_methods(
     let names = arms(&|ident, ty, p| quote!(Self::#ident(_) => <#ty as #p::Schema>::NAME,));
     let tags = arms(&|ident, ty, p| quote!(Self::#ident(_) => <#ty as #p::TypedMessage>::TAG,));
     let json = arms(&|ident, ty, p| quote!(Self::#ident(view) => #p::json_line::<#ty>(view),));
-    let tys = variants.iter().map(|v| v.ty);
+    let channel = &input.ident;
+    let owned = arms(
+        &|ident, ty, p| quote!(Self::#ident(view) => <#ty as #p::ToMessage>::to_message(view).map(#channel::#ident),),
+    );
+    let tys: Vec<&Type> = variants.iter().map(|v| v.ty).collect();
     let debugs = variants.iter().map(|Variant { ident, .. }| {
         let name = ident.to_string();
         quote!(Self::#ident(_) => f.debug_tuple(#name).finish_non_exhaustive(),)
@@ -327,6 +331,24 @@ fn view_methods(
             #vis fn tag(&self) -> u32 {
                 match self {
                     #(#tags)*
+                }
+            }
+
+            /// The owned message this view shows, as a value of the channel's enum: what the
+            /// publisher sent, kept past the subscriber's next read.
+            ///
+            /// Needs `rkyv::Deserialize` on every rkyv message type of the channel
+            /// (`#[bcast::message]` derives it).
+            ///
+            /// # Errors
+            ///
+            /// A `DecodeError` if rkyv cannot rebuild a value.
+            #vis fn to_message(&self) -> #p::Result<#channel, #p::DecodeError>
+            where
+                #(for<'x> #tys: #p::ToMessage,)*
+            {
+                match self {
+                    #(#owned)*
                 }
             }
 

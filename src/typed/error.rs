@@ -39,6 +39,13 @@ pub enum DecodeError {
         /// The payload's address modulo `align`.
         offset: usize,
     },
+    /// rkyv could not rebuild an owned value from a valid archive
+    /// ([`ToMessage`](super::ToMessage)).
+    #[error("cannot rebuild a `{type_name}` from its archive")]
+    Deserialize {
+        /// The message type.
+        type_name: &'static str,
+    },
     /// A pod payload does not have the size of its type.
     #[error("`{type_name}` is {expected} bytes, the payload has {found}")]
     Length {
