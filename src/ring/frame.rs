@@ -7,7 +7,7 @@
 //!          bits 40..48  flags: fragments of a message larger than the MTU (none today: 0)
 //!          bits 48..64  schema version of the message's type (0: unversioned)
 //! word 1:  sequence number: messages the channel carried before this one
-//! word 2:  bits  0..32  tag (`tag`)
+//! word 2:  bits  0..32  tag
 //!          bits 32..64  tag sequence: messages with this tag before this one (wrapping;
 //!                       0 where the writer does not count per tag)
 //! word 3:  reserved, written as 0 and ignored by readers

@@ -222,7 +222,7 @@ impl RawRing {
             return;
         };
         // The payload, the header's other words, then the next commit word: of the orders
-        // measured, the one the writer alone runs fastest with (BENCHMARKS.md, run 6).
+        // measured, the one the writer alone runs fastest with (BENCHMARKS.md, run 7).
         let (chunks, tail) = payload.as_chunks::<8>();
         for (slot, word) in body.iter().zip(chunks) {
             slot.store(u64::from_ne_bytes(*word), Ordering::Relaxed);
