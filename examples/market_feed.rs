@@ -20,18 +20,19 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use bcast::BcastChannel;
-use bcast::typed::RecvError;
+use bcast::RingBuffer;
+use bcast::typed::{Publisher, RecvError, Subscriber};
 use hdrhistogram::Histogram;
 
 /// A price level of a book.
-#[bcast::schema]
+#[bcast::typed::schema]
 struct Level {
     price: f64,
     qty: u64,
 }
 
 /// Top of book for one symbol (rkyv: it has a string).
-#[bcast::message(tag = 1)]
+#[bcast::typed::message(tag = 1)]
 struct Quote {
     symbol: String,
     bid: f64,
@@ -41,7 +42,7 @@ struct Quote {
 }
 
 /// One execution (pod: its bytes are the payload).
-#[bcast::message(tag = 2, pod)]
+#[bcast::typed::message(tag = 2, pod)]
 struct Trade {
     instrument: u64,
     price: f64,
@@ -51,7 +52,7 @@ struct Trade {
 }
 
 /// Five levels a side (rkyv: vectors).
-#[bcast::message(tag = 3)]
+#[bcast::typed::message(tag = 3)]
 struct Book {
     instrument: u64,
     bids: Vec<Level>,
@@ -61,14 +62,14 @@ struct Book {
 }
 
 /// Liveness (pod).
-#[bcast::message(tag = 4, pod)]
+#[bcast::typed::message(tag = 4, pod)]
 struct Heartbeat {
     seq: u64,
     sent_ns: u64,
 }
 
 /// The end of the feed, with how many of each type were published (pod).
-#[bcast::message(tag = 5, pod)]
+#[bcast::typed::message(tag = 5, pod)]
 struct End {
     published: [u64; 4],
 }
@@ -147,7 +148,7 @@ fn publish(args: &[String]) -> Result<ExitCode> {
     let rate = arg(2, 1_000_000)?;
     let path = PathBuf::from(format!("/dev/shm/bcast-market-feed-{}", std::process::id()));
     let mut cleanup = Cleanup { path: path.clone(), children: Vec::new() };
-    let mut publisher = MarketData::create(&path, CAPACITY)?;
+    let mut publisher = Publisher::<MarketData>::new(RingBuffer::create(&path, CAPACITY)?)?;
     println!("channel {} ({} MiB), registry:\n{}", path.display(), CAPACITY >> 20, {
         bcast::typed::Registry::of::<MarketData>()
     });
@@ -289,7 +290,7 @@ impl Stats {
 }
 
 fn subscribe(path: &Path, id: &str) -> Result<ExitCode> {
-    let mut subscriber = MarketData::attach(path)?;
+    let mut subscriber = Subscriber::<MarketData>::new(RingBuffer::attach(path)?)?;
     println!("ready");
     let mut stats: Vec<Stats> = (0..4)
         .map(|_| {

@@ -10,9 +10,10 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use bcast::RingBuffer;
+use bcast::typed::{Publisher, Subscriber};
 
 /// 48 bytes archived: an inline string (up to 8 bytes) and five 8-byte numbers.
-#[bcast::message(tag = 1)]
+#[bcast::typed::message(tag = 1)]
 struct Quote {
     symbol: String,
     bid: f64,
@@ -23,7 +24,7 @@ struct Quote {
 }
 
 /// 48 bytes as they are.
-#[bcast::message(tag = 2, pod)]
+#[bcast::typed::message(tag = 2, pod)]
 struct PodQuote {
     symbol: [u8; 8],
     bid: f64,
@@ -94,8 +95,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ));
 
     for (name, checked) in [("rkyv, checked", true), ("rkyv, unchecked", false)] {
-        let mut publisher = Feed::with_capacity(1 << 20)?;
-        let mut subscriber = publisher.subscribe();
+        let ring = RingBuffer::with_capacity(1 << 20);
+        let mut publisher = Publisher::<Feed>::new(ring.clone())?;
+        let mut subscriber = Subscriber::<Feed>::new(ring)?;
         rows.push((
             name,
             measure(
@@ -118,8 +120,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ));
     }
 
-    let mut publisher = Feed::with_capacity(1 << 20)?;
-    let mut subscriber = publisher.subscribe();
+    let ring = RingBuffer::with_capacity(1 << 20);
+    let mut publisher = Publisher::<Feed>::new(ring.clone())?;
+    let mut subscriber = Subscriber::<Feed>::new(ring)?;
     rows.push((
         "pod",
         measure(

@@ -36,22 +36,25 @@
 //!
 //! # Typed messages
 //!
-//! [`typed`] puts typed records on the same ring: `#[bcast::message]` gives a struct a tag and
+//! [`typed`] puts typed records on the same ring: `#[bcast::typed::message]` gives a struct a tag and
 //! a schema fingerprint (rkyv archives for variable-size data, `pod` for fixed-layout structs),
 //! `#[derive(BcastChannel)]` on an enum of them makes a channel, and subscribers `match` on
 //! zero-copy views of what the publisher sent. A channel stores its schema registry in the
 //! ring's header, so a subscriber of another schema is refused and told which types differ.
+//! [`Publisher::new`](typed::Publisher::new) and [`Subscriber::new`](typed::Subscriber::new)
+//! take a ring of any kind, as [`RingBuffer::into_writer`] and [`RingBuffer::into_reader`] do.
 //!
 //! ```
-//! use bcast::typed::RecvError;
+//! use bcast::RingBuffer;
+//! use bcast::typed::{Publisher, RecvError, Subscriber};
 //!
-//! #[bcast::message(tag = 1)]
+//! #[bcast::typed::message(tag = 1)]
 //! pub struct Quote {
 //!     pub symbol: String,
 //!     pub bid: f64,
 //! }
 //!
-//! #[bcast::message(tag = 2, pod)]
+//! #[bcast::typed::message(tag = 2, pod)]
 //! #[repr(C)]
 //! pub struct Trade {
 //!     pub price: f64,
@@ -64,8 +67,9 @@
 //!     Trade(Trade),
 //! }
 //!
-//! let mut publisher = Market::with_capacity(1 << 16)?; // or Market::create("/dev/shm/md", ..)
-//! let mut subscriber = publisher.subscribe();
+//! let ring = RingBuffer::with_capacity(1 << 16); // or RingBuffer::create("/dev/shm/md", ..)
+//! let mut publisher = Publisher::<Market>::new(ring.clone())?;
+//! let mut subscriber = Subscriber::<Market>::new(ring)?; // starts live, like a raw reader
 //! publisher.publish(&Quote { symbol: "ES".into(), bid: 5000.25 })?;
 //! publisher.publish(&Trade { price: 5000.5, qty: 3 })?;
 //! for msg in subscriber.batch_iter() {
@@ -99,8 +103,8 @@
 //! - **Linux** (x86-64; the tests run there, natively and under Miri): everything.
 //! - **Other platforms** (macOS and Windows are built in CI, not tested): heap rings and caller
 //!   memory. Channel files need Linux (`/dev/shm`, `O_TMPFILE`, `posix_fallocate`, `flock`,
-//!   `/proc`), so [`RingBuffer::create`], [`RingBuffer::attach`], the typed `create` and
-//!   `attach` and [`CreateOptions`] exist only there; and without a futex, a parked reader
+//!   `/proc`), so [`RingBuffer::create`], [`RingBuffer::attach`] and [`CreateOptions`] exist
+//!   only there; and without a futex, a parked reader
 //!   polls every 50 µs instead of being woken.
 //! - The minimum supported Rust version is the `rust-version` in `Cargo.toml` (1.88), checked in
 //!   CI.
@@ -145,10 +149,6 @@ pub use bcast_derive::BcastChannel;
 pub use bcast_derive::BcastMessage;
 #[doc = include_str!("typed/doc/bcast_schema.md")]
 pub use bcast_derive::BcastSchema;
-#[doc = include_str!("typed/doc/message_attr.md")]
-pub use bcast_derive::message;
-#[doc = include_str!("typed/doc/schema_attr.md")]
-pub use bcast_derive::schema;
 pub use rkyv;
 pub use zerocopy;
 

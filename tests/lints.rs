@@ -10,7 +10,7 @@ pub mod renamed {
 }
 
 /// A level of a book.
-#[bcast::schema]
+#[bcast::typed::schema]
 #[derive(Debug)]
 pub struct Level {
     /// Price.
@@ -20,7 +20,7 @@ pub struct Level {
 }
 
 /// A quote.
-#[bcast::message(tag = 1)]
+#[bcast::typed::message(tag = 1)]
 #[derive(Debug)]
 pub struct Quote {
     /// Symbol.
@@ -32,7 +32,7 @@ pub struct Quote {
 /// Items that reach bcast through the renamed path.
 pub mod through {
     /// A trade.
-    #[bcast::message(tag = 2, pod, crate = "crate::renamed")]
+    #[bcast::typed::message(tag = 2, pod, crate = "crate::renamed")]
     #[derive(Debug)]
     pub struct Trade {
         /// Price.
@@ -42,7 +42,7 @@ pub mod through {
     }
 
     /// Where an order rests: pointer-sized fields in every kind of variant.
-    #[bcast::schema(crate = "crate::renamed")]
+    #[bcast::typed::schema(crate = "crate::renamed")]
     #[derive(Debug)]
     pub enum Venue {
         /// Not yet placed.
@@ -54,7 +54,7 @@ pub mod through {
     }
 
     /// An order, with the rkyv codec.
-    #[bcast::message(tag = 3, crate = "crate::renamed")]
+    #[bcast::typed::message(tag = 3, crate = "crate::renamed")]
     #[derive(Debug)]
     pub struct Order {
         /// Client id.
@@ -81,6 +81,8 @@ pub mod through {
     }
 }
 
+use bcast::RingBuffer;
+use bcast::typed::{Publisher, Subscriber};
 use through::{Order, Trade, Trades, TradesView, Venue};
 
 /// A heartbeat with a tag derived from its name, derived without the attribute macro.
@@ -104,8 +106,9 @@ pub enum MarketData {
 
 #[test]
 fn derived_items_work_through_both_paths() -> Result<(), Box<dyn std::error::Error>> {
-    let mut publisher = MarketData::with_capacity(4096)?;
-    let mut subscriber = publisher.subscribe();
+    let ring = RingBuffer::with_capacity(4096);
+    let mut publisher = Publisher::<MarketData>::new(ring.clone())?;
+    let mut subscriber = Subscriber::<MarketData>::new(ring)?;
     publisher
         .publish(&Quote { symbol: "ES".into(), levels: vec![Level { price: 1.0, qty: 2 }] })?;
     publisher.publish(&Trade { price: 2.0, qty: 3 })?;
@@ -116,8 +119,9 @@ fn derived_items_work_through_both_paths() -> Result<(), Box<dyn std::error::Err
         .collect::<Result<_, _>>()?;
     assert_eq!(names, ["Quote", "Trade", "Heartbeat"]);
 
-    let mut trades = Trades::with_capacity(4096)?;
-    let mut reader = trades.subscribe();
+    let ring = RingBuffer::with_capacity(4096);
+    let mut trades = Publisher::<Trades>::new(ring.clone())?;
+    let mut reader = Subscriber::<Trades>::new(ring)?;
     trades.publish(&Trade { price: 5.0, qty: 6 })?;
     let Some(TradesView::Trade(trade)) = reader.try_recv()? else { panic!("a trade") };
     assert_eq!(trade.qty, 6);

@@ -2,6 +2,7 @@
 
 mod common;
 
+use bcast::typed::{Publisher, Subscriber};
 use bcast::{Error, RingBuffer};
 use common::{check_payload, len_for, payload, send_frames, writer_and_reader};
 
@@ -230,7 +231,7 @@ fn into_writer_panics_on_a_second_writer() {
 }
 
 /// A message of the typed replay test.
-#[bcast::message(tag = 1)]
+#[bcast::typed::message(tag = 1)]
 #[derive(Debug)]
 pub struct Numbered {
     /// Its number.
@@ -266,7 +267,7 @@ fn a_late_joiner_replays_everything_while_nothing_was_overwritten() -> Result<()
 #[cfg_attr(miri, ignore = "rkyv validation is slow under Miri; the byte test above covers it")]
 fn a_new_subscriber_replays_everything_while_nothing_was_overwritten()
 -> Result<(), Box<dyn std::error::Error>> {
-    let mut publisher = Numbers::with_capacity(4096)?;
+    let mut publisher = Publisher::<Numbers>::new(RingBuffer::with_capacity(4096))?;
     let mut n = 0;
     // Publish while the ring is below 90 % full, without wrapping.
     while publisher.ring().committed() < 4096 * 9 / 10 - 64 {
@@ -274,7 +275,8 @@ fn a_new_subscriber_replays_everything_while_nothing_was_overwritten()
         n += 1;
     }
     assert!(publisher.ring().committed() > 4096 * 3 / 4);
-    let mut subscriber = publisher.subscribe();
+    let mut subscriber = Subscriber::<Numbers>::new(publisher.ring().clone())?;
+    subscriber.reset_to_oldest();
     let mut replayed = Vec::new();
     while let Some(NumbersView::Numbered(message)) = subscriber.try_recv()? {
         replayed.push(message.n.to_native());

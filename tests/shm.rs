@@ -40,7 +40,7 @@ fn channel_files_are_private_by_default_and_mode_is_configurable() -> Result<(),
     assert_eq!(mode & 0o777, 0o600);
 
     let shared = ShmPath::new("mode-group");
-    let _ring = RingBuffer::create_with(&shared.0, 4096, &CreateOptions { mode: 0o640 })?;
+    let _ring = CreateOptions::new().mode(0o640).create(&shared.0, 4096)?;
     let mode = std::fs::metadata(&shared.0).expect("exists").permissions().mode();
     assert_eq!(mode & 0o777, 0o640);
     Ok(())

@@ -4,10 +4,12 @@
 
 use std::time::Duration;
 
+use bcast::RingBuffer;
+use bcast::typed::{Publisher, Subscriber};
 use futures_util::StreamExt;
 
 /// A numbered message with some text.
-#[bcast::message(tag = 1)]
+#[bcast::typed::message(tag = 1)]
 #[derive(Debug)]
 pub struct Tick {
     /// Its number.
@@ -49,11 +51,11 @@ async fn streams_receive_every_message_and_share_one_wake_up_thread()
 -> Result<(), Box<dyn std::error::Error>> {
     let path = format!("/dev/shm/bcast-async-{}", std::process::id());
     let _ = bcast::RingBuffer::remove(&path);
-    let mut publisher = Ticks::create(&path, 1 << 16)?;
-    let ring = bcast::RingBuffer::attach(&path)?;
+    let mut publisher = Publisher::<Ticks>::new(RingBuffer::create(&path, 1 << 16)?)?;
+    let ring = RingBuffer::attach(&path)?;
     let streams: Vec<_> = (0..3)
         .map(|_| {
-            let subscriber = Ticks::subscriber(ring.clone())?;
+            let subscriber = Subscriber::<Ticks>::new(ring.clone())?;
             Ok(subscriber.into_stream(|TicksView::Tick(t)| (t.n.to_native(), t.note.to_string())))
         })
         .collect::<Result<_, bcast::typed::TypedOpenError>>()?;

@@ -2,10 +2,11 @@
 //! that typed subscribers accept, as a relay on another host does.
 #![cfg(all(target_os = "linux", not(miri)))]
 
-use bcast::typed::{Registry, TypedOpenError};
+use bcast::RingBuffer;
+use bcast::typed::{Publisher, Registry, Subscriber, TypedOpenError};
 
 /// A price.
-#[bcast::message(tag = 7)]
+#[bcast::typed::message(tag = 7)]
 #[derive(Debug)]
 pub struct Price {
     /// The instrument.
@@ -29,7 +30,7 @@ pub enum Other {
 }
 
 /// A level.
-#[bcast::message(tag = 8, pod)]
+#[bcast::typed::message(tag = 8, pod)]
 #[derive(Debug)]
 pub struct Level {
     /// Its value.
@@ -39,8 +40,7 @@ pub struct Level {
 #[test]
 fn a_forwarded_registry_makes_a_channel_typed_subscribers_accept()
 -> Result<(), Box<dyn std::error::Error>> {
-    let source = Prices::with_capacity(1 << 16)?;
-    let mut source_publisher = source;
+    let mut source_publisher = Publisher::<Prices>::new(RingBuffer::with_capacity(1 << 16))?;
     let mut source_reader = source_publisher.ring().clone().into_reader();
     source_publisher.publish(&Price { symbol: "ES".into(), px: 4321.25 })?;
 
@@ -55,11 +55,15 @@ fn a_forwarded_registry_makes_a_channel_typed_subscribers_accept()
         mirror_writer.send_with_tag(&buf[..frame.len], frame.tag)?;
     }
 
-    let mut subscriber = Prices::attach(&path)?;
+    let mut subscriber = Subscriber::<Prices>::new(RingBuffer::attach(&path)?)?;
+    subscriber.reset_to_oldest();
     let PricesView::Price(price) = subscriber.try_recv()?.expect("forwarded");
     assert_eq!((price.symbol.as_str(), price.px.to_native()), ("ES", 4321.25));
     assert!(
-        matches!(Other::attach(&path), Err(TypedOpenError::Mismatch(_))),
+        matches!(
+            Subscriber::<Other>::new(RingBuffer::attach(&path)?),
+            Err(TypedOpenError::Mismatch(_))
+        ),
         "other schemas are refused"
     );
 

@@ -3,7 +3,9 @@
 
 mod common;
 
-use bcast::typed::{Channel, DecodeError, Payload, RecvError, TypedMessage, UnknownTag};
+use bcast::typed::{
+    Channel, DecodeError, Payload, Publisher, RecvError, Subscriber, TypedMessage, UnknownTag,
+};
 use bcast::{Reader, RingBuffer, Writer};
 use common::feed::{Feed, FeedView, Level, Quote, Trade};
 use proptest::prelude::*;
@@ -16,16 +18,16 @@ fn quote() -> Quote {
 /// A typed ring with a raw writer in place of the publisher, and a subscriber.
 fn hostile_ring() -> (Writer, bcast::typed::Subscriber<Feed>, RingBuffer) {
     let ring = RingBuffer::with_capacity(1 << 16);
-    drop(Feed::publisher(ring.clone()).expect("store the registry"));
+    drop(Publisher::<Feed>::new(ring.clone()).expect("store the registry"));
     let writer = ring.clone().into_writer();
-    let subscriber = Feed::subscriber(ring.clone()).expect("the subscriber");
+    let subscriber = Subscriber::<Feed>::new(ring.clone()).expect("the subscriber");
     (writer, subscriber, ring)
 }
 
 /// The exact payload a publisher makes for `quote()`.
 fn encoded_quote() -> Vec<u8> {
     let ring = RingBuffer::with_capacity(4096);
-    let mut publisher = Feed::publisher(ring.clone()).expect("the publisher");
+    let mut publisher = Publisher::<Feed>::new(ring.clone()).expect("the publisher");
     let mut raw: Reader = ring.into_reader();
     publisher.publish(&quote()).expect("publish");
     let mut buf = vec![0; raw.mtu()];
@@ -112,7 +114,7 @@ fn truncated_and_oversized_frames_are_rejected() {
 fn unknown_tags_are_errors_by_default_and_skipped_on_request() {
     let (mut writer, mut subscriber, ring) = hostile_ring();
     let mut skipping =
-        Feed::subscriber(ring).expect("subscriber").with_unknown_tag(UnknownTag::Skip);
+        Subscriber::<Feed>::new(ring).expect("subscriber").with_unknown_tag(UnknownTag::Skip);
     let trade = Trade { price: 2.0, qty: 3 };
     writer.send_with_tag(b"raw", 77).expect("send");
     writer.send_with_tag(bcast::zerocopy::IntoBytes::as_bytes(&trade), Trade::TAG).expect("send");
@@ -132,8 +134,9 @@ fn unknown_tags_are_errors_by_default_and_skipped_on_request() {
 
 #[test]
 fn overruns_surface_and_reset_resumes() {
-    let mut publisher = Feed::with_capacity(1024).expect("publisher");
-    let mut subscriber = publisher.subscribe();
+    let ring = RingBuffer::with_capacity(1024);
+    let mut publisher = Publisher::<Feed>::new(ring.clone()).expect("publisher");
+    let mut subscriber = Subscriber::<Feed>::new(ring).expect("subscriber");
     let trade = Trade { price: 1.0, qty: 1 };
     for _ in 0..100 {
         publisher.publish(&trade).expect("publish"); // 32-byte frames: ~3 laps of 1 KiB
@@ -151,7 +154,7 @@ fn overruns_surface_and_reset_resumes() {
 }
 
 /// A pod type aligned to 16 by its `u128` (8 on targets where `u128` is 8-aligned).
-#[bcast::message(tag = 3, pod)]
+#[bcast::typed::message(tag = 3, pod)]
 struct Wide {
     id: u128,
 }
@@ -187,9 +190,9 @@ fn a_misaligned_pod_payload_names_the_alignment_and_the_offset() {
     // A raw frame of that tag from a hostile writer still lands aligned in a subscriber's
     // buffer, whatever the alignment of the bytes it was sent from.
     let ring = RingBuffer::with_capacity(4096);
-    drop(Wides::publisher(ring.clone()).expect("store the registry"));
+    drop(Publisher::<Wides>::new(ring.clone()).expect("store the registry"));
     let mut writer = ring.clone().into_writer();
-    let mut subscriber = Wides::subscriber(ring).expect("the subscriber");
+    let mut subscriber = Subscriber::<Wides>::new(ring).expect("the subscriber");
     writer.send_with_tag(misaligned, Wide::TAG).expect("send");
     let Ok(Some(WidesView::Wide(wide))) = subscriber.try_recv() else { panic!("one wide") };
     let mut expected = [0; 16];

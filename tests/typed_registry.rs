@@ -6,14 +6,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use bcast::RingBuffer;
 use bcast::typed::{
-    CodecKind, Difference, Registry, RegistryError, Schema, SchemaMismatch, TypedOpenError,
+    CodecKind, Difference, Publisher, RecvError, Registry, RegistryError, Schema, SchemaMismatch,
+    Subscriber, TypedOpenError,
 };
 
-/// A `Trade` of one price, declared with the given `#[bcast::message]` arguments, and a `Feed`
+/// A `Trade` of one price, declared with the given `#[bcast::typed::message]` arguments, and a `Feed`
 /// channel of the quote type `$quote` and that `Trade`.
 macro_rules! trade_and_feed {
     ($quote:ty, $($message:tt)*) => {
-        #[bcast::message($($message)*)]
+        #[bcast::typed::message($($message)*)]
         pub(crate) struct Trade {
             pub(crate) price: f64,
         }
@@ -32,9 +33,9 @@ macro_rules! variant {
         mod $name {
             #[allow(dead_code)]
             type Price = f64;
-            #[bcast::schema]
+            #[bcast::typed::schema]
             pub(crate) struct Level { $(pub(crate) $lfield: $lty),* }
-            #[bcast::message(tag = 1)]
+            #[bcast::typed::message(tag = 1)]
             pub(crate) struct Quote { $(pub(crate) $field: $ty),* }
             trade_and_feed!(Quote, tag = 2, pod);
         }
@@ -85,9 +86,9 @@ fn refusal<P: bcast::typed::Channel, S: bcast::typed::Channel>() -> SchemaMismat
 #[test]
 fn subscribers_of_the_same_schema_or_an_alias_are_accepted() {
     let ring = RingBuffer::with_capacity(4096);
-    let _publisher = base::Feed::publisher(ring.clone()).expect("the publisher");
-    assert!(base::Feed::subscriber(ring.clone()).is_ok());
-    assert!(alias::Feed::subscriber(ring).is_ok());
+    let _publisher = Publisher::<base::Feed>::new(ring.clone()).expect("the publisher");
+    assert!(Subscriber::<base::Feed>::new(ring.clone()).is_ok());
+    assert!(Subscriber::<alias::Feed>::new(ring).is_ok());
 }
 
 #[test]
@@ -183,17 +184,31 @@ fn another_rkyv_format_is_a_mismatch() {
 #[test]
 fn a_second_publisher_with_another_schema_is_refused() {
     let ring = RingBuffer::with_capacity(4096);
-    drop(base::Feed::publisher(ring.clone()).expect("the first publisher"));
-    assert!(matches!(added::Feed::publisher(ring.clone()), Err(TypedOpenError::Mismatch(_))));
-    assert!(base::Feed::publisher(ring).is_ok());
+    drop(Publisher::<base::Feed>::new(ring.clone()).expect("the first publisher"));
+    assert!(matches!(
+        Publisher::<added::Feed>::new(ring.clone()),
+        Err(TypedOpenError::Mismatch(_))
+    ));
+    assert!(Publisher::<base::Feed>::new(ring).is_ok());
 }
 
 #[test]
-fn a_ring_without_a_registry_is_untyped() {
+fn a_ring_with_frames_but_no_registry_is_untyped() {
     let ring = RingBuffer::with_capacity(4096);
-    let error = base::Feed::subscriber(ring).unwrap_err();
+    // Empty and without a registry: its publisher is not made yet, so subscribing is fine.
+    let mut early = Subscriber::<base::Feed>::new(ring.clone()).expect("an empty ring");
+    ring.clone().into_writer().send(b"raw").expect("send");
+
+    let error = Subscriber::<base::Feed>::new(ring.clone()).unwrap_err();
     assert!(matches!(error, TypedOpenError::Untyped { path: None }));
-    assert!(error.to_string().contains("no schema registry"));
+    assert!(error.to_string().contains("no schema registry"), "{error}");
+    assert!(matches!(Publisher::<base::Feed>::new(ring), Err(TypedOpenError::Untyped { .. })));
+    // The early subscriber learns at the frame, before decoding it.
+    let error = early.try_recv().map(|_| ()).unwrap_err();
+    let RecvError::Schema(cause) = &error else { panic!("{error:?}") };
+    assert!(matches!(**cause, TypedOpenError::Untyped { path: None }), "{cause:?}");
+    let batch: Vec<_> = early.batch_iter().map(|item| item.map(|_| ())).collect();
+    assert!(batch.is_empty(), "the frame was consumed by the failed read: {batch:?}");
 }
 
 #[test]
@@ -224,7 +239,7 @@ fn a_corrupt_registry_in_the_header_is_a_typed_error() {
     let len = memory.len() * 8;
     // SAFETY: `memory` outlives the ring, whose handles are all dropped before it is touched.
     let ring = unsafe { RingBuffer::init_raw(base_ptr, len) }.expect("init");
-    drop(base::Feed::publisher(ring).expect("the publisher stores the registry"));
+    drop(Publisher::<base::Feed>::new(ring).expect("the publisher stores the registry"));
 
     let magic = u64::from(u32::from_le_bytes(*b"BCRG"));
     let word = memory.iter().position(|w| w.load(Ordering::Relaxed) & 0xffff_ffff == magic);
@@ -233,7 +248,7 @@ fn a_corrupt_registry_in_the_header_is_a_typed_error() {
 
     // SAFETY: as above; the handles are dropped before `memory`.
     let ring = unsafe { RingBuffer::join_raw(base_ptr, len) }.expect("join");
-    let error = base::Feed::subscriber(ring).unwrap_err();
+    let error = Subscriber::<base::Feed>::new(ring).unwrap_err();
     assert!(
         matches!(
             error,
@@ -245,20 +260,20 @@ fn a_corrupt_registry_in_the_header_is_a_typed_error() {
 
 /// Two message types named `Update`, told apart only by their module and tag.
 mod orders {
-    #[bcast::message(tag = 11)]
+    #[bcast::typed::message(tag = 11)]
     pub(crate) struct Update {
         pub(crate) id: u64,
     }
 }
 
 mod quotes {
-    #[bcast::message(tag = 12)]
+    #[bcast::typed::message(tag = 12)]
     pub(crate) struct Update {
         pub(crate) bid: f64,
     }
     /// The same name and tag, with one more field.
     pub(crate) mod v2 {
-        #[bcast::message(tag = 12)]
+        #[bcast::typed::message(tag = 12)]
         pub(crate) struct Update {
             pub(crate) bid: f64,
             pub(crate) ask: f64,

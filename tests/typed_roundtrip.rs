@@ -4,18 +4,19 @@
 mod common;
 
 use bcast::BcastChannel;
-use bcast::typed::{PublishError, Registry, TypedMessage};
+use bcast::RingBuffer;
+use bcast::typed::{PublishError, Publisher, Registry, Subscriber, TypedMessage};
 use common::heap_channel;
 use common::market::{self, Quote, Trade, quote};
 
-#[bcast::schema]
+#[bcast::typed::schema]
 #[derive(Debug, Clone, PartialEq)]
 struct Level {
     price: f64,
     qty: u64,
 }
 
-#[bcast::schema]
+#[bcast::typed::schema]
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Side {
     Buy,
@@ -23,7 +24,7 @@ enum Side {
 }
 
 /// Every container the rkyv codec must carry, with a u128 and nesting.
-#[bcast::message] // tag from the name
+#[bcast::typed::message] // tag from the name
 #[derive(Debug, Clone, PartialEq)]
 struct Book {
     id: u128,
@@ -37,7 +38,7 @@ struct Book {
 }
 
 /// A pod record aligned to 16 by its u128.
-#[bcast::message(tag = 4, pod)]
+#[bcast::typed::message(tag = 4, pod)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Wide {
     id: u128,
@@ -46,7 +47,7 @@ struct Wide {
 }
 
 /// A pod record of zero bytes.
-#[bcast::message(tag = 5, pod)]
+#[bcast::typed::message(tag = 5, pod)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Heartbeat {}
 
@@ -77,11 +78,10 @@ fn book() -> Book {
 #[test]
 fn the_readme_snippet_works_over_a_heap_ring() -> Result<(), Box<dyn std::error::Error>> {
     let ring = bcast::RingBuffer::with_capacity(4096);
-    let mut publisher = MarketData::publisher(ring.clone())?;
+    let mut publisher = Publisher::<MarketData>::new(ring.clone())?;
+    let mut subscriber = Subscriber::<MarketData>::new(ring)?;
     publisher.publish(&quote(7))?;
     publisher.publish(&Trade { instrument: 9, price: 1.25, qty: 3 })?;
-
-    let mut subscriber = MarketData::subscriber(ring)?; // replays what the ring holds
     let mut seen = Vec::new();
     for msg in subscriber.batch_iter() {
         match msg? {
@@ -96,15 +96,16 @@ fn the_readme_snippet_works_over_a_heap_ring() -> Result<(), Box<dyn std::error:
 }
 
 #[test]
-fn a_new_subscriber_replays_the_oldest_data_unless_reset() -> Result<(), Box<dyn std::error::Error>>
-{
-    let mut publisher = MarketData::with_capacity(1024)?;
+fn a_new_subscriber_starts_live_and_replays_the_oldest_data_on_request()
+-> Result<(), Box<dyn std::error::Error>> {
+    let ring = RingBuffer::with_capacity(1024);
+    let mut publisher = Publisher::<MarketData>::new(ring.clone())?;
     for ts in 0..40 {
         publisher.publish(&quote(ts))?; // 48-byte frames: almost two laps of a 1 KiB ring
     }
-    let mut late = publisher.subscribe();
-    let mut reset = publisher.subscribe();
-    reset.reset();
+    let mut late = Subscriber::<MarketData>::new(ring.clone())?;
+    late.reset_to_oldest();
+    let mut reset = Subscriber::<MarketData>::new(ring)?;
     publisher.publish(&quote(40))?;
     let mut replayed = Vec::new();
     while let Some(view) = late.try_recv()? {
@@ -226,11 +227,11 @@ fn tags_and_the_registry_follow_the_declarations() {
 #[test]
 fn a_second_publisher_of_a_heap_ring_is_refused_until_the_first_is_gone() {
     let ring = bcast::RingBuffer::with_capacity(4096);
-    let first = MarketData::publisher(ring.clone()).expect("the first publisher");
-    let second = MarketData::publisher(ring.clone()).unwrap_err();
+    let first = Publisher::<MarketData>::new(ring.clone()).expect("the first publisher");
+    let second = Publisher::<MarketData>::new(ring.clone()).unwrap_err();
     assert!(matches!(second, bcast::typed::TypedOpenError::Ring(bcast::Error::WriterExists)));
     drop(first);
-    assert!(MarketData::publisher(ring).is_ok());
+    assert!(Publisher::<MarketData>::new(ring).is_ok());
 }
 
 #[test]
@@ -269,13 +270,13 @@ fn publishing_and_reading_across_threads() -> Result<(), Box<dyn std::error::Err
 /// A pointer-sized count, through an alias.
 type Count = usize;
 
-#[bcast::schema]
+#[bcast::typed::schema]
 #[derive(Debug, Clone, PartialEq)]
 struct Slot {
     index: Count,
 }
 
-#[bcast::schema]
+#[bcast::typed::schema]
 #[derive(Debug, Clone, PartialEq)]
 enum Place {
     Start,
@@ -285,7 +286,7 @@ enum Place {
 
 /// `usize` and `isize` directly, inside a `Vec`, nested in an `Option` of a struct, and in the
 /// variants of an enum.
-#[bcast::message(tag = 20)]
+#[bcast::typed::message(tag = 20)]
 #[derive(Debug, Clone, PartialEq)]
 struct Sizes {
     len: usize,
@@ -296,7 +297,7 @@ struct Sizes {
 }
 
 /// A pod message carries its `usize` as the host's own bytes.
-#[bcast::message(tag = 21, pod)]
+#[bcast::typed::message(tag = 21, pod)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct PodSize {
     len: usize,
@@ -392,7 +393,7 @@ fn a_usize_beyond_the_archived_width_is_refused_never_truncated()
 }
 
 /// Maps and sets of the standard library, as rkyv archives them.
-#[bcast::message(tag = 40)]
+#[bcast::typed::message(tag = 40)]
 struct Venues {
     by_name: std::collections::BTreeMap<String, u32>,
     by_id: std::collections::HashMap<u32, String>,
@@ -454,7 +455,7 @@ fn views_become_the_owned_messages_the_publisher_sent() -> Result<(), Box<dyn st
     assert_eq!((t.instrument, t.price, t.qty), (9, 1.25, 3));
     // Message type by message type, through the trait.
     publisher.publish(&quote(8))?;
-    let mut subscriber = publisher.subscribe();
+    let mut subscriber = Subscriber::<market::MarketData>::new(publisher.ring().clone())?;
     subscriber.reset_to_oldest();
     let mut last = None;
     while let Some(view) = subscriber.try_recv()? {

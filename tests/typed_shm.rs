@@ -8,14 +8,15 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use bcast::typed::{Registry, TypedOpenError};
+use bcast::RingBuffer;
+use bcast::typed::{Publisher, Registry, Subscriber, TypedOpenError};
 use common::ShmPath;
 use common::market::{MarketData, MarketDataView, Trade, quote, trade};
 
 /// Another schema under the same names: `MarketData` with a `Quote` (tag 1) of fewer fields
 /// than the shared one, and no `Trade`, so that opening the shared channel with it is a mismatch.
 mod other {
-    #[bcast::message(tag = 1)]
+    #[bcast::typed::message(tag = 1)]
     pub(crate) struct Quote {
         pub(crate) symbol: String,
         pub(crate) bid: f64,
@@ -29,11 +30,10 @@ mod other {
 #[test]
 fn the_readme_snippet_works_over_dev_shm() -> Result<(), Box<dyn std::error::Error>> {
     let path = ShmPath::new("snippet");
-    let mut publisher = MarketData::create(&path.0, 1 << 20)?;
+    let mut publisher = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 20)?)?;
+    let mut subscriber = Subscriber::<MarketData>::new(RingBuffer::attach(&path.0)?)?;
     publisher.publish(&quote(7))?;
     publisher.publish(&trade(3))?;
-
-    let mut subscriber = MarketData::attach(&path.0)?; // replays what the ring holds
 
     let mut seen = Vec::new();
     for msg in subscriber.batch_iter() {
@@ -53,34 +53,35 @@ fn the_readme_snippet_works_over_dev_shm() -> Result<(), Box<dyn std::error::Err
 }
 
 #[test]
-fn attach_refuses_another_schema_and_names_the_path() {
+fn attach_refuses_another_schema_and_names_the_path() -> Result<(), Box<dyn std::error::Error>> {
     let path = ShmPath::new("attach-mismatch");
-    let _publisher = MarketData::create(&path.0, 1 << 16).expect("create");
-    let error = other::MarketData::attach(&path.0).unwrap_err();
+    let _publisher = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
+    let error = Subscriber::<other::MarketData>::new(RingBuffer::attach(&path.0)?).unwrap_err();
     let TypedOpenError::Mismatch(mismatch) = &error else { panic!("a mismatch: {error:?}") };
     assert_eq!(mismatch.path.as_deref(), Some(path.0.as_path()));
     let text = error.to_string();
     assert!(text.contains(&*path.0.to_string_lossy()) && text.contains("`Quote` (tag 1) changed"));
     assert!(text.contains("`Trade` (tag 2) is only in the channel"), "{text}");
+    Ok(())
 }
 
 #[test]
 fn reopening_checks_the_schema_and_keeps_the_channel() -> Result<(), Box<dyn std::error::Error>> {
     let path = ShmPath::new("reopen");
-    let mut first = MarketData::create(&path.0, 1 << 16)?;
-    let mut subscriber = MarketData::attach(&path.0)?;
+    let mut first = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
+    let mut subscriber = Subscriber::<MarketData>::new(RingBuffer::attach(&path.0)?)?;
     first.publish(&quote(1))?;
     assert!(matches!(
-        MarketData::create(&path.0, 1 << 16),
-        Err(TypedOpenError::Open(bcast::OpenError::WriterExists { .. }))
+        RingBuffer::create(&path.0, 1 << 16),
+        Err(bcast::OpenError::WriterExists { .. })
     ));
     drop(first);
 
     assert!(matches!(
-        other::MarketData::create(&path.0, 1 << 16),
+        Publisher::<other::MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?),
         Err(TypedOpenError::Mismatch(_))
     ));
-    let mut second = MarketData::create(&path.0, 1 << 16)?;
+    let mut second = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
     second.publish(&quote(2))?;
     let ts: Vec<u64> = subscriber
         .batch_iter()
@@ -94,11 +95,33 @@ fn reopening_checks_the_schema_and_keeps_the_channel() -> Result<(), Box<dyn std
 }
 
 #[test]
-fn an_untyped_channel_is_refused() {
+fn an_untyped_channel_is_refused() -> Result<(), Box<dyn std::error::Error>> {
     let path = ShmPath::new("untyped");
-    let _ring = bcast::RingBuffer::create(&path.0, 1 << 16).expect("create");
-    let error = MarketData::attach(&path.0).unwrap_err();
+    untyped_channel(&path.0);
+    let error = Subscriber::<MarketData>::new(RingBuffer::attach(&path.0)?).unwrap_err();
     assert!(matches!(&error, TypedOpenError::Untyped { path: Some(p) } if *p == path.0));
+    Ok(())
+}
+
+#[test]
+fn a_subscriber_made_before_its_publisher_checks_the_registry_at_the_first_frame()
+-> Result<(), Box<dyn std::error::Error>> {
+    let path = ShmPath::new("late-registry");
+    let ring = RingBuffer::create(&path.0, 1 << 16)?;
+    let mut early = Subscriber::<MarketData>::new(RingBuffer::attach(&path.0)?)?;
+    let mut wrong = Subscriber::<other::MarketData>::new(RingBuffer::attach(&path.0)?)?;
+    assert!(early.try_recv()?.is_none() && wrong.try_recv()?.is_none());
+
+    let mut publisher = Publisher::<MarketData>::new(ring)?;
+    publisher.publish(&quote(5))?;
+    let Some(MarketDataView::Quote(q)) = early.try_recv()? else { panic!("the quote") };
+    assert_eq!(q.ts, 5);
+    // The other channel's subscriber learns at the first frame, before decoding it.
+    let error = wrong.try_recv().map(|_| ()).unwrap_err();
+    let bcast::typed::RecvError::Schema(cause) = &error else { panic!("{error:?}") };
+    assert!(matches!(&**cause, TypedOpenError::Mismatch(_)), "{cause:?}");
+    assert!(error.to_string().contains("`Trade` (tag 2) is only in the channel"), "{error}");
+    Ok(())
 }
 
 /// Makes an untyped channel at `path` holding one raw frame, as an untyped writer would.
@@ -113,14 +136,14 @@ fn a_typed_publisher_refuses_to_adopt_an_untyped_channel() -> Result<(), Box<dyn
     let path = ShmPath::new("adopt-untyped");
     untyped_channel(&path.0);
     let refused = |result: Result<(), TypedOpenError>, what: &str| match result {
-        Err(TypedOpenError::UntypedChannelExists { path: p }) if p == path.0 => {}
+        Err(TypedOpenError::Untyped { path: Some(p) }) if p == path.0 => {}
         other => panic!("{what} on an untyped channel: {other:?}"),
     };
-    let error = MarketData::create(&path.0, 1 << 16).map(drop).unwrap_err();
+    let error = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?).unwrap_err();
     let text = error.to_string();
     assert!(text.contains(&*path.0.to_string_lossy()), "{text}");
-    assert!(text.contains("untyped channel") && text.contains("remove the file"), "{text}");
-    refused(Err(error), "MarketData::create");
+    assert!(text.contains("no schema registry") && text.contains("untyped writer"), "{text}");
+    refused(Err(error), "Publisher::new");
     let registry = Registry::of::<MarketData>();
     refused(registry.create_channel(&path.0, 1 << 16).map(drop), "Registry::create_channel");
 
@@ -133,7 +156,7 @@ fn a_typed_publisher_refuses_to_adopt_an_untyped_channel() -> Result<(), Box<dyn
 
     // Once the file is gone, the path takes a typed channel.
     std::fs::remove_file(&path.0)?;
-    MarketData::create(&path.0, 1 << 16)?.publish(&quote(1))?;
+    Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?)?.publish(&quote(1))?;
     Ok(())
 }
 
@@ -141,14 +164,15 @@ fn a_typed_publisher_refuses_to_adopt_an_untyped_channel() -> Result<(), Box<dyn
 fn a_typed_channel_reopened_with_its_registry_keeps_working()
 -> Result<(), Box<dyn std::error::Error>> {
     let path = ShmPath::new("reopen-registry");
-    MarketData::create(&path.0, 1 << 16)?.publish(&quote(1))?; // the publisher is gone
+    Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?)?.publish(&quote(1))?; // the publisher is gone
     let registry = Registry::of::<MarketData>();
     let mut writer = registry.create_channel(&path.0, 1 << 16)?.into_writer();
     writer.send_with_tag(bcast::zerocopy::IntoBytes::as_bytes(&trade(3)), 2)?;
     drop(writer);
-    let mut publisher = MarketData::create(&path.0, 1 << 16)?;
+    let mut publisher = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
     publisher.publish(&quote(3))?;
-    let mut subscriber = MarketData::attach(&path.0)?;
+    let mut subscriber = Subscriber::<MarketData>::new(RingBuffer::attach(&path.0)?)?;
+    subscriber.reset_to_oldest();
     let seen: Vec<String> = subscriber
         .batch_iter()
         .map(|view| match view {
@@ -168,7 +192,8 @@ const MESSAGES: u64 = 1000;
 #[test]
 fn child_subscriber() -> Result<(), Box<dyn std::error::Error>> {
     let Some(path) = std::env::var_os(CHILD_ENV) else { return Ok(()) };
-    let mut subscriber = MarketData::attach(Path::new(&path))?; // replays what it missed
+    let mut subscriber = Subscriber::<MarketData>::new(RingBuffer::attach(Path::new(&path))?)?;
+    subscriber.reset_to_oldest(); // replays what it missed
     let (mut quotes, mut trades) = (0, 0);
     let deadline = Instant::now() + Duration::from_secs(20);
     while quotes + trades < 2 * MESSAGES {
@@ -194,7 +219,7 @@ fn child_subscriber() -> Result<(), Box<dyn std::error::Error>> {
 fn a_subscriber_in_another_process_receives_everything() -> Result<(), Box<dyn std::error::Error>> {
     let path = ShmPath::new("two-process");
     // 2 000 messages of at most 64 bytes fit the ring: the child may start late and replay.
-    let mut publisher = MarketData::create(&path.0, 1 << 18)?;
+    let mut publisher = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 18)?)?;
     let mut child = Command::new(std::env::current_exe()?)
         .args(["--exact", "child_subscriber", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, &path.0)

@@ -11,7 +11,7 @@
 //! The record is a 48-byte quote (an up-to-8-byte symbol and five 8-byte numbers), sent as:
 //!
 //! - `raw`: 48 stamped bytes, ours `Writer::send`, read with `Reader::try_recv` into a buffer;
-//! - `pod`: the `#[bcast::message(pod)]` record through `Publisher::publish` /
+//! - `pod`: the `#[bcast::typed::message(pod)]` record through `Publisher::publish` /
 //!   `Subscriber::try_recv` (48 bytes, no encoding);
 //! - `rkyv-checked` / `rkyv-unchecked`: the rkyv record (48 archived bytes) through
 //!   `Publisher::publish` / `Subscriber::try_recv` (validated) or `try_recv_unchecked`;
@@ -56,7 +56,7 @@ const RECORD: usize = 48;
 const SYMBOL: &str = "ESZ5";
 
 /// The rkyv record: 48 archived bytes (the symbol is inline up to 8 bytes).
-#[bcast::message(tag = 1)]
+#[bcast::typed::message(tag = 1)]
 #[derive(Debug)]
 pub struct Quote {
     /// Instrument, up to 8 bytes so that rkyv stores it inline.
@@ -74,7 +74,7 @@ pub struct Quote {
 }
 
 /// The pod record: 48 bytes as they are.
-#[bcast::message(tag = 2, pod)]
+#[bcast::typed::message(tag = 2, pod)]
 #[derive(Debug)]
 pub struct QuotePod {
     /// Instrument, NUL-padded.
@@ -222,9 +222,9 @@ trait Way {
 
 /// A subscriber at the writer's position (`live`) or at the oldest record the ring holds.
 fn subscriber(ring: &RingBuffer, live: bool) -> bcast::typed::Subscriber<Feed> {
-    let mut sub = Feed::subscriber(ring.clone()).expect("a typed ring");
-    if live {
-        sub.reset();
+    let mut sub = bcast::typed::Subscriber::<Feed>::new(ring.clone()).expect("a typed ring");
+    if !live {
+        sub.reset_to_oldest();
     }
     sub
 }
@@ -237,7 +237,7 @@ impl<W: Way> Wire for TypedRing<W> {
         Self(RingBuffer::with_capacity(capacity), PhantomData)
     }
     fn tx(&self) -> Self::Tx {
-        W::tx(Feed::publisher(self.0.clone()).expect("the only publisher"))
+        W::tx(bcast::typed::Publisher::<Feed>::new(self.0.clone()).expect("the only publisher"))
     }
     fn rx(&self) -> Self::Rx {
         subscriber(&self.0, true)

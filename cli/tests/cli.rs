@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use bcast::RingBuffer;
-use bcast::typed::Registry;
+use bcast::typed::{Publisher, Registry};
 use market::{MarketData, Trade, quote, trade};
 use serde_json::Value;
 use shm_path::ShmPath;
@@ -63,7 +63,7 @@ fn hex(bytes: &[u8]) -> String {
 #[test]
 fn inspect_shows_layout_frontiers_writer_and_schema_of_a_typed_channel() -> TestResult {
     let path = ShmPath::new("inspect-typed");
-    let mut publisher = MarketData::create(&path.0, 1 << 16)?;
+    let mut publisher = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
     publisher.publish(&quote(0))?;
     publisher.publish(&trade(1))?;
     publisher.publish(&quote(2))?;
@@ -101,7 +101,7 @@ fn inspect_shows_layout_frontiers_writer_and_schema_of_a_typed_channel() -> Test
 #[test]
 fn inspect_json_holds_the_channel_info_and_the_registry() -> TestResult {
     let path = ShmPath::new("inspect-json");
-    let mut publisher = MarketData::create(&path.0, 1 << 16)?;
+    let mut publisher = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
     publisher.publish(&quote(0))?;
     publisher.publish(&trade(1))?;
     let info = publisher.ring().info();
@@ -162,7 +162,7 @@ fn inspect_reports_an_untyped_channel_whose_writer_is_gone() -> TestResult {
 #[test]
 fn tail_from_start_prints_every_frame_with_its_tag_type_length_and_seq() -> TestResult {
     let path = ShmPath::new("tail-typed");
-    let mut publisher = MarketData::create(&path.0, 1 << 16)?;
+    let mut publisher = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
     for i in 0..5 {
         if i % 2 == 0 { publisher.publish(&quote(i))? } else { publisher.publish(&trade(i))? }
     }
@@ -212,7 +212,7 @@ fn tail_text_shows_a_hex_preview_of_the_first_bytes() -> TestResult {
 #[test]
 fn tail_follows_frames_published_after_it_starts() -> TestResult {
     let path = ShmPath::new("tail-follow");
-    let mut publisher = MarketData::create(&path.0, 1 << 20)?;
+    let mut publisher = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 20)?)?;
     for ts in 0..5 {
         publisher.publish(&quote(ts))?; // before the tail attaches: not shown
     }
@@ -290,7 +290,7 @@ fn tail_exits_when_the_timeout_passes_without_a_frame() -> TestResult {
 #[test]
 fn stat_counts_messages_per_type_while_a_thread_publishes() -> TestResult {
     let path = ShmPath::new("stat-json");
-    let mut publisher = MarketData::create(&path.0, 1 << 20)?;
+    let mut publisher = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 20)?)?;
     publisher.publish(&quote(0))?;
     let quote_len = frames(&path.0)?[0].payload.len();
     let stop = Arc::new(AtomicBool::new(false));
@@ -342,7 +342,7 @@ fn stat_counts_messages_per_type_while_a_thread_publishes() -> TestResult {
 #[test]
 fn stat_prints_a_row_per_registered_type_and_a_total() -> TestResult {
     let path = ShmPath::new("stat-text");
-    let _publisher = MarketData::create(&path.0, 1 << 16)?; // idle: every count is zero
+    let _publisher = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?)?; // idle: every count is zero
     let text = stdout_of(&["stat", path.as_str(), "--interval", "0.1", "--count", "2"]);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2 * 5, "{text}");

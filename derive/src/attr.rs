@@ -7,11 +7,11 @@ use syn::{Attribute, LitInt, LitStr, Path};
 /// Where the keys appear; decides which ones are allowed.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Context {
-    /// `#[derive(BcastMessage)]` on a struct, or `#[bcast::message]`.
+    /// `#[derive(BcastMessage)]` on a struct, or `#[bcast::typed::message]`.
     Message,
     /// `#[derive(BcastChannel)]` on an enum: a channel.
     Channel,
-    /// `#[derive(BcastSchema)]`, or `#[bcast::schema]`.
+    /// `#[derive(BcastSchema)]`, or `#[bcast::typed::schema]`.
     Schema,
 }
 

@@ -26,7 +26,7 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         Data::Struct(data) => Err(syn::Error::new(
             data.struct_token.span,
             "`BcastChannel` makes an enum of message types a channel; a struct is a message type: \
-             `#[derive(bcast::BcastMessage)]` or `#[bcast::message]`",
+             `#[derive(bcast::BcastMessage)]` or `#[bcast::typed::message]`",
         )),
         Data::Union(data) => Err(syn::Error::new(
             data.union_token.span,
@@ -46,7 +46,6 @@ fn channel(input: &DeriveInput, data: &DataEnum) -> syn::Result<TokenStream> {
         view_enum(input, &view, &variants, &krate),
         channel_impl(input, &view, &variants, &krate),
         per_variant(input, &variants, &krate),
-        constructors(input, &krate),
         view_methods(input, &view, &variants, &krate),
     ];
     Ok(quote!(#(#parts)*))
@@ -226,57 +225,6 @@ fn per_variant(input: &DeriveInput, variants: &[Variant<'_>], krate: &Path) -> T
     quote!(#(#items)*)
 }
 
-fn constructors(input: &DeriveInput, krate: &Path) -> TokenStream {
-    let (vis, ident) = (&input.vis, &input.ident);
-    let p = quote!(#krate::__private);
-    let publisher = quote!(#p::Publisher<#ident>);
-    let subscriber = quote!(#p::Subscriber<#ident>);
-    let error = quote!(#p::TypedOpenError);
-    quote! {
-        #[allow(dead_code)]
-        impl #ident {
-            /// Creates (or reopens) this channel's file at `path`, under `/dev/shm` for processes
-            /// of one machine, stores its schema registry, and returns its publisher
-            /// (`Publisher::create`). Linux only, like channel files.
-            #[cfg(target_os = "linux")]
-            #vis fn create(
-                path: impl ::core::convert::AsRef<#p::Path>,
-                capacity: usize,
-            ) -> #p::Result<#publisher, #error> {
-                #p::Publisher::create(path, capacity)
-            }
-
-            /// Attaches a subscriber to this channel's file at `path`, refusing a channel of
-            /// another schema (`Subscriber::attach`). It replays what the ring still holds,
-            /// then follows the publisher. Linux only, like channel files.
-            #[cfg(target_os = "linux")]
-            #vis fn attach(
-                path: impl ::core::convert::AsRef<#p::Path>,
-            ) -> #p::Result<#subscriber, #error> {
-                #p::Subscriber::attach(path)
-            }
-
-            /// Allocates this channel on the heap, for threads of one process, and returns its
-            /// publisher; make subscribers with `Publisher::subscribe`.
-            #vis fn with_capacity(capacity: usize) -> #p::Result<#publisher, #error> {
-                #p::Publisher::with_capacity(capacity)
-            }
-
-            /// Makes the publisher of `ring`, storing this channel's schema registry in it
-            /// (`Publisher::new`).
-            #vis fn publisher(ring: #p::RingBuffer<#p::ReadWrite>) -> #p::Result<#publisher, #error> {
-                #p::Publisher::new(ring)
-            }
-
-            /// Makes a subscriber of `ring`, refusing a ring of another schema
-            /// (`Subscriber::new`).
-            #vis fn subscriber<A>(ring: #p::RingBuffer<A>) -> #p::Result<#subscriber, #error> {
-                #p::Subscriber::new(ring)
-            }
-        }
-    }
-}
-
 fn view_methods(
     input: &DeriveInput,
     view: &Ident,
@@ -338,7 +286,7 @@ fn view_methods(
             /// publisher sent, kept past the subscriber's next read.
             ///
             /// Needs `rkyv::Deserialize` on every rkyv message type of the channel
-            /// (`#[bcast::message]` derives it).
+            /// (`#[bcast::typed::message]` derives it).
             ///
             /// # Errors
             ///

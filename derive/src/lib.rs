@@ -1,6 +1,6 @@
 //! Derive macros for `bcast`. Use them through the `bcast` crate, which re-exports and
 //! documents them: `bcast::BcastMessage`, `bcast::BcastChannel`, `bcast::BcastSchema`,
-//! `bcast::message`, `bcast::schema`. The crate-level layout: `attr` parses `#[bcast(...)]`,
+//! `bcast::typed::message`, `bcast::typed::schema`. The crate-level layout: `attr` parses `#[bcast(...)]`,
 //! `schema` expands fingerprints, `message` a message type (`BcastMessage` on a struct),
 //! `channel` a channel (`BcastChannel` on an enum), `wrap` the attribute macros.
 

@@ -1,4 +1,4 @@
-//! The attribute macros `#[bcast::message(...)]` and `#[bcast::schema(...)]`: they add the
+//! The attribute macros `#[bcast::typed::message(...)]` and `#[bcast::typed::schema(...)]`: they add the
 //! codec's derives (through `bcast`'s re-exports of rkyv and zerocopy) and bcast's own.
 
 use proc_macro2::TokenStream;
@@ -9,9 +9,9 @@ use crate::attr::{Attrs, Context};
 
 /// Which attribute macro.
 pub(crate) enum Wrap {
-    /// `#[bcast::message]`: a message type.
+    /// `#[bcast::typed::message]`: a message type.
     Message,
-    /// `#[bcast::schema]`: a type nested in messages.
+    /// `#[bcast::typed::schema]`: a type nested in messages.
     Schema,
 }
 
@@ -26,8 +26,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream, wrap: Wrap) -> syn::R
     if let (Wrap::Message, syn::Data::Enum(data)) = (&wrap, &input.data) {
         return Err(syn::Error::new(
             data.enum_token.span,
-            "`#[bcast::message]` applies to structs: derive `BcastChannel` on a channel enum, \
-             or use `#[bcast::schema]` for an enum inside messages",
+            "`#[bcast::typed::message]` applies to structs: derive `BcastChannel` on a channel enum, \
+             or use `#[bcast::typed::schema]` for an enum inside messages",
         ));
     }
     let krate = attrs.krate();

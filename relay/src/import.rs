@@ -194,8 +194,7 @@ impl Importer {
                 Some(bytes) => Registry::from_bytes(bytes)?
                     .create_channel(path, capacity)
                     .map_err(|source| match source {
-                        TypedOpenError::UntypedChannelExists { .. }
-                        | TypedOpenError::Untyped { .. } => {
+                        TypedOpenError::Untyped { .. } => {
                             RelayError::UntypedLocalChannel { path: path.clone() }
                         }
                         source => RelayError::Typed { path: path.clone(), source },

@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bcast::typed::TypedOpenError;
-use common::{Paths, Relay, endpoint, eventually, number_after};
+use common::{Paths, Relay, attach, create, endpoint, eventually, number_after};
 
 /// A quote (rkyv codec).
-#[bcast::message(tag = 1)]
+#[bcast::typed::message(tag = 1)]
 #[derive(Debug)]
 pub struct Quote {
     /// Its number in the test's sequence.
@@ -24,7 +24,7 @@ pub struct Quote {
 }
 
 /// A trade (plain old data).
-#[bcast::message(tag = 2, pod)]
+#[bcast::typed::message(tag = 2, pod)]
 #[derive(Debug, Clone, Copy)]
 pub struct Trade {
     /// Its number in the test's sequence.
@@ -36,7 +36,7 @@ pub struct Trade {
 }
 
 /// A note with a list (rkyv codec).
-#[bcast::message(tag = 3)]
+#[bcast::typed::message(tag = 3)]
 #[derive(Debug)]
 pub struct Note {
     /// Its number in the test's sequence.
@@ -66,7 +66,7 @@ pub enum Other {
 }
 
 /// A level.
-#[bcast::message(tag = 9, pod)]
+#[bcast::typed::message(tag = 9, pod)]
 #[derive(Debug, Clone, Copy)]
 pub struct Level {
     /// Its value.
@@ -123,7 +123,7 @@ fn warm_up(
     publisher: &mut bcast::typed::Publisher<Feed>,
     mirror: &str,
 ) -> bcast::typed::Subscriber<Feed> {
-    let mut subscriber = eventually("the mirror channel", || Feed::attach(mirror).ok());
+    let mut subscriber = eventually("the mirror channel", || attach::<Feed>(mirror).ok());
     let mut n = u64::MAX;
     eventually("a warm-up message through the relay", || {
         publisher.publish(&Trade { n, price: 0.0, qty: 0 }).expect("publish");
@@ -164,7 +164,7 @@ fn receive_until(subscriber: &mut bcast::typed::Subscriber<Feed>, last: u64) -> 
 fn typed_messages_of_several_types_arrive_intact_and_in_order() {
     let paths = Paths::new("typed", &["source", "mirror"]);
     let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(0));
-    let mut publisher = Feed::create(source, 1 << 20).expect("source");
+    let mut publisher = create::<Feed>(source, 1 << 20).expect("source");
     let exporter =
         Relay::start("exporter", &["export", source, "--key", "t/typed", "--listen", &port]);
     exporter.wait_for("attached to the source channel (typed");
@@ -201,10 +201,10 @@ fn a_subscriber_of_another_schema_is_refused_on_the_importing_side() {
         Relay::start("exporter", &["export", source, "--key", "t/schema", "--connect", &port]);
     importer.wait_for("waiting for an exporter");
     exporter.wait_for("waiting for the source channel");
-    let mut publisher = Feed::create(source, 1 << 16).expect("source");
+    let mut publisher = create::<Feed>(source, 1 << 16).expect("source");
     importer.wait_for("created the local channel (typed");
 
-    let refused = Other::attach(mirror);
+    let refused = attach::<Other>(mirror);
     assert!(matches!(refused, Err(TypedOpenError::Mismatch(_))), "{refused:?}");
     let mut subscriber = warm_up(&mut publisher, mirror);
     publish(&mut publisher, 0);
@@ -216,7 +216,7 @@ fn a_subscriber_of_another_schema_is_refused_on_the_importing_side() {
 fn a_killed_and_restarted_importer_resumes_and_reports_its_gap() {
     let paths = Paths::new("resume", &["source", "mirror"]);
     let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(2));
-    let mut publisher = Feed::create(source, 1 << 20).expect("source");
+    let mut publisher = create::<Feed>(source, 1 << 20).expect("source");
     let _exporter =
         Relay::start("exporter", &["export", source, "--key", "t/resume", "--listen", &port]);
     let import = ["import", "--key", "t/resume", mirror, "--connect", &port];
@@ -392,7 +392,7 @@ fn malformed_messages_from_the_network_are_counted_and_dropped() {
 fn an_importer_stops_when_the_source_is_recreated_with_another_schema() {
     let paths = Paths::new("reschema", &["source", "mirror"]);
     let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(6));
-    let mut publisher = Feed::create(source, 1 << 16).expect("source");
+    let mut publisher = create::<Feed>(source, 1 << 16).expect("source");
     let exporter =
         Relay::start("exporter", &["export", source, "--key", "t/reschema", "--listen", &port]);
     let importer =
@@ -403,7 +403,7 @@ fn an_importer_stops_when_the_source_is_recreated_with_another_schema() {
     // The source is recreated with other types; the exporter follows it, the importer refuses.
     drop(publisher);
     std::fs::remove_file(source).expect("remove the source");
-    let mut other = Other::create(source, 1 << 16).expect("the new source");
+    let mut other = create::<Other>(source, 1 << 16).expect("the new source");
     let mut value = 0;
     let (status, output) = loop {
         other.publish(&Level { value }).expect("publish");
@@ -420,7 +420,7 @@ fn an_importer_stops_when_the_source_is_recreated_with_another_schema() {
         2
     );
     // The mirror keeps its schema: subscribers of the old types still attach.
-    assert!(Feed::attach(mirror).is_ok());
+    assert!(attach::<Feed>(mirror).is_ok());
 }
 
 /// Whether the importer printed its final error.

@@ -16,7 +16,7 @@ use bcast_relay::{
     ExportOptions, Exporter, ImportOptions, Importer, RelayError, RelayEvent, StopHandle,
     ZenohOptions,
 };
-use common::{PATIENCE, Paths, endpoint, eventually};
+use common::{PATIENCE, Paths, create, endpoint, eventually};
 use zenoh::Wait;
 
 /// Events collected from a relay's callback.
@@ -152,7 +152,7 @@ fn an_importer_says_it_reopened_a_channel_that_existed() {
 }
 
 /// A tick (plain old data), for a typed channel.
-#[bcast::message(tag = 1, pod)]
+#[bcast::typed::message(tag = 1, pod)]
 #[derive(Debug, Clone, Copy)]
 pub struct Tick {
     /// Its number.
@@ -202,7 +202,7 @@ fn import_until_it_returns(key: &str, source: &str, mirror: &str, port: &str) ->
 fn a_typed_import_over_an_existing_untyped_channel_is_refused_clearly() {
     let paths = Paths::new("hostile-untyped", &["source", "mirror"]);
     let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(3));
-    let _publisher = Ticks::create(source, 1 << 16).expect("a typed source");
+    let _publisher = create::<Ticks>(source, 1 << 16).expect("a typed source");
     let mut other = bcast::RingBuffer::create(mirror, 1 << 16).expect("untyped").into_writer();
     other.send(b"an untyped frame").expect("send");
     drop(other);
@@ -219,7 +219,7 @@ fn an_untyped_import_over_an_existing_typed_channel_is_refused() {
     let paths = Paths::new("hostile-typed", &["source", "mirror"]);
     let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(4));
     let _writer = bcast::RingBuffer::create(source, 1 << 16).expect("source").into_writer();
-    drop(Ticks::create(mirror, 1 << 16).expect("a typed channel"));
+    drop(create::<Ticks>(mirror, 1 << 16).expect("a typed channel"));
     let error = import_until_it_returns("h/typed", source, mirror, &port);
     assert!(matches!(error, RelayError::TypedLocalChannel { .. }), "{error:?}");
     assert!(error.to_string().contains(mirror), "{error}");

@@ -8,6 +8,22 @@ use crate::ring::header::round_capacity;
 use crate::ring::storage::Storage;
 use crate::shm::{self, ChannelFile, CreateOptions, FileHandle, create_channel};
 
+impl CreateOptions {
+    /// Creates (or reopens) the channel file at `path` with these options, as
+    /// [`RingBuffer::create`] describes.
+    ///
+    /// # Errors
+    ///
+    /// As for [`RingBuffer::create`].
+    pub fn create(
+        &self,
+        path: impl AsRef<Path>,
+        capacity: usize,
+    ) -> Result<RingBuffer<ReadWrite>, OpenError> {
+        create_channel(path.as_ref(), round_capacity(capacity), self, |_, _| Ok(()))
+    }
+}
+
 impl RingBuffer<ReadWrite> {
     /// Creates the channel file at `path` (under `/dev/shm` for processes of one machine), or
     /// reopens it after its previous writer went away, and holds its single-writer lock.
@@ -41,20 +57,7 @@ impl RingBuffer<ReadWrite> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn create(path: impl AsRef<Path>, capacity: usize) -> Result<Self, OpenError> {
-        Self::create_with(path, capacity, &CreateOptions::default())
-    }
-
-    /// Like [`create`](Self::create), with options such as the file mode.
-    ///
-    /// # Errors
-    ///
-    /// As for [`create`](Self::create).
-    pub fn create_with(
-        path: impl AsRef<Path>,
-        capacity: usize,
-        options: &CreateOptions,
-    ) -> Result<Self, OpenError> {
-        create_channel(path.as_ref(), round_capacity(capacity), options, |_, _| Ok(()))
+        CreateOptions::new().create(path, capacity)
     }
 
     /// Deletes the channel file at `path` and its writer lock file (`.NAME.lock`, which a writer

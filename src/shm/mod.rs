@@ -179,17 +179,40 @@ impl Drop for ChannelFile {
     }
 }
 
-/// Options for [`RingBuffer::create_with`](crate::RingBuffer::create_with).
+/// How to create a channel file, in the shape of [`std::fs::OpenOptions`]: set options, then
+/// [`create`](CreateOptions::create). [`RingBuffer::create`](crate::RingBuffer::create) is
+/// `CreateOptions::new().create(path, capacity)`.
+///
+/// # Examples
+///
+/// ```no_run
+/// // Let the owner's group attach readers.
+/// let ring = bcast::CreateOptions::new().mode(0o640).create("/dev/shm/prices", 1 << 20)?;
+/// let _writer = ring.into_writer();
+/// # Ok::<(), bcast::OpenError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateOptions {
-    /// Permission bits of a newly made channel file; `0o600` (owner only) by default. Use
-    /// `0o640` to let the owner's group attach readers.
-    pub mode: u32,
+    pub(crate) mode: u32,
+}
+
+impl CreateOptions {
+    /// The defaults: mode `0o600` (owner only).
+    pub fn new() -> Self {
+        Self { mode: 0o600 }
+    }
+
+    /// Sets the permission bits of a newly made channel file (a reopened one must already
+    /// have them). Use `0o640` to let the owner's group attach readers.
+    pub fn mode(&mut self, mode: u32) -> &mut Self {
+        self.mode = mode;
+        self
+    }
 }
 
 impl Default for CreateOptions {
     fn default() -> Self {
-        Self { mode: 0o600 }
+        Self::new()
     }
 }
 

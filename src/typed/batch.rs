@@ -5,8 +5,8 @@ use core::marker::PhantomData;
 
 use super::channel::Channel;
 use super::decode::{UnknownTag, decode};
-use super::error::RecvError;
 use super::payload::Access;
+use super::recv::RecvError;
 use crate::reader::Received;
 
 /// Iterator over the messages that were pending when it was made; see
@@ -46,10 +46,14 @@ impl<'a, C: Channel> Batch<'a, C> {
     /// # Examples
     ///
     /// ```
-    /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
+    /// # #[bcast::typed::message(tag = 1)] pub struct Ping { pub at: u64 }
     /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
-    /// let mut publisher = Pings::with_capacity(4096)?;
-    /// let mut subscriber = publisher.subscribe();
+    /// use bcast::RingBuffer;
+    /// use bcast::typed::{Publisher, Subscriber};
+    ///
+    /// let ring = RingBuffer::with_capacity(4096);
+    /// let mut publisher = Publisher::<Pings>::new(ring.clone())?;
+    /// let mut subscriber = Subscriber::<Pings>::new(ring)?;
     /// publisher.publish(&Ping { at: 1 })?;
     /// for item in subscriber.batch_iter().with_meta() {
     ///     let (meta, PingsView::Ping(ping)) = item?;

@@ -53,8 +53,8 @@ pub trait Channel: Sized + 'static {
 /// ```
 /// use bcast::typed::{Channel, InChannel, MessageVisitor, TypedMessage};
 ///
-/// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
-/// # #[bcast::message(tag = 2)] pub struct Pong { pub at: u64 }
+/// # #[bcast::typed::message(tag = 1)] pub struct Ping { pub at: u64 }
+/// # #[bcast::typed::message(tag = 2)] pub struct Pong { pub at: u64 }
 /// # #[derive(bcast::BcastChannel)] pub enum Game { Ping(Ping), Pong(Pong) }
 /// struct Tag;
 ///

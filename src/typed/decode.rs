@@ -2,8 +2,8 @@
 //! for frames of no type the channel carries, and the decoding of the others.
 
 use super::channel::Channel;
-use super::error::RecvError;
 use super::payload::{Access, Payload};
+use super::recv::RecvError;
 use crate::reader::Received;
 
 /// What a [`Subscriber`](super::Subscriber) does with a frame whose tag is not one of its

@@ -1,10 +1,10 @@
-//! Errors of the typed layer: [`PublishError`] and [`RecvError`] on the hot path (`Copy`, no
-//! allocation), [`DecodeError`] for one payload, [`TypedOpenError`] for making publishers and
-//! subscribers.
+//! Errors of the typed layer below the registry: [`PublishError`] (`Copy`, no allocation) and
+//! [`DecodeError`] for one payload. [`RecvError`](super::RecvError) and
+//! [`TypedOpenError`](super::TypedOpenError) sit above the registry they report on.
 
 use std::path::Path;
 
-use crate::error::{Error, Lapped};
+use crate::error::Error;
 
 /// Why a payload is not a valid message of the type its tag names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -88,88 +88,6 @@ pub enum PublishError {
         /// The message type.
         type_name: &'static str,
     },
-}
-
-/// Error returned by the typed reads of a [`Subscriber`](super::Subscriber).
-///
-/// After [`Overrun`](RecvError::Overrun) and [`CorruptFrame`](RecvError::CorruptFrame) the
-/// subscriber stays where it was (call [`Subscriber::reset`](super::Subscriber::reset)); after
-/// the other variants it has moved past the offending frame and the next read continues with
-/// the one after.
-///
-/// # Examples
-///
-/// ```
-/// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
-/// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
-/// use bcast::typed::RecvError;
-///
-/// let mut publisher = Pings::with_capacity(4096)?;
-/// let mut subscriber = publisher.subscribe();
-/// for at in 0..1000 {
-///     publisher.publish(&Ping { at })?; // laps the subscriber
-/// }
-/// match subscriber.try_recv() {
-///     Err(RecvError::Overrun(lapped)) => {
-///         println!("lost messages at {}", lapped.position);
-///         subscriber.reset();
-///     }
-///     other => panic!("an overrun was expected, got {:?}", other.map(|_| ())),
-/// }
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RecvError {
-    /// The publisher lapped this subscriber: the messages it had not read yet were overwritten
-    /// (the subscriber's [`stats`](super::Subscriber::stats) count them once it reads again).
-    #[error(
-        "overrun: the publisher lapped this subscriber at position {} (claimed {})",
-        .0.position,
-        .0.claimed
-    )]
-    Overrun(Lapped),
-    /// A frame header makes no sense: the writer is buggy or hostile, or the channel is
-    /// corrupt.
-    #[error("corrupt frame at position {position}")]
-    CorruptFrame {
-        /// Stream position of the frame.
-        position: u64,
-    },
-    /// A frame's tag is not a message type of the channel (and the subscriber's
-    /// [`UnknownTag`](super::UnknownTag) policy is to report it).
-    #[error(
-        "frame at position {position} has tag {tag}, which is not a message type of this channel"
-    )]
-    UnknownTag {
-        /// The frame's tag.
-        tag: u32,
-        /// Stream position of the frame.
-        position: u64,
-    },
-    /// A frame's payload is not a valid message of the type its tag names: the publisher is
-    /// buggy, hostile, or was built with another definition of the type.
-    #[error("frame at position {position}: {source}")]
-    Decode {
-        /// Stream position of the frame.
-        position: u64,
-        /// What is wrong with the payload.
-        #[source]
-        source: DecodeError,
-    },
-}
-
-impl RecvError {
-    /// The error of a read of the byte ring at `position`. A read reports only overruns,
-    /// corrupt frames and buffers too small, and a subscriber's buffer grows to fit any frame
-    /// it reads first; anything else is taken for a corrupt frame there.
-    pub(super) fn from_ring(error: Error, position: u64) -> Self {
-        match error {
-            Error::Overrun(lapped) => Self::Overrun(lapped),
-            Error::CorruptFrame { position } => Self::CorruptFrame { position },
-            _ => Self::CorruptFrame { position },
-        }
-    }
 }
 
 /// "channel /dev/shm/x" or "heap ring", for messages.

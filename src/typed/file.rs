@@ -5,7 +5,7 @@ use std::cell::Cell;
 use std::io;
 use std::path::Path;
 
-use super::open::{TypedOpenError, compare, store_or_check_registry, stored};
+use super::open::{TypedOpenError, store_or_check_registry};
 use super::registry::Registry;
 use crate::error::OpenError;
 use crate::ring::header::round_capacity;
@@ -14,7 +14,7 @@ use crate::shm::{CreateOptions, Opened, create_channel};
 
 /// Creates (or reopens) the channel file at `path` with `registry` stored in its header before
 /// any reader can see it; reopening checks the stored registry instead, and refuses a file
-/// that has none (an untyped channel).
+/// that has none but holds frames (an untyped channel).
 pub(crate) fn create_with_registry(
     path: &Path,
     capacity: usize,
@@ -24,17 +24,10 @@ pub(crate) fn create_with_registry(
 ) -> Result<RingBuffer<ReadWrite>, TypedOpenError> {
     // `create_channel` reports `OpenError`s; keep the typed error aside and return it.
     let failure = Cell::new(None);
-    let init = |ring: &RingBuffer<ReadWrite>, opened| {
-        let checked = match opened {
-            Opened::New => store_or_check_registry(ring, registry.clone(), channel),
-            // A reopened file keeps its frames: only a channel of the same registry may go on.
-            Opened::Existing => match stored(ring) {
-                Ok(Some(theirs)) => compare(ring, registry.clone(), theirs),
-                Ok(None) => Err(TypedOpenError::UntypedChannelExists { path: path.to_owned() }),
-                Err(error) => Err(error),
-            },
-        };
-        checked.map_err(|error| {
+    // A new file gets the registry; a reopened one keeps its frames, so only a channel of
+    // the same registry (or an empty untyped one) may go on.
+    let init = |ring: &RingBuffer<ReadWrite>, _: Opened| {
+        store_or_check_registry(ring, registry.clone(), channel).map_err(|error| {
             let source = io::Error::other(error.to_string());
             failure.set(Some(error));
             OpenError::Io { path: path.to_owned(), operation: "store the registry of", source }
@@ -55,14 +48,14 @@ impl Registry {
     /// # Errors
     ///
     /// As for [`RingBuffer::create`]; [`TypedOpenError::Mismatch`] if an existing channel at
-    /// `path` carries another registry; [`TypedOpenError::UntypedChannelExists`] if it carries
-    /// none (an untyped writer made it); [`TypedOpenError::RegistryTooLarge`] if the registry
+    /// `path` carries another registry; [`TypedOpenError::Untyped`] if it carries none but
+    /// holds frames (an untyped writer's); [`TypedOpenError::RegistryTooLarge`] if the registry
     /// does not fit the header.
     ///
     /// # Examples
     ///
     /// ```no_run
-    /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
+    /// # #[bcast::typed::message(tag = 1)] pub struct Ping { pub at: u64 }
     /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
     /// use bcast::typed::Registry;
     ///
@@ -70,7 +63,8 @@ impl Registry {
     /// let registry = Registry::from_bytes(&Registry::of::<Pings>().to_bytes())?;
     /// let ring = registry.create_channel("/dev/shm/pings-mirror", 1 << 20)?;
     /// let _writer = ring.into_writer(); // forwards frames with `send_with_tag`
-    /// let _subscriber = Pings::attach("/dev/shm/pings-mirror")?; // accepted: same registry
+    /// let ring = bcast::RingBuffer::attach("/dev/shm/pings-mirror")?;
+    /// let _subscriber = bcast::typed::Subscriber::<Pings>::new(ring)?; // accepted: same registry
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn create_channel(
@@ -78,6 +72,6 @@ impl Registry {
         path: impl AsRef<Path>,
         capacity: usize,
     ) -> Result<RingBuffer<ReadWrite>, TypedOpenError> {
-        create_with_registry(path.as_ref(), capacity, &CreateOptions::default(), self, "relayed")
+        create_with_registry(path.as_ref(), capacity, &CreateOptions::new(), self, "relayed")
     }
 }

@@ -11,7 +11,7 @@ use super::message::{TypedMessage, View};
 ///
 /// With the `serde` feature, every message type that derives `serde::Serialize` implements it
 /// (rkyv messages also need `rkyv::Deserialize`, to rebuild the owned value from its archive;
-/// [`#[bcast::message]`](crate::message) derives it). Without the feature the trait has no
+/// [`#[bcast::typed::message]`](crate::typed::message) derives it). Without the feature the trait has no
 /// implementations. A channel's view enum has a `to_json_line` method when all of its message
 /// types implement it.
 // Without the feature the trait must exist (the derive's output names it) but is of no use:

@@ -10,7 +10,7 @@ use super::schema::Schema;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a bcast message type",
     label = "not a message type",
-    note = "derive `BcastMessage` on it, with its codec's derives (or use `#[bcast::message]`)"
+    note = "derive `BcastMessage` on it, with its codec's derives (or use `#[bcast::typed::message]`)"
 )]
 pub trait TypedMessage: Schema + Sized + 'static {
     /// The frame tag that identifies this type on a channel; never 0 (untyped frames).

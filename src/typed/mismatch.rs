@@ -8,30 +8,33 @@ use super::entry::TypeEntry;
 use super::error::place;
 use super::registry::Registry;
 
-/// The channel's registry differs from this program's: the error of an `attach` (or of a
-/// `create` that reopens a channel) whose schema does not match.
+/// The channel's registry differs from this program's: the error of a
+/// [`Subscriber::new`](super::Subscriber::new) or [`Publisher::new`](super::Publisher::new)
+/// whose schema does not match.
 ///
 /// Its [`Display`](fmt::Display) form names every differing type on both sides.
 ///
 /// # Examples
 ///
 /// ```
+/// use bcast::typed::{Publisher, Subscriber, TypedOpenError};
+///
 /// mod v1 {
-///     #[bcast::message(tag = 1)]
+///     #[bcast::typed::message(tag = 1)]
 ///     pub struct Quote { pub bid: f64 }
 ///     #[derive(bcast::BcastChannel)]
 ///     pub enum Feed { Quote(Quote) }
 /// }
 /// mod v2 {
-///     #[bcast::message(tag = 1)]
+///     #[bcast::typed::message(tag = 1)]
 ///     pub struct Quote { pub bid: f64, pub ask: f64 }
 ///     #[derive(bcast::BcastChannel)]
 ///     pub enum Feed { Quote(Quote) }
 /// }
 ///
 /// let ring = bcast::RingBuffer::with_capacity(4096);
-/// let _publisher = v1::Feed::publisher(ring.clone())?;
-/// let Err(bcast::typed::TypedOpenError::Mismatch(mismatch)) = v2::Feed::subscriber(ring) else {
+/// let _publisher = Publisher::<v1::Feed>::new(ring.clone())?;
+/// let Err(TypedOpenError::Mismatch(mismatch)) = Subscriber::<v2::Feed>::new(ring) else {
 ///     panic!("a subscriber of another schema must be refused");
 /// };
 /// assert!(mismatch.to_string().contains("`Quote` (tag 1) changed"));

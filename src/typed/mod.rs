@@ -1,22 +1,25 @@
 //! Typed messages on the byte ring.
 //!
-//! `#[derive(BcastMessage)]` on a struct makes it a [`TypedMessage`]: a [`Schema`] fingerprint
+//! `#[derive(BcastMessage)]` (usually through [`#[bcast::typed::message]`](message)) on a struct
+//! makes it a [`TypedMessage`]: a [`Schema`] fingerprint
 //! computed at compile time, a stable `u32` tag carried in the frame header, and a [`Codec`]
-//! ([`Rkyv`] for variable-size records, [`Pod`] for fixed-layout ones). On an enum whose
-//! variants wrap message types it makes a [`Channel`], with a view enum and constructors of
-//! [`Publisher`]s and [`Subscriber`]s.
+//! ([`Rkyv`] for variable-size records, [`Pod`] for fixed-layout ones).
+//! `#[derive(BcastChannel)]` on an enum whose variants wrap message types makes it a
+//! [`Channel`], with a view enum. [`Publisher::new`] and [`Subscriber::new`] make its ends over
+//! a [`RingBuffer`](crate::RingBuffer) of any kind; a subscriber starts live, like a raw reader.
 //!
 //! ```
-//! use bcast::BcastChannel;
+//! use bcast::{BcastChannel, RingBuffer};
+//! use bcast::typed::{Publisher, Subscriber};
 //!
-//! #[bcast::message(tag = 1)] // rkyv: strings, vectors, options, nested structs
+//! #[bcast::typed::message(tag = 1)] // rkyv: strings, vectors, options, nested structs
 //! pub struct Quote {
 //!     pub symbol: String,
 //!     pub bid: f64,
 //!     pub ask: f64,
 //! }
 //!
-//! #[bcast::message(tag = 2, pod)] // fixed layout: its bytes are the payload
+//! #[bcast::typed::message(tag = 2, pod)] // fixed layout: its bytes are the payload
 //! #[repr(C)]
 //! pub struct Trade {
 //!     pub instrument: u64,
@@ -29,8 +32,9 @@
 //!     Trade(Trade),
 //! }
 //!
-//! let mut publisher = MarketData::with_capacity(1 << 16)?; // or MarketData::create("/dev/shm/md", ..)
-//! let mut subscriber = publisher.subscribe(); //             or MarketData::attach("/dev/shm/md")
+//! let ring = RingBuffer::with_capacity(1 << 16); // or RingBuffer::create("/dev/shm/md", ..)
+//! let mut publisher = Publisher::<MarketData>::new(ring.clone())?;
+//! let mut subscriber = Subscriber::<MarketData>::new(ring)?; // or over RingBuffer::attach(..)
 //! publisher.publish(&Quote { symbol: "ES".into(), bid: 1.0, ask: 1.5 })?;
 //! publisher.publish(&Trade { instrument: 9, price: 1.25 })?;
 //!
@@ -77,6 +81,7 @@ mod open;
 mod owned;
 mod payload;
 mod publisher;
+mod recv;
 mod registry;
 mod schema;
 #[cfg(feature = "async")]
@@ -88,7 +93,7 @@ pub use channel::{Channel, InChannel, MessageVisitor};
 pub use codec::{Codec, CodecKind, Pod, Rkyv, RkyvFormat};
 pub use decode::UnknownTag;
 pub use entry::TypeEntry;
-pub use error::{DecodeError, PublishError, RecvError};
+pub use error::{DecodeError, PublishError};
 pub use json::{JsonError, JsonMessage};
 pub use message::{TypedMessage, View};
 pub use mismatch::{Difference, SchemaMismatch};
@@ -96,11 +101,17 @@ pub use open::TypedOpenError;
 pub use owned::ToMessage;
 pub use payload::Payload;
 pub use publisher::Publisher;
+pub use recv::RecvError;
 pub use registry::{Registry, RegistryError};
 pub use schema::{Schema, SchemaHasher, UsizeOverflow, tag_from_name};
 #[cfg(feature = "async")]
 pub use stream::SubscriberStream;
 pub use subscriber::Subscriber;
+
+#[doc = include_str!("doc/message_attr.md")]
+pub use bcast_derive::message;
+#[doc = include_str!("doc/schema_attr.md")]
+pub use bcast_derive::schema;
 
 #[doc(hidden)]
 pub use codec::Scratch;

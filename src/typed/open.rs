@@ -22,23 +22,16 @@ pub enum TypedOpenError {
     /// The ring refused, e.g. [`Error::WriterExists`] for a second publisher of a heap ring.
     #[error(transparent)]
     Ring(#[from] Error),
-    /// The channel has no schema registry: an untyped writer made it.
-    #[error("{}: the channel has no schema registry (an untyped writer made it)", place(.path.as_deref()))]
+    /// The channel has no schema registry but holds frames: an untyped writer made it. A typed
+    /// publisher does not take it over and a typed subscriber does not read it; remove the file
+    /// or use another path.
+    #[error(
+        "{}: the channel holds frames but no schema registry (an untyped writer made it)",
+        place(.path.as_deref())
+    )]
     Untyped {
         /// The channel file, or `None` for a heap or caller-memory ring.
         path: Option<PathBuf>,
-    },
-    /// A typed channel was to be created at a path that holds an untyped channel (one without a
-    /// schema registry, made by an untyped writer). It is not adopted, since its frames are not
-    /// typed messages; remove the file or create the typed channel at another path.
-    #[error(
-        "channel {}: the file is an untyped channel (no schema registry), which a typed channel \
-         does not take over; remove the file or use another path",
-        .path.display()
-    )]
-    UntypedChannelExists {
-        /// The channel file.
-        path: PathBuf,
     },
     /// The channel's registry differs from this program's; the error lists the differences.
     #[error(transparent)]
@@ -73,14 +66,17 @@ pub(crate) fn store_or_check<C: Channel>(
     store_or_check_registry(ring, Registry::of::<C>(), C::NAME)
 }
 
-/// Stores `ours` in a ring that has no registry; checks the stored one otherwise.
+/// Stores `ours` in a ring that has no registry and no frames; checks the stored one
+/// otherwise.
 pub(super) fn store_or_check_registry(
     ring: &RingBuffer<ReadWrite>,
     ours: Registry,
     channel: &'static str,
 ) -> Result<(), TypedOpenError> {
+    let committed = ring.committed();
     match stored(ring)? {
         Some(theirs) => compare(ring, ours, theirs),
+        None if committed > 0 => Err(untyped(ring)),
         None => {
             let bytes = ours.to_bytes();
             ring.store_registry(&bytes).map_err(|error| match error {
@@ -96,12 +92,21 @@ pub(super) fn store_or_check_registry(
     }
 }
 
-/// Checks that the registry stored in `ring` is `C`'s.
-pub(crate) fn check<C: Channel, A>(ring: &RingBuffer<A>) -> Result<(), TypedOpenError> {
+/// Checks that the registry stored in `ring` is `C`'s: `Ok(true)` if it is, `Ok(false)` if
+/// the ring has neither a registry nor frames (its publisher has not stored one yet).
+pub(crate) fn check<C: Channel, A>(ring: &RingBuffer<A>) -> Result<bool, TypedOpenError> {
+    // `committed` first (Acquire): a publisher stores its registry before its first frame, so
+    // a ring with frames but no registry seen after them has none.
+    let committed = ring.committed();
     match stored(ring)? {
-        Some(theirs) => compare(ring, Registry::of::<C>(), theirs),
-        None => Err(TypedOpenError::Untyped { path: ring.path().map(ToOwned::to_owned) }),
+        Some(theirs) => compare(ring, Registry::of::<C>(), theirs).map(|()| true),
+        None if committed > 0 => Err(untyped(ring)),
+        None => Ok(false),
     }
+}
+
+fn untyped<A>(ring: &RingBuffer<A>) -> TypedOpenError {
+    TypedOpenError::Untyped { path: ring.path().map(ToOwned::to_owned) }
 }
 
 pub(super) fn stored<A>(ring: &RingBuffer<A>) -> Result<Option<Registry>, TypedOpenError> {

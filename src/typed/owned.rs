@@ -12,17 +12,21 @@ use super::message::{TypedMessage, View};
 /// A message type whose views can be turned back into the value the publisher sent.
 ///
 /// Pod message types always implement it (the view is the value); rkyv ones when they derive
-/// `rkyv::Deserialize`, which [`#[bcast::message]`](crate::message) does. A channel's view enum
+/// `rkyv::Deserialize`, which [`#[bcast::typed::message]`](crate::typed::message) does. A channel's view enum
 /// has a `to_message` method, returning the channel's enum, when all of its message types
 /// implement it.
 ///
 /// # Examples
 ///
 /// ```
-/// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64, pub from: String }
+/// # #[bcast::typed::message(tag = 1)] pub struct Ping { pub at: u64, pub from: String }
 /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
-/// let mut publisher = Pings::with_capacity(4096)?;
-/// let mut subscriber = publisher.subscribe();
+/// use bcast::RingBuffer;
+/// use bcast::typed::{Publisher, Subscriber};
+///
+/// let ring = RingBuffer::with_capacity(4096);
+/// let mut publisher = Publisher::<Pings>::new(ring.clone())?;
+/// let mut subscriber = Subscriber::<Pings>::new(ring)?;
 /// publisher.publish(&Ping { at: 7, from: "a".into() })?;
 /// let view = subscriber.try_recv()?.expect("one message");
 /// let Pings::Ping(ping) = view.to_message()?; // owned: it outlives the subscriber's buffer

@@ -44,7 +44,7 @@ impl Trusted {
 /// ```
 /// use bcast::typed::{Channel, Payload};
 ///
-/// #[bcast::message(tag = 1, pod)]
+/// #[bcast::typed::message(tag = 1, pod)]
 /// #[repr(C)]
 /// pub struct Tick {
 ///     pub at: u64,

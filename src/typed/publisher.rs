@@ -2,34 +2,28 @@
 
 use core::fmt;
 use core::marker::PhantomData;
-#[cfg(target_os = "linux")]
-use std::path::Path;
 
 use super::channel::{Channel, InChannel, MessageVisitor};
 use super::codec::{Codec, CodecKind, Scratch};
 use super::error::PublishError;
-#[cfg(target_os = "linux")]
-use super::file::create_with_registry;
 use super::message::TypedMessage;
 use super::open::{TypedOpenError, store_or_check};
-#[cfg(target_os = "linux")]
-use super::registry::Registry;
-use super::subscriber::Subscriber;
 use crate::ring_buffer::{ReadWrite, RingBuffer};
-#[cfg(target_os = "linux")]
-use crate::shm::CreateOptions;
 use crate::writer::Writer;
 
 /// The single writer of a typed channel `C`.
 ///
-/// Made by the channel's generated constructors (`C::create`, `C::with_capacity`,
-/// `C::publisher`), which store `C`'s schema registry in the ring header first.
-/// [`publish`](Publisher::publish) accepts exactly the message types of `C`, and never blocks.
+/// Made by [`Publisher::new`] from a ring of any kind, which stores `C`'s schema registry in
+/// the ring header first. [`publish`](Publisher::publish) accepts exactly the message types of
+/// `C`, and never blocks.
 ///
 /// # Examples
 ///
 /// ```
-/// #[bcast::message(tag = 1)]
+/// use bcast::RingBuffer;
+/// use bcast::typed::{Publisher, Subscriber};
+///
+/// #[bcast::typed::message(tag = 1)]
 /// pub struct Ping {
 ///     pub at: u64,
 /// }
@@ -39,8 +33,9 @@ use crate::writer::Writer;
 ///     Ping(Ping),
 /// }
 ///
-/// let mut publisher = Pings::with_capacity(4096)?;
-/// let mut subscriber = publisher.subscribe();
+/// let ring = RingBuffer::with_capacity(4096);
+/// let mut publisher = Publisher::<Pings>::new(ring.clone())?;
+/// let mut subscriber = Subscriber::<Pings>::new(ring)?;
 /// publisher.publish(&Ping { at: 7 })?;
 /// let Some(PingsView::Ping(ping)) = subscriber.try_recv()? else { panic!("one ping is pending") };
 /// assert_eq!(ping.at, 7);
@@ -54,66 +49,22 @@ pub struct Publisher<C> {
 }
 
 impl<C: Channel> Publisher<C> {
-    /// Creates (or reopens) the channel file at `path` with `C`'s registry and becomes its
-    /// writer; see [`RingBuffer::create`]. The registry is in place before the file appears at
-    /// `path`.
-    ///
-    /// # Errors
-    ///
-    /// [`TypedOpenError::Open`] as for [`RingBuffer::create`];
-    /// [`TypedOpenError::Mismatch`] if an existing channel at `path` has another schema;
-    /// [`TypedOpenError::UntypedChannelExists`] if it has none (an untyped writer made it: a
-    /// typed publisher does not take it over); [`TypedOpenError::RegistryTooLarge`] if the
-    /// registry does not fit the header.
-    #[cfg(target_os = "linux")]
-    pub fn create(path: impl AsRef<Path>, capacity: usize) -> Result<Self, TypedOpenError> {
-        Self::create_with(path, capacity, &CreateOptions::default())
-    }
-
-    /// Like [`create`](Self::create), with options such as the file mode.
-    ///
-    /// # Errors
-    ///
-    /// As for [`create`](Self::create).
-    #[cfg(target_os = "linux")]
-    pub fn create_with(
-        path: impl AsRef<Path>,
-        capacity: usize,
-        options: &CreateOptions,
-    ) -> Result<Self, TypedOpenError> {
-        let ring =
-            create_with_registry(path.as_ref(), capacity, options, &Registry::of::<C>(), C::NAME)?;
-        Self::from_ring(ring)
-    }
-
-    /// Allocates a heap ring for threads of one process, with `C`'s registry; see
-    /// [`RingBuffer::with_capacity`]. Make subscribers with [`subscribe`](Self::subscribe).
-    ///
-    /// # Errors
-    ///
-    /// [`TypedOpenError::RegistryTooLarge`] if the registry does not fit the header.
-    pub fn with_capacity(capacity: usize) -> Result<Self, TypedOpenError> {
-        Self::new(RingBuffer::with_capacity(capacity))
-    }
-
-    /// Becomes the writer of `ring`: stores `C`'s registry if the ring has none, or checks the
-    /// one it has (a previous publisher's).
+    /// Becomes the writer of `ring`, which may be on the heap
+    /// ([`RingBuffer::with_capacity`]), in caller memory ([`RingBuffer::new`]) or in a channel
+    /// file ([`RingBuffer::create`]): stores `C`'s schema registry in the ring's header if it
+    /// has none, or checks the one it has (a previous publisher's).
     ///
     /// # Errors
     ///
     /// [`TypedOpenError::Ring`] with [`Error::WriterExists`](crate::Error::WriterExists) if the
     /// ring has a live writer; [`TypedOpenError::Mismatch`] if its registry is another
-    /// channel's; [`TypedOpenError::RegistryTooLarge`] if `C`'s does not fit.
+    /// channel's; [`TypedOpenError::Untyped`] if it has none but holds frames (an untyped
+    /// writer's, which a typed publisher does not take over);
+    /// [`TypedOpenError::RegistryTooLarge`] if `C`'s registry does not fit the header.
     pub fn new(ring: RingBuffer<ReadWrite>) -> Result<Self, TypedOpenError> {
         // Hold the writer first, so that no other publisher stores a registry meanwhile.
         let writer = ring.clone().try_into_writer()?;
         store_or_check::<C>(&ring)?;
-        Ok(Self::with_writer(ring, writer))
-    }
-
-    #[cfg(target_os = "linux")]
-    fn from_ring(ring: RingBuffer<ReadWrite>) -> Result<Self, TypedOpenError> {
-        let writer = ring.clone().try_into_writer()?;
         Ok(Self::with_writer(ring, writer))
     }
 
@@ -167,10 +118,14 @@ impl<C: Channel> Publisher<C> {
     /// # Examples
     ///
     /// ```
-    /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
+    /// # #[bcast::typed::message(tag = 1)] pub struct Ping { pub at: u64 }
     /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
-    /// let mut publisher = Pings::with_capacity(4096)?;
-    /// let mut subscriber = publisher.subscribe();
+    /// use bcast::RingBuffer;
+    /// use bcast::typed::{Publisher, Subscriber};
+    ///
+    /// let ring = RingBuffer::with_capacity(4096);
+    /// let mut publisher = Publisher::<Pings>::new(ring.clone())?;
+    /// let mut subscriber = Subscriber::<Pings>::new(ring)?;
     /// for message in [Pings::from(Ping { at: 1 }), Pings::Ping(Ping { at: 2 })] {
     ///     publisher.publish_value(&message)?;
     /// }
@@ -180,14 +135,6 @@ impl<C: Channel> Publisher<C> {
     #[inline]
     pub fn publish_value(&mut self, value: &C) -> Result<(), PublishError> {
         value.visit(Publish(self))
-    }
-
-    /// A subscriber of this channel. Like every new subscriber it first replays what the ring
-    /// still holds (everything published so far while the ring has not been filled once,
-    /// otherwise up to three quarters of a lap), then follows the publisher; call
-    /// [`Subscriber::reset`] to skip the history.
-    pub fn subscribe(&self) -> Subscriber<C> {
-        Subscriber::of_ring(self.ring.read_only())
     }
 
     /// Largest encoded message the channel carries.

@@ -28,7 +28,7 @@ const VERSION: u16 = 1;
 /// # Examples
 ///
 /// ```
-/// #[bcast::message(tag = 1)]
+/// #[bcast::typed::message(tag = 1)]
 /// struct Ping {
 ///     at: u64,
 /// }
@@ -171,7 +171,7 @@ impl Registry {
     /// # Examples
     ///
     /// ```
-    /// # #[bcast::message(tag = 1)] struct Ping { at: u64 }
+    /// # #[bcast::typed::message(tag = 1)] struct Ping { at: u64 }
     /// # #[derive(bcast::BcastChannel)] enum Pings { Ping(Ping) }
     /// let json = bcast::typed::Registry::of::<Pings>().to_json();
     /// assert!(json.contains(r#""name":"Ping","tag":1"#));

@@ -71,7 +71,7 @@ use rkyv::primitive::{ArchivedUsize, FixedIsize, FixedUsize};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no bcast schema fingerprint",
     label = "no `Schema` for this type",
-    note = "derive `BcastSchema` on it (or use `#[bcast::schema]`), or implement `Schema` by hand with `SchemaHasher`"
+    note = "derive `BcastSchema` on it (or use `#[bcast::typed::schema]`), or implement `Schema` by hand with `SchemaHasher`"
 )]
 pub trait Schema {
     /// The type's name as it appears in a channel's registry, without its module path.

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use futures_core::Stream;
 
 use super::channel::Channel;
-use super::error::RecvError;
 use super::payload::Access;
+use super::recv::RecvError;
 use super::subscriber::Subscriber;
 use crate::wait::hub::Hub;
 
@@ -40,13 +40,15 @@ impl<C: Channel> Subscriber<C> {
     /// # Examples
     ///
     /// ```
-    /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
+    /// # #[bcast::typed::message(tag = 1)] pub struct Ping { pub at: u64 }
     /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
     /// use futures_util::StreamExt;
     ///
     /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
-    /// let mut publisher = Pings::with_capacity(4096)?;
-    /// let mut pings = publisher.subscribe().into_stream(|PingsView::Ping(p)| p.at.to_native());
+    /// let ring = bcast::RingBuffer::with_capacity(4096);
+    /// let mut publisher = bcast::typed::Publisher::<Pings>::new(ring.clone())?;
+    /// let subscriber = bcast::typed::Subscriber::<Pings>::new(ring)?;
+    /// let mut pings = subscriber.into_stream(|PingsView::Ping(p)| p.at.to_native());
     /// let sender = std::thread::spawn(move || publisher.publish(&Ping { at: 42 }));
     /// assert_eq!(pings.next().await.transpose()?, Some(42));
     /// sender.join().unwrap()?;

@@ -2,8 +2,7 @@
 
 use core::fmt;
 use core::marker::PhantomData;
-#[cfg(target_os = "linux")]
-use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
@@ -11,10 +10,10 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 use super::batch::Batch;
 use super::channel::Channel;
 use super::decode::{UnknownTag, decode};
-use super::error::RecvError;
 use super::open::TypedOpenError;
 use super::open::check;
 use super::payload::{Access, Trusted};
+use super::recv::RecvError;
 use crate::error::Error;
 use crate::reader::{Reader, Received};
 use crate::ring_buffer::{ReadOnly, RingBuffer};
@@ -30,10 +29,10 @@ const INITIAL_BUFFER: usize = 64 * 1024;
 
 /// A typed reader of channel `C`.
 ///
-/// Made by the channel's generated constructors (`C::attach`, `C::subscriber`) or by
-/// [`Publisher::subscribe`](super::Publisher::subscribe), after checking that the ring's schema
-/// registry is `C`'s. It starts with what the ring still holds (up to one lap of history) and
-/// then follows the publisher; [`reset`](Subscriber::reset) skips to the head. Every read copies the frame out of the ring with atomic loads into the
+/// Made by [`Subscriber::new`] from a ring of any kind, after checking that the ring's schema
+/// registry is `C`'s. It starts live, with what is published from then on;
+/// [`reset_to_oldest`](Subscriber::reset_to_oldest) replays what the ring still holds. Every
+/// read copies the frame out of the ring with atomic loads into the
 /// subscriber's own 16-byte aligned buffer, re-checks that the writer did not lap it, and only
 /// then validates the bytes and hands out a view that borrows that buffer.
 ///
@@ -59,49 +58,61 @@ pub struct Subscriber<C> {
     /// The frames of the current batch: offset in `buffer` and what the ring said.
     slots: Vec<(usize, Received)>,
     unknown: UnknownTag,
+    /// Whether the ring's registry was found to be `C`'s (see [`Subscriber::new`]).
+    checked: bool,
     channel: PhantomData<fn() -> C>,
 }
 
 impl<C: Channel> Subscriber<C> {
-    /// Attaches to the channel file at `path` (see [`RingBuffer::attach`]) and checks its
-    /// registry. The subscriber starts with what the ring still holds (see [`new`](Self::new)).
+    /// A subscriber of `ring`, which may be on the heap, in caller memory or in a channel file
+    /// ([`RingBuffer::attach`]).
     ///
-    /// # Errors
+    /// Like a raw [`Reader`], a new subscriber starts *live*: it receives what is published
+    /// from now on. To replay what the ring still holds first (everything published so far
+    /// while the ring has not been filled once, otherwise up to three quarters of a lap), call
+    /// [`reset_to_oldest`](Self::reset_to_oldest).
     ///
-    /// [`TypedOpenError::Open`] as for [`RingBuffer::attach`]; [`TypedOpenError::Mismatch`] if
-    /// the channel's schema differs from `C`'s; [`TypedOpenError::Untyped`] if it has none.
-    #[cfg(target_os = "linux")]
-    pub fn attach(path: impl AsRef<Path>) -> Result<Self, TypedOpenError> {
-        Self::new(RingBuffer::attach(path)?)
-    }
-
-    /// A subscriber of `ring`, after checking the ring's registry.
-    ///
-    /// A new subscriber first replays what the ring still holds (everything published so far
-    /// while the publisher has not yet filled the ring once; afterwards up to three quarters of
-    /// a lap, see [`Reader::reset_to_oldest`]), then follows the publisher. Call
-    /// [`reset`](Self::reset) first to receive only what is published from then on.
+    /// The ring's schema registry is checked now if it has one. A ring without one and without
+    /// frames is a channel whose publisher is not made yet: the subscriber then checks the
+    /// registry when the first frame arrives, before decoding it, and reports a registry that
+    /// is not `C`'s as [`RecvError::Schema`]. So subscribers and the publisher can be made in
+    /// any order.
     ///
     /// # Errors
     ///
     /// [`TypedOpenError::Mismatch`] if the ring's schema differs from `C`'s;
-    /// [`TypedOpenError::Untyped`] if it has none (no publisher was made on it yet).
+    /// [`TypedOpenError::Untyped`] if it has none but holds frames (an untyped writer's);
+    /// [`TypedOpenError::CorruptRegistry`] if the registry cannot be read.
     pub fn new<A>(ring: RingBuffer<A>) -> Result<Self, TypedOpenError> {
-        check::<C, A>(&ring)?;
-        Ok(Self::of_ring(ring.read_only()))
-    }
-
-    /// A subscriber of a ring whose registry is known to be `C`'s.
-    pub(super) fn of_ring(ring: RingBuffer<ReadOnly>) -> Self {
-        let reader = ring.clone().into_reader_at_oldest();
+        let checked = check::<C, A>(&ring)?;
+        let ring = ring.read_only();
+        let reader = ring.clone().into_reader();
         let len = reader.mtu().clamp(16, INITIAL_BUFFER).div_ceil(16);
-        Self {
+        Ok(Self {
             ring,
             reader,
             buffer: vec![Block([0; 16]); len],
             slots: Vec::new(),
             unknown: UnknownTag::default(),
+            checked,
             channel: PhantomData,
+        })
+    }
+
+    /// Checks the registry of a channel that had none when this subscriber was made, now that
+    /// a frame arrived (a typed publisher stores its registry before its first frame).
+    #[cold]
+    fn check_late(&mut self) -> Result<(), RecvError> {
+        match check::<C, ReadOnly>(&self.ring) {
+            Ok(true) => {
+                self.checked = true;
+                Ok(())
+            }
+            Ok(false) => {
+                let path = self.ring.path().map(ToOwned::to_owned);
+                Err(RecvError::Schema(Arc::new(TypedOpenError::Untyped { path })))
+            }
+            Err(error) => Err(RecvError::Schema(Arc::new(error))),
         }
     }
 
@@ -110,13 +121,13 @@ impl<C: Channel> Subscriber<C> {
     /// # Examples
     ///
     /// ```
-    /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
+    /// # #[bcast::typed::message(tag = 1)] pub struct Ping { pub at: u64 }
     /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
-    /// use bcast::typed::UnknownTag;
+    /// use bcast::typed::{Publisher, Subscriber, UnknownTag};
     ///
     /// let ring = bcast::RingBuffer::with_capacity(4096);
-    /// let mut publisher = Pings::publisher(ring.clone())?;
-    /// let mut subscriber = Pings::subscriber(ring.clone())?.with_unknown_tag(UnknownTag::Skip);
+    /// let mut publisher = Publisher::<Pings>::new(ring.clone())?;
+    /// let mut subscriber = Subscriber::<Pings>::new(ring.clone())?.with_unknown_tag(UnknownTag::Skip);
     /// let mut raw = ring.into_reader(); // a raw reader sees every frame
     /// publisher.publish(&Ping { at: 1 })?;
     /// assert_eq!(raw.try_recv(&mut [0; 64])?.map(|m| m.tag), Some(1));
@@ -142,10 +153,14 @@ impl<C: Channel> Subscriber<C> {
     /// # Examples
     ///
     /// ```
-    /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
+    /// # #[bcast::typed::message(tag = 1)] pub struct Ping { pub at: u64 }
     /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
-    /// let mut publisher = Pings::with_capacity(4096)?;
-    /// let mut subscriber = publisher.subscribe();
+    /// use bcast::RingBuffer;
+    /// use bcast::typed::{Publisher, Subscriber};
+    ///
+    /// let ring = RingBuffer::with_capacity(4096);
+    /// let mut publisher = Publisher::<Pings>::new(ring.clone())?;
+    /// let mut subscriber = Subscriber::<Pings>::new(ring)?;
     /// publisher.publish(&Ping { at: 1 })?;
     /// publisher.publish(&Ping { at: 2 })?;
     /// let mut sum = 0;
@@ -199,12 +214,16 @@ impl<C: Channel> Subscriber<C> {
     /// # Examples
     ///
     /// ```
-    /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
+    /// # #[bcast::typed::message(tag = 1)] pub struct Ping { pub at: u64 }
     /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
     /// use std::time::Duration;
+    /// use bcast::RingBuffer;
+    /// use bcast::typed::{Publisher, Subscriber};
     ///
-    /// let mut publisher = Pings::with_capacity(4096)?;
-    /// let mut subscriber = publisher.subscribe();
+    ///
+    /// let ring = RingBuffer::with_capacity(4096);
+    /// let mut publisher = Publisher::<Pings>::new(ring.clone())?;
+    /// let mut subscriber = Subscriber::<Pings>::new(ring)?;
     /// let sender = std::thread::spawn(move || publisher.publish(&Ping { at: 7 }));
     /// let view = subscriber.recv_timeout(Duration::from_secs(5))?.expect("published");
     /// let PingsView::Ping(ping) = view;
@@ -239,6 +258,9 @@ impl<C: Channel> Subscriber<C> {
             let next = self.copy_next(0);
             let next = next.map_err(|error| RecvError::from_ring(error, self.reader.position()));
             let Some(received) = next? else { return Ok(None) };
+            if !self.checked {
+                self.check_late()?;
+            }
             if self.unknown.admits::<C>(&received)? {
                 return Ok(Some(received));
             }
@@ -265,10 +287,14 @@ impl<C: Channel> Subscriber<C> {
     /// # Examples
     ///
     /// ```
-    /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
+    /// # #[bcast::typed::message(tag = 1)] pub struct Ping { pub at: u64 }
     /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
-    /// let mut publisher = Pings::with_capacity(4096)?;
-    /// let mut subscriber = publisher.subscribe();
+    /// use bcast::RingBuffer;
+    /// use bcast::typed::{Publisher, Subscriber};
+    ///
+    /// let ring = RingBuffer::with_capacity(4096);
+    /// let mut publisher = Publisher::<Pings>::new(ring.clone())?;
+    /// let mut subscriber = Subscriber::<Pings>::new(ring)?;
     /// for at in 0..3 {
     ///     publisher.publish(&Ping { at })?;
     /// }
@@ -313,6 +339,13 @@ impl<C: Channel> Subscriber<C> {
                 Err(error) => return Some(RecvError::from_ring(error, self.reader.position())),
             }
         }
+        if !self.checked
+            && !self.slots.is_empty()
+            && let Err(error) = self.check_late()
+        {
+            self.slots.clear();
+            return Some(error);
+        }
         None
     }
 
@@ -338,10 +371,14 @@ impl<C: Channel> Subscriber<C> {
     /// # Examples
     ///
     /// ```
-    /// # #[bcast::message(tag = 1)] pub struct Ping { pub at: u64 }
+    /// # #[bcast::typed::message(tag = 1)] pub struct Ping { pub at: u64 }
     /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
-    /// let publisher = Pings::with_capacity(4096)?;
-    /// let subscriber = publisher.subscribe();
+    /// use bcast::RingBuffer;
+    /// use bcast::typed::{Publisher, Subscriber};
+    ///
+    /// let ring = RingBuffer::with_capacity(4096);
+    /// let publisher = Publisher::<Pings>::new(ring.clone())?;
+    /// let subscriber = Subscriber::<Pings>::new(ring)?;
     /// assert!(subscriber.ring().writer_alive());
     /// assert_eq!(subscriber.ring().path(), None); // a heap ring
     /// drop(publisher);

@@ -4,7 +4,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 /// A price level.
-#[bcast::schema]
+#[bcast::typed::schema]
 #[derive(Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Level {
@@ -13,7 +13,7 @@ pub struct Level {
 }
 
 /// A quote with depth (rkyv).
-#[bcast::message(tag = 1)]
+#[bcast::typed::message(tag = 1)]
 #[derive(Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Quote {
@@ -25,7 +25,7 @@ pub struct Quote {
 }
 
 /// One execution (pod: its 16 bytes are the payload).
-#[bcast::message(tag = 2, pod)]
+#[bcast::typed::message(tag = 2, pod)]
 #[derive(Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Trade {

@@ -4,7 +4,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 /// Top of book (rkyv: it has a string).
-#[bcast::message(tag = 1)]
+#[bcast::typed::message(tag = 1)]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quote {
     pub symbol: String,
@@ -14,7 +14,7 @@ pub struct Quote {
 }
 
 /// One execution (pod: its 24 bytes are the payload).
-#[bcast::message(tag = 2, pod)]
+#[bcast::typed::message(tag = 2, pod)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Trade {
     pub instrument: u64,

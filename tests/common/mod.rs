@@ -168,8 +168,9 @@ pub fn heap_channel<C: bcast::typed::Channel>(
     capacity: usize,
 ) -> Result<(bcast::typed::Publisher<C>, bcast::typed::Subscriber<C>), bcast::typed::TypedOpenError>
 {
-    let publisher = bcast::typed::Publisher::<C>::with_capacity(capacity)?;
-    let subscriber = publisher.subscribe();
+    let ring = bcast::RingBuffer::with_capacity(capacity);
+    let publisher = bcast::typed::Publisher::<C>::new(ring.clone())?;
+    let subscriber = bcast::typed::Subscriber::<C>::new(ring)?;
     Ok((publisher, subscriber))
 }
 

@@ -1,4 +1,4 @@
-#[bcast::message(tag = 1, pod, pod)]
+#[bcast::typed::message(tag = 1, pod, pod)]
 #[repr(C)]
 struct Trade {
     price: f64,

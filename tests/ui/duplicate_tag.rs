@@ -1,9 +1,9 @@
-#[bcast::message(tag = 1)]
+#[bcast::typed::message(tag = 1)]
 struct Quote {
     bid: f64,
 }
 
-#[bcast::message(tag = 1, pod)]
+#[bcast::typed::message(tag = 1, pod)]
 struct Trade {
     price: f64,
 }

@@ -1,4 +1,4 @@
-#[bcast::message(tag = 1)]
+#[bcast::typed::message(tag = 1)]
 struct Quote {
     bid: f64,
 }

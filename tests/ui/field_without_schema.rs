@@ -1,10 +1,10 @@
-/// A nested type without `#[bcast::schema]`.
+/// A nested type without `#[bcast::typed::schema]`.
 #[derive(rkyv::Archive, rkyv::Serialize)]
 struct Venue {
     id: u32,
 }
 
-#[bcast::message(tag = 1)]
+#[bcast::typed::message(tag = 1)]
 struct Quote {
     bid: f64,
     venue: Venue,

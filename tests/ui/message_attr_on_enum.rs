@@ -1,4 +1,4 @@
-#[bcast::message]
+#[bcast::typed::message]
 enum Side {
     Buy,
     Sell,

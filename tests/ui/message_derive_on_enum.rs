@@ -1,4 +1,4 @@
-#[bcast::message(tag = 1)]
+#[bcast::typed::message(tag = 1)]
 pub struct Quote {
     pub bid: f64,
 }

@@ -1,9 +1,9 @@
-#[bcast::message(tag = 1)]
+#[bcast::typed::message(tag = 1)]
 struct Quote {
     bid: f64,
 }
 
-#[bcast::message(tag = 2)]
+#[bcast::typed::message(tag = 2)]
 struct Order {
     qty: u64,
 }
@@ -14,7 +14,8 @@ enum MarketData {
 }
 
 fn main() {
-    let mut publisher = MarketData::with_capacity(4096).unwrap();
+    let ring = bcast::RingBuffer::with_capacity(4096);
+    let mut publisher = bcast::typed::Publisher::<MarketData>::new(ring).unwrap();
     publisher.publish(&Quote { bid: 1.0 }).unwrap();
     publisher.publish(&Order { qty: 1 }).unwrap();
 }

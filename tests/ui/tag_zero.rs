@@ -1,4 +1,4 @@
-#[bcast::message(tag = 0)]
+#[bcast::typed::message(tag = 0)]
 struct Quote {
     bid: f64,
 }

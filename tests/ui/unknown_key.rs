@@ -1,4 +1,4 @@
-#[bcast::message(tga = 1)]
+#[bcast::typed::message(tga = 1)]
 struct Quote {
     bid: f64,
 }

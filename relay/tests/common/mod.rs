@@ -167,3 +167,18 @@ pub fn number_after(line: &str, label: &str) -> Option<u64> {
     let rest = &line[line.find(label)? + label.len()..];
     rest.split(|c: char| !c.is_ascii_digit()).find(|s| !s.is_empty())?.parse().ok()
 }
+
+/// The publisher of typed channel `C` in a new (or reopened) channel file at `path`.
+pub fn create<C: bcast::typed::Channel>(
+    path: &str,
+    capacity: usize,
+) -> Result<bcast::typed::Publisher<C>, bcast::typed::TypedOpenError> {
+    bcast::typed::Publisher::new(bcast::RingBuffer::create(path, capacity)?)
+}
+
+/// A subscriber of typed channel `C` attached to the channel file at `path`.
+pub fn attach<C: bcast::typed::Channel>(
+    path: &str,
+) -> Result<bcast::typed::Subscriber<C>, bcast::typed::TypedOpenError> {
+    bcast::typed::Subscriber::new(bcast::RingBuffer::attach(path)?)
+}

@@ -69,7 +69,7 @@ mod sealed {
     message = "`{M}` lacks the derives that the `{Self}` codec needs",
     label = "`{M}` cannot use the `{Self}` codec",
     note = "`Rkyv` needs `rkyv::Archive` and `rkyv::Serialize`; `Pod` needs zerocopy's `FromBytes`, `IntoBytes`, `KnownLayout` and `Immutable`",
-    note = "`#[bcast::message]` (with `pod` for the `Pod` codec) adds them"
+    note = "`#[bcast::typed::message]` (with `pod` for the `Pod` codec) adds them"
 )]
 pub trait Codec<M>: sealed::Sealed + 'static {
     /// The codec's identity in the registry.

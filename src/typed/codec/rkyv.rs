@@ -16,7 +16,7 @@ use crate::typed::error::{DecodeError, PublishError};
 /// type (`&Archived<M>`, e.g. `&ArchivedQuote`) without deserialising.
 ///
 /// A message type uses it by deriving `rkyv::Archive` and `rkyv::Serialize` beside
-/// [`BcastMessage`](crate::BcastMessage) (or through [`#[bcast::message]`](crate::message)).
+/// [`BcastMessage`](crate::BcastMessage) (or through [`#[bcast::typed::message]`](crate::typed::message)).
 ///
 /// Records are serialised and validated with rkyv's low-level API, without pointer sharing: a
 /// third cheaper to publish and a little cheaper to check than the high-level API, at the price
