@@ -1,6 +1,6 @@
 //! [`Batch`]: the messages pending when a batch began, and its tag filter.
 
-use super::{Cursor, Message, Passed, View};
+use super::{Cursor, Frames, Message, Passed};
 use crate::error::Error;
 
 /// Iterator over the messages that were committed when it was made; see
@@ -8,15 +8,15 @@ use crate::error::Error;
 #[derive(Debug)]
 #[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct Batch<'a> {
-    view: &'a View,
+    frames: &'a Frames,
     cursor: &'a mut Cursor,
     limit: u64,
     finished: bool,
 }
 
 impl<'a> Batch<'a> {
-    pub(super) fn new(view: &'a View, cursor: &'a mut Cursor, limit: u64) -> Self {
-        Self { view, cursor, limit, finished: false }
+    pub(super) fn new(frames: &'a Frames, cursor: &'a mut Cursor, limit: u64) -> Self {
+        Self { frames, cursor, limit, finished: false }
     }
 
     /// Keeps only the messages whose [`tag`](Message::tag) tag passes
@@ -52,9 +52,9 @@ impl<'a> Batch<'a> {
         if self.finished {
             return None;
         }
-        let next = self.view.next_frame(self.cursor, self.limit, filter);
+        let next = self.frames.next_frame(self.cursor, self.limit, filter);
         match self.cursor.take(next, Passed::Received) {
-            Ok(Some((position, header))) => Some(Ok(Message::new(self.view, position, header))),
+            Ok(Some((position, header))) => Some(Ok(Message::new(self.frames, position, header))),
             Ok(None) => {
                 self.finished = true;
                 None

@@ -1,6 +1,6 @@
 //! [`Message`]: a lazy handle to one frame; [`Received`]: what a copying read returns.
 
-use super::View;
+use super::Frames;
 use crate::error::Error;
 use crate::ring::frame::FrameHeader;
 
@@ -15,14 +15,14 @@ use crate::ring::frame::FrameHeader;
 /// [`Reader::receive_next`]: crate::Reader::receive_next
 #[derive(Debug, Clone)]
 pub struct Message<'a> {
-    view: &'a View,
+    frames: &'a Frames,
     position: u64,
     header: FrameHeader,
 }
 
 impl<'a> Message<'a> {
-    pub(super) fn new(view: &'a View, position: u64, header: FrameHeader) -> Self {
-        Self { view, position, header }
+    pub(super) fn new(frames: &'a Frames, position: u64, header: FrameHeader) -> Self {
+        Self { frames, position, header }
     }
 
     /// Copies the payload into the front of `buf` and returns its length.
@@ -34,7 +34,7 @@ impl<'a> Message<'a> {
     /// copied into `buf` are then meaningless).
     #[inline]
     pub fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
-        self.view.read_payload(self.position, self.header, buf)
+        self.frames.read_payload(self.position, self.header, buf)
     }
 
     /// The tag the writer gave the message ([`Writer::send_with_tag`]).

@@ -2,8 +2,8 @@
 
 mod batch;
 mod cursor;
+mod frames;
 mod message;
-mod view;
 
 pub use batch::{Batch, FilterTag};
 pub use cursor::ReaderStats;
@@ -11,8 +11,8 @@ pub use message::{Message, Received};
 
 pub(crate) use cursor::Cursor;
 use cursor::Passed;
-use view::Fast;
-pub(crate) use view::oldest_start;
+use frames::Fast;
+pub(crate) use frames::oldest_start;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -43,26 +43,26 @@ use crate::wait::WaitStrategy;
 #[derive(Debug)]
 pub struct Reader {
     shared: Arc<Shared>,
-    view: View,
+    frames: Frames,
     cursor: Cursor,
     wait: WaitStrategy,
 }
 
 /// What a [`Message`] needs to read its frame: the ring and its MTU.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct View {
+pub(crate) struct Frames {
     ring: RawRing,
     mtu: u64,
 }
 
 impl Reader {
     pub(crate) fn new(shared: Arc<Shared>, position: u64) -> Self {
-        let view = View { ring: shared.ring, mtu: shared.mtu as u64 };
+        let frames = Frames { ring: shared.ring, mtu: shared.mtu as u64 };
         // From position 0 every message is accounted for; elsewhere the first one sets the pace.
         let next_seq = (position == 0).then_some(0);
         Self {
             shared,
-            view,
+            frames,
             cursor: Cursor::new(position, next_seq),
             wait: WaitStrategy::default(),
         }
@@ -77,7 +77,7 @@ impl Reader {
     /// The writer's committed position, freshly loaded.
     #[inline]
     pub fn committed(&self) -> u64 {
-        self.view.ring.header().load_committed()
+        self.frames.ring.header().load_committed()
     }
 
     /// The reader's cumulative counters: received, skipped, lost, overruns, resets.
@@ -137,8 +137,8 @@ impl Reader {
     /// ```
     #[inline]
     pub fn batch_iter(&mut self) -> Batch<'_> {
-        let limit = self.view.ring.header().load_committed();
-        Batch::new(&self.view, &mut self.cursor, limit)
+        let limit = self.frames.ring.header().load_committed();
+        Batch::new(&self.frames, &mut self.cursor, limit)
     }
 
     /// The next message as a lazy handle, or `None` if none is pending.
@@ -149,9 +149,9 @@ impl Reader {
     /// header makes no sense. The reader does not move in either case.
     #[inline]
     pub fn receive_next(&mut self) -> Result<Option<Message<'_>>, Error> {
-        let next = self.view.next_frame(&mut self.cursor, u64::MAX, &mut |_| true);
+        let next = self.frames.next_frame(&mut self.cursor, u64::MAX, &mut |_| true);
         let found = self.cursor.take(next, Passed::Received)?;
-        Ok(found.map(|(position, header)| Message::new(&self.view, position, header)))
+        Ok(found.map(|(position, header)| Message::new(&self.frames, position, header)))
     }
 
     /// Copies the next message into `buf` and returns what was received, or `None` if none is
@@ -179,7 +179,7 @@ impl Reader {
     #[inline]
     pub fn try_recv(&mut self, buf: &mut [u8]) -> Result<Option<Received>, Error> {
         let position = self.cursor.position;
-        match self.cursor.note(self.view.read_fast(position, buf))? {
+        match self.cursor.note(self.frames.read_fast(position, buf))? {
             Fast::Read(header) => {
                 self.cursor.pass(position, header, Passed::Received);
                 return Ok(Some(Received::new(position, header)));
@@ -188,11 +188,11 @@ impl Reader {
             Fast::Careful => {}
         }
         // Padding, a buffer too small, or a frame to diagnose.
-        let next = self.view.next_frame(&mut self.cursor, u64::MAX, &mut |_| true);
+        let next = self.frames.next_frame(&mut self.cursor, u64::MAX, &mut |_| true);
         let Some((position, header)) = self.cursor.note(next)? else {
             return Ok(None);
         };
-        let read = self.view.read_payload(position, header, buf);
+        let read = self.frames.read_payload(position, header, buf);
         self.cursor.note(read)?;
         self.cursor.pass(position, header, Passed::Received);
         Ok(Some(Received::new(position, header)))
@@ -256,7 +256,7 @@ impl Reader {
     /// As for [`receive_next`](Self::receive_next).
     #[inline]
     pub fn skip(&mut self) -> Result<bool, Error> {
-        let next = self.view.next_frame(&mut self.cursor, u64::MAX, &mut |_| true);
+        let next = self.frames.next_frame(&mut self.cursor, u64::MAX, &mut |_| true);
         Ok(self.cursor.take(next, Passed::Skipped)?.is_some())
     }
 
@@ -266,7 +266,7 @@ impl Reader {
     /// The messages skipped are counted in [`stats`](Self::stats)`.lost` when the next message
     /// arrives (its sequence number tells how many were missed).
     pub fn reset(&mut self) -> u64 {
-        let committed = self.view.ring.header().load_committed();
+        let committed = self.frames.ring.header().load_committed();
         self.cursor.jump(committed);
         committed
     }
@@ -282,7 +282,7 @@ impl Reader {
     /// The writer records where its frames start in each eighth of the ring, so the start is
     /// found to within an eighth of the capacity.
     pub fn reset_to_oldest(&mut self) -> u64 {
-        let position = oldest_start(&self.view.ring);
+        let position = oldest_start(&self.frames.ring);
         self.cursor.jump(position);
         position
     }

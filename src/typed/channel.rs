@@ -28,15 +28,18 @@ pub trait Channel: Sized + 'static {
         Self::TYPES.iter().any(|entry| entry.tag == tag)
     }
 
-    /// Decodes `payload` as the message type its tag names and wraps the view.
+    /// Decodes `payload` as the message type its tag names and wraps the view: how a
+    /// [`Subscriber`](super::Subscriber) turns the frames it copied into views. Hidden: users
+    /// read through subscribers, which align and check the bytes first.
     ///
-    /// The derive implements it as a `match` on the tag that calls
-    /// [`payload.decode::<M>()`](Payload::decode) for the matching type.
+    /// The derive implements it as a `match` on the tag that calls `payload.decode::<M>()` for
+    /// the matching type.
     ///
     /// # Errors
     ///
     /// [`DecodeError::UnknownTag`] if no message type has this tag; the codec's error when the
     /// bytes are not a valid message of that type.
+    #[doc(hidden)]
     fn decode(payload: Payload<'_>) -> Result<Self::View<'_>, DecodeError>;
 
     /// Hands the message this value holds, with its type, to `visitor`: how

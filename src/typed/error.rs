@@ -25,8 +25,8 @@ pub enum DecodeError {
         len: usize,
     },
     /// A pod payload does not start at an address aligned for its type, so it cannot be read in
-    /// place. A subscriber's buffer is aligned for every pod type; this comes from bytes decoded
-    /// elsewhere (see [`Payload::checked`](super::Payload::checked)).
+    /// place. A subscriber's buffer is aligned for every pod type, so its reads never report
+    /// this; the decoder checks it all the same rather than trust its callers.
     #[error(
         "`{type_name}` must be {align}-byte aligned, the payload starts {offset} bytes past an \
          aligned address"

@@ -49,6 +49,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Words
+//!
+//! - A *message type* is a struct that implements [`TypedMessage`]; a *channel* is the enum of
+//!   a ring's message types, which implements [`Channel`].
+//! - A *view* is what a subscriber hands out: for a message type `M`, [`View<'a, M>`](View)
+//!   (`&'a Archived<M>` for rkyv, `&'a M` for pod); for a channel, its view enum
+//!   `<Name>View<'a>` ([`Channel::View`]), whose variants hold the message views. Both borrow
+//!   the subscriber's buffer; [`ToMessage`] and the view enum's `to_message` make owned values.
+//! - A [`ViewBatch`] is the typed counterpart of a raw [`Batch`](crate::Batch): the views of the
+//!   messages pending when it was made.
+//! - A *tag* is the `u32` in every frame header that names the message type
+//!   ([`TypedMessage::TAG`]); *committed* and *claimed* are the writer's two positions, as in
+//!   the byte ring.
+//!
 //! # Schemas and the registry
 //!
 //! A channel's registry lists, for each message type, its tag, name, fingerprint and codec,
@@ -66,7 +80,6 @@
 //! [`RecvError::Decode`], never undefined behaviour. The `*_unchecked` reads skip rkyv
 //! validation for trusted writers.
 
-mod batch;
 mod channel;
 mod codec;
 mod decode;
@@ -87,8 +100,8 @@ mod schema;
 #[cfg(feature = "async")]
 mod stream;
 mod subscriber;
+mod view_batch;
 
-pub use batch::{Batch, WithMeta};
 pub use channel::{Channel, InChannel, MessageVisitor};
 pub use codec::{Codec, CodecKind, Pod, Rkyv, RkyvFormat};
 pub use decode::UnknownTag;
@@ -99,7 +112,6 @@ pub use message::{TypedMessage, View};
 pub use mismatch::{Difference, SchemaMismatch};
 pub use open::TypedOpenError;
 pub use owned::ToMessage;
-pub use payload::Payload;
 pub use publisher::Publisher;
 pub use recv::RecvError;
 pub use registry::{Registry, RegistryError};
@@ -107,6 +119,7 @@ pub use schema::{Schema, SchemaHasher, UsizeOverflow, tag_from_name};
 #[cfg(feature = "async")]
 pub use stream::SubscriberStream;
 pub use subscriber::Subscriber;
+pub use view_batch::{ViewBatch, WithMeta};
 
 #[doc = include_str!("doc/message_attr.md")]
 pub use bcast_derive::message;
@@ -117,3 +130,5 @@ pub use bcast_derive::schema;
 pub use codec::Scratch;
 #[doc(hidden)]
 pub use json::json_line;
+#[doc(hidden)]
+pub use payload::Payload;

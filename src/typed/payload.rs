@@ -35,33 +35,8 @@ impl Trusted {
 }
 
 /// A frame's payload and tag, handed to [`Channel::decode`](super::Channel::decode), which picks
-/// the message type by tag and calls [`decode`](Payload::decode).
-///
-/// # Examples
-///
-/// Decoding bytes kept elsewhere (they must start at a 16-byte aligned address):
-///
-/// ```
-/// use bcast::typed::{Channel, Payload};
-///
-/// #[bcast::typed::message(tag = 1, pod)]
-/// #[repr(C)]
-/// pub struct Tick {
-///     pub at: u64,
-/// }
-///
-/// #[derive(bcast::BcastChannel)]
-/// pub enum Ticks {
-///     Tick(Tick),
-/// }
-///
-/// let words = [42u64]; // 8-byte aligned is enough for this pod type
-/// let bytes = bcast::zerocopy::IntoBytes::as_bytes(&words);
-/// let TicksView::Tick(tick) = Ticks::decode(Payload::checked(1, bytes))?;
-/// assert_eq!(tick.at, 42);
-/// assert!(Ticks::decode(Payload::checked(2, bytes)).is_err()); // tag 2 is unknown
-/// # Ok::<(), bcast::typed::DecodeError>(())
-/// ```
+/// the message type by tag and calls [`decode`](Payload::decode). Public only for the derive's
+/// expansion: users read through subscribers, whose buffers hold whole, aligned payloads.
 #[derive(Debug, Clone, Copy)]
 pub struct Payload<'a> {
     bytes: &'a [u8],
@@ -75,20 +50,6 @@ impl<'a> Payload<'a> {
     /// A payload whose bytes are validated when decoded.
     pub fn checked(tag: u32, bytes: &'a [u8]) -> Self {
         Self { bytes, tag, access: Access::Checked }
-    }
-
-    /// A payload whose rkyv bytes are trusted when decoded.
-    ///
-    /// # Safety
-    ///
-    /// `bytes` are exactly an encoding, made by [`Publisher::publish`](super::Publisher::publish)
-    /// with the same type definitions and crate versions, of the message type whose `TAG` is
-    /// `tag` (if the channel has one). (Bytes that do not start at a 16-byte aligned address
-    /// are validated, as for [`checked`](Self::checked).)
-    pub unsafe fn unchecked(tag: u32, bytes: &'a [u8]) -> Self {
-        // SAFETY: the caller's promise about `bytes`, the only frame decoded with this token.
-        let trusted = unsafe { Trusted::vouch() };
-        Self { bytes, tag, access: Access::Trusted(trusted) }
     }
 
     /// The payload of a frame a subscriber copied: `bytes` are the whole payload.
@@ -127,5 +88,99 @@ impl<'a> Payload<'a> {
             }
             Access::Checked | Access::Trusted(_) => <M::Codec as Codec<M>>::decode(self.bytes),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rkyv::rancor::Failure;
+    use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+    use super::*;
+    use crate::typed::codec::{Pod, Rkyv};
+    use crate::typed::schema::Schema;
+
+    /// An rkyv message type, implemented by hand (the derive expands to `::bcast` paths). No
+    /// strings: the library's unit tests run under Miri's Stacked Borrows, which rkyv's archived
+    /// strings trip.
+    #[derive(rkyv::Archive, rkyv::Serialize)]
+    struct Note {
+        values: [u64; 4],
+    }
+
+    impl Schema for Note {
+        const NAME: &'static str = "Note";
+        const FINGERPRINT: u64 = 1;
+    }
+
+    impl TypedMessage for Note {
+        const TAG: u32 = 1;
+        type Codec = Rkyv;
+    }
+
+    /// A pod message type aligned to 16 by its `u128` (8 where `u128` is 8-aligned).
+    #[derive(FromBytes, IntoBytes, Immutable, KnownLayout)]
+    #[repr(C)]
+    struct Wide {
+        id: u128,
+    }
+
+    impl Schema for Wide {
+        const NAME: &'static str = "Wide";
+        const FINGERPRINT: u64 = 2;
+    }
+
+    impl TypedMessage for Wide {
+        const TAG: u32 = 2;
+        type Codec = Pod;
+    }
+
+    /// `bytes` copied to one byte past a 16-byte aligned address, in `storage`.
+    fn misaligned<'a>(bytes: &[u8], storage: &'a mut Vec<u128>) -> &'a [u8] {
+        *storage = vec![0; bytes.len() / 16 + 2];
+        let storage = storage.as_mut_bytes();
+        storage[1..=bytes.len()].copy_from_slice(bytes);
+        let misaligned = &storage[1..=bytes.len()];
+        assert!(!misaligned.as_ptr().addr().is_multiple_of(16));
+        misaligned
+    }
+
+    #[test]
+    fn a_misaligned_pod_payload_names_the_alignment_and_the_offset() {
+        let align = align_of::<Wide>();
+        let words = [0x0102_0304_0506_0708_u128; 3];
+        let shift = align / 2;
+        let misaligned = &words.as_bytes()[shift..shift + size_of::<Wide>()];
+        let Err(error) = Payload::checked(Wide::TAG, misaligned).decode::<Wide>() else {
+            panic!("a misaligned payload decoded");
+        };
+        assert!(
+            matches!(
+                error,
+                DecodeError::Misaligned { type_name, align: a, offset }
+                    if type_name.ends_with("Wide") && a == align && offset == shift
+            ),
+            "{error:?}"
+        );
+        let text = error.to_string();
+        assert!(text.contains(&format!("{align}-byte aligned")), "{text}");
+        assert!(text.contains(&format!("{shift} bytes past")), "{text}");
+    }
+
+    /// Trusted bytes that are not 16-byte aligned are validated instead of trusted: reading an
+    /// rkyv archive in place at a misaligned address would be undefined behaviour (which Miri
+    /// reports), whatever the caller promised about the bytes.
+    #[test]
+    fn trusted_bytes_at_a_misaligned_address_are_validated() {
+        let note = Note { values: [1, 2, 3, 4] };
+        let encoded = rkyv::to_bytes::<Failure>(&note).expect("encode");
+        let mut storage = Vec::new();
+        let bytes = misaligned(&encoded, &mut storage);
+        // SAFETY: the bytes are exactly an rkyv encoding of a `Note` of this build.
+        let trusted = Access::Trusted(unsafe { Trusted::vouch() });
+        let checked = Payload::checked(Note::TAG, bytes).decode::<Note>().map(|_| ());
+        let decoded = Payload::new(Note::TAG, bytes, trusted).decode::<Note>().map(|_| ());
+        assert_eq!(decoded, checked, "decoded as if checked");
+        assert!(checked.is_err(), "rkyv refuses a misaligned archive");
     }
 }

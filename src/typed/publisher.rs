@@ -50,7 +50,7 @@ pub struct Publisher<C> {
 
 impl<C: Channel> Publisher<C> {
     /// Becomes the writer of `ring`, which may be on the heap
-    /// ([`RingBuffer::with_capacity`]), in caller memory ([`RingBuffer::new`]) or in a channel
+    /// ([`RingBuffer::with_capacity`]), in caller memory ([`RingBuffer::init_raw`]) or in a channel
     /// file ([`RingBuffer::create`]): stores `C`'s schema registry in the ring's header if it
     /// has none, or checks the one it has (a previous publisher's).
     ///

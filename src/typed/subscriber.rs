@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
-use super::batch::Batch;
 use super::channel::Channel;
 use super::decode::{UnknownTag, decode};
 use super::open::TypedOpenError;
 use super::open::check;
 use super::payload::{Access, Trusted};
 use super::recv::RecvError;
+use super::view_batch::ViewBatch;
 use crate::error::Error;
 use crate::reader::{Reader, Received};
 use crate::ring_buffer::{ReadOnly, RingBuffer};
@@ -303,9 +303,9 @@ impl<C: Channel> Subscriber<C> {
     /// assert_eq!(ats, [0, 1, 2]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn batch_iter(&mut self) -> Batch<'_, C> {
+    pub fn batch_iter(&mut self) -> ViewBatch<'_, C> {
         let error = self.fill_batch();
-        Batch::new(self.buffer.as_bytes(), &self.slots, self.unknown, Access::Checked, error)
+        ViewBatch::new(self.buffer.as_bytes(), &self.slots, self.unknown, Access::Checked, error)
     }
 
     /// Like [`batch_iter`](Self::batch_iter), without validating rkyv archives.
@@ -313,12 +313,12 @@ impl<C: Channel> Subscriber<C> {
     /// # Safety
     ///
     /// As for [`try_recv_unchecked`](Self::try_recv_unchecked).
-    pub unsafe fn batch_iter_unchecked(&mut self) -> Batch<'_, C> {
+    pub unsafe fn batch_iter_unchecked(&mut self) -> ViewBatch<'_, C> {
         let error = self.fill_batch();
         // SAFETY: the caller's promise is the token's.
         let trusted = unsafe { Trusted::vouch() };
         let access = Access::Trusted(trusted);
-        Batch::new(self.buffer.as_bytes(), &self.slots, self.unknown, access, error)
+        ViewBatch::new(self.buffer.as_bytes(), &self.slots, self.unknown, access, error)
     }
 
     /// Copies the frames pending now into `slots`, each at a 16-aligned offset of the buffer,

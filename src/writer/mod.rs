@@ -24,14 +24,15 @@ use crate::wait::Wakes;
 #[derive(Debug)]
 pub struct Writer {
     shared: Arc<Shared>,
-    cursor: Cursor,
+    head: Head,
     /// Private buffer a [`Claim`] is written into before it is copied into the ring.
     staging: Vec<u8>,
 }
 
-/// The writer's private view of the stream.
+/// The writer's end of the stream: where the next frame goes, how far it reserved, and its
+/// counters.
 #[derive(Debug)]
-struct Cursor {
+struct Head {
     ring: RawRing,
     /// Position where the next frame starts; equals the header's `committed` between
     /// publications.
@@ -53,7 +54,7 @@ impl Writer {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
         let ring = shared.ring;
         let segment_shift = ring.capacity().trailing_zeros() - CHECKPOINTS.trailing_zeros();
-        let mut cursor = Cursor {
+        let mut head = Head {
             ring,
             position: 0,
             reserved: 0,
@@ -62,8 +63,8 @@ impl Writer {
             segment_shift,
             wakes: Wakes::new(),
         };
-        cursor.recover();
-        Self { shared, cursor, staging: Vec::new() }
+        head.recover();
+        Self { shared, head, staging: Vec::new() }
     }
 
     /// Largest payload a message may carry: a quarter of the capacity, less the 32-byte frame
@@ -77,13 +78,13 @@ impl Writer {
     /// Stream position where the next frame will start.
     #[inline]
     pub fn position(&self) -> u64 {
-        self.cursor.position
+        self.head.position
     }
 
     /// Number of messages published on this ring so far (by this writer and its predecessors).
     #[inline]
     pub fn messages_published(&self) -> u64 {
-        self.cursor.seq
+        self.head.seq
     }
 
     /// How many times this writer made the system call that wakes parked readers.
@@ -104,7 +105,7 @@ impl Writer {
     /// ```
     #[inline]
     pub fn wake_calls(&self) -> u64 {
-        self.cursor.wakes.calls()
+        self.head.wakes.calls()
     }
 
     /// Reserves room for a `len`-byte message; fill it through [`Claim::get_buffer_mut`].
@@ -171,7 +172,7 @@ impl Writer {
     #[inline]
     pub fn send_with_tag(&mut self, payload: &[u8], tag: u32) -> Result<(), Error> {
         self.check_len(payload.len())?;
-        self.cursor.publish(payload, tag);
+        self.head.publish(payload, tag);
         Ok(())
     }
 
@@ -199,7 +200,7 @@ impl Writer {
     /// Publishes the first `len` staged bytes (called by `Claim`).
     #[inline(always)]
     fn publish_staged(&mut self, len: usize, tag: u32) {
-        self.cursor.publish(&self.staging[..len], tag);
+        self.head.publish(&self.staging[..len], tag);
     }
 }
 
@@ -216,7 +217,7 @@ impl Drop for Writer {
 /// overwritten, so it may fall behind by `capacity - capacity / 16` less the frame in progress.
 const RESERVE_SHIFT: u32 = 4;
 
-impl Cursor {
+impl Head {
     /// Copies one message frame into the ring and publishes it (protocol in `ring`'s module
     /// docs). Always inlined: out of line, its prologue and the callers' moves cost a third of
     /// a small message (BENCHMARKS.md, hot spots 2 and 3).

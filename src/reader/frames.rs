@@ -1,6 +1,6 @@
 //! Reading frames: finding the next message, copying payloads, checking laps.
 
-use super::{Cursor, Passed, View};
+use super::{Cursor, Frames, Passed};
 use crate::error::{Error, Lapped};
 use crate::ring::frame::{FRAME_ALIGN, FRAME_HEADER_LEN, FrameHeader, FrameKind};
 use crate::ring::raw::RawRing;
@@ -17,7 +17,7 @@ pub(super) enum Fast {
     Careful,
 }
 
-impl View {
+impl Frames {
     /// Finds the next message frame at or after the cursor and below `limit`, stepping over
     /// padding and the messages `filter` rejects. Returns its position and validated header;
     /// the cursor is left at that frame. `limit` is `u64::MAX` for reads that poll the commit

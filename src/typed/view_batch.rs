@@ -1,4 +1,4 @@
-//! [`Batch`]: typed views of the frames a subscriber copied in one go.
+//! [`ViewBatch`]: typed views of the frames a subscriber copied in one go.
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -16,7 +16,7 @@ use crate::reader::Received;
 /// lap re-checked); iterating validates each one and yields its view, which lives as long as
 /// the batch's borrow of the subscriber.
 #[must_use = "iterators are lazy and do nothing unless consumed"]
-pub struct Batch<'a, C: Channel> {
+pub struct ViewBatch<'a, C: Channel> {
     buffer: &'a [u8],
     slots: core::slice::Iter<'a, (usize, Received)>,
     unknown: UnknownTag,
@@ -26,7 +26,7 @@ pub struct Batch<'a, C: Channel> {
     channel: PhantomData<fn() -> C>,
 }
 
-impl<'a, C: Channel> Batch<'a, C> {
+impl<'a, C: Channel> ViewBatch<'a, C> {
     /// A batch over frames already copied into `buffer`: each slot is the offset of a frame's
     /// payload in it, and the frame's metadata.
     pub(super) fn new(
@@ -87,7 +87,7 @@ impl<'a, C: Channel> Batch<'a, C> {
     }
 }
 
-impl<'a, C: Channel> Iterator for Batch<'a, C> {
+impl<'a, C: Channel> Iterator for ViewBatch<'a, C> {
     type Item = Result<C::View<'a>, RecvError>;
 
     #[inline]
@@ -100,18 +100,18 @@ impl<'a, C: Channel> Iterator for Batch<'a, C> {
     }
 }
 
-impl<C: Channel> core::iter::FusedIterator for Batch<'_, C> {}
+impl<C: Channel> core::iter::FusedIterator for ViewBatch<'_, C> {}
 
-impl<C: Channel> fmt::Debug for Batch<'_, C> {
+impl<C: Channel> fmt::Debug for ViewBatch<'_, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Batch").field("remaining", &self.remaining()).finish_non_exhaustive()
+        f.debug_struct("ViewBatch").field("remaining", &self.remaining()).finish_non_exhaustive()
     }
 }
 
-/// A [`Batch`] that yields each view with its frame's [`Received`] metadata; see
-/// [`Batch::with_meta`].
+/// A [`ViewBatch`] that yields each view with its frame's [`Received`] metadata; see
+/// [`ViewBatch::with_meta`].
 #[must_use = "iterators are lazy and do nothing unless consumed"]
-pub struct WithMeta<'a, C: Channel>(Batch<'a, C>);
+pub struct WithMeta<'a, C: Channel>(ViewBatch<'a, C>);
 
 impl<'a, C: Channel> Iterator for WithMeta<'a, C> {
     type Item = Result<(Received, C::View<'a>), RecvError>;
