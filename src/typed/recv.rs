@@ -19,10 +19,8 @@ use crate::error::{Error, Lapped};
 /// ```
 /// # #[bcast::typed::message(tag = 1)] pub struct Ping { pub at: u64 }
 /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
-/// use bcast::typed::RecvError;
 /// use bcast::RingBuffer;
-/// use bcast::typed::{Publisher, Subscriber};
-///
+/// use bcast::typed::{Publisher, RecvError, Subscriber};
 ///
 /// let ring = RingBuffer::with_capacity(4096);
 /// let mut publisher = Publisher::<Pings>::new(ring.clone())?;

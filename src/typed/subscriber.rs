@@ -217,9 +217,9 @@ impl<C: Channel> Subscriber<C> {
     /// # #[bcast::typed::message(tag = 1)] pub struct Ping { pub at: u64 }
     /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
     /// use std::time::Duration;
+    ///
     /// use bcast::RingBuffer;
     /// use bcast::typed::{Publisher, Subscriber};
-    ///
     ///
     /// let ring = RingBuffer::with_capacity(4096);
     /// let mut publisher = Publisher::<Pings>::new(ring.clone())?;
