@@ -265,7 +265,7 @@ fn a_late_joiner_replays_everything_while_nothing_was_overwritten() -> Result<()
 
 #[test]
 #[cfg_attr(miri, ignore = "rkyv validation is slow under Miri; the byte test above covers it")]
-fn a_new_subscriber_replays_everything_while_nothing_was_overwritten()
+fn a_subscriber_reset_to_oldest_replays_everything_while_nothing_was_overwritten()
 -> Result<(), Box<dyn std::error::Error>> {
     let mut publisher = Publisher::<Numbers>::new(RingBuffer::with_capacity(4096))?;
     let mut n = 0;
