@@ -1,8 +1,13 @@
-//! Parsing of `#[bcast(...)]` (and of the attribute macros' arguments, which use the same keys).
+//! Parsing of `#[bcast(...)]`, and of the attribute macros' arguments, which use the same keys.
+//!
+//! Parsing goes on past a mistake where it can (an unknown or repeated key), so that every
+//! mistake is reported at once; meaning (such as tag 0) is checked later, by [`crate::valid`].
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, LitInt, LitStr, Path};
+use syn::{Attribute, LitInt, LitStr, Path, Token};
+
+use crate::errors::Errors;
 
 /// Where the keys appear; decides which ones are allowed.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -16,6 +21,7 @@ pub(crate) enum Context {
 }
 
 impl Context {
+    /// Whether `key` is one of this context's keys.
     fn allows(self, key: &str) -> bool {
         match self {
             Self::Message => matches!(key, "tag" | "pod" | "crate"),
@@ -24,6 +30,7 @@ impl Context {
         }
     }
 
+    /// The keys this context allows, for error messages.
     fn expected(self) -> &'static str {
         match self {
             Self::Message => "`tag = <u32>`, `pod` or `crate = \"...\"`",
@@ -31,13 +38,31 @@ impl Context {
             Self::Schema => "`pod` or `crate = \"...\"`",
         }
     }
+
+    /// What the keys are on, for error messages.
+    fn what(self) -> &'static str {
+        match self {
+            Self::Message => "a message struct",
+            Self::Channel => "a channel enum",
+            Self::Schema => "a schema type",
+        }
+    }
 }
 
-/// The parsed keys.
+/// `tag = N`, as written.
+#[derive(Clone, Copy)]
+pub(crate) struct Tag {
+    /// The value; 0 is parsed here and refused by validation.
+    pub(crate) value: u32,
+    /// The literal's span.
+    pub(crate) span: Span,
+}
+
+/// The parsed keys. A repeated key keeps its first value.
 #[derive(Default)]
 pub(crate) struct Attrs {
-    /// `tag = N`: the value and the literal's span.
-    pub(crate) tag: Option<(u32, Span)>,
+    /// `tag = N`.
+    pub(crate) tag: Option<Tag>,
     /// `pod`: its span.
     pub(crate) pod: Option<Span>,
     /// `crate = "path"`.
@@ -45,69 +70,64 @@ pub(crate) struct Attrs {
 }
 
 impl Attrs {
-    /// Parses every `#[bcast(...)]` among `attrs`.
-    pub(crate) fn from_attributes(attrs: &[Attribute], context: Context) -> syn::Result<Self> {
+    /// Parses every `#[bcast(...)]` among `attrs`; mistakes go to `errors`.
+    pub(crate) fn from_attributes(
+        attrs: &[Attribute],
+        context: Context,
+        errors: &mut Errors,
+    ) -> Self {
         let mut out = Self::default();
-        let mut errors: Option<syn::Error> = None;
         for attr in attrs.iter().filter(|attr| attr.path().is_ident("bcast")) {
-            if let Err(error) = attr.parse_nested_meta(|meta| out.key(&meta, context)) {
-                match &mut errors {
-                    Some(errors) => errors.combine(error),
-                    None => errors = Some(error),
-                }
-            }
+            let mut found = Errors::default();
+            errors.check(attr.parse_nested_meta(|meta| out.key(&meta, context, &mut found)));
+            errors.check(found.finish());
         }
-        errors.map_or(Ok(out), Err)
+        out
     }
 
-    /// Parses an attribute macro's arguments.
-    pub(crate) fn from_args(args: TokenStream, context: Context) -> syn::Result<Self> {
+    /// Parses an attribute macro's arguments; mistakes go to `errors`.
+    pub(crate) fn from_args(args: TokenStream, context: Context, errors: &mut Errors) -> Self {
         let mut out = Self::default();
-        let parser = syn::meta::parser(|meta| out.key(&meta, context));
-        syn::parse::Parser::parse2(parser, args)?;
-        Ok(out)
+        let mut found = Errors::default();
+        let parser = syn::meta::parser(|meta| out.key(&meta, context, &mut found));
+        errors.check(syn::parse::Parser::parse2(parser, args));
+        errors.check(found.finish());
+        out
     }
 
-    /// The path of the `bcast` crate in generated code.
-    pub(crate) fn krate(&self) -> Path {
-        self.krate.clone().unwrap_or_else(|| syn::parse_quote!(::bcast))
-    }
-
-    fn key(&mut self, meta: &ParseNestedMeta<'_>, context: Context) -> syn::Result<()> {
+    /// One key. Mistakes after which parsing can go on (an unknown or repeated key) go to
+    /// `found`; the others end this attribute's parsing.
+    fn key(
+        &mut self,
+        meta: &ParseNestedMeta<'_>,
+        context: Context,
+        found: &mut Errors,
+    ) -> syn::Result<()> {
         let Some(key) = meta.path.get_ident().map(ToString::to_string) else {
             return Err(meta.error(format!("expected one of {}", context.expected())));
         };
         if !context.allows(&key) {
-            let what = match context {
-                Context::Message => "a message struct",
-                Context::Channel => "a channel enum",
-                Context::Schema => "a schema type",
-            };
-            return Err(meta.error(format!(
-                "unknown key `{key}` for {what} in `#[bcast(...)]`; expected {}",
+            found.push(meta.error(format!(
+                "unknown key `{key}` for {} in `#[bcast(...)]`; expected {}",
+                context.what(),
                 context.expected()
             )));
+            return skip_value(meta);
         }
-        let duplicate = || meta.error(format!("duplicate key `{key}`"));
+        let duplicate = || meta.error(format!("duplicate key `{key}`: give it once"));
         match key.as_str() {
             "tag" => {
                 let lit: LitInt = meta.value()?.parse()?;
-                let tag = lit.base10_parse::<u32>()?;
-                if tag == 0 {
-                    return Err(syn::Error::new(
-                        lit.span(),
-                        "tag 0 is reserved for untyped frames; pick another `u32`",
-                    ));
-                }
-                if self.tag.replace((tag, lit.span())).is_some() {
-                    return Err(duplicate());
+                let value = lit.base10_parse::<u32>()?;
+                match self.tag {
+                    Some(_) => found.push(duplicate()),
+                    None => self.tag = Some(Tag { value, span: lit.span() }),
                 }
             }
-            "pod" => {
-                if self.pod.replace(meta.path.require_ident()?.span()).is_some() {
-                    return Err(duplicate());
-                }
-            }
+            "pod" => match self.pod {
+                Some(_) => found.push(duplicate()),
+                None => self.pod = Some(meta.path.require_ident()?.span()),
+            },
             _ => {
                 let value = meta.value()?;
                 let path = if value.peek(LitStr) {
@@ -115,11 +135,22 @@ impl Attrs {
                 } else {
                     value.parse::<Path>()?
                 };
-                if self.krate.replace(path).is_some() {
-                    return Err(duplicate());
+                match self.krate {
+                    Some(_) => found.push(duplicate()),
+                    None => self.krate = Some(path),
                 }
             }
         }
         Ok(())
     }
+}
+
+/// Consumes an unknown key's value (`= expr` or `(...)`), so that the keys after it are parsed.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.input.parse::<TokenTree>()?;
+    }
+    Ok(())
 }

@@ -1,116 +1,66 @@
-//! `#[derive(BcastChannel)]` on an enum: a channel over the variants' message types.
+//! `#[derive(BcastChannel)]` on an enum: the view enum, `impl Channel`, and per message type
+//! `InChannel`, `From` and the tag checks.
 //!
 //! Everything generated per variant is spanned at the variant's type, so that a type that is
 //! not a message type is reported there.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
-use syn::{Data, DataEnum, DeriveInput, Fields, Ident, Path, Type};
+use syn::{Ident, Type};
 
-use crate::attr::{Attrs, Context};
-use crate::schema::{reject_generics, respan};
+use crate::ast::{Data, Input};
+use crate::tokens::private;
+use crate::valid::type_key;
 
-/// One variant: `Name(Type)`.
-struct Variant<'a> {
-    ident: &'a Ident,
-    ty: &'a Type,
-    /// The span of the variant's type.
-    span: Span,
+/// A variant that carries a message type: `Name(Type)`.
+pub(crate) struct Carried<'a> {
+    /// The variant's name.
+    pub(crate) ident: &'a Ident,
+    /// The message type.
+    pub(crate) ty: &'a Type,
+    /// The span of the message type.
+    pub(crate) span: Span,
 }
 
-/// Expands `#[derive(BcastChannel)]`.
-pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
-    match &input.data {
-        Data::Enum(data) => channel(input, data),
-        Data::Struct(data) => Err(syn::Error::new(
-            data.struct_token.span,
-            "`BcastChannel` makes an enum of message types a channel; a struct is a message type: \
-             `#[derive(bcast::BcastMessage)]` or `#[bcast::typed::message]`",
-        )),
-        Data::Union(data) => Err(syn::Error::new(
-            data.union_token.span,
-            "`BcastChannel` applies to enums of message types, not unions",
-        )),
-    }
+/// The variants of a valid channel: all of them, each a newtype.
+pub(crate) fn carried<'a>(input: &Input<'a>) -> Vec<Carried<'a>> {
+    let Data::Enum(_, variants) = &input.data else { return Vec::new() };
+    variants
+        .iter()
+        .filter_map(|variant| {
+            let (ty, span) = variant.newtype()?;
+            Some(Carried { ident: variant.ident, ty, span })
+        })
+        .collect()
 }
 
-/// A channel enum.
-fn channel(input: &DeriveInput, data: &DataEnum) -> syn::Result<TokenStream> {
-    let attrs = Attrs::from_attributes(&input.attrs, Context::Channel)?;
-    reject_generics(input, "a channel")?;
-    let variants = variants(input, data)?;
-    let krate = attrs.krate();
-    let view = format_ident!("{}View", input.ident);
+/// The channel's items over `carried`. `complete` says whether `carried` is every variant of
+/// the enum; the fallback passes fewer (the valid ones) and `false`.
+pub(crate) fn expand(input: &Input<'_>, carried: &[Carried<'_>], complete: bool) -> TokenStream {
+    let view = view_ident(input);
     let parts = [
-        view_enum(input, &view, &variants, &krate),
-        channel_impl(input, &view, &variants, &krate),
-        per_variant(input, &variants, &krate),
-        view_methods(input, &view, &variants, &krate),
+        view_enum(input, &view, carried),
+        channel_impl(input, &view, carried, complete),
+        per_variant(input, carried),
+        view_methods(input, &view, carried),
     ];
-    Ok(quote!(#(#parts)*))
+    quote!(#(#parts)*)
 }
 
-fn variants<'a>(input: &DeriveInput, data: &'a DataEnum) -> syn::Result<Vec<Variant<'a>>> {
-    if data.variants.is_empty() {
-        return Err(syn::Error::new_spanned(
-            &input.ident,
-            "a channel needs at least one message type: add variants like `Quote(Quote)`",
-        ));
-    }
-    let mut out: Vec<Variant<'a>> = Vec::new();
-    let mut errors: Vec<syn::Error> = Vec::new();
-    for variant in &data.variants {
-        let ty = match &variant.fields {
-            Fields::Unnamed(fields) if fields.unnamed.len() == 1 => &fields.unnamed[0].ty,
-            _ => {
-                let message = format!(
-                    "a channel variant must be a newtype over a message type, like `{0}({0})`",
-                    variant.ident
-                );
-                errors.push(syn::Error::new_spanned(variant, message));
-                continue;
-            }
-        };
-        let key = type_key(ty);
-        if let Some(first) = out.iter().find(|v| type_key(v.ty) == key) {
-            let message =
-                format!("message type `{key}` is already carried by variant `{}`", first.ident);
-            errors.push(syn::Error::new_spanned(ty, message));
-        }
-        out.push(Variant { ident: &variant.ident, ty, span: ty.span() });
-    }
-    match errors.into_iter().reduce(|mut all, error| {
-        all.combine(error);
-        all
-    }) {
-        Some(errors) => Err(errors),
-        None => Ok(out),
-    }
+/// `<Name>View`.
+pub(crate) fn view_ident(input: &Input<'_>) -> Ident {
+    format_ident!("{}View", input.ident)
 }
 
-/// A type's tokens as text, to compare variants' types.
-fn type_key(ty: &Type) -> String {
-    quote!(#ty).to_string()
+/// The doc comment of the view enum.
+pub(crate) fn view_doc(input: &Input<'_>) -> String {
+    format!("A message received on channel [`{}`]: a zero-copy view per message type.", input.ident)
 }
 
-/// `#krate::__private`, spanned at `span`.
-fn private(krate: &Path, span: Span) -> TokenStream {
-    respan(quote!(#krate::__private), span)
-}
-
-fn view_enum(
-    input: &DeriveInput,
-    view: &Ident,
-    variants: &[Variant<'_>],
-    krate: &Path,
-) -> TokenStream {
-    let vis = &input.vis;
-    let doc = format!(
-        "A message received on channel [`{}`]: a zero-copy view per message type.",
-        input.ident
-    );
-    let arms = variants.iter().map(|Variant { ident, ty, span }| {
+fn view_enum(input: &Input<'_>, view: &Ident, carried: &[Carried<'_>]) -> TokenStream {
+    let Input { vis, krate, .. } = input;
+    let doc = view_doc(input);
+    let arms = carried.iter().map(|Carried { ident, ty, span }| {
         let doc = format!("A `{}` message.", type_key(ty));
         let p = private(krate, *span);
         quote_spanned!(*span=> #[doc = #doc] #ident(#p::View<'a, #ty>),)
@@ -124,31 +74,41 @@ fn view_enum(
 }
 
 fn channel_impl(
-    input: &DeriveInput,
+    input: &Input<'_>,
     view: &Ident,
-    variants: &[Variant<'_>],
-    krate: &Path,
+    carried: &[Carried<'_>],
+    complete: bool,
 ) -> TokenStream {
-    let ident = &input.ident;
+    let Input { ident, krate, .. } = input;
     let name = ident.to_string();
     let p = quote!(#krate::__private);
-    let entries = variants.iter().map(|Variant { ty, span, .. }| {
+    let entries = carried.iter().map(|Carried { ty, span, .. }| {
         let p = private(krate, *span);
         quote_spanned!(*span=> #p::TypeEntry::of::<#ty>())
     });
-    let tags: Vec<TokenStream> = variants
+    let tags: Vec<TokenStream> = carried
         .iter()
-        .map(|Variant { ty, span, .. }| {
+        .map(|Carried { ty, span, .. }| {
             let p = private(krate, *span);
             quote_spanned!(*span=> <#ty as #p::TypedMessage>::TAG)
         })
         .collect();
-    let decodes = variants.iter().zip(&tags).map(|(Variant { ident, ty, span }, tag)| {
+    let decodes = carried.iter().zip(&tags).map(|(Carried { ident, ty, span }, tag)| {
         quote_spanned!(*span=> #tag => payload.decode::<#ty>().map(#view::#ident),)
     });
-    let visits = variants.iter().map(|Variant { ident, span, .. }| {
-        quote_spanned!(*span=> Self::#ident(message) => visitor.visit(message),)
-    });
+    let mut visits: Vec<TokenStream> = carried
+        .iter()
+        .map(|Carried { ident, span, .. }| {
+            quote_spanned!(*span=> Self::#ident(message) => visitor.visit(message),)
+        })
+        .collect();
+    if !complete {
+        // The fallback after a mistake: the variants left out are never visited, as the crate
+        // does not compile.
+        visits.push(quote!(_ => ::core::unreachable!("the channel derive reported an error"),));
+    }
+    let carries =
+        if tags.is_empty() { quote!(false) } else { quote!(::core::matches!(tag, #(#tags)|*)) };
     quote! {
         #[automatically_derived]
         impl #p::Channel for #ident {
@@ -159,7 +119,7 @@ fn channel_impl(
             #[inline]
             #[allow(unreachable_patterns)]
             fn carries_tag(tag: u32) -> bool {
-                ::core::matches!(tag, #(#tags)|*)
+                #carries
             }
 
             #[inline]
@@ -184,13 +144,13 @@ fn channel_impl(
 
 /// Per variant: `InChannel` and `From` impls, and a `const` that fails to compile if the tag is
 /// 0 or the same as an earlier variant's (a const panic, reported at the variant's type).
-fn per_variant(input: &DeriveInput, variants: &[Variant<'_>], krate: &Path) -> TokenStream {
-    let channel = &input.ident;
-    let items = variants.iter().enumerate().map(|(index, variant)| {
-        let Variant { ident, ty, span } = variant;
+fn per_variant(input: &Input<'_>, carried: &[Carried<'_>]) -> TokenStream {
+    let Input { ident: channel, krate, .. } = input;
+    let items = carried.iter().enumerate().map(|(index, variant)| {
+        let Carried { ident, ty, span } = variant;
         let p = private(krate, *span);
         let zero = format!("variant `{ident}` of channel `{channel}` has tag 0, which is reserved");
-        let earlier = variants[..index].iter().map(|earlier| {
+        let earlier = carried[..index].iter().map(|earlier| {
             let (other, other_ty) = (earlier.ident, earlier.ty);
             let message = format!(
                 "variants `{other}` and `{ident}` of channel `{channel}` carry message types with \
@@ -225,18 +185,13 @@ fn per_variant(input: &DeriveInput, variants: &[Variant<'_>], krate: &Path) -> T
     quote!(#(#items)*)
 }
 
-fn view_methods(
-    input: &DeriveInput,
-    view: &Ident,
-    variants: &[Variant<'_>],
-    krate: &Path,
-) -> TokenStream {
-    let vis = &input.vis;
+fn view_methods(input: &Input<'_>, view: &Ident, carried: &[Carried<'_>]) -> TokenStream {
+    let Input { vis, krate, ident: channel, .. } = input;
     let p = quote!(#krate::__private);
     let arms = |arm: &dyn Fn(&Ident, &Type, &TokenStream) -> TokenStream| -> Vec<TokenStream> {
-        variants
+        carried
             .iter()
-            .map(|Variant { ident, ty, span }| {
+            .map(|Carried { ident, ty, span }| {
                 let p = private(krate, *span);
                 let arm = arm(ident, ty, &p);
                 quote_spanned!(*span=> #arm)
@@ -246,12 +201,11 @@ fn view_methods(
     let names = arms(&|ident, ty, p| quote!(Self::#ident(_) => <#ty as #p::Schema>::NAME,));
     let tags = arms(&|ident, ty, p| quote!(Self::#ident(_) => <#ty as #p::TypedMessage>::TAG,));
     let json = arms(&|ident, ty, p| quote!(Self::#ident(view) => #p::json_line::<#ty>(view),));
-    let channel = &input.ident;
     let owned = arms(
         &|ident, ty, p| quote!(Self::#ident(view) => <#ty as #p::ToMessage>::to_message(view).map(#channel::#ident),),
     );
-    let tys: Vec<&Type> = variants.iter().map(|v| v.ty).collect();
-    let debugs = variants.iter().map(|Variant { ident, .. }| {
+    let tys: Vec<&Type> = carried.iter().map(|carried| carried.ty).collect();
+    let debugs = carried.iter().map(|Carried { ident, .. }| {
         let name = ident.to_string();
         quote!(Self::#ident(_) => f.debug_tuple(#name).finish_non_exhaustive(),)
     });
