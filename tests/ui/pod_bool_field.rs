@@ -7,4 +7,14 @@ struct Trade {
     venue: [u8; 2],
 }
 
-fn main() {}
+// Uses of the type after the mistake report nothing more.
+#[derive(bcast::BcastChannel)]
+enum MarketData {
+    Trade(Trade),
+}
+
+fn main() {
+    let ring = bcast::RingBuffer::with_capacity(4096);
+    let mut publisher = bcast::typed::Publisher::<MarketData>::new(ring).unwrap();
+    publisher.publish(&Trade { price: 1.0, qty: 1, buy: true, side: 0, venue: [0; 2] }).unwrap();
+}

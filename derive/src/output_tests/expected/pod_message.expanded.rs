@@ -1,0 +1,40 @@
+const _: () = {
+    #[allow(dead_code)]
+    fn pod_message_has_no_padding()
+    where
+        ::bcast::__private::PodLayout<
+            {
+                ::core::mem::size_of::<Trade>()
+                    == 0 + ::core::mem::size_of::<u64>() + ::core::mem::size_of::<f64>()
+            },
+        >: ::bcast::__private::PaddingFree<Trade>,
+    {}
+};
+#[automatically_derived]
+impl ::bcast::__private::Schema for Trade {
+    const NAME: &'static str = "Trade";
+    const FINGERPRINT: u64 = ::bcast::__private::SchemaHasher::new("struct", "Trade")
+        .str("C")
+        .str("named")
+        .field("instrument", <u64 as ::bcast::__private::Schema>::FINGERPRINT)
+        .field("price", <f64 as ::bcast::__private::Schema>::FINGERPRINT)
+        .finish();
+    const HOLDS_USIZE: bool = false || <u64 as ::bcast::__private::Schema>::HOLDS_USIZE
+        || <f64 as ::bcast::__private::Schema>::HOLDS_USIZE;
+    #[inline]
+    fn check_usize(
+        &self,
+    ) -> ::bcast::__private::Result<(), ::bcast::typed::UsizeOverflow> {
+        if !<Self as ::bcast::__private::Schema>::HOLDS_USIZE {
+            return ::bcast::__private::Result::Ok(());
+        }
+        <u64 as ::bcast::__private::Schema>::check_usize(&self.instrument)?;
+        <f64 as ::bcast::__private::Schema>::check_usize(&self.price)?;
+        ::bcast::__private::Result::Ok(())
+    }
+}
+#[automatically_derived]
+impl ::bcast::__private::TypedMessage for Trade {
+    const TAG: u32 = 2u32;
+    type Codec = ::bcast::__private::Pod;
+}
