@@ -2,9 +2,9 @@
 //! documents them: `bcast::BcastMessage`, `bcast::BcastChannel`, `bcast::BcastSchema`,
 //! `bcast::typed::message`, `bcast::typed::schema`.
 //!
-//! Each derive is a pipeline: [`ast`] reads the input (its `#[bcast(...)]` keys through
-//! [`attr`]), [`valid`] checks it and reports every mistake, [`expand`] generates the items, or
-//! after a mistake the errors and a fallback. [`wrap`] is the attribute macros; [`krate`] finds
+//! Each derive is a pipeline: `ast` reads the input (its `#[bcast(...)]` keys through
+//! `attr`), `valid` checks it and reports every mistake, `expand` generates the items, or
+//! after a mistake the errors and a fallback. `wrap` is the attribute macros; `krate` finds
 //! the path of `bcast` for the caller.
 
 mod ast;

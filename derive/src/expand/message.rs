@@ -56,14 +56,20 @@ fn padding_check(input: &Input<'_>, span: Span) -> TokenStream {
     if shape.fields.iter().any(|field| unsized_field(field.ty)) {
         return TokenStream::new();
     }
-    let sizes = shape.fields.iter().map(|field| {
-        let ty = field.ty;
-        quote!(::core::mem::size_of::<#ty>())
-    });
+    let sizes: Vec<TokenStream> = shape
+        .fields
+        .iter()
+        .map(|field| {
+            let ty = field.ty;
+            quote!(::core::mem::size_of::<#ty>())
+        })
+        .collect();
+    // `a + b + c`, or `0` without fields: no `0 + a` for clippy's `identity_op` in user code.
+    let sum = if sizes.is_empty() { quote!(0) } else { quote!(#(#sizes)+*) };
     let bound = respan(
         quote! {
             #krate::__private::PodLayout<{
-                ::core::mem::size_of::<#ident>() == 0 #(+ #sizes)*
+                ::core::mem::size_of::<#ident>() == #sum
             }>: #krate::__private::PaddingFree<#ident>
         },
         span,

@@ -1,7 +1,7 @@
 //! Expansion snapshots: each derive's output on representative inputs, pretty-printed and
-//! compared with `src/output_tests/expected/<case>.expanded.rs`. A change to the generated code
-//! fails here until the files are rewritten with `BCAST_BLESS=1 cargo test -p bcast-derive`
-//! and the diff reviewed.
+//! compared with the case's file in the `expected` folder beside this module. A change to the
+//! generated code fails here until the files are rewritten with
+//! `BCAST_BLESS=1 cargo test -p bcast-derive` and the diff reviewed.
 
 use std::path::PathBuf;
 

@@ -17,8 +17,9 @@ impl ::bcast::__private::Channel for MarketData {
     #[allow(unreachable_patterns)]
     fn carries_tag(tag: u32) -> bool {
         ::core::matches!(
-            tag, < Quote as ::bcast::__private::TypedMessage > ::TAG | < Trade as
-            ::bcast::__private::TypedMessage > ::TAG
+            tag,
+            <Quote as ::bcast::__private::TypedMessage>::TAG
+            | <Trade as ::bcast::__private::TypedMessage>::TAG
         )
     }
     #[inline]
@@ -66,7 +67,7 @@ impl ::core::convert::From<Quote> for MarketData {
 const _: () = {
     if <Quote as ::bcast::__private::TypedMessage>::TAG == 0 {
         ::core::panic!(
-            "variant `Quote` of channel `MarketData` has tag 0, which is reserved"
+            "variant `Quote` of channel `MarketData` has tag 0, which is reserved",
         );
     }
 };
@@ -82,14 +83,14 @@ impl ::core::convert::From<Trade> for MarketData {
 const _: () = {
     if <Trade as ::bcast::__private::TypedMessage>::TAG == 0 {
         ::core::panic!(
-            "variant `Trade` of channel `MarketData` has tag 0, which is reserved"
+            "variant `Trade` of channel `MarketData` has tag 0, which is reserved",
         );
     }
     if <Trade as ::bcast::__private::TypedMessage>::TAG
         == <Quote as ::bcast::__private::TypedMessage>::TAG
     {
         ::core::panic!(
-            "variants `Quote` and `Trade` of channel `MarketData` carry message types with the same tag; give one of them another `#[bcast(tag = ...)]`"
+            "variants `Quote` and `Trade` of channel `MarketData` carry message types with the same tag; give one of them another `#[bcast(tag = ...)]`",
         );
     }
 };

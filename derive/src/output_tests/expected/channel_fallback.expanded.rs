@@ -1,6 +1,6 @@
-::core::compile_error! {
-    "a channel variant must be a newtype over a message type, like `Heartbeat(Heartbeat)`"
-}
+::core::compile_error!(
+    "a channel variant must be a newtype over a message type, like `Heartbeat(Heartbeat)`",
+)
 ///A message received on channel [`MarketData`]: a zero-copy view per message type.
 pub enum MarketDataView<'a> {
     ///A `Quote` message.
@@ -16,7 +16,7 @@ impl ::bcast::__private::Channel for MarketData {
     #[inline]
     #[allow(unreachable_patterns)]
     fn carries_tag(tag: u32) -> bool {
-        ::core::matches!(tag, < Quote as ::bcast::__private::TypedMessage > ::TAG)
+        ::core::matches!(tag, <Quote as ::bcast::__private::TypedMessage>::TAG)
     }
     #[inline]
     fn decode(
@@ -60,7 +60,7 @@ impl ::core::convert::From<Quote> for MarketData {
 const _: () = {
     if <Quote as ::bcast::__private::TypedMessage>::TAG == 0 {
         ::core::panic!(
-            "variant `Quote` of channel `MarketData` has tag 0, which is reserved"
+            "variant `Quote` of channel `MarketData` has tag 0, which is reserved",
         );
     }
 };

@@ -5,7 +5,7 @@ const _: () = {
         ::bcast::__private::PodLayout<
             {
                 ::core::mem::size_of::<Trade>()
-                    == 0 + ::core::mem::size_of::<u64>() + ::core::mem::size_of::<f64>()
+                    == ::core::mem::size_of::<u64>() + ::core::mem::size_of::<f64>()
             },
         >: ::bcast::__private::PaddingFree<Trade>,
     {}
