@@ -100,23 +100,29 @@ mod tests {
     use crate::typed::codec::{Pod, Rkyv};
     use crate::typed::schema::Schema;
 
-    /// An rkyv message type, implemented by hand (the derive expands to `::bcast` paths). No
-    /// strings: the library's unit tests run under Miri's Stacked Borrows, which rkyv's archived
-    /// strings trip.
+    /// Implements `Schema` and `TypedMessage` by hand (the derive expands to `::bcast` paths),
+    /// with `$tag` as the tag and the fingerprint.
+    macro_rules! message_type {
+        ($ty:ident, $tag:literal, $codec:ty) => {
+            impl Schema for $ty {
+                const NAME: &'static str = stringify!($ty);
+                const FINGERPRINT: u64 = $tag;
+            }
+
+            impl TypedMessage for $ty {
+                const TAG: u32 = $tag;
+                type Codec = $codec;
+            }
+        };
+    }
+
+    /// An rkyv message type. No strings: the library's unit tests run under Miri's Stacked
+    /// Borrows, which rkyv's archived strings trip.
     #[derive(rkyv::Archive, rkyv::Serialize)]
     struct Note {
         values: [u64; 4],
     }
-
-    impl Schema for Note {
-        const NAME: &'static str = "Note";
-        const FINGERPRINT: u64 = 1;
-    }
-
-    impl TypedMessage for Note {
-        const TAG: u32 = 1;
-        type Codec = Rkyv;
-    }
+    message_type!(Note, 1, Rkyv);
 
     /// A pod message type aligned to 16 by its `u128` (8 where `u128` is 8-aligned).
     #[derive(FromBytes, IntoBytes, Immutable, KnownLayout)]
@@ -124,16 +130,7 @@ mod tests {
     struct Wide {
         id: u128,
     }
-
-    impl Schema for Wide {
-        const NAME: &'static str = "Wide";
-        const FINGERPRINT: u64 = 2;
-    }
-
-    impl TypedMessage for Wide {
-        const TAG: u32 = 2;
-        type Codec = Pod;
-    }
+    message_type!(Wide, 2, Pod);
 
     /// `bytes` copied to one byte past a 16-byte aligned address, in `storage`.
     fn misaligned<'a>(bytes: &[u8], storage: &'a mut Vec<u128>) -> &'a [u8] {
