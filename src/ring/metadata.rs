@@ -200,13 +200,13 @@ impl Metadata<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::storage::Storage;
+    use super::super::storage::{Pages, Storage};
     use super::{AppendError, METADATA_CAPACITY, Metadata, SectionKind};
     use crate::error::LayoutError;
     use crate::sync::Ordering;
 
     fn with_area(test: impl FnOnce(Metadata<'_>)) {
-        let storage = Storage::heap(256, 1);
+        let storage = Storage::heap(256, 1, Pages::Lazy);
         test(storage.ring().metadata());
     }
 

@@ -291,12 +291,12 @@ impl RawRing {
 #[cfg(test)]
 mod tests {
     use super::super::frame::FrameHeader;
-    use super::super::storage::Storage;
+    use super::super::storage::{Pages, Storage};
     use crate::sync::Ordering;
 
     #[test]
     fn a_padding_frame_stores_nothing_past_its_span() {
-        let storage = Storage::heap(256, 1);
+        let storage = Storage::heap(256, 1, Pages::Lazy);
         let ring = storage.ring();
         // The lap's first two words, where the message after the padding will go.
         ring.data_word(0).store(0x5EED, Ordering::Relaxed);

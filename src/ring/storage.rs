@@ -6,7 +6,7 @@ use core::ptr::NonNull;
 use super::header::{HEADER_SIZE, WAKE_OFFSET, WakeWords};
 use super::raw::{self, RawRing};
 use crate::shm::ChannelFile;
-use crate::sync::AtomicU64;
+use crate::sync::{AtomicU64, Ordering};
 
 /// Owner of the memory behind a ring. Dropping it releases the memory (and, for a file, the
 /// mapping and any writer lock).
@@ -30,10 +30,11 @@ unsafe impl Send for Storage {}
 unsafe impl Sync for Storage {}
 
 impl Storage {
-    /// Allocates and initialises a heap ring of `capacity` bytes (a supported power of two).
-    pub(crate) fn heap(capacity: u64, epoch: u64) -> Self {
+    /// Allocates and initialises a heap ring of `capacity` bytes (a supported power of two),
+    /// its pages faulted in now or on first touch as `pages` says.
+    pub(crate) fn heap(capacity: u64, epoch: u64, pages: Pages) -> Self {
         let bytes = usize::try_from(HEADER_SIZE as u64 + capacity).unwrap_or(usize::MAX);
-        let words = HeapWords::zeroed(bytes);
+        let words = HeapWords::zeroed(bytes, pages);
         let storage = Self::Heap { words, capacity };
         // SAFETY: the allocation is page-aligned, `HEADER_SIZE + capacity` bytes long, zeroed
         // (valid atomics), accessed only atomically, and no handle to it exists yet.
@@ -87,7 +88,16 @@ impl Storage {
     }
 }
 
-/// A heap allocation of atomic words, held as a raw pointer, aligned like a page.
+/// When the pages of a heap ring are faulted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pages {
+    /// When the ring is made, so that the first lap of traffic takes no page fault.
+    Prefault,
+    /// On first touch: creation is cheap and memory is taken as the writer reaches it.
+    Lazy,
+}
+
+/// A heap ring's memory: zeroed atomic words at a page boundary, held as a raw pointer.
 ///
 /// A `Box` would be retagged as unique each time the storage moves, which under Stacked Borrows
 /// invalidates the raw pointers that `RawRing` copies hold; a raw pointer is never retagged.
@@ -96,9 +106,18 @@ impl Storage {
 /// frames of 64 bytes fill one line each, and the header's fields sit in the 128-byte blocks
 /// that keep the writer's hot words apart from `claimed`. An allocator's own alignment (16
 /// bytes) would split every such frame across two lines.
+///
+/// The memory is an anonymous mapping: the kernel's zero pages, faulted in when it is made for
+/// [`Pages::Prefault`] (by the kernel in one pass, `MAP_POPULATE`, on Linux; by a write to each
+/// page elsewhere) or on first touch for [`Pages::Lazy`].
+/// (An aligned `alloc_zeroed` would zero every page in user space, faulting all of them in
+/// whether wanted or not.) Under Miri, which cannot map memory, it is an aligned allocation.
 #[derive(Debug)]
 pub(crate) struct HeapWords {
     words: NonNull<AtomicU64>,
+    #[cfg(not(miri))]
+    _map: memmap2::MmapRaw,
+    #[cfg(miri)]
     layout: Layout,
 }
 
@@ -106,12 +125,43 @@ pub(crate) struct HeapWords {
 const HEAP_ALIGN: usize = 4096;
 
 impl HeapWords {
-    /// Allocates `bytes` zeroed bytes (a multiple of 8, and at least a header's).
-    fn zeroed(bytes: usize) -> Self {
-        // Rings are at most `HEADER_SIZE + MAX_CAPACITY` bytes (64 GiB and a page), far below
-        // `isize::MAX`, so the layout always exists.
-        let layout =
-            Layout::from_size_align(bytes, HEAP_ALIGN).expect("rings fit the address space");
+    /// Maps `bytes` zeroed bytes (a multiple of 8, and at least a header's).
+    #[cfg(not(miri))]
+    fn zeroed(bytes: usize, pages: Pages) -> Self {
+        let mut options = memmap2::MmapOptions::new();
+        options.len(bytes);
+        if pages == Pages::Prefault {
+            options.populate();
+        }
+        // Failing to map is running out of memory, as failing to allocate is.
+        let Ok(map) = options.map_anon() else {
+            std::alloc::handle_alloc_error(Self::layout(bytes))
+        };
+        let map = memmap2::MmapRaw::from(map);
+        let Some(words) = NonNull::new(map.as_mut_ptr().cast::<AtomicU64>()) else {
+            std::alloc::handle_alloc_error(Self::layout(bytes))
+        };
+        // Anonymous mappings are page-aligned and zero-filled, and all-zero bytes are a valid
+        // `AtomicU64` (zero), so the memory holds initialised atomics.
+        let heap = Self { words, _map: map };
+        if pages == Pages::Prefault && !cfg!(target_os = "linux") {
+            // `populate` (`MAP_POPULATE`) is Linux's: elsewhere, write each page once.
+            for word in (0..bytes / 8).step_by(HEAP_ALIGN / 8) {
+                // SAFETY: `word < bytes / 8`: the pointer stays inside the mapping.
+                let word = unsafe { heap.words.add(word) };
+                // SAFETY: an initialised `AtomicU64` (zero) of the live mapping, accessed only
+                // atomically; no other handle sees the ring yet.
+                unsafe { word.as_ref() }.store(0, Ordering::Relaxed);
+            }
+        }
+        heap
+    }
+
+    /// Allocates `bytes` zeroed bytes (a multiple of 8, and at least a header's); `pages` does
+    /// not apply.
+    #[cfg(miri)]
+    fn zeroed(bytes: usize, _pages: Pages) -> Self {
+        let layout = Self::layout(bytes);
         // SAFETY: the layout has a non-zero size (at least a header).
         let memory = unsafe { std::alloc::alloc_zeroed(layout) };
         let Some(words) = NonNull::new(memory.cast::<AtomicU64>()) else {
@@ -120,8 +170,16 @@ impl HeapWords {
         // All-zero bytes are a valid `AtomicU64` (zero), so the memory holds initialised atomics.
         Self { words, layout }
     }
+
+    /// The layout of `bytes` at a page boundary.
+    fn layout(bytes: usize) -> Layout {
+        // Rings are at most `HEADER_SIZE + MAX_CAPACITY` bytes (64 GiB and a page), far below
+        // `isize::MAX`, so the layout always exists.
+        Layout::from_size_align(bytes, HEAP_ALIGN).expect("rings fit the address space")
+    }
 }
 
+#[cfg(miri)]
 impl Drop for HeapWords {
     fn drop(&mut self) {
         // SAFETY: `words` was allocated in `zeroed` with `layout` and is released only here,
@@ -160,7 +218,7 @@ mod tests {
     #[test]
     fn heap_rings_start_at_a_page_so_their_frames_lie_in_cache_lines_as_in_files() {
         for capacity in [256, 4096, 1 << 16] {
-            let storage = Storage::heap(capacity, 1);
+            let storage = Storage::heap(capacity, 1, Pages::Lazy);
             assert!(storage.base().as_ptr().addr().is_multiple_of(HEAP_ALIGN), "{capacity}");
             assert_eq!(storage.ring().capacity(), capacity);
         }

@@ -19,7 +19,7 @@ use crate::ring::frame::FRAME_ALIGN;
 use crate::ring::header::{HEADER_SIZE, MIN_CAPACITY, new_epoch, round_capacity};
 use crate::ring::metadata::{AppendError, SectionKind};
 use crate::ring::raw;
-use crate::ring::storage::Storage;
+use crate::ring::storage::{Pages, Storage};
 use crate::shm::ChannelFile;
 use crate::writer::Writer;
 
@@ -98,8 +98,34 @@ impl RingBuffer<ReadWrite> {
     /// assert_eq!(ring.capacity(), 1024);
     /// assert_eq!(ring.mtu(), 224);
     /// ```
+    ///
+    /// The ring's pages are faulted in now, in one pass by the kernel, so that the first lap of
+    /// traffic takes no page fault (as Aeron pre-touches its buffers); a ring of 64 MiB takes a
+    /// few milliseconds more to make. [`with_capacity_lazy`](Self::with_capacity_lazy) leaves
+    /// them to first touch.
     pub fn with_capacity(capacity: usize) -> Self {
-        Self::from_storage(Storage::heap(round_capacity(capacity), new_epoch()))
+        Self::heap(capacity, Pages::Prefault)
+    }
+
+    /// Like [`with_capacity`](Self::with_capacity), but the ring's pages are faulted in when
+    /// first touched: for huge rings, whose memory the system should only give as the writer
+    /// reaches it, or that are made often and used little. The first lap of traffic then pays a
+    /// page fault per 4 KiB page (`cargo bench -p bench-compare --bench first_lap` measures it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ring = bcast::RingBuffer::with_capacity_lazy(256 << 20); // resident as it is written
+    /// let mut writer = ring.into_writer();
+    /// writer.send(b"only the pages written are taken")?;
+    /// # Ok::<(), bcast::Error>(())
+    /// ```
+    pub fn with_capacity_lazy(capacity: usize) -> Self {
+        Self::heap(capacity, Pages::Lazy)
+    }
+
+    fn heap(capacity: usize, pages: Pages) -> Self {
+        Self::from_storage(Storage::heap(round_capacity(capacity), new_epoch(), pages))
     }
 
     /// Bytes of memory a ring of `capacity` bytes occupies: the 64 KiB header, then the data.
