@@ -1,5 +1,7 @@
 //! [`Claim`]: room for one message, filled by the caller and then published.
 
+use core::mem::ManuallyDrop;
+
 use super::Writer;
 
 /// Room for one message of a fixed length, made by [`Writer::claim`].
@@ -24,12 +26,11 @@ pub struct Claim<'a> {
     writer: &'a mut Writer,
     len: usize,
     tag: u32,
-    done: bool,
 }
 
 impl<'a> Claim<'a> {
     pub(super) fn new(writer: &'a mut Writer, len: usize, tag: u32) -> Self {
-        Self { writer, len, tag, done: false }
+        Self { writer, len, tag }
     }
 
     /// The message's bytes, `len` of them, to fill before publishing.
@@ -42,37 +43,43 @@ impl<'a> Claim<'a> {
 
     /// Publishes the message.
     #[inline(always)]
-    pub fn commit(mut self) {
-        self.publish();
+    pub fn commit(self) {
+        let len = self.len;
+        self.publish(len);
     }
 
     /// Shrinks the message to its first `len` bytes and publishes it; for a caller that claimed
     /// an upper bound. `len` larger than the claim is clamped to it.
     #[inline]
-    pub fn commit_len(mut self, len: usize) {
-        self.len = self.len.min(len);
-        self.publish();
+    pub fn commit_len(self, len: usize) {
+        let len = self.len.min(len);
+        self.publish(len);
     }
 
     /// Discards the message: nothing is published.
     #[inline]
-    pub fn abort(mut self) {
-        self.done = true;
+    pub fn abort(self) {
+        // Not dropped, so not published.
+        let _ = ManuallyDrop::new(self);
     }
 
+    /// Publishes the first `len` staged bytes, consuming the claim without running its `Drop`
+    /// (which publishes an unfinished claim): no flag is stored and then loaded again, so that
+    /// the fields stay in registers (a `done` flag written and read back through memory stalled
+    /// store forwarding on the claim path).
     #[inline(always)]
-    fn publish(&mut self) {
-        if !self.done {
-            self.done = true;
-            self.writer.publish_staged(self.len, self.tag);
-        }
+    fn publish(self, len: usize) {
+        let mut this = ManuallyDrop::new(self);
+        let tag = this.tag;
+        this.writer.publish_staged(len, tag);
     }
 }
 
 impl Drop for Claim<'_> {
+    /// A claim dropped without `commit` or `abort` is published, unless the thread is panicking.
     fn drop(&mut self) {
-        if !self.done && !std::thread::panicking() {
-            self.publish();
+        if !std::thread::panicking() {
+            self.writer.publish_staged(self.len, self.tag);
         }
     }
 }
