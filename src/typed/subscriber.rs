@@ -203,10 +203,47 @@ impl<C: Channel> Subscriber<C> {
         self.recv(Access::Trusted(trusted))
     }
 
+    /// One message: a fast path for what nearly every read is (nothing pending, or a frame
+    /// of one of `C`'s types on a checked channel that fits the buffer), everything else out
+    /// of line.
     #[inline]
     fn recv(&mut self, access: Access) -> Result<Option<C::View<'_>>, RecvError> {
-        let Some(received) = self.fetch()? else { return Ok(None) };
+        let found = self.reader.try_recv(self.buffer.as_mut_bytes());
+        let received = match found {
+            Ok(None) => return Ok(None),
+            Ok(Some(received)) if self.checked && C::carries_tag(received.tag) => received,
+            other => match self.recv_rare(other)? {
+                Some(received) => received,
+                None => return Ok(None),
+            },
+        };
         self.view(access, &received).map(Some)
+    }
+
+    /// What [`recv`](Self::recv) leaves to the general path: a read that failed (a buffer to
+    /// grow, an overrun, a corrupt frame), a frame of another type, or a channel whose registry
+    /// was not checked yet; then the next frame of one of `C`'s types, as [`fetch`](Self::fetch)
+    /// finds it.
+    #[cold]
+    #[inline(never)]
+    fn recv_rare(
+        &mut self,
+        first: Result<Option<Received>, Error>,
+    ) -> Result<Option<Received>, RecvError> {
+        match first {
+            Ok(Some(received)) => {
+                if !self.checked && !self.check_late() {
+                    return Err(self.late_error());
+                }
+                if self.unknown.admits::<C>(&received)? {
+                    return Ok(Some(received));
+                }
+            }
+            Ok(None) => return Ok(None),
+            Err(Error::BufferTooSmall { .. }) => {}
+            Err(error) => return Err(RecvError::from_ring(error, self.reader.position())),
+        }
+        self.fetch()
     }
 
     /// Like [`try_recv`](Self::try_recv), but waits up to `timeout` for a message, in the
