@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Breaks the ring protocol on purpose, one way at a time, and checks that the racing test catches
-# each break under Miri: a protocol test that still passes on a broken protocol proves nothing.
+# each break under Miri (portable copies), and that the stress test catches a broken lap check
+# natively (16-byte copies on AVX): a protocol test that still passes on a broken protocol
+# proves nothing.
 # Each mutant is a copy of the working tree with one edit; the script fails if an edit no longer
 # applies (the code it targets moved) or if a mutant survives.
 # Usage: ci/mutants.sh [SEEDS]   (default 8)
@@ -21,22 +23,49 @@ trap 'rm -rf "$work"' EXIT
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}/mutants"
 export MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-strict-provenance -Zmiri-many-seeds=0..$seeds"
 
-# mutate NAME FILE PERL_EXPRESSION: the expression must change FILE.
-mutate() {
+# edited_copy NAME FILE PERL_EXPRESSION: prints the path of a copy of the tree with the edit,
+# which must change FILE.
+edited_copy() {
   local name=$1 file=$2 expression=$3 copy="$work/$1"
   mkdir -p "$copy"
   tar -C "$root" --exclude=./target --exclude=./.git -cf - . | tar -C "$copy" -xf -
+  if [ ! -f "$copy/$file" ]; then
+    echo "ci/mutants.sh: $file, which mutant '$name' edits, no longer exists" >&2; return 1
+  fi
   perl -0pi -e "$expression" "$copy/$file"
   if cmp -s "$root/$file" "$copy/$file"; then
-    echo "ci/mutants.sh: the edit for '$name' no longer applies to $file"; exit 1
+    echo "ci/mutants.sh: the edit for '$name' no longer applies to $file" >&2; return 1
   fi
+  echo "$copy"
+}
+
+# caught NAME COPY COMMAND...: runs COMMAND in COPY, which must fail.
+caught() {
+  local name=$1 copy=$2
+  shift 2
   echo "ci/mutants.sh: mutant '$name'"
-  if (cd "$copy" && cargo +nightly miri test -q --test overrun \
-        racing_writer_never_hands_readers_a_torn_message >"$copy.log" 2>&1); then
+  if (cd "$copy" && "$@" >"$copy.log" 2>&1); then
     tail -n 20 "$copy.log"
-    echo "ci/mutants.sh: mutant '$name' SURVIVED: the racing test did not notice"; exit 1
+    echo "ci/mutants.sh: mutant '$name' SURVIVED: the test did not notice"; exit 1
   fi
   grep -m1 -E 'panicked|Undefined Behavior|data race' "$copy.log" | sed 's/^/    caught: /' || true
+}
+
+# mutate NAME FILE PERL_EXPRESSION: the racing test must fail under Miri (portable copies).
+mutate() {
+  local copy
+  copy=$(edited_copy "$@") || exit 1
+  caught "$1" "$copy" cargo +nightly miri test -q --test overrun \
+    racing_writer_never_hands_readers_a_torn_message
+}
+
+# mutate_native NAME FILE PERL_EXPRESSION: the stress test must fail natively, where payloads of
+# 128 bytes and more take the 16-byte copies on a processor with AVX (`src/ring/wide.rs`).
+mutate_native() {
+  local copy
+  copy=$(edited_copy "$@") || exit 1
+  CARGO_TARGET_DIR="$root/target" MIRIFLAGS= caught "$1" "$copy" \
+    cargo test -q --test stress threads_on_a_small_ring_lose_nothing_unreported
 }
 
 start=$(date +%s)
@@ -49,6 +78,9 @@ mutate stale-slot-kept src/ring/raw.rs \
   's/\n\s*self\.clear_commit_word\(next\);//'
 # The lap check made against `committed` instead of `claimed` (the bug of bcast 0.0.6), with
 # the frame bound it also feeds switched off, so that only the lap check changes.
-mutate lap-check-on-committed src/reader/view.rs \
+mutate lap-check-on-committed src/reader/frames.rs \
   's/self\.ring\.header\(\)\.claimed_after_loads\(\)/{ crate::sync::fence(Ordering::Acquire); self.ring.header().committed.load(Ordering::Relaxed) }/; s/Ok\(ahead\)/Ok(self.ring.capacity())/'
+# The lap check switched off, natively: a lapped reader keeps torn copies, 16 bytes at a time.
+mutate_native no-lap-check-native src/reader/frames.rs \
+  's/if ahead > self\.ring\.capacity\(\) \{/if false \&\& ahead > self.ring.capacity() {/'
 echo "ci/mutants.sh: every mutant was caught, in $(( $(date +%s) - start )) s"

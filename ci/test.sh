@@ -38,6 +38,10 @@ RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps --all-features
 step "tests"
 cargo test --workspace --all-features
 
+step "the concurrent tests again with portable copies (the run above takes 16-byte copies on AVX)"
+BCAST_PORTABLE_COPY=1 cargo test --all-features -p bcast \
+  --test stress --test overrun --test corrupt --test crash --test model --test ring
+
 step "benches compile and pass their sanity runs"
 cargo test --workspace --benches
 

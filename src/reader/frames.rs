@@ -100,7 +100,7 @@ impl Frames {
         let Some(dst) = buf.get_mut(..header.len as usize).filter(|_| plausible) else {
             return Ok(Fast::Careful);
         };
-        self.ring.load_bytes(index + FRAME_HEADER_LEN, dst);
+        self.ring.load_bytes(index + FRAME_HEADER_LEN, dst, self.wide_from);
         if self.check_lap(position)? < header.frame_len() {
             // Past the writer's reservation: corrupt, which the careful path reports.
             return Ok(Fast::Careful);
@@ -121,7 +121,7 @@ impl Frames {
             return Err(Error::BufferTooSmall { needed: len, available: buf.len() });
         };
         let index = position & (self.ring.capacity() - 1);
-        self.ring.load_bytes(index + FRAME_HEADER_LEN, dst);
+        self.ring.load_bytes(index + FRAME_HEADER_LEN, dst, self.wide_from);
         self.check_lap(position)?;
         Ok(len)
     }

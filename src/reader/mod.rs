@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use crate::error::Error;
 use crate::ring::Shared;
 use crate::ring::raw::RawRing;
+use crate::ring::wide;
 use crate::wait::WaitStrategy;
 
 /// One consumer of a ring.
@@ -53,11 +54,15 @@ pub struct Reader {
 pub(crate) struct Frames {
     ring: RawRing,
     mtu: u64,
+    /// Payloads of this many bytes and more are copied with the 16-byte kernels
+    /// (`ring::wide::threshold`).
+    wide_from: usize,
 }
 
 impl Reader {
     pub(crate) fn new(shared: Arc<Shared>, position: u64) -> Self {
-        let frames = Frames { ring: shared.ring, mtu: shared.mtu as u64 };
+        let frames =
+            Frames { ring: shared.ring, mtu: shared.mtu as u64, wide_from: wide::threshold() };
         // From position 0 every message is accounted for; elsewhere the first one sets the pace.
         let next_seq = (position == 0).then_some(0);
         Self {

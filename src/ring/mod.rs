@@ -63,6 +63,7 @@ pub(crate) mod header;
 pub(crate) mod metadata;
 pub(crate) mod raw;
 pub(crate) mod storage;
+pub(crate) mod wide;
 
 use crate::sync::{AtomicBool, Ordering};
 use frame::FRAME_HEADER_LEN;

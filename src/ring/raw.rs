@@ -1,11 +1,12 @@
-//! The only code that touches ring memory: word-wise atomic loads and stores.
+//! The only code that touches ring memory, with [`wide`]: word-wise atomic loads and stores.
 //!
 //! Shared ring bytes are never read or written with plain accesses, never through `&[u8]`, and
 //! never with a width other than 8 bytes (`docs/protocol.md`, ground rules): a plain copy that
 //! races with the writer is undefined behaviour even when its result is discarded. Payloads
-//! therefore move between private buffers and the ring one `AtomicU64` at a time, and data-word
-//! indices are masked by the capacity, so no value read from shared memory can steer an access
-//! outside it.
+//! therefore move between private buffers and the ring one `AtomicU64` at a time, or for 128
+//! bytes and more on x86-64 with AVX through [`wide`]'s 16-byte copies, which equal such
+//! accesses (W1); data-word indices are masked by the capacity, so no value read from shared
+//! memory can steer an access outside it.
 
 use core::ptr::NonNull;
 
@@ -14,6 +15,7 @@ use super::header::{
     HEADER_SIZE, Header, METADATA_CAPACITY, METADATA_OFFSET, WAKE_OFFSET, WakeWords,
 };
 use super::metadata::Metadata;
+use super::wide;
 use crate::error::LayoutError;
 use crate::sync::{AtomicU64, Ordering, fence};
 
@@ -210,8 +212,19 @@ impl RawRing {
     /// the caller places so that the frame ends at or before the end of the data section: the
     /// payload, the header's other words, a zero commit word at `next` (the index where the next
     /// frame will start), and the commit word last, with Release.
+    ///
+    ///
+    /// With `WIDE`, the payload is copied with [`wide`]'s kernel where it can be (the writer
+    /// passes `true` for payloads of at least [`wide::threshold`] bytes); the two versions keep
+    /// the kernel out of the code of short messages.
     #[inline(always)]
-    pub(crate) fn store_message(&self, index: u64, header: FrameHeader, payload: &[u8], next: u64) {
+    pub(crate) fn store_message<const WIDE: bool>(
+        &self,
+        index: u64,
+        header: FrameHeader,
+        payload: &[u8],
+        next: u64,
+    ) {
         let [commit, seq, word2, reserved] = header.pack();
         let words =
             self.data_words(Self::word_index(index), HEADER_WORDS + payload.len().div_ceil(8));
@@ -224,8 +237,10 @@ impl RawRing {
         // The payload, the header's other words, then the next commit word: of the orders
         // measured, the one the writer alone runs fastest with (BENCHMARKS.md, run 7).
         let (chunks, tail) = payload.as_chunks::<8>();
-        for (slot, word) in body.iter().zip(chunks) {
-            slot.store(u64::from_ne_bytes(*word), Ordering::Relaxed);
+        if !WIDE || !wide::store_words(body, chunks) {
+            for (slot, word) in body.iter().zip(chunks) {
+                slot.store(u64::from_ne_bytes(*word), Ordering::Relaxed);
+            }
         }
         if let (false, Some(slot)) = (tail.is_empty(), body.get(chunks.len())) {
             let mut last = [0u8; 8];
@@ -266,13 +281,18 @@ impl RawRing {
     ///
     /// The bytes may be torn by a concurrent writer; the caller re-checks the claimed frontier
     /// afterwards and discards the copy on overrun.
+    ///
+    /// Payloads of `wide_from` bytes and more are copied with [`wide`]'s kernel where it can be
+    /// ([`wide::threshold`], decided once by the reader).
     #[inline]
-    pub(crate) fn load_bytes(&self, index: u64, dst: &mut [u8]) {
+    pub(crate) fn load_bytes(&self, index: u64, dst: &mut [u8], wide_from: usize) {
         let ring = self.data_words(Self::word_index(index), dst.len().div_ceil(8));
         let (words, tail) = dst.as_chunks_mut::<8>();
         let full = words.len();
-        for (word, slot) in words.iter_mut().zip(ring) {
-            *word = slot.load(Ordering::Relaxed).to_ne_bytes();
+        if full * 8 < wide_from || !wide::load_words(words, ring) {
+            for (word, slot) in words.iter_mut().zip(ring) {
+                *word = slot.load(Ordering::Relaxed).to_ne_bytes();
+            }
         }
         if let (false, Some(slot)) = (tail.is_empty(), ring.get(full)) {
             let last = slot.load(Ordering::Relaxed).to_ne_bytes();

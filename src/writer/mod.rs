@@ -11,6 +11,7 @@ use crate::ring::Shared;
 use crate::ring::frame::{FRAME_ALIGN, FrameHeader, FrameKind, frame_len};
 use crate::ring::header::CHECKPOINTS;
 use crate::ring::raw::RawRing;
+use crate::ring::wide;
 use crate::sync::{Ordering, fence};
 use crate::wait::Wakes;
 
@@ -47,6 +48,9 @@ struct Head {
     segment_shift: u32,
     /// Wake-ups of parked readers.
     wakes: Wakes,
+    /// Payloads of this many bytes and more are copied with the 16-byte kernels:
+    /// `ring::wide::WIDE_MIN` where they are enabled, otherwise never.
+    wide_from: usize,
 }
 
 impl Writer {
@@ -62,6 +66,7 @@ impl Writer {
             last_checkpoint: 0,
             segment_shift,
             wakes: Wakes::new(),
+            wide_from: wide::threshold(),
         };
         head.recover();
         Self { shared, head, staging: Vec::new() }
@@ -250,7 +255,12 @@ impl Head {
         // Nothing is published at `end` yet, and a reader must not take what the word there
         // held on an earlier lap (payload, say) for a frame: `store_message` clears it before
         // it publishes this frame, whose commit word makes the clearing visible with it.
-        ring.store_message(start & (capacity - 1), header, payload, end & (capacity - 1));
+        let (index, next) = (start & (capacity - 1), end & (capacity - 1));
+        if payload.len() >= self.wide_from {
+            ring.store_message::<true>(index, header, payload, next);
+        } else {
+            ring.store_message::<false>(index, header, payload, next);
+        }
         let header = ring.header();
         // Wrapping: the count is the header's `frames`, which a corrupt header may set to
         // anything.
