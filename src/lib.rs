@@ -90,7 +90,8 @@
 //! # Safety model
 //!
 //! Ring memory is shared with other threads or processes, so it is only ever accessed through
-//! 8-byte atomic loads and stores: never through `&[u8]`, never with plain copies. The writer
+//! 8-byte atomic loads and stores (on x86-64 with AVX, large payloads through 16-byte copies
+//! that equal pairs of them): never through `&[u8]`, never with plain copies. The writer
 //! raises its *claimed* frontier and issues a release fence before it overwrites anything, and a
 //! reader re-checks that frontier after an acquire fence once it has copied a frame out; a frame
 //! that may have been overwritten meanwhile is discarded and reported as an overrun. This makes
