@@ -79,7 +79,7 @@ pub(crate) fn store_words(ring: &[AtomicU64], words: &[[u8; 8]]) -> bool {
 
 /// Loads the ring words `ring` into `words` (`min` of the two lengths) with the kernel, under
 /// the conditions of [`store_words`]; `false` if the caller must copy word by word instead.
-/// Out of line, as [`store_words`].
+/// Out of line: its kernel is an AVX function, which non-AVX code calls rather than inlines.
 #[inline(never)]
 pub(crate) fn load_words(words: &mut [[u8; 8]], ring: &[AtomicU64]) -> bool {
     let len = words.len().min(ring.len()) * 8;
