@@ -91,6 +91,11 @@ impl RingBuffer<ReadWrite> {
     /// 64 GiB). The largest message is a quarter of it, less the 32-byte frame header, and at
     /// most 2^32 - 32 bytes ([`Writer::mtu`]).
     ///
+    /// The ring's pages are faulted in now, in one pass by the kernel, so that the first lap of
+    /// traffic takes no page fault (as Aeron pre-touches its buffers): a ring of 64 MiB took
+    /// 20 ms to make on the reference machine (`first_lap` bench, BENCHMARKS.md).
+    /// [`with_capacity_lazy`](Self::with_capacity_lazy) leaves them to first touch.
+    ///
     /// # Examples
     ///
     /// ```
@@ -98,11 +103,6 @@ impl RingBuffer<ReadWrite> {
     /// assert_eq!(ring.capacity(), 1024);
     /// assert_eq!(ring.mtu(), 224);
     /// ```
-    ///
-    /// The ring's pages are faulted in now, in one pass by the kernel, so that the first lap of
-    /// traffic takes no page fault (as Aeron pre-touches its buffers); a ring of 64 MiB takes a
-    /// few milliseconds more to make. [`with_capacity_lazy`](Self::with_capacity_lazy) leaves
-    /// them to first touch.
     pub fn with_capacity(capacity: usize) -> Self {
         Self::heap(capacity, Pages::Prefault)
     }

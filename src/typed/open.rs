@@ -95,8 +95,9 @@ pub(super) fn store_or_check_registry(
 /// Checks that the registry stored in `ring` is `C`'s: `Ok(true)` if it is, `Ok(false)` if
 /// the ring has neither a registry nor frames (its publisher has not stored one yet).
 pub(crate) fn check<C: Channel, A>(ring: &RingBuffer<A>) -> Result<bool, TypedOpenError> {
-    // `committed` first (Acquire): a publisher stores its registry before its first frame, so
-    // a ring with frames but no registry seen after them has none.
+    // `committed` first, with Acquire (paired with the writer's Release store of `committed`
+    // after each frame): a publisher stores its registry (Release on `metadata_len`) before
+    // its first frame, so a ring with frames but no registry seen after them has none.
     let committed = ring.committed();
     match stored(ring)? {
         Some(theirs) => compare(ring, Registry::of::<C>(), theirs).map(|()| true),

@@ -232,10 +232,7 @@ impl<C: Channel> Subscriber<C> {
     ) -> Result<Option<Received>, RecvError> {
         match first {
             Ok(Some(received)) => {
-                if !self.checked && !self.check_late() {
-                    return Err(self.late_error());
-                }
-                if self.unknown.admits::<C>(&received)? {
+                if self.admits(&received)? {
                     return Ok(Some(received));
                 }
             }
@@ -301,13 +298,20 @@ impl<C: Channel> Subscriber<C> {
             let next = self.copy_next(0);
             let next = next.map_err(|error| RecvError::from_ring(error, self.reader.position()));
             let Some(received) = next? else { return Ok(None) };
-            if !self.checked && !self.check_late() {
-                return Err(self.late_error());
-            }
-            if self.unknown.admits::<C>(&received)? {
+            if self.admits(&received)? {
                 return Ok(Some(received));
             }
         }
+    }
+
+    /// Whether the frame `received` is to be decoded: the registry checked first if it was not
+    /// yet (see [`Subscriber::new`]), then the [`UnknownTag`] policy.
+    #[inline]
+    fn admits(&mut self, received: &Received) -> Result<bool, RecvError> {
+        if !self.checked && !self.check_late() {
+            return Err(self.late_error());
+        }
+        self.unknown.admits::<C>(received)
     }
 
     /// Decodes the frame `fetch` copied to the start of the buffer.
