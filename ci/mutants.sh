@@ -71,7 +71,7 @@ mutate_native() {
 start=$(date +%s)
 # The commit word published before the payload is copied in.
 mutate commit-before-payload src/ring/raw.rs \
-  's/(\n\s*for \(slot, word\) in body\.iter\(\)\.zip\(chunks\) \{.*?\n\s*\})(.*?first\.store\(commit, Ordering::Release\);)/$2$1/s'
+  's/(\n\s*for \(i, word\) in chunks\.iter\(\)\.enumerate\(\) \{.*?\n\s*\})(.*?Self::word\(frame, 0\) \}\.store\(commit, Ordering::Release\);)/$2$1/s'
 # The stale-slot guard removed: the commit word after a frame is not cleared before it is
 # published, so a reader may take an earlier lap's word there for a new frame.
 mutate stale-slot-kept src/ring/raw.rs \

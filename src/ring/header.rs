@@ -198,7 +198,7 @@ impl Header {
     #[inline]
     pub(crate) fn load_committed(&self) -> u64 {
         let committed = self.committed.load(Ordering::Relaxed);
-        // Acquire: pairs with the Release store of `committed` in `Writer::publish_frame`, so the
+        // Acquire: pairs with the Release store of `committed` in `Head::publish`, so the
         // frame bytes below `committed` are visible to the loads that follow.
         fence(Ordering::Acquire);
         committed
@@ -210,7 +210,7 @@ impl Header {
     /// `claimed`, so if any of them saw a store of a later lap, `claimed` shows that lap.
     #[inline]
     pub(crate) fn claimed_after_loads(&self) -> u64 {
-        // Acquire: pairs with the fence(Release) in `Writer::publish_frame` that follows the store
+        // Acquire: pairs with the fence(Release) in `Head::reserve_past` that follows the store
         // of `claimed` and precedes the writer's frame stores.
         fence(Ordering::Acquire);
         self.claimed.load(Ordering::Relaxed)

@@ -85,6 +85,45 @@ pub(crate) unsafe fn initialise(base: NonNull<u8>, capacity: u64, epoch: u64) {
     ring.header().initialise(capacity, epoch);
 }
 
+/// The word holding the last `tail.len() < 8` bytes of a payload, zero past them; built from
+/// fixed-size moves, where copying into a zeroed array would call `memcpy` for a variable length.
+#[inline(always)]
+fn tail_word(tail: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    let mut at = 0;
+    if let Some(four) = tail.first_chunk::<4>() {
+        word[..4].copy_from_slice(four);
+        at = 4;
+    }
+    if let Some(two) = tail.get(at..).and_then(<[u8]>::first_chunk::<2>) {
+        word[at..at + 2].copy_from_slice(two);
+        at += 2;
+    }
+    if let Some(&one) = tail.get(at) {
+        word[at] = one;
+    }
+    u64::from_ne_bytes(word)
+}
+
+/// Copies the first `tail.len() < 8` bytes of `word` into `tail`, the inverse of
+/// [`tail_word`], from fixed-size moves as well.
+#[inline(always)]
+fn untail_word(tail: &mut [u8], word: u64) {
+    let word = word.to_ne_bytes();
+    let mut at = 0;
+    if let Some(four) = tail.first_chunk_mut::<4>() {
+        four.copy_from_slice(&word[..4]);
+        at = 4;
+    }
+    if let Some(two) = tail.get_mut(at..).and_then(<[u8]>::first_chunk_mut::<2>) {
+        two.copy_from_slice(&word[at..at + 2]);
+        at += 2;
+    }
+    if let Some(one) = tail.get_mut(at) {
+        *one = word[at];
+    }
+}
+
 /// Pointers to a validated ring: the header and the data section that follows it.
 ///
 /// `RawRing` is a plain copyable view; the [`Storage`](super::storage::Storage) that owns the
@@ -213,7 +252,6 @@ impl RawRing {
     /// payload, the header's other words, a zero commit word at `next` (the index where the next
     /// frame will start), and the commit word last, with Release.
     ///
-    ///
     /// With `WIDE`, the payload is copied with [`wide`]'s kernel where it can be (the writer
     /// passes `true` for payloads of at least [`wide::threshold`] bytes); the two versions keep
     /// the kernel out of the code of short messages.
@@ -226,34 +264,40 @@ impl RawRing {
         next: u64,
     ) {
         let [commit, seq, word2, reserved] = header.pack();
-        let words =
-            self.data_words(Self::word_index(index), HEADER_WORDS + payload.len().div_ceil(8));
-        // The writer places every frame inside the lap, so `words` is the whole frame; a slice
-        // cut short (which no writer makes) would publish nothing.
-        debug_assert_eq!(words.len(), HEADER_WORDS + payload.len().div_ceil(8));
-        let Some(([first, rest @ ..], body)) = words.split_first_chunk::<HEADER_WORDS>() else {
+        // The writer places every frame inside the lap; a frame past its end (which no writer
+        // makes) publishes nothing.
+        let Some(frame) =
+            self.run_of_words(Self::word_index(index), HEADER_WORDS + payload.len().div_ceil(8))
+        else {
+            debug_assert!(false, "a frame crosses the end of the data section");
             return;
         };
+        // SAFETY: the run holds the header's words and then the payload's.
+        let body = unsafe { frame.add(HEADER_WORDS) };
         // The payload, the header's other words, then the next commit word: of the orders
         // measured, the one the writer alone runs fastest with (BENCHMARKS.md, run 7).
         let (chunks, tail) = payload.as_chunks::<8>();
-        if !WIDE || !wide::store_words(body, chunks) {
-            for (slot, word) in body.iter().zip(chunks) {
-                slot.store(u64::from_ne_bytes(*word), Ordering::Relaxed);
+        // SAFETY: `body` starts `chunks.len()` words of the run, and `WIDE` callers are past
+        // the threshold, which only `wide::enabled` processes have.
+        if !WIDE || !unsafe { wide::store_words(body, chunks) } {
+            for (i, word) in chunks.iter().enumerate() {
+                // SAFETY: word `i < chunks.len()` of the run.
+                unsafe { Self::word(body, i) }.store(u64::from_ne_bytes(*word), Ordering::Relaxed);
             }
         }
-        if let (false, Some(slot)) = (tail.is_empty(), body.get(chunks.len())) {
-            let mut last = [0u8; 8];
-            last[..tail.len()].copy_from_slice(tail);
-            slot.store(u64::from_ne_bytes(last), Ordering::Relaxed);
+        if !tail.is_empty() {
+            // SAFETY: the run's last word, after the `chunks.len()` full ones.
+            unsafe { Self::word(body, chunks.len()) }.store(tail_word(tail), Ordering::Relaxed);
         }
-        for (slot, word) in rest.iter().zip([seq, word2, reserved]) {
-            slot.store(word, Ordering::Relaxed);
+        for (i, word) in [(1, seq), (2, word2), (3, reserved)] {
+            // SAFETY: header words 1..4 of the run.
+            unsafe { Self::word(frame, i) }.store(word, Ordering::Relaxed);
         }
         self.clear_commit_word(next);
         // Release: publishes the frame (its payload and the zeroed commit word after it were
         // stored before). Pairs with the fence(Acquire) in `load_commit_word`.
-        first.store(commit, Ordering::Release);
+        // SAFETY: the run's first word.
+        unsafe { Self::word(frame, 0) }.store(commit, Ordering::Release);
     }
 
     /// Stores a zero commit word at data-section byte `index`: "nothing published here yet".
@@ -262,41 +306,63 @@ impl RawRing {
         self.data_word(Self::word_index(index)).store(0, Ordering::Relaxed);
     }
 
-    /// The `count` data words from `word_index` (modulo the capacity), cut short at the end of
-    /// the data section. Frames never cross that end, so only a corrupt length is cut.
-    #[inline]
-    #[allow(clippy::disallowed_methods)] // we are in ring::raw
-    fn data_words(&self, word_index: usize, count: usize) -> &[AtomicU64] {
+    /// The first of the `count` data words from `word_index` (modulo the capacity), or `None`
+    /// if they would cross the end of the data section. Frames never cross it, so only a
+    /// corrupt length is refused.
+    #[inline(always)]
+    fn run_of_words(&self, word_index: usize, count: usize) -> Option<NonNull<AtomicU64>> {
         let start = word_index & self.word_mask;
-        let count = count.min(self.word_mask + 1 - start);
-        // SAFETY: `start < capacity / 8` (masked), so the offset stays inside the data section.
-        let first = unsafe { self.data.add(start) };
-        // SAFETY: `start + count <= capacity / 8` (clamped above), so the words lie inside the
-        // data section (M1), which is only accessed atomically (M2): a shared slice of atomics
-        // that others mutate atomically is sound, like `&AtomicU64`.
-        unsafe { core::slice::from_raw_parts(first.as_ptr(), count) }
+        if count > self.word_mask + 1 - start {
+            return None;
+        }
+        // SAFETY: `start < capacity / 8` (masked), so the offset stays inside the data section,
+        // and so do the `count` words from it (checked above).
+        Some(unsafe { self.data.add(start) })
+    }
+
+    /// Word `i` of a run from [`run_of_words`](Self::run_of_words).
+    ///
+    /// # Safety
+    ///
+    /// `run` came from `run_of_words` with a count above `i`.
+    #[inline(always)]
+    unsafe fn word<'a>(run: NonNull<AtomicU64>, i: usize) -> &'a AtomicU64 {
+        // SAFETY: word `i` of the run lies inside the data section (contract).
+        let word = unsafe { run.add(i) };
+        // SAFETY: the word is aligned and valid while the ring is used (M1), and only accessed
+        // atomically (M2): a shared reference to a word that others mutate atomically is sound.
+        unsafe { word.as_ref() }
     }
 
     /// Copies `dst.len()` bytes out of the ring from data-section byte `index` (8-aligned).
     ///
     /// The bytes may be torn by a concurrent writer; the caller re-checks the claimed frontier
-    /// afterwards and discards the copy on overrun.
+    /// afterwards and discards the copy on overrun. The caller also checked that the frame
+    /// lies inside the data section; bytes that would lie past its end (which no frame has)
+    /// are not loaded.
     ///
     /// Payloads of `wide_from` bytes and more are copied with [`wide`]'s kernel where it can be
     /// ([`wide::threshold`], decided once by the reader).
     #[inline]
     pub(crate) fn load_bytes(&self, index: u64, dst: &mut [u8], wide_from: usize) {
-        let ring = self.data_words(Self::word_index(index), dst.len().div_ceil(8));
+        let Some(run) = self.run_of_words(Self::word_index(index), dst.len().div_ceil(8)) else {
+            debug_assert!(false, "a payload crosses the end of the data section");
+            return;
+        };
         let (words, tail) = dst.as_chunks_mut::<8>();
         let full = words.len();
-        if full * 8 < wide_from || !wide::load_words(words, ring) {
-            for (word, slot) in words.iter_mut().zip(ring) {
-                *word = slot.load(Ordering::Relaxed).to_ne_bytes();
+        // SAFETY: the run holds `full` words; a payload past the threshold means this process
+        // has the kernels.
+        if full * 8 < wide_from || !unsafe { wide::load_words(words, run) } {
+            for (i, word) in words.iter_mut().enumerate() {
+                // SAFETY: word `i < full` of the run.
+                *word = unsafe { Self::word(run, i) }.load(Ordering::Relaxed).to_ne_bytes();
             }
         }
-        if let (false, Some(slot)) = (tail.is_empty(), ring.get(full)) {
-            let last = slot.load(Ordering::Relaxed).to_ne_bytes();
-            tail.copy_from_slice(&last[..tail.len()]);
+        if !tail.is_empty() {
+            // SAFETY: the run's last word, after the `full` ones.
+            let last = unsafe { Self::word(run, full) }.load(Ordering::Relaxed);
+            untail_word(tail, last);
         }
     }
 
@@ -313,6 +379,20 @@ mod tests {
     use super::super::frame::FrameHeader;
     use super::super::storage::{Pages, Storage};
     use crate::sync::Ordering;
+
+    #[test]
+    fn tail_words_carry_the_last_bytes_and_zeros_past_them() {
+        let bytes = [1, 2, 3, 4, 5, 6, 7];
+        for len in 0..8 {
+            let word = super::tail_word(&bytes[..len]).to_ne_bytes();
+            assert_eq!(&word[..len], &bytes[..len], "{len} bytes");
+            assert!(word[len..].iter().all(|&b| b == 0), "{len} bytes: zeros after");
+            let mut back = [0xEE; 7];
+            super::untail_word(&mut back[..len], u64::from_ne_bytes(word));
+            assert_eq!(&back[..len], &bytes[..len], "{len} bytes back");
+            assert!(back[len..].iter().all(|&b| b == 0xEE), "{len} bytes: nothing after");
+        }
+    }
 
     #[test]
     fn a_padding_frame_stores_nothing_past_its_span() {

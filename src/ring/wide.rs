@@ -19,6 +19,8 @@
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 use core::arch::asm;
 
+use core::ptr::NonNull;
+
 use crate::sync::{AtomicU8, AtomicU64, Ordering};
 
 /// Payloads shorter than this are copied word by word: the kernels' setup costs more than
@@ -57,18 +59,21 @@ fn decide() -> bool {
     wide
 }
 
-/// Stores `words` into the ring words `ring` (`min` of the two lengths) with the kernel, if
-/// [`enabled`] and the copy is long and aligned enough; `false` if the caller must copy word by
-/// word instead.
+/// Stores `words` into the ring words from `ring` with the kernel, if [`enabled`] and the copy
+/// is long and aligned enough; `false` if the caller must copy word by word instead.
+///
+/// # Safety
+///
+/// `ring` is the first of `words.len()` data-section words (only accessed atomically, M2).
 #[inline]
-pub(crate) fn store_words(ring: &[AtomicU64], words: &[[u8; 8]]) -> bool {
-    let len = words.len().min(ring.len()) * 8;
-    let dst = ring.as_ptr().cast::<u8>().cast_mut();
+pub(crate) unsafe fn store_words(ring: NonNull<AtomicU64>, words: &[[u8; 8]]) -> bool {
+    let len = words.len() * 8;
+    let dst = ring.as_ptr().cast::<u8>();
     if len < WIDE_MIN || !dst.addr().is_multiple_of(16) || !enabled() {
         return false;
     }
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    // SAFETY: `enabled`; `dst` is 16-aligned and its `len` bytes are ring words, which are
+    // SAFETY: `enabled`; `dst` is 16-aligned and its `len` bytes are ring words (contract),
     // only accessed atomically (M2), written through the `UnsafeCell` inside each `AtomicU64`;
     // `words` holds `len` readable bytes; `len` is a multiple of 8.
     unsafe {
@@ -77,20 +82,23 @@ pub(crate) fn store_words(ring: &[AtomicU64], words: &[[u8; 8]]) -> bool {
     true
 }
 
-/// Loads the ring words `ring` into `words` (`min` of the two lengths) with the kernel, under
-/// the conditions of [`store_words`]; `false` if the caller must copy word by word instead.
-/// Out of line: its kernel is an AVX function, which non-AVX code calls rather than inlines.
-#[inline(never)]
-pub(crate) fn load_words(words: &mut [[u8; 8]], ring: &[AtomicU64]) -> bool {
-    let len = words.len().min(ring.len()) * 8;
-    let src = ring.as_ptr().cast::<u8>();
+/// Loads the ring words from `ring` into `words` with the kernel, under the conditions of
+/// [`store_words`]; `false` if the caller must copy word by word instead.
+///
+/// # Safety
+///
+/// As for [`store_words`].
+#[inline]
+pub(crate) unsafe fn load_words(words: &mut [[u8; 8]], ring: NonNull<AtomicU64>) -> bool {
+    let len = words.len() * 8;
+    let src = ring.as_ptr().cast::<u8>().cast_const();
     if len < WIDE_MIN || !src.addr().is_multiple_of(16) || !enabled() {
         return false;
     }
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    // SAFETY: `enabled` (so AVX); `src` is 16-aligned and its `len` bytes are ring words, only
-    // accessed atomically (M2); `words` is `len` writable private bytes; `len` is a multiple
-    // of 8.
+    // SAFETY: `enabled` (so AVX); `src` is 16-aligned and its `len` bytes are ring words
+    // (contract), only accessed atomically (M2); `words` is `len` writable private bytes;
+    // `len` is a multiple of 8.
     unsafe {
         load(words.as_mut_ptr().cast(), src, len);
     }
@@ -268,6 +276,18 @@ mod tests {
         &storage[skip + 2..skip + 2 + count]
     }
 
+    fn store(ring: &[AtomicU64], words: &[[u8; 8]]) -> bool {
+        assert_eq!(ring.len(), words.len());
+        // SAFETY: `ring` is `words.len()` atomics, standing in for ring words.
+        unsafe { store_words(NonNull::from(ring).cast(), words) }
+    }
+
+    fn load(words: &mut [[u8; 8]], ring: &[AtomicU64]) -> bool {
+        assert_eq!(ring.len(), words.len());
+        // SAFETY: as in `store`.
+        unsafe { load_words(words, NonNull::from(ring).cast()) }
+    }
+
     #[test]
     fn the_kernels_copy_exactly_the_words_asked_for() {
         const SENTINEL: u64 = 0xDEAD_BEEF_DEAD_BEEF;
@@ -278,7 +298,7 @@ mod tests {
             let src: Vec<[u8; 8]> =
                 (0..words as u64).map(|i| (i * 0x0101_0101 + 7).to_ne_bytes()).collect();
             let len = words * 8;
-            let stored = store_words(ring, &src);
+            let stored = store(ring, &src);
             assert_eq!(stored, len >= WIDE_MIN && enabled(), "{len} bytes");
             if !stored {
                 continue;
@@ -295,7 +315,7 @@ mod tests {
 
             // An odd offset in the private buffer: the kernels' private side is unaligned.
             let mut back = vec![[0u8; 8]; words + 1];
-            assert!(load_words(&mut back[1..], ring));
+            assert!(load(&mut back[1..], ring));
             assert_eq!(&back[1..], &src[..], "{len} bytes");
             assert_eq!(back[0], [0; 8], "{len} bytes: loaded before the start");
         }
@@ -306,9 +326,9 @@ mod tests {
         let storage: Vec<AtomicU64> = (0..64).map(|_| AtomicU64::new(0)).collect();
         let aligned = aligned_words(&storage, 40);
         let src = vec![[1u8; 8]; 40];
-        assert!(!store_words(&aligned[1..], &src[1..]), "an 8-byte-aligned ring address");
-        assert!(!store_words(&aligned[..15], &src[..15]), "120 bytes");
+        assert!(!store(&aligned[1..], &src[1..]), "an 8-byte-aligned ring address");
+        assert!(!store(&aligned[..15], &src[..15]), "120 bytes");
         let mut back = vec![[0u8; 8]; 40];
-        assert!(!load_words(&mut back[1..], &aligned[1..]));
+        assert!(!load(&mut back[1..], &aligned[1..]));
     }
 }
