@@ -48,6 +48,10 @@ caught() {
     tail -n 20 "$copy.log"
     echo "ci/mutants.sh: mutant '$name' SURVIVED: the test did not notice"; exit 1
   fi
+  if grep -q -E '^error\[E[0-9]+\]|could not compile' "$copy.log"; then
+    grep -m5 -A5 -E '^error\[E[0-9]+\]|could not compile' "$copy.log"
+    echo "ci/mutants.sh: mutant '$name' does not compile, so it tests nothing: fix its edit"; exit 1
+  fi
   grep -m1 -E 'panicked|Undefined Behavior|data race' "$copy.log" | sed 's/^/    caught: /' || true
 }
 
@@ -71,7 +75,7 @@ mutate_native() {
 start=$(date +%s)
 # The commit word published before the payload is copied in.
 mutate commit-before-payload src/ring/raw.rs \
-  's/(\n\s*for \(i, word\) in chunks\.iter\(\)\.enumerate\(\) \{.*?\n\s*\})(.*?Self::word\(frame, 0\) \}\.store\(commit, Ordering::Release\);)/$2$1/s'
+  's/(\n        if !WIDE \|\| .*?\n        \})(.*?Self::word\(frame, 0\) \}\.store\(commit, Ordering::Release\);)/$2$1/s'
 # The stale-slot guard removed: the commit word after a frame is not cleared before it is
 # published, so a reader may take an earlier lap's word there for a new frame.
 mutate stale-slot-kept src/ring/raw.rs \

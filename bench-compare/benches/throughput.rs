@@ -14,7 +14,8 @@
 //!   loses messages, and must be told).
 //!
 //! ```text
-//! cargo bench -p bench-compare --bench throughput   # measure (about half a minute)
+//! cargo bench -p bench-compare --bench throughput   # measure (about a minute and a half)
+//! BENCH_RING_MIB=64 BENCH_PHASES=send,catch-up cargo bench -p bench-compare --bench throughput
 //! cargo test  -p bench-compare --bench throughput   # sanity run
 //! ```
 //!
@@ -29,9 +30,15 @@ use bench_compare::table::{Table, ns};
 use bench_compare::transport::{Factory, Impl, Storage, Visitor, iceoryx, visit_with_peers};
 use bench_compare::{Mode, contenders, load_average, round_order};
 
-/// Ring capacity in bytes: a small real-world ring, about one core's L2 cache on the reference
-/// machine (1 MiB), so the single-thread figures measure the crates more than DRAM.
+/// Ring capacity in bytes by default: a small real-world ring, about one core's L2 cache on the
+/// reference machine (1 MiB), so the single-thread figures measure the crates more than DRAM.
 const CAPACITY: usize = 1 << 20;
+/// Environment variable: the ring capacity in MiB instead of [`CAPACITY`] (64 for a ring far
+/// larger than the caches).
+const RING_ENV: &str = "BENCH_RING_MIB";
+/// Environment variable: the phases to run, comma-separated labels (`send,catch-up`); all by
+/// default.
+const PHASES_ENV: &str = "BENCH_PHASES";
 /// Payload sizes.
 const SIZES: [usize; 4] = [32, 256, 1024, 4096];
 /// Payload sizes of the `send` phase, which the peers join.
@@ -83,6 +90,8 @@ struct Run<'a> {
     phase: Phase,
     size: usize,
     count: u64,
+    /// Ring capacity in bytes.
+    capacity: usize,
     cores: &'a Cores,
 }
 
@@ -109,7 +118,7 @@ impl Visitor for Run<'_> {
             Phase::Send => timed(writer_alone(&ring, size, count, WriteApi::Send), count),
             Phase::Claim => timed(writer_alone(&ring, size, count, WriteApi::Claim), count),
             Phase::CatchUp => {
-                let per_fill = (CAPACITY as u64 * 3 / 4) / (size as u64 + 32);
+                let per_fill = (self.capacity as u64 * 3 / 4) / (size as u64 + 32);
                 let (elapsed, read) = catch_up(&ring, size, count, per_fill);
                 timed(elapsed, read)
             }
@@ -130,9 +139,20 @@ fn main() {
     let mode = Mode::from_args();
     let cores = Cores::from_env();
     let rounds = mode.pick(2, 15);
+    let capacity = std::env::var(RING_ENV).map_or(CAPACITY, |mib| {
+        mib.parse::<usize>().ok().filter(|&mib| mib > 0).expect("BENCH_RING_MIB: a number of MiB")
+            << 20
+    });
+    let phases: Vec<Phase> = [Phase::Send, Phase::Claim, Phase::CatchUp, Phase::Contended]
+        .into_iter()
+        .filter(|phase| {
+            std::env::var(PHASES_ENV)
+                .map_or(true, |list| list.split(',').any(|p| p == phase.label()))
+        })
+        .collect();
     let _iceoryx_files = iceoryx::Cleanup::new();
     println!(
-        "throughput: {mode:?} mode, cores {} (writer, reader), {rounds} rounds, ring {CAPACITY} B",
+        "throughput: {mode:?} mode, cores {} (writer, reader), {rounds} rounds, ring {capacity} B",
         cores.describe()
     );
     println!("load average at start: {}", load_average());
@@ -157,15 +177,15 @@ fn main() {
         "Throughput: paired ratio ours / theirs of messages/s per round (above 1: ours faster)",
         &["phase", "size", "ours_vs"],
     );
-    for phase in [Phase::Send, Phase::Claim, Phase::CatchUp, Phase::Contended] {
+    for phase in phases {
         for &size in phase.sizes() {
             let count = mode.pick(5_000, (128u64 << 20) / size as u64).clamp(5_000, 2_000_000);
             let impls = phase.impls(size);
             let mut tally = Tally::default();
             for round in 0..rounds {
                 for imp in round_order(&impls, round) {
-                    let run = Run { phase, size, count, cores: &cores };
-                    tally.add(imp, &visit_with_peers(imp, Storage::Heap, CAPACITY, size, run));
+                    let run = Run { phase, size, count, capacity, cores: &cores };
+                    tally.add(imp, &visit_with_peers(imp, Storage::Heap, capacity, size, run));
                 }
             }
             let Tally { rate, share, overruns, .. } = &tally;
