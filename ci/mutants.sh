@@ -19,8 +19,11 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# Mutants share one target directory, so only the mutated crate is rebuilt each time.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}/mutants"
+# Mutants share target directories of their own, so only the mutated crate is rebuilt each time
+# (every mutant edits a file of it after the previous build). Never the tree's own: cargo would
+# take a mutant's build, newer than the tree's sources, for a fresh build of the tree.
+target="${CARGO_TARGET_DIR:-$root/target}"
+export CARGO_TARGET_DIR="$target/mutants"
 export MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-strict-provenance -Zmiri-many-seeds=0..$seeds"
 
 # edited_copy NAME FILE PERL_EXPRESSION: prints the path of a copy of the tree with the edit,
@@ -68,7 +71,7 @@ mutate() {
 mutate_native() {
   local copy
   copy=$(edited_copy "$@") || exit 1
-  CARGO_TARGET_DIR="$root/target" MIRIFLAGS= caught "$1" "$copy" \
+  CARGO_TARGET_DIR="$target/mutants-native" MIRIFLAGS= caught "$1" "$copy" \
     cargo test -q --test stress threads_on_a_small_ring_lose_nothing_unreported
 }
 
