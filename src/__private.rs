@@ -5,10 +5,11 @@ pub use std::path::Path;
 pub use std::string::String;
 
 pub use crate::ring_buffer::{ReadWrite, RingBuffer};
+pub use crate::typed::shape::{Enum, Field, Kind, Struct, Style, Variant};
 pub use crate::typed::{
     Channel, DecodeError, InChannel, JsonError, JsonMessage, MessageVisitor, Payload, Pod,
-    PublishError, Publisher, Rkyv, Schema, SchemaHasher, Subscriber, ToMessage, TypeEntry,
-    TypedMessage, TypedOpenError, View, json_line, tag_from_name,
+    PublishError, Publisher, Rkyv, Schema, Shape, Subscriber, ToMessage, TypeEntry, TypedMessage,
+    TypedOpenError, View, json_line, tag_from_name,
 };
 
 /// A pod type's layout, as the derive checks it: `PodLayout<true>` when the type's size is the

@@ -60,7 +60,7 @@ fn quote_fingerprint<C: bcast::typed::Channel>() -> u64 {
 fn a_type_alias_keeps_the_fingerprint_and_every_shape_change_changes_it() {
     let base = quote_fingerprint::<base::Feed>();
     assert_eq!(quote_fingerprint::<alias::Feed>(), base);
-    assert_eq!(alias::Level::FINGERPRINT, base::Level::FINGERPRINT);
+    assert_eq!(alias::Level::SHAPE.fingerprint(), base::Level::SHAPE.fingerprint());
     let changed = [
         ("added", quote_fingerprint::<added::Feed>()),
         ("renamed", quote_fingerprint::<renamed::Feed>()),
@@ -311,8 +311,8 @@ fn a_changed_type_is_paired_by_tag_when_another_type_has_its_name() {
         panic!("one changed type expected: {differences:?}");
     };
     assert_eq!((ours.tag, theirs.tag), (12, 12));
-    assert_eq!(theirs.fingerprint, quotes::Update::FINGERPRINT);
-    assert_eq!(ours.fingerprint, quotes::v2::Update::FINGERPRINT);
+    assert_eq!(theirs.fingerprint, quotes::Update::SHAPE.fingerprint());
+    assert_eq!(ours.fingerprint, quotes::v2::Update::SHAPE.fingerprint());
     let text = mismatch.to_string();
     assert!(text.contains("`Update` (tag 12) changed: fingerprint"), "{text}");
     assert!(!text.contains("tag 12 here") && !text.contains("tag 11"), "{text}");

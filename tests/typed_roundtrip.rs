@@ -431,8 +431,8 @@ fn maps_and_sets_have_schemas_and_round_trip() -> Result<(), Box<dyn std::error:
     assert!(matches!(error, PublishError::UsizeOutOfRange { .. }), "{error:?}");
     // Map and set types take part in the fingerprint: another value type is another schema.
     assert_ne!(
-        <std::collections::BTreeMap<String, u32> as bcast::typed::Schema>::FINGERPRINT,
-        <std::collections::BTreeMap<String, u64> as bcast::typed::Schema>::FINGERPRINT
+        <std::collections::BTreeMap<String, u32> as bcast::typed::Schema>::SHAPE.fingerprint(),
+        <std::collections::BTreeMap<String, u64> as bcast::typed::Schema>::SHAPE.fingerprint()
     );
     Ok(())
 }

@@ -10,11 +10,11 @@ use super::message::TypedMessage;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct TypeEntry {
-    /// The type's name ([`Schema::NAME`](super::Schema::NAME)).
+    /// The type's name (the [`name`](super::Shape::name) of [`Schema::SHAPE`](super::Schema::SHAPE)).
     pub name: Cow<'static, str>,
     /// The frame tag ([`TypedMessage::TAG`](super::TypedMessage::TAG)).
     pub tag: u32,
-    /// The schema fingerprint ([`Schema::FINGERPRINT`](super::Schema::FINGERPRINT)).
+    /// The schema fingerprint (the [`fingerprint`](super::Shape::fingerprint) of [`Schema::SHAPE`](super::Schema::SHAPE)).
     pub fingerprint: u64,
     /// The codec.
     pub codec: CodecKind,
@@ -41,8 +41,8 @@ impl TypeEntry {
     pub const fn of<M: TypedMessage>() -> Self {
         Self {
             tag: M::TAG,
-            name: Cow::Borrowed(M::NAME),
-            fingerprint: M::FINGERPRINT,
+            name: Cow::Borrowed(M::SHAPE.name()),
+            fingerprint: M::SHAPE.fingerprint(),
             codec: <M::Codec as Codec<M>>::KIND,
         }
     }

@@ -43,7 +43,7 @@ pub struct JsonError {
 pub fn json_line<M: JsonMessage>(view: &View<'_, M>) -> Result<String, JsonError> {
     let value = M::view_to_json(view)?;
     // Type names are Rust identifiers: no character needs escaping.
-    Ok(format!(r#"{{"type":"{}","tag":{},"value":{value}}}"#, M::NAME, M::TAG))
+    Ok(format!(r#"{{"type":"{}","tag":{},"value":{value}}}"#, M::SHAPE.name(), M::TAG))
 }
 
 #[cfg(feature = "serde")]

@@ -97,6 +97,7 @@ mod publisher;
 mod recv;
 mod registry;
 mod schema;
+pub mod shape;
 #[cfg(feature = "async")]
 mod stream;
 mod subscriber;
@@ -115,7 +116,8 @@ pub use owned::ToMessage;
 pub use publisher::Publisher;
 pub use recv::RecvError;
 pub use registry::{Registry, RegistryError};
-pub use schema::{Schema, SchemaHasher, UsizeOverflow, tag_from_name};
+pub use schema::{Schema, UsizeOverflow, tag_from_name};
+pub use shape::Shape;
 #[cfg(feature = "async")]
 pub use stream::SubscriberStream;
 pub use subscriber::Subscriber;

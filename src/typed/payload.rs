@@ -101,12 +101,17 @@ mod tests {
     use crate::typed::schema::Schema;
 
     /// Implements `Schema` and `TypedMessage` by hand (the derive expands to `::bcast` paths),
-    /// with `$tag` as the tag and the fingerprint.
+    /// with `$tag` as the tag.
     macro_rules! message_type {
         ($ty:ident, $tag:literal, $codec:ty) => {
             impl Schema for $ty {
-                const NAME: &'static str = stringify!($ty);
-                const FINGERPRINT: u64 = $tag;
+                const SHAPE: crate::typed::Shape = crate::typed::Shape::new(
+                    crate::typed::shape::Kind::Struct(crate::typed::shape::Struct::new(
+                        stringify!($ty),
+                        crate::typed::shape::Style::Named,
+                        &[],
+                    )),
+                );
             }
 
             impl TypedMessage for $ty {

@@ -1,27 +1,23 @@
-//! Schema fingerprints: the [`Schema`] trait, the `const` hasher that builds fingerprints, and the
-//! fingerprints of the standard types a message may contain.
-//!
-//! A fingerprint is a 64-bit FNV-1a hash of a type's *shape*: its kind, its name, and for each
-//! field in order the field's name and the field type's own fingerprint. It is computed at
-//! compile time, so it costs nothing at run time, and it follows types through aliases: a
-//! `type Price = f64;` field has the fingerprint of `f64`.
+//! The [`Schema`] trait: a type's [`Shape`], and the shapes of the standard types a message may
+//! contain.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rkyv::primitive::{ArchivedUsize, FixedIsize, FixedUsize};
 
-/// A type whose wire shape has a stable fingerprint.
+use super::shape::{Collection, Kind, Primitive, Shape};
+
+/// A type whose wire shape a channel can describe: its [`Shape`], from which its fingerprint is
+/// computed.
 ///
-/// A fingerprint is a 64-bit FNV-1a hash of a type's *shape*: its kind, its name, and for each
-/// field in order the field's name and the field type's own fingerprint. It is computed at
-/// compile time, so it costs nothing at run time, and it follows types through aliases: a
-/// `type Price = f64;` field has the fingerprint of `f64`.
-///
-/// Implemented by this crate for the primitives, `String`, `str`, `Vec<T>`, `Box<T>`,
-/// `Option<T>`, arrays, slices and tuples of up to four elements, and by
+/// The shape is built at compile time, so it costs nothing at run time, and it follows types
+/// through aliases: a `type Price = f64;` field has the shape of `f64`. Implemented by this
+/// crate for the primitives, `String`, `str`, `Vec<T>`, `Box<T>`, `Option<T>`, arrays, slices,
+/// tuples of up to four elements and the standard maps and sets, and by
 /// [`#[derive(BcastMessage)]`](crate::BcastMessage) / [`#[derive(BcastSchema)]`](crate::BcastSchema)
-/// for your structs and enums. Two types with the same fingerprint are assumed to have the same
-/// encoding; a field added, removed, renamed, reordered or retyped changes it.
+/// for your structs and enums. Two types with the same fingerprint
+/// ([`Shape::fingerprint`]) are assumed to have the same encoding; a field added, removed,
+/// renamed, reordered or retyped changes it.
 ///
 /// It also guards what rkyv cannot carry exactly: rkyv archives `usize` and `isize` in a fixed
 /// width ([`RkyvFormat::usize_bytes`](super::RkyvFormat::usize_bytes), 4 bytes by default)
@@ -32,19 +28,24 @@ use rkyv::primitive::{ArchivedUsize, FixedIsize, FixedUsize};
 /// [`PublishError::UsizeOutOfRange`](super::PublishError::UsizeOutOfRange). Types without
 /// them skip the check at compile time.
 ///
-/// Implement it by hand only for a type the derives cannot reach, with [`SchemaHasher`]:
+/// Implement it by hand only for a type the derives cannot reach, with the constructors of
+/// [`shape`](super::shape):
 ///
 /// ```
-/// use bcast::typed::{Schema, SchemaHasher};
+/// use bcast::typed::Schema;
+/// use bcast::typed::shape::{Field, Kind, Shape, Struct, Style};
 ///
 /// struct Price(u64); // encoded as its one field
 ///
 /// impl Schema for Price {
-///     const NAME: &'static str = "Price";
-///     const FINGERPRINT: u64 =
-///         SchemaHasher::new("struct", "Price").field("0", u64::FINGERPRINT).finish();
+///     const SHAPE: Shape = Shape::new(Kind::Struct(Struct::new(
+///         "Price",
+///         Style::Tuple,
+///         &[Field::new("0", &u64::SHAPE)],
+///     )));
 /// }
-/// assert_ne!(Price::FINGERPRINT, u64::FINGERPRINT);
+/// assert_eq!(Price::SHAPE.name(), "Price");
+/// assert_ne!(Price::SHAPE.fingerprint(), u64::SHAPE.fingerprint());
 /// # let _ = Price(1).0;
 /// ```
 ///
@@ -53,14 +54,17 @@ use rkyv::primitive::{ArchivedUsize, FixedIsize, FixedUsize};
 /// by calling the fields' own `check_usize`:
 ///
 /// ```
-/// use bcast::typed::{Schema, SchemaHasher, UsizeOverflow};
+/// use bcast::typed::shape::{Field, Kind, Shape, Struct, Style};
+/// use bcast::typed::{Schema, UsizeOverflow};
 ///
 /// struct Offset(usize);
 ///
 /// impl Schema for Offset {
-///     const NAME: &'static str = "Offset";
-///     const FINGERPRINT: u64 =
-///         SchemaHasher::new("struct", "Offset").field("0", usize::FINGERPRINT).finish();
+///     const SHAPE: Shape = Shape::new(Kind::Struct(Struct::new(
+///         "Offset",
+///         Style::Tuple,
+///         &[Field::new("0", &usize::SHAPE)],
+///     )));
 ///     const HOLDS_USIZE: bool = true;
 ///     fn check_usize(&self) -> Result<(), UsizeOverflow> {
 ///         self.0.check_usize()
@@ -69,15 +73,14 @@ use rkyv::primitive::{ArchivedUsize, FixedIsize, FixedUsize};
 /// assert!(Offset(7).check_usize().is_ok());
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` has no bcast schema fingerprint",
+    message = "`{Self}` has no bcast schema",
     label = "no `Schema` for this type",
-    note = "derive `BcastSchema` on it (or use `#[bcast::typed::schema]`), or implement `Schema` by hand with `SchemaHasher`"
+    note = "derive `BcastSchema` on it (or use `#[bcast::typed::schema]`), or implement `Schema` by hand with the constructors of `bcast::typed::shape`"
 )]
 pub trait Schema {
-    /// The type's name as it appears in a channel's registry, without its module path.
-    const NAME: &'static str;
-    /// Hash of the type's shape (see [`Schema`]).
-    const FINGERPRINT: u64;
+    /// The type's shape; its [`name`](Shape::name) is the type's name in a channel's registry,
+    /// its [`fingerprint`](Shape::fingerprint) the hash of the whole description.
+    const SHAPE: Shape;
     /// Whether a value of the type can hold a `usize` or `isize`, at any depth; `false` unless
     /// an implementation says otherwise (the derives and this crate's implementations do).
     const HOLDS_USIZE: bool = false;
@@ -117,10 +120,9 @@ pub struct UsizeOverflow {
 }
 
 macro_rules! pointer_width_schema {
-    ($($ty:ty => $fixed:ty),* $(,)?) => {$(
+    ($($ty:ty => $primitive:ident, $fixed:ty),* $(,)?) => {$(
         impl Schema for $ty {
-            const NAME: &'static str = stringify!($ty);
-            const FINGERPRINT: u64 = SchemaHasher::new("primitive", stringify!($ty)).finish();
+            const SHAPE: Shape = Shape::new(Kind::Primitive(Primitive::$primitive));
             const HOLDS_USIZE: bool = true;
 
             #[inline]
@@ -136,64 +138,7 @@ macro_rules! pointer_width_schema {
     )*};
 }
 
-pointer_width_schema!(usize => FixedUsize, isize => FixedIsize);
-
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-
-/// `const` builder of schema fingerprints (FNV-1a, 64-bit).
-///
-/// Every string is hashed with its length in front, so `("ab", "c")` and `("a", "bc")` differ.
-///
-/// # Examples
-///
-/// ```
-/// use bcast::typed::{Schema, SchemaHasher};
-///
-/// const A: u64 = SchemaHasher::new("struct", "P").field("x", u32::FINGERPRINT).finish();
-/// const B: u64 = SchemaHasher::new("struct", "P").field("y", u32::FINGERPRINT).finish();
-/// assert_ne!(A, B);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SchemaHasher(u64);
-
-impl SchemaHasher {
-    /// Starts the fingerprint of a type of the given kind (`"struct"`, `"enum"`, ...) and name.
-    pub const fn new(kind: &str, name: &str) -> Self {
-        Self(FNV_OFFSET).str(kind).str(name)
-    }
-
-    /// Adds a string.
-    pub const fn str(self, value: &str) -> Self {
-        self.u64(value.len() as u64).bytes(value.as_bytes())
-    }
-
-    /// Adds a number (such as another type's fingerprint or an array length).
-    pub const fn u64(self, value: u64) -> Self {
-        self.bytes(&value.to_le_bytes())
-    }
-
-    /// Adds a field: its name, then its type's fingerprint.
-    pub const fn field(self, name: &str, fingerprint: u64) -> Self {
-        self.str(name).u64(fingerprint)
-    }
-
-    /// The fingerprint.
-    pub const fn finish(self) -> u64 {
-        self.0
-    }
-
-    const fn bytes(self, bytes: &[u8]) -> Self {
-        let mut hash = self.0;
-        let mut i = 0;
-        while i < bytes.len() {
-            hash ^= bytes[i] as u64;
-            hash = hash.wrapping_mul(FNV_PRIME);
-            i += 1;
-        }
-        Self(hash)
-    }
-}
+pointer_width_schema!(usize => Usize, FixedUsize, isize => Isize, FixedIsize);
 
 /// The tag a message type gets when its derive names none: the 32-bit FNV-1a hash of its name
 /// (1 in the unlikely case that the hash is 0, which is reserved for untyped frames).
@@ -220,25 +165,39 @@ pub const fn tag_from_name(name: &str) -> u32 {
 }
 
 macro_rules! primitive_schema {
-    ($($ty:ty),* $(,)?) => {$(
+    ($($ty:ty => $kind:expr),* $(,)?) => {$(
         impl Schema for $ty {
-            const NAME: &'static str = stringify!($ty);
-            const FINGERPRINT: u64 = SchemaHasher::new("primitive", stringify!($ty)).finish();
+            const SHAPE: Shape = Shape::new($kind);
         }
     )*};
 }
 
-primitive_schema!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128);
-primitive_schema!(f32, f64, bool, char, (), str, String);
+primitive_schema! {
+    () => Kind::Primitive(Primitive::Unit),
+    bool => Kind::Primitive(Primitive::Bool),
+    char => Kind::Primitive(Primitive::Char),
+    u8 => Kind::Primitive(Primitive::U8),
+    u16 => Kind::Primitive(Primitive::U16),
+    u32 => Kind::Primitive(Primitive::U32),
+    u64 => Kind::Primitive(Primitive::U64),
+    u128 => Kind::Primitive(Primitive::U128),
+    i8 => Kind::Primitive(Primitive::I8),
+    i16 => Kind::Primitive(Primitive::I16),
+    i32 => Kind::Primitive(Primitive::I32),
+    i64 => Kind::Primitive(Primitive::I64),
+    i128 => Kind::Primitive(Primitive::I128),
+    f32 => Kind::Primitive(Primitive::F32),
+    f64 => Kind::Primitive(Primitive::F64),
+    str => Kind::Str,
+    String => Kind::String,
+}
 
-/// `Schema` for containers of one `T`: named `$name`, fingerprinted from `T`'s fingerprint,
-/// holding a `usize` where `T` does; `$check` checks the values `$this` holds.
+/// `Schema` for containers of one `T`, of shape `$kind`, holding a `usize` where `T` does;
+/// `$check` checks the values `$this` holds.
 macro_rules! container_schema {
-    ($(impl[$($generics:tt)*] $ty:ty => $name:literal, |$this:ident| $check:expr;)*) => {$(
+    ($(impl[$($generics:tt)*] $ty:ty => $kind:expr, |$this:ident| $check:expr;)*) => {$(
         impl<$($generics)*> Schema for $ty {
-            const NAME: &'static str = $name;
-            const FINGERPRINT: u64 =
-                SchemaHasher::new("generic", $name).u64(T::FINGERPRINT).finish();
+            const SHAPE: Shape = Shape::new($kind);
             const HOLDS_USIZE: bool = T::HOLDS_USIZE;
 
             #[inline]
@@ -251,31 +210,32 @@ macro_rules! container_schema {
 }
 
 container_schema! {
-    impl[T: Schema + ?Sized] Box<T> => "Box",
+    impl[T: Schema + ?Sized] Box<T> => Kind::Box(&T::SHAPE),
         |this| if T::HOLDS_USIZE { (**this).check_usize() } else { Ok(()) };
-    impl[T: Schema] Vec<T> => "Vec", |this| this.as_slice().check_usize();
-    impl[T: Schema] Option<T> => "Option", |this| match this {
+    impl[T: Schema] Vec<T> => Kind::Vec(&T::SHAPE), |this| this.as_slice().check_usize();
+    impl[T: Schema] Option<T> => Kind::Option(&T::SHAPE), |this| match this {
         Some(value) if T::HOLDS_USIZE => value.check_usize(),
         _ => Ok(()),
     };
-    impl[T: Schema] [T] => "slice",
+    impl[T: Schema] [T] => Kind::Slice(&T::SHAPE),
         |this| if T::HOLDS_USIZE { this.iter().try_for_each(Schema::check_usize) } else { Ok(()) };
-    impl[T: Schema] BTreeSet<T> => "BTreeSet",
+    impl[T: Schema] BTreeSet<T> =>
+        Kind::Set { collection: Collection::BTree, element: &T::SHAPE },
         |this| if T::HOLDS_USIZE { this.iter().try_for_each(Schema::check_usize) } else { Ok(()) };
-    impl[T: Schema, S] HashSet<T, S> => "HashSet",
+    impl[T: Schema, S] HashSet<T, S> =>
+        Kind::Set { collection: Collection::Hash, element: &T::SHAPE },
         |this| if T::HOLDS_USIZE { this.iter().try_for_each(Schema::check_usize) } else { Ok(()) };
 }
 
-/// `Schema` for maps of `K` to `V` (as rkyv archives them: `BTreeMap`s and `HashMap`s differ),
-/// fingerprinted from both.
+/// `Schema` for maps of `K` to `V` (as rkyv archives them: `BTreeMap`s and `HashMap`s differ).
 macro_rules! map_schema {
-    ($(impl[$($generics:tt)*] $ty:ty => $name:literal;)*) => {$(
+    ($(impl[$($generics:tt)*] $ty:ty => $collection:expr;)*) => {$(
         impl<$($generics)*> Schema for $ty {
-            const NAME: &'static str = $name;
-            const FINGERPRINT: u64 = SchemaHasher::new("generic", $name)
-                .u64(K::FINGERPRINT)
-                .u64(V::FINGERPRINT)
-                .finish();
+            const SHAPE: Shape = Shape::new(Kind::Map {
+                collection: $collection,
+                key: &K::SHAPE,
+                value: &V::SHAPE,
+            });
             const HOLDS_USIZE: bool = K::HOLDS_USIZE || V::HOLDS_USIZE;
 
             #[inline]
@@ -293,14 +253,12 @@ macro_rules! map_schema {
 }
 
 map_schema! {
-    impl[K: Schema, V: Schema] BTreeMap<K, V> => "BTreeMap";
-    impl[K: Schema, V: Schema, S] HashMap<K, V, S> => "HashMap";
+    impl[K: Schema, V: Schema] BTreeMap<K, V> => Collection::BTree;
+    impl[K: Schema, V: Schema, S] HashMap<K, V, S> => Collection::Hash;
 }
 
 impl<T: Schema, const N: usize> Schema for [T; N] {
-    const NAME: &'static str = "array";
-    const FINGERPRINT: u64 =
-        SchemaHasher::new("generic", "array").u64(T::FINGERPRINT).u64(N as u64).finish();
+    const SHAPE: Shape = Shape::new(Kind::Array { len: N as u64, element: &T::SHAPE });
     const HOLDS_USIZE: bool = T::HOLDS_USIZE;
 
     #[inline]
@@ -312,9 +270,7 @@ impl<T: Schema, const N: usize> Schema for [T; N] {
 macro_rules! tuple_schema {
     ($($name:ident . $index:tt),+) => {
         impl<$($name: Schema),+> Schema for ($($name,)+) {
-            const NAME: &'static str = "tuple";
-            const FINGERPRINT: u64 =
-                SchemaHasher::new("generic", "tuple")$(.u64($name::FINGERPRINT))+.finish();
+            const SHAPE: Shape = Shape::new(Kind::Tuple(&[$(&$name::SHAPE),+]));
             const HOLDS_USIZE: bool = false $(|| $name::HOLDS_USIZE)+;
 
             #[inline]
@@ -340,18 +296,24 @@ mod tests {
     #[test]
     fn containers_differ_from_their_element_and_from_each_other() {
         let fingerprints = [
-            u8::FINGERPRINT,
-            Vec::<u8>::FINGERPRINT,
-            Option::<u8>::FINGERPRINT,
-            Box::<u8>::FINGERPRINT,
-            <[u8; 4]>::FINGERPRINT,
-            <[u8; 5]>::FINGERPRINT,
-            <(u8,)>::FINGERPRINT,
-            <(u8, u8)>::FINGERPRINT,
-            Vec::<u16>::FINGERPRINT,
-            String::FINGERPRINT,
-            str::FINGERPRINT,
-        ];
+            u8::SHAPE,
+            Vec::<u8>::SHAPE,
+            Option::<u8>::SHAPE,
+            Box::<u8>::SHAPE,
+            <[u8; 4]>::SHAPE,
+            <[u8; 5]>::SHAPE,
+            <(u8,)>::SHAPE,
+            <(u8, u8)>::SHAPE,
+            Vec::<u16>::SHAPE,
+            String::SHAPE,
+            str::SHAPE,
+            <[u8]>::SHAPE,
+            BTreeSet::<u8>::SHAPE,
+            HashSet::<u8>::SHAPE,
+            BTreeMap::<u8, u8>::SHAPE,
+            HashMap::<u8, u8>::SHAPE,
+        ]
+        .map(|shape| shape.fingerprint());
         for (i, a) in fingerprints.iter().enumerate() {
             for b in &fingerprints[i + 1..] {
                 assert_ne!(a, b);
@@ -376,10 +338,12 @@ mod tests {
     }
 
     #[test]
-    fn strings_are_length_prefixed() {
-        let ab_c = SchemaHasher::new("k", "ab").str("c").finish();
-        let a_bc = SchemaHasher::new("k", "a").str("bc").finish();
-        assert_ne!(ab_c, a_bc);
+    fn names_are_the_rust_names() {
+        assert_eq!(u8::SHAPE.name(), "u8");
+        assert_eq!(<()>::SHAPE.name(), "()");
+        assert_eq!(Vec::<String>::SHAPE.name(), "Vec");
+        assert_eq!(HashMap::<u8, u8>::SHAPE.name(), "HashMap");
+        assert_eq!(<[u8]>::SHAPE.name(), "slice");
     }
 
     #[test]

@@ -198,7 +198,7 @@ fn view_methods(input: &Input<'_>, view: &Ident, carried: &[Carried<'_>]) -> Tok
             })
             .collect()
     };
-    let names = arms(&|ident, ty, p| quote!(Self::#ident(_) => <#ty as #p::Schema>::NAME,));
+    let names = arms(&|ident, ty, p| quote!(Self::#ident(_) => <#ty as #p::Schema>::SHAPE.name(),));
     let tags = arms(&|ident, ty, p| quote!(Self::#ident(_) => <#ty as #p::TypedMessage>::TAG,));
     let json = arms(&|ident, ty, p| quote!(Self::#ident(view) => #p::json_line::<#ty>(view),));
     let owned = arms(

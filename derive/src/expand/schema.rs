@@ -1,7 +1,7 @@
-//! `impl Schema`: the fingerprint of a type's shape, shared by `BcastSchema` and
-//! `BcastMessage`.
+//! `impl Schema`: the description of a type's shape, shared by `BcastSchema` and
+//! `BcastMessage`; its fingerprint is computed from it.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Path, Type};
@@ -9,40 +9,41 @@ use syn::{Path, Type};
 use crate::ast::{Data, Input, Shape, Style};
 use crate::valid::literal_discriminant;
 
-/// `impl Schema for <input>`, with the fingerprint of its shape. A union has no schema (and
+/// `impl Schema for <input>`, with the description of its shape. A union has no schema (and
 /// validation refuses it): nothing is generated.
 pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
     let Input { ident, krate, .. } = input;
+    let p = quote!(#krate::__private);
     let name = ident.to_string();
-    let kind = match &input.data {
-        Data::Struct(..) => "struct",
-        Data::Enum(..) => "enum",
-        Data::Union(_) => return TokenStream::new(),
-    };
-    let mut hash = quote!(#krate::__private::SchemaHasher::new(#kind, #name));
-    for repr in &input.reprs {
-        hash = quote!(#hash.str(#repr));
-    }
+    let reprs = &input.reprs;
     let mut types: Vec<&Type> = Vec::new();
-    match &input.data {
+    let kind = match &input.data {
         Data::Struct(_, shape) => {
-            hash = fields(hash, shape, krate);
+            let (style, fields) = fields(shape, krate);
             types.extend(shape.fields.iter().map(|field| field.ty));
-        }
-        Data::Enum(_, variants) => {
-            for variant in variants {
-                let variant_name = variant.ident.to_string();
-                hash = quote!(#hash.str(#variant_name));
-                // Validation refuses other discriminants; the fallback leaves them out.
-                if let Some(value) = variant.discriminant.and_then(literal_discriminant) {
-                    hash = quote!(#hash.str("=").str(#value));
-                }
-                hash = fields(hash, &variant.shape, krate);
-                types.extend(variant.shape.fields.iter().map(|field| field.ty));
+            quote! {
+                #p::Kind::Struct(#p::Struct::new(#name, #style, &[#(#fields),*]).with_reprs(&[#(#reprs),*]))
             }
         }
-        Data::Union(_) => {}
-    }
+        Data::Enum(_, variants) => {
+            let variants = variants.iter().map(|variant| {
+                let variant_name = variant.ident.to_string();
+                let (style, fields) = fields(&variant.shape, krate);
+                types.extend(variant.shape.fields.iter().map(|field| field.ty));
+                let mut made = quote!(#p::Variant::new(#variant_name, #style, &[#(#fields),*]));
+                // Validation refuses other discriminants; the fallback leaves them out.
+                if let Some(value) = variant.discriminant.and_then(literal_discriminant) {
+                    let value = discriminant(&value);
+                    made = quote!(#made.with_discriminant(#value));
+                }
+                made
+            });
+            quote! {
+                #p::Kind::Enum(#p::Enum::new(#name, &[#(#variants),*]).with_reprs(&[#(#reprs),*]))
+            }
+        }
+        Data::Union(_) => return TokenStream::new(),
+    };
     let holds = types
         .iter()
         .map(|ty| quote_spanned!(ty.span()=> || <#ty as #krate::__private::Schema>::HOLDS_USIZE));
@@ -50,8 +51,7 @@ pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl #krate::__private::Schema for #ident {
-            const NAME: &'static str = #name;
-            const FINGERPRINT: u64 = #hash.finish();
+            const SHAPE: #p::Shape = #p::Shape::new(#kind);
             const HOLDS_USIZE: bool = false #(#holds)*;
 
             #[inline]
@@ -66,6 +66,18 @@ pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
             }
         }
     }
+}
+
+/// A discriminant's decimal digits (with a `-` if negative) as an `i128` literal: a `u128`
+/// discriminant past `i128::MAX` keeps its bits.
+fn discriminant(digits: &str) -> Literal {
+    #[allow(clippy::cast_possible_wrap)] // deliberate: the bits of a `u128` discriminant
+    let value = match digits.strip_prefix('-') {
+        Some(_) => digits.parse::<i128>().ok(),
+        None => digits.parse::<u128>().ok().map(|value| value as i128),
+    };
+    // Validation took the digits from an integer literal of the enum's repr, so they parse.
+    Literal::i128_suffixed(value.unwrap_or_default())
 }
 
 /// The body of `check_usize`: each field's own check, in order. A packed type's fields cannot
@@ -117,24 +129,26 @@ fn check_usize(input: &Input<'_>) -> TokenStream {
     }
 }
 
-/// Adds the field shape, then each field's name and type fingerprint, in order.
-fn fields(mut hash: TokenStream, shape: &Shape<'_>, krate: &Path) -> TokenStream {
+/// The fields' style, and a `Field` for each, in order.
+fn fields(shape: &Shape<'_>, krate: &Path) -> (TokenStream, Vec<TokenStream>) {
     let style = match shape.style {
-        Style::Named => "named",
-        Style::Tuple => "tuple",
-        Style::Unit => "unit",
+        Style::Named => quote!(#krate::__private::Style::Named),
+        Style::Tuple => quote!(#krate::__private::Style::Tuple),
+        Style::Unit => quote!(#krate::__private::Style::Unit),
     };
-    hash = quote!(#hash.str(#style));
-    for field in &shape.fields {
-        let name = match &field.member {
-            syn::Member::Named(ident) => ident.to_string(),
-            syn::Member::Unnamed(index) => index.index.to_string(),
-        };
-        let ty = field.ty;
-        // Spanned at the type, so a type without a schema is reported there.
-        let fingerprint =
-            quote_spanned!(ty.span()=> <#ty as #krate::__private::Schema>::FINGERPRINT);
-        hash = quote!(#hash.field(#name, #fingerprint));
-    }
-    hash
+    let fields = shape
+        .fields
+        .iter()
+        .map(|field| {
+            let name = match &field.member {
+                syn::Member::Named(ident) => ident.to_string(),
+                syn::Member::Unnamed(index) => index.index.to_string(),
+            };
+            let ty = field.ty;
+            // Spanned at the type, so a type without a schema is reported there.
+            let shape = quote_spanned!(ty.span()=> &<#ty as #krate::__private::Schema>::SHAPE);
+            quote!(#krate::__private::Field::new(#name, #shape))
+        })
+        .collect();
+    (style, fields)
 }

@@ -109,8 +109,8 @@ impl MarketDataView<'_> {
     /// The message type's name, as in the channel's registry.
     pub fn type_name(&self) -> &'static str {
         match self {
-            Self::Quote(_) => <Quote as ::bcast::__private::Schema>::NAME,
-            Self::Trade(_) => <Trade as ::bcast::__private::Schema>::NAME,
+            Self::Quote(_) => <Quote as ::bcast::__private::Schema>::SHAPE.name(),
+            Self::Trade(_) => <Trade as ::bcast::__private::Schema>::SHAPE.name(),
         }
     }
     /// The message type's tag.

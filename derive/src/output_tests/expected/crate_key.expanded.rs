@@ -1,13 +1,20 @@
 #[automatically_derived]
 impl my_facade::bcast::__private::Schema for Ping {
-    const NAME: &'static str = "Ping";
-    const FINGERPRINT: u64 = my_facade::bcast::__private::SchemaHasher::new(
-            "struct",
-            "Ping",
-        )
-        .str("named")
-        .field("at", <u64 as my_facade::bcast::__private::Schema>::FINGERPRINT)
-        .finish();
+    const SHAPE: my_facade::bcast::__private::Shape = my_facade::bcast::__private::Shape::new(
+        my_facade::bcast::__private::Kind::Struct(
+            my_facade::bcast::__private::Struct::new(
+                    "Ping",
+                    my_facade::bcast::__private::Style::Named,
+                    &[
+                        my_facade::bcast::__private::Field::new(
+                            "at",
+                            &<u64 as my_facade::bcast::__private::Schema>::SHAPE,
+                        ),
+                    ],
+                )
+                .with_reprs(&[]),
+        ),
+    );
     const HOLDS_USIZE: bool = false
         || <u64 as my_facade::bcast::__private::Schema>::HOLDS_USIZE;
     #[inline]

@@ -12,13 +12,25 @@ const _: () = {
 };
 #[automatically_derived]
 impl ::bcast::__private::Schema for Trade {
-    const NAME: &'static str = "Trade";
-    const FINGERPRINT: u64 = ::bcast::__private::SchemaHasher::new("struct", "Trade")
-        .str("C")
-        .str("named")
-        .field("instrument", <u64 as ::bcast::__private::Schema>::FINGERPRINT)
-        .field("price", <f64 as ::bcast::__private::Schema>::FINGERPRINT)
-        .finish();
+    const SHAPE: ::bcast::__private::Shape = ::bcast::__private::Shape::new(
+        ::bcast::__private::Kind::Struct(
+            ::bcast::__private::Struct::new(
+                    "Trade",
+                    ::bcast::__private::Style::Named,
+                    &[
+                        ::bcast::__private::Field::new(
+                            "instrument",
+                            &<u64 as ::bcast::__private::Schema>::SHAPE,
+                        ),
+                        ::bcast::__private::Field::new(
+                            "price",
+                            &<f64 as ::bcast::__private::Schema>::SHAPE,
+                        ),
+                    ],
+                )
+                .with_reprs(&["C"]),
+        ),
+    );
     const HOLDS_USIZE: bool = false || <u64 as ::bcast::__private::Schema>::HOLDS_USIZE
         || <f64 as ::bcast::__private::Schema>::HOLDS_USIZE;
     #[inline]

@@ -1,10 +1,20 @@
 #[automatically_derived]
 impl ::bcast2::__private::Schema for Ping {
-    const NAME: &'static str = "Ping";
-    const FINGERPRINT: u64 = ::bcast2::__private::SchemaHasher::new("struct", "Ping")
-        .str("named")
-        .field("at", <u64 as ::bcast2::__private::Schema>::FINGERPRINT)
-        .finish();
+    const SHAPE: ::bcast2::__private::Shape = ::bcast2::__private::Shape::new(
+        ::bcast2::__private::Kind::Struct(
+            ::bcast2::__private::Struct::new(
+                    "Ping",
+                    ::bcast2::__private::Style::Named,
+                    &[
+                        ::bcast2::__private::Field::new(
+                            "at",
+                            &<u64 as ::bcast2::__private::Schema>::SHAPE,
+                        ),
+                    ],
+                )
+                .with_reprs(&[]),
+        ),
+    );
     const HOLDS_USIZE: bool = false || <u64 as ::bcast2::__private::Schema>::HOLDS_USIZE;
     #[inline]
     fn check_usize(

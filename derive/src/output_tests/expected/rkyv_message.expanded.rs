@@ -1,11 +1,24 @@
 #[automatically_derived]
 impl ::bcast::__private::Schema for Quote {
-    const NAME: &'static str = "Quote";
-    const FINGERPRINT: u64 = ::bcast::__private::SchemaHasher::new("struct", "Quote")
-        .str("named")
-        .field("symbol", <String as ::bcast::__private::Schema>::FINGERPRINT)
-        .field("bid", <f64 as ::bcast::__private::Schema>::FINGERPRINT)
-        .finish();
+    const SHAPE: ::bcast::__private::Shape = ::bcast::__private::Shape::new(
+        ::bcast::__private::Kind::Struct(
+            ::bcast::__private::Struct::new(
+                    "Quote",
+                    ::bcast::__private::Style::Named,
+                    &[
+                        ::bcast::__private::Field::new(
+                            "symbol",
+                            &<String as ::bcast::__private::Schema>::SHAPE,
+                        ),
+                        ::bcast::__private::Field::new(
+                            "bid",
+                            &<f64 as ::bcast::__private::Schema>::SHAPE,
+                        ),
+                    ],
+                )
+                .with_reprs(&[]),
+        ),
+    );
     const HOLDS_USIZE: bool = false
         || <String as ::bcast::__private::Schema>::HOLDS_USIZE
         || <f64 as ::bcast::__private::Schema>::HOLDS_USIZE;

@@ -1,23 +1,43 @@
 #[automatically_derived]
 impl ::bcast::__private::Schema for Venue {
-    const NAME: &'static str = "Venue";
-    const FINGERPRINT: u64 = ::bcast::__private::SchemaHasher::new("enum", "Venue")
-        .str("u8")
-        .str("Exchange")
-        .str("=")
-        .str("1")
-        .str("named")
-        .field("id", <u32 as ::bcast::__private::Schema>::FINGERPRINT)
-        .str("Dark")
-        .str("=")
-        .str("2")
-        .str("tuple")
-        .field("0", <u64 as ::bcast::__private::Schema>::FINGERPRINT)
-        .str("Unknown")
-        .str("=")
-        .str("3")
-        .str("unit")
-        .finish();
+    const SHAPE: ::bcast::__private::Shape = ::bcast::__private::Shape::new(
+        ::bcast::__private::Kind::Enum(
+            ::bcast::__private::Enum::new(
+                    "Venue",
+                    &[
+                        ::bcast::__private::Variant::new(
+                                "Exchange",
+                                ::bcast::__private::Style::Named,
+                                &[
+                                    ::bcast::__private::Field::new(
+                                        "id",
+                                        &<u32 as ::bcast::__private::Schema>::SHAPE,
+                                    ),
+                                ],
+                            )
+                            .with_discriminant(1i128),
+                        ::bcast::__private::Variant::new(
+                                "Dark",
+                                ::bcast::__private::Style::Tuple,
+                                &[
+                                    ::bcast::__private::Field::new(
+                                        "0",
+                                        &<u64 as ::bcast::__private::Schema>::SHAPE,
+                                    ),
+                                ],
+                            )
+                            .with_discriminant(2i128),
+                        ::bcast::__private::Variant::new(
+                                "Unknown",
+                                ::bcast::__private::Style::Unit,
+                                &[],
+                            )
+                            .with_discriminant(3i128),
+                    ],
+                )
+                .with_reprs(&["u8"]),
+        ),
+    );
     const HOLDS_USIZE: bool = false || <u32 as ::bcast::__private::Schema>::HOLDS_USIZE
         || <u64 as ::bcast::__private::Schema>::HOLDS_USIZE;
     #[inline]
