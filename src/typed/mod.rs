@@ -1,8 +1,9 @@
 //! Typed messages on the byte ring.
 //!
 //! `#[derive(BcastMessage)]` (usually through [`#[bcast::typed::message]`](message)) on a struct
-//! makes it a [`TypedMessage`]: a [`Schema`] fingerprint
-//! computed at compile time, a stable `u32` tag carried in the frame header, and a [`Codec`]
+//! makes it a [`TypedMessage`]: a [`Schema`] (a description of its [`Shape`], and the
+//! fingerprint computed from it, both at compile time), a stable `u32` tag carried in the frame
+//! header, and a [`Codec`]
 //! ([`Rkyv`] for variable-size records, [`Pod`] for fixed-layout ones).
 //! `#[derive(BcastChannel)]` on an enum whose variants wrap message types makes it a
 //! [`Channel`], with a view enum. [`Publisher::new`] and [`Subscriber::new`] make its ends over
@@ -69,7 +70,8 @@
 //! plus the rkyv format of the build. The publisher stores it in the ring header when it makes
 //! the channel; subscribers compare it with their own and refuse a mismatch with a
 //! [`SchemaMismatch`] that names the differing types. Adding, removing, renaming, reordering or
-//! retyping a field changes a type's fingerprint; a type alias does not.
+//! retyping a field changes a type's fingerprint; a type alias does not. The fingerprint is a
+//! hash of the type's [`Shape`] ([`shape`]), which tools can walk without the Rust types.
 //!
 //! # Reading safely
 //!
