@@ -117,10 +117,12 @@ fn the_fingerprint_is_the_descriptions() {
     // them, down to a nested field.
     mod same {
         #[bcast::typed::schema]
+        #[derive(Debug)]
         pub struct Level(pub f64, pub u32);
     }
     mod other {
         #[bcast::typed::schema]
+        #[derive(Debug)]
         pub struct Level(pub f64, pub u64);
     }
     assert_eq!(same::Level::SHAPE.fingerprint(), Level::SHAPE.fingerprint());
