@@ -130,3 +130,125 @@ fn the_fingerprint_is_the_descriptions() {
     assert_ne!(<Vec<other::Level>>::SHAPE.fingerprint(), <Vec<Level>>::SHAPE.fingerprint());
     let _ = (same::Level(1.0, 2).0, other::Level(1.0, 2).1);
 }
+
+mod description {
+    use bcast::typed::description::{Description, DescriptionError, MAX_DEPTH, Node, encode};
+    use bcast::typed::{Schema, Shape};
+
+    use super::{Book, Level, Side, Tick, Venue};
+
+    fn channel() -> Vec<u8> {
+        encode(&[(7, &Book::SHAPE), (8, &Tick::SHAPE), (9, &Venue::SHAPE), (10, &Side::SHAPE)])
+    }
+
+    #[test]
+    fn a_description_reads_back_with_the_fingerprints_of_the_types() {
+        let read = Description::decode(&channel()).expect("our own description reads back");
+        let shapes: [(u32, &Shape); 4] =
+            [(7, &Book::SHAPE), (8, &Tick::SHAPE), (9, &Venue::SHAPE), (10, &Side::SHAPE)];
+        assert_eq!(read.types().len(), 4);
+        for (tag, shape) in shapes {
+            let root = read.root(tag).expect("every tag is described");
+            assert_eq!(read.fingerprint(root), shape.fingerprint(), "{}", shape.name());
+        }
+        assert_eq!(read.root(11), None);
+        let Node::Struct { fields, .. } = read.node(read.root(7).expect("Book")) else {
+            panic!("Book is a struct")
+        };
+        let Node::Vec(level) = read.node(fields[3].node) else { panic!("levels is a Vec") };
+        assert_eq!(read.fingerprint(*level), Level::SHAPE.fingerprint());
+    }
+
+    #[test]
+    fn a_shape_used_twice_is_written_once() {
+        let once = encode(&[(1, &Level::SHAPE)]);
+        let twice = encode(&[(1, &Level::SHAPE), (2, &Level::SHAPE)]);
+        assert_eq!(twice.len(), once.len() + 8, "one more type entry, no more nodes");
+        let read = Description::decode(&twice).expect("reads back");
+        assert_eq!(read.root(1), read.root(2));
+    }
+
+    #[test]
+    fn every_cut_and_every_flipped_byte_is_an_error_or_another_description_never_a_panic() {
+        let bytes = channel();
+        for len in 0..bytes.len() {
+            assert!(Description::decode(&bytes[..len]).is_err(), "cut at {len}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(matches!(
+            Description::decode(&longer),
+            Err(DescriptionError::Malformed { at, .. }) if at == bytes.len()
+        ));
+        for at in 0..bytes.len() {
+            for flip in [0x01, 0x80, 0xff] {
+                let mut hostile = bytes.clone();
+                hostile[at] ^= flip;
+                // Anything may come back but a panic, a hang or a huge allocation.
+                let _ = Description::decode(&hostile);
+            }
+        }
+    }
+
+    /// The header of a hand-made description with `nodes` nodes.
+    fn header(nodes: u32) -> Vec<u8> {
+        let mut bytes = 1u16.to_le_bytes().to_vec();
+        bytes.extend_from_slice(&nodes.to_le_bytes());
+        bytes
+    }
+
+    #[test]
+    fn references_point_backwards_only() {
+        // Node 0 is a Vec of node 0: a cycle, refused.
+        let mut bytes = header(1);
+        bytes.push(4);
+        bytes.extend_from_slice(&0u32.to_le_bytes());
+        bytes.extend_from_slice(&0u32.to_le_bytes());
+        assert_eq!(
+            Description::decode(&bytes),
+            Err(DescriptionError::Reference { node: 0, to: 0 })
+        );
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = |depth: u32| {
+            let mut bytes = header(depth);
+            bytes.extend([1, 3]); // u8
+            for inner in 0..depth - 1 {
+                bytes.push(7); // Option of the node before
+                bytes.extend_from_slice(&inner.to_le_bytes());
+            }
+            bytes.extend_from_slice(&1u32.to_le_bytes());
+            bytes.extend_from_slice(&5u32.to_le_bytes());
+            bytes.extend_from_slice(&(depth - 1).to_le_bytes());
+            bytes
+        };
+        let max = u32::try_from(MAX_DEPTH).expect("small");
+        assert!(Description::decode(&deep(max)).is_ok());
+        assert_eq!(
+            Description::decode(&deep(max + 1)),
+            Err(DescriptionError::TooDeep { node: max, depth: MAX_DEPTH + 1 })
+        );
+    }
+
+    #[test]
+    fn huge_counts_are_refused_without_allocating_for_them() {
+        let mut bytes = header(u32::MAX);
+        bytes.extend([9]); // a tuple
+        bytes.extend_from_slice(&u32::MAX.to_le_bytes());
+        assert!(matches!(Description::decode(&bytes), Err(DescriptionError::Malformed { .. })));
+    }
+
+    #[test]
+    fn another_version_and_duplicate_tags_are_named() {
+        let mut bytes = channel();
+        bytes[0] = 2;
+        assert_eq!(
+            Description::decode(&bytes),
+            Err(DescriptionError::Version { found: 2, expected: 1 })
+        );
+        let twice = encode(&[(3, &Level::SHAPE), (3, &Side::SHAPE)]);
+        assert_eq!(Description::decode(&twice), Err(DescriptionError::DuplicateTag { tag: 3 }));
+    }
+}

@@ -85,6 +85,7 @@
 mod channel;
 mod codec;
 mod decode;
+pub mod description;
 mod entry;
 mod error;
 #[cfg(target_os = "linux")]
@@ -104,6 +105,7 @@ pub mod shape;
 mod stream;
 mod subscriber;
 mod view_batch;
+mod wire;
 
 pub use channel::{Channel, InChannel, MessageVisitor};
 pub use codec::{Codec, CodecKind, Pod, Rkyv, RkyvFormat};

@@ -14,6 +14,7 @@ use std::fmt;
 use super::channel::Channel;
 use super::codec::{CodecKind, RkyvFormat};
 use super::entry::TypeEntry;
+use super::wire::{Input, Malformed, put_str};
 use crate::error::LayoutError;
 use crate::ring_buffer::RingBuffer;
 
@@ -86,6 +87,12 @@ pub enum RegistryError {
     },
 }
 
+impl From<Malformed> for RegistryError {
+    fn from(Malformed { at, len }: Malformed) -> Self {
+        Self::Malformed { at, len }
+    }
+}
+
 impl Registry {
     /// The registry of channel `C`, as its publisher stores it.
     pub fn of<C: Channel>() -> Self {
@@ -139,7 +146,7 @@ impl Registry {
     ///
     /// A [`RegistryError`] if `bytes` are not exactly one registry of this format version.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, RegistryError> {
-        let mut input = Input { bytes, at: 0 };
+        let mut input = Input::new(bytes);
         let magic = input.u32()?;
         if magic != MAGIC {
             return Err(RegistryError::BadMagic { found: magic });
@@ -150,19 +157,17 @@ impl Registry {
         }
         let count = input.u16()?;
         let rkyv_format = RkyvFormat::from_wire(input.u32()?);
-        let channel = Cow::Owned(input.str()?);
+        let channel = Cow::Owned(input.str()?.to_owned());
         let mut types = Vec::with_capacity(usize::from(count).min(bytes.len() / 15));
         for _ in 0..count {
             let tag = input.u32()?;
             let fingerprint = input.u64()?;
-            let at = input.at;
+            let at = input.at();
             let codec = CodecKind::from_wire(input.u8()?).ok_or_else(|| input.malformed(at))?;
-            let name = Cow::Owned(input.str()?);
+            let name = Cow::Owned(input.str()?.to_owned());
             types.push(TypeEntry { name, tag, fingerprint, codec });
         }
-        if input.at != bytes.len() {
-            return Err(input.malformed(input.at));
-        }
+        input.end()?;
         Ok(Self { channel, rkyv_format, types })
     }
 
@@ -186,63 +191,6 @@ fn sorted(types: &[TypeEntry]) -> Vec<&TypeEntry> {
     let mut types: Vec<_> = types.iter().collect();
     types.sort();
     types
-}
-
-fn put_str(out: &mut Vec<u8>, value: &str) {
-    let len = u16::try_from(value.len()).expect("names are at most 65535 bytes");
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(value.as_bytes());
-}
-
-/// A cursor over registry bytes; every read is bounds-checked.
-struct Input<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl Input<'_> {
-    fn malformed(&self, at: usize) -> RegistryError {
-        RegistryError::Malformed { at, len: self.bytes.len() }
-    }
-
-    fn take<const N: usize>(&mut self) -> Result<[u8; N], RegistryError> {
-        let mut out = [0; N];
-        out.copy_from_slice(self.take_slice(N)?);
-        Ok(out)
-    }
-
-    fn take_slice(&mut self, len: usize) -> Result<&[u8], RegistryError> {
-        let end = self.at.checked_add(len).filter(|&end| end <= self.bytes.len());
-        let end = end.ok_or_else(|| self.malformed(self.at))?;
-        let slice = &self.bytes[self.at..end];
-        self.at = end;
-        Ok(slice)
-    }
-
-    fn u8(&mut self) -> Result<u8, RegistryError> {
-        Ok(self.take::<1>()?[0])
-    }
-
-    fn u16(&mut self) -> Result<u16, RegistryError> {
-        self.take().map(u16::from_le_bytes)
-    }
-
-    fn u32(&mut self) -> Result<u32, RegistryError> {
-        self.take().map(u32::from_le_bytes)
-    }
-
-    fn u64(&mut self) -> Result<u64, RegistryError> {
-        self.take().map(u64::from_le_bytes)
-    }
-
-    fn str(&mut self) -> Result<String, RegistryError> {
-        let len = self.u16()?;
-        let at = self.at;
-        let malformed = self.malformed(at);
-        let bytes = self.take_slice(usize::from(len))?;
-        let text = core::str::from_utf8(bytes).map_err(|_| malformed)?;
-        Ok(text.to_owned())
-    }
 }
 
 impl fmt::Display for Registry {

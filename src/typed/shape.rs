@@ -204,10 +204,8 @@ impl Shape {
             Kind::Option(_) => "Option",
             Kind::Array { .. } => "array",
             Kind::Tuple(_) => "tuple",
-            Kind::Map { collection: Collection::BTree, .. } => "BTreeMap",
-            Kind::Map { collection: Collection::Hash, .. } => "HashMap",
-            Kind::Set { collection: Collection::BTree, .. } => "BTreeSet",
-            Kind::Set { collection: Collection::Hash, .. } => "HashSet",
+            Kind::Map { collection, .. } => collection.map_name(),
+            Kind::Set { collection, .. } => collection.set_name(),
             Kind::Struct(shape) => shape.name,
             Kind::Enum(shape) => shape.name,
         }
@@ -246,18 +244,10 @@ impl Kind {
                 hash.finish()
             }
             Self::Map { collection, key, value } => {
-                let name = match collection {
-                    Collection::BTree => "BTreeMap",
-                    Collection::Hash => "HashMap",
-                };
-                Hasher::new("generic", name).shape(key).shape(value).finish()
+                Hasher::new("generic", collection.map_name()).shape(key).shape(value).finish()
             }
             Self::Set { collection, element } => {
-                let name = match collection {
-                    Collection::BTree => "BTreeSet",
-                    Collection::Hash => "HashSet",
-                };
-                Hasher::new("generic", name).shape(element).finish()
+                Hasher::new("generic", collection.set_name()).shape(element).finish()
             }
             Self::Struct(shape) => Hasher::new("struct", shape.name)
                 .strs(shape.reprs)
@@ -302,6 +292,24 @@ impl Primitive {
             Self::Isize => "isize",
             Self::F32 => "f32",
             Self::F64 => "f64",
+        }
+    }
+}
+
+impl Collection {
+    /// The Rust name of a map of this collection.
+    pub const fn map_name(self) -> &'static str {
+        match self {
+            Self::BTree => "BTreeMap",
+            Self::Hash => "HashMap",
+        }
+    }
+
+    /// The Rust name of a set of this collection.
+    pub const fn set_name(self) -> &'static str {
+        match self {
+            Self::BTree => "BTreeSet",
+            Self::Hash => "HashSet",
         }
     }
 }
@@ -421,16 +429,17 @@ const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 /// `const` FNV-1a (64-bit) over a description. Every string is hashed with its length in
-/// front, so `("ab", "c")` and `("a", "bc")` differ.
+/// front, so `("ab", "c")` and `("a", "bc")` differ. Also used, at run time, on descriptions
+/// read from a channel (`typed::description`), which must hash to the same fingerprints.
 #[derive(Clone, Copy)]
-struct Hasher(u64);
+pub(crate) struct Hasher(u64);
 
 impl Hasher {
-    const fn new(kind: &str, name: &str) -> Self {
+    pub(crate) const fn new(kind: &str, name: &str) -> Self {
         Self(FNV_OFFSET).str(kind).str(name)
     }
 
-    const fn str(self, value: &str) -> Self {
+    pub(crate) const fn str(self, value: &str) -> Self {
         self.u64(value.len() as u64).bytes(value.as_bytes())
     }
 
@@ -443,11 +452,11 @@ impl Hasher {
         self
     }
 
-    const fn u64(self, value: u64) -> Self {
+    pub(crate) const fn u64(self, value: u64) -> Self {
         self.bytes(&value.to_le_bytes())
     }
 
-    const fn u128(self, value: u128) -> Self {
+    pub(crate) const fn u128(self, value: u128) -> Self {
         self.bytes(&value.to_le_bytes())
     }
 
@@ -457,11 +466,7 @@ impl Hasher {
 
     /// The fields' style, then each field's name and shape, in order.
     const fn fields(mut self, style: Style, fields: &[Field]) -> Self {
-        self = self.str(match style {
-            Style::Named => "named",
-            Style::Tuple => "tuple",
-            Style::Unit => "unit",
-        });
+        self = self.style(style);
         let mut i = 0;
         while i < fields.len() {
             self = self.str(fields[i].name).shape(fields[i].shape);
@@ -470,7 +475,15 @@ impl Hasher {
         self
     }
 
-    const fn finish(self) -> u64 {
+    pub(crate) const fn style(self, style: Style) -> Self {
+        self.str(match style {
+            Style::Named => "named",
+            Style::Tuple => "tuple",
+            Style::Unit => "unit",
+        })
+    }
+
+    pub(crate) const fn finish(self) -> u64 {
         self.0
     }
 

@@ -1,0 +1,652 @@
+//! Schema descriptions on the wire: the [`Shape`]s of a channel's message types written as a
+//! table of nodes, and read back, from untrusted bytes, as a [`Description`] that tools walk
+//! without the Rust types.
+//!
+//! The format (all integers little-endian; `docs/schema-description.md` has the full page):
+//!
+//! ```text
+//! u16 version (1)
+//! u32 node count, then the nodes; a node refers to others by index, only to earlier ones
+//! u32 type count, then per message type: u32 tag, u32 index of its root node
+//! ```
+//!
+//! Equal shapes are written once, so a type used in many places costs one node. Reading checks
+//! every count against the bytes left, every reference, names as UTF-8, and nesting up to
+//! [`MAX_DEPTH`]; it recomputes every node's fingerprint from what it read, so a description
+//! can be checked against the fingerprints of the channel's registry.
+
+use super::shape::{Collection, Field, Hasher, Kind, Primitive, Shape, Style, Variant};
+use super::wire::{Input, Malformed, put_str};
+
+/// The version of the format this build writes and reads.
+pub const FORMAT_VERSION: u16 = 1;
+
+/// How deeply nodes may nest (a struct in a vector in an option is three deep, the primitive
+/// inside it four): deeper descriptions are refused, so that walking one never exhausts a stack.
+pub const MAX_DEPTH: usize = 64;
+
+/// The primitives by their wire code: the index in this table.
+const PRIMITIVES: [Primitive; 17] = [
+    Primitive::Unit,
+    Primitive::Bool,
+    Primitive::Char,
+    Primitive::U8,
+    Primitive::U16,
+    Primitive::U32,
+    Primitive::U64,
+    Primitive::U128,
+    Primitive::Usize,
+    Primitive::I8,
+    Primitive::I16,
+    Primitive::I32,
+    Primitive::I64,
+    Primitive::I128,
+    Primitive::Isize,
+    Primitive::F32,
+    Primitive::F64,
+];
+
+/// Node kinds by their wire code.
+mod code {
+    pub(super) const PRIMITIVE: u8 = 1;
+    pub(super) const STRING: u8 = 2;
+    pub(super) const STR: u8 = 3;
+    pub(super) const VEC: u8 = 4;
+    pub(super) const SLICE: u8 = 5;
+    pub(super) const BOX: u8 = 6;
+    pub(super) const OPTION: u8 = 7;
+    pub(super) const ARRAY: u8 = 8;
+    pub(super) const TUPLE: u8 = 9;
+    pub(super) const MAP: u8 = 10;
+    pub(super) const SET: u8 = 11;
+    pub(super) const STRUCT: u8 = 12;
+    pub(super) const ENUM: u8 = 13;
+}
+
+/// A schema description read from bytes: a table of [`Node`]s and, per message type, its tag
+/// and root node.
+///
+/// # Examples
+///
+/// ```
+/// use bcast::typed::Schema;
+/// use bcast::typed::description::{self, Description, Node};
+///
+/// #[bcast::typed::message(tag = 9)]
+/// struct Quote {
+///     symbol: String,
+///     bid: Option<f64>,
+/// }
+///
+/// let bytes = description::encode(&[(9, &Quote::SHAPE)]);
+/// let read = Description::decode(&bytes)?;
+/// let (tag, root) = read.types()[0];
+/// assert_eq!(tag, 9);
+/// assert_eq!(read.fingerprint(root), Quote::SHAPE.fingerprint());
+/// let Node::Struct { name, fields, .. } = read.node(root) else { unreachable!() };
+/// assert_eq!((name.as_str(), fields[1].name.as_str()), ("Quote", "bid"));
+/// # Ok::<(), bcast::typed::description::DescriptionError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Description {
+    nodes: Vec<Node>,
+    fingerprints: Vec<u64>,
+    types: Vec<(u32, NodeId)>,
+}
+
+/// A node's index in its [`Description`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(u32);
+
+/// One node of a [`Description`]: the run-time form of a [`Kind`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Node {
+    /// `()`, `bool`, `char`, an integer or a float.
+    Primitive(Primitive),
+    /// `String`.
+    String,
+    /// `str`, behind a `Box`.
+    Str,
+    /// `Vec<T>`.
+    Vec(NodeId),
+    /// `[T]`, behind a `Box`.
+    Slice(NodeId),
+    /// `Box<T>`.
+    Box(NodeId),
+    /// `Option<T>`.
+    Option(NodeId),
+    /// `[T; len]`.
+    Array {
+        /// Elements.
+        len: u64,
+        /// The elements' node.
+        element: NodeId,
+    },
+    /// A tuple.
+    Tuple(Vec<NodeId>),
+    /// A map.
+    Map {
+        /// `BTreeMap` or `HashMap`.
+        collection: Collection,
+        /// The keys' node.
+        key: NodeId,
+        /// The values' node.
+        value: NodeId,
+    },
+    /// A set.
+    Set {
+        /// `BTreeSet` or `HashSet`.
+        collection: Collection,
+        /// The elements' node.
+        element: NodeId,
+    },
+    /// A struct.
+    Struct {
+        /// Its name.
+        name: String,
+        /// Its `#[repr]` attributes.
+        reprs: Vec<String>,
+        /// How it names its fields.
+        style: Style,
+        /// Its fields, in order.
+        fields: Vec<NodeField>,
+    },
+    /// An enum.
+    Enum {
+        /// Its name.
+        name: String,
+        /// Its `#[repr]` attributes.
+        reprs: Vec<String>,
+        /// Its variants, in order.
+        variants: Vec<NodeVariant>,
+    },
+}
+
+/// A field of a struct or variant [`Node`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeField {
+    /// Its name (`0`, `1`, ... in a tuple struct or variant).
+    pub name: String,
+    /// Its type's node.
+    pub node: NodeId,
+}
+
+/// A variant of an enum [`Node`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeVariant {
+    /// Its name.
+    pub name: String,
+    /// Its explicit discriminant, if it has one.
+    pub discriminant: Option<i128>,
+    /// How it names its fields.
+    pub style: Style,
+    /// Its fields, in order.
+    pub fields: Vec<NodeField>,
+}
+
+/// Why bytes are not a schema description this build can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DescriptionError {
+    /// Written in another version of the format.
+    #[error("schema description format version {found}, this build reads version {expected}")]
+    Version {
+        /// The version in the bytes.
+        found: u16,
+        /// The version this build reads.
+        expected: u16,
+    },
+    /// The bytes end early, go on after the description, or hold a value the format does not
+    /// have (an unknown kind, a name that is not UTF-8, ...).
+    #[error("schema description of {len} bytes is malformed at byte {at}")]
+    Malformed {
+        /// Offset of the first byte that does not fit the format.
+        at: usize,
+        /// Length of the bytes.
+        len: usize,
+    },
+    /// A node refers to itself or to a later node (a description is written children first,
+    /// so this is never a cycle it could have meant).
+    #[error("node {node} of the schema description refers to node {to}, which does not precede it")]
+    Reference {
+        /// The referring node.
+        node: u32,
+        /// The node it refers to.
+        to: u32,
+    },
+    /// Nodes nest deeper than [`MAX_DEPTH`].
+    #[error("node {node} of the schema description nests {depth} deep, more than {MAX_DEPTH}")]
+    TooDeep {
+        /// The node.
+        node: u32,
+        /// Its depth.
+        depth: usize,
+    },
+    /// Two message types with one tag.
+    #[error("the schema description lists tag {tag} twice")]
+    DuplicateTag {
+        /// The tag.
+        tag: u32,
+    },
+}
+
+impl From<Malformed> for DescriptionError {
+    fn from(Malformed { at, len }: Malformed) -> Self {
+        Self::Malformed { at, len }
+    }
+}
+
+/// Writes the shapes of a channel's message types, each with its tag, as a description.
+///
+/// # Panics
+///
+/// If a name is longer than 65 535 bytes, or a description holds more than 2^32 nodes: no
+/// Rust type comes near either.
+pub fn encode(types: &[(u32, &Shape)]) -> Vec<u8> {
+    let mut encoder = Encoder { nodes: Vec::new(), out: Vec::new() };
+    let roots: Vec<(u32, u32)> =
+        types.iter().map(|&(tag, shape)| (tag, encoder.node(shape))).collect();
+    let mut out = Vec::with_capacity(10 + encoder.out.len() + roots.len() * 8);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&count(encoder.nodes.len()).to_le_bytes());
+    out.extend_from_slice(&encoder.out);
+    out.extend_from_slice(&count(roots.len()).to_le_bytes());
+    for (tag, root) in roots {
+        out.extend_from_slice(&tag.to_le_bytes());
+        out.extend_from_slice(&root.to_le_bytes());
+    }
+    out
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).expect("fewer than 2^32 nodes, fields and types")
+}
+
+/// Writes nodes children first, each distinct shape once.
+struct Encoder<'s> {
+    /// The shapes written so far, by index.
+    nodes: Vec<&'s Shape>,
+    out: Vec<u8>,
+}
+
+impl<'s> Encoder<'s> {
+    /// Writes `shape` (after its parts) unless an equal shape was written; returns its index.
+    fn node(&mut self, shape: &'s Shape) -> u32 {
+        let known = self
+            .nodes
+            .iter()
+            .position(|&written| written.fingerprint() == shape.fingerprint() && written == shape);
+        if let Some(index) = known {
+            return count(index);
+        }
+        let mut body = Vec::new();
+        match shape.kind() {
+            Kind::Primitive(primitive) => {
+                let code = PRIMITIVES.iter().position(|p| p == primitive).unwrap_or(0);
+                body.extend([code::PRIMITIVE, u8::try_from(code).unwrap_or(0)]);
+            }
+            Kind::String => body.push(code::STRING),
+            Kind::Str => body.push(code::STR),
+            Kind::Vec(inner) => self.one(&mut body, code::VEC, inner),
+            Kind::Slice(inner) => self.one(&mut body, code::SLICE, inner),
+            Kind::Box(inner) => self.one(&mut body, code::BOX, inner),
+            Kind::Option(inner) => self.one(&mut body, code::OPTION, inner),
+            Kind::Array { len, element } => {
+                let element = self.node(element);
+                body.push(code::ARRAY);
+                body.extend_from_slice(&len.to_le_bytes());
+                body.extend_from_slice(&element.to_le_bytes());
+            }
+            Kind::Tuple(elements) => {
+                let elements: Vec<u32> = elements.iter().map(|e| self.node(e)).collect();
+                body.push(code::TUPLE);
+                body.extend_from_slice(&count(elements.len()).to_le_bytes());
+                elements.iter().for_each(|e| body.extend_from_slice(&e.to_le_bytes()));
+            }
+            Kind::Map { collection, key, value } => {
+                let (key, value) = (self.node(key), self.node(value));
+                body.extend([code::MAP, collection_code(*collection)]);
+                body.extend_from_slice(&key.to_le_bytes());
+                body.extend_from_slice(&value.to_le_bytes());
+            }
+            Kind::Set { collection, element } => {
+                let element = self.node(element);
+                body.extend([code::SET, collection_code(*collection)]);
+                body.extend_from_slice(&element.to_le_bytes());
+            }
+            Kind::Struct(shape) => {
+                let fields = self.fields(shape.fields());
+                body.push(code::STRUCT);
+                put_str(&mut body, shape.name());
+                put_reprs(&mut body, shape.reprs());
+                put_fields(&mut body, shape.style(), &fields);
+            }
+            Kind::Enum(shape) => {
+                let variants: Vec<(&Variant, Vec<(&str, u32)>)> = shape
+                    .variants()
+                    .iter()
+                    .map(|variant| (variant, self.fields(variant.fields())))
+                    .collect();
+                body.push(code::ENUM);
+                put_str(&mut body, shape.name());
+                put_reprs(&mut body, shape.reprs());
+                body.extend_from_slice(&count(variants.len()).to_le_bytes());
+                for (variant, fields) in variants {
+                    put_str(&mut body, variant.name());
+                    match variant.discriminant() {
+                        Some(value) => {
+                            body.push(1);
+                            body.extend_from_slice(&value.to_le_bytes());
+                        }
+                        None => body.push(0),
+                    }
+                    put_fields(&mut body, variant.style(), &fields);
+                }
+            }
+        }
+        self.out.extend_from_slice(&body);
+        self.nodes.push(shape);
+        count(self.nodes.len() - 1)
+    }
+
+    fn one(&mut self, body: &mut Vec<u8>, code: u8, inner: &'s Shape) {
+        let inner = self.node(inner);
+        body.push(code);
+        body.extend_from_slice(&inner.to_le_bytes());
+    }
+
+    fn fields(&mut self, fields: &'s [Field]) -> Vec<(&'s str, u32)> {
+        fields.iter().map(|field| (field.name(), self.node(field.shape()))).collect()
+    }
+}
+
+fn collection_code(collection: Collection) -> u8 {
+    match collection {
+        Collection::BTree => 0,
+        Collection::Hash => 1,
+    }
+}
+
+fn style_code(style: Style) -> u8 {
+    match style {
+        Style::Named => 0,
+        Style::Tuple => 1,
+        Style::Unit => 2,
+    }
+}
+
+fn put_reprs(out: &mut Vec<u8>, reprs: &[&str]) {
+    out.push(u8::try_from(reprs.len()).expect("fewer than 256 repr attributes"));
+    reprs.iter().for_each(|repr| put_str(out, repr));
+}
+
+fn put_fields(out: &mut Vec<u8>, style: Style, fields: &[(&str, u32)]) {
+    out.push(style_code(style));
+    out.extend_from_slice(&count(fields.len()).to_le_bytes());
+    for (name, node) in fields {
+        put_str(out, name);
+        out.extend_from_slice(&node.to_le_bytes());
+    }
+}
+
+impl Description {
+    /// Reads a description from untrusted bytes (a channel header, a recording, the network).
+    ///
+    /// # Errors
+    ///
+    /// A [`DescriptionError`] unless `bytes` are exactly one description of this format
+    /// version whose references all point backwards and whose nodes nest at most
+    /// [`MAX_DEPTH`] deep. Never panics, and allocates at most in proportion to `bytes`.
+    pub fn decode(bytes: &[u8]) -> Result<Self, DescriptionError> {
+        let mut input = Input::new(bytes);
+        let version = input.u16()?;
+        if version != FORMAT_VERSION {
+            return Err(DescriptionError::Version { found: version, expected: FORMAT_VERSION });
+        }
+        let count = input.u32()?;
+        // Every node takes at least one byte.
+        let mut read = Reader {
+            nodes: Vec::with_capacity(usize::try_from(count).unwrap_or(0).min(input.remaining())),
+            fingerprints: Vec::new(),
+            depths: Vec::new(),
+        };
+        for index in 0..count {
+            let node = read.node(&mut input, index)?;
+            let (fingerprint, depth) = read.measure(&node);
+            if depth > MAX_DEPTH {
+                return Err(DescriptionError::TooDeep { node: index, depth });
+            }
+            read.nodes.push(node);
+            read.fingerprints.push(fingerprint);
+            read.depths.push(depth);
+        }
+        let type_count = input.u32()?;
+        let mut types: Vec<(u32, NodeId)> = Vec::new();
+        for _ in 0..type_count {
+            let tag = input.u32()?;
+            let at = input.at();
+            let root = input.u32()?;
+            if root >= count {
+                return Err(input.malformed(at).into());
+            }
+            if types.iter().any(|&(known, _)| known == tag) {
+                return Err(DescriptionError::DuplicateTag { tag });
+            }
+            types.push((tag, NodeId(root)));
+        }
+        input.end()?;
+        let Reader { nodes, fingerprints, .. } = read;
+        Ok(Self { nodes, fingerprints, types })
+    }
+
+    /// The message types described: each one's tag and root node.
+    pub fn types(&self) -> &[(u32, NodeId)] {
+        &self.types
+    }
+
+    /// The root node of the type with `tag`, if the description has it.
+    pub fn root(&self, tag: u32) -> Option<NodeId> {
+        self.types.iter().find(|&&(known, _)| known == tag).map(|&(_, root)| root)
+    }
+
+    /// The node `id`.
+    ///
+    /// # Panics
+    ///
+    /// If `id` is not a node of this description (every `NodeId` a description hands out is).
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.0 as usize]
+    }
+
+    /// The fingerprint of node `id`, computed from what was read, as
+    /// [`Shape::fingerprint`] computes it from a type.
+    ///
+    /// # Panics
+    ///
+    /// As for [`node`](Self::node).
+    pub fn fingerprint(&self, id: NodeId) -> u64 {
+        self.fingerprints[id.0 as usize]
+    }
+}
+
+/// The nodes read so far, with their fingerprints and depths.
+struct Reader {
+    nodes: Vec<Node>,
+    fingerprints: Vec<u64>,
+    depths: Vec<usize>,
+}
+
+impl Reader {
+    /// Reads node `index`.
+    fn node(&self, input: &mut Input<'_>, index: u32) -> Result<Node, DescriptionError> {
+        let at = input.at();
+        let node = match input.u8()? {
+            code::PRIMITIVE => {
+                let at = input.at();
+                let primitive = PRIMITIVES.get(usize::from(input.u8()?));
+                Node::Primitive(*primitive.ok_or_else(|| input.malformed(at))?)
+            }
+            code::STRING => Node::String,
+            code::STR => Node::Str,
+            code::VEC => Node::Vec(self.reference(input, index)?),
+            code::SLICE => Node::Slice(self.reference(input, index)?),
+            code::BOX => Node::Box(self.reference(input, index)?),
+            code::OPTION => Node::Option(self.reference(input, index)?),
+            code::ARRAY => {
+                let len = input.u64()?;
+                Node::Array { len, element: self.reference(input, index)? }
+            }
+            code::TUPLE => {
+                let count = input.u32()?;
+                // Every element takes four bytes.
+                let mut elements = Vec::with_capacity(capacity(count, input, 4));
+                for _ in 0..count {
+                    elements.push(self.reference(input, index)?);
+                }
+                Node::Tuple(elements)
+            }
+            code::MAP => {
+                let collection = collection(input)?;
+                let key = self.reference(input, index)?;
+                Node::Map { collection, key, value: self.reference(input, index)? }
+            }
+            code::SET => {
+                let collection = collection(input)?;
+                Node::Set { collection, element: self.reference(input, index)? }
+            }
+            code::STRUCT => {
+                let name = input.str()?.to_owned();
+                let reprs = reprs(input)?;
+                let (style, fields) = self.fields(input, index)?;
+                Node::Struct { name, reprs, style, fields }
+            }
+            code::ENUM => {
+                let name = input.str()?.to_owned();
+                let reprs = reprs(input)?;
+                let count = input.u32()?;
+                // Every variant takes at least eight bytes.
+                let mut variants = Vec::with_capacity(capacity(count, input, 8));
+                for _ in 0..count {
+                    let name = input.str()?.to_owned();
+                    let at = input.at();
+                    let discriminant = match input.u8()? {
+                        0 => None,
+                        1 => Some(input.i128()?),
+                        _ => return Err(input.malformed(at).into()),
+                    };
+                    let (style, fields) = self.fields(input, index)?;
+                    variants.push(NodeVariant { name, discriminant, style, fields });
+                }
+                Node::Enum { name, reprs, variants }
+            }
+            _ => return Err(input.malformed(at).into()),
+        };
+        Ok(node)
+    }
+
+    /// Reads a reference from node `index`, which must point to an earlier node.
+    fn reference(&self, input: &mut Input<'_>, index: u32) -> Result<NodeId, DescriptionError> {
+        let to = input.u32()?;
+        if to >= index || to as usize >= self.nodes.len() {
+            return Err(DescriptionError::Reference { node: index, to });
+        }
+        Ok(NodeId(to))
+    }
+
+    fn fields(
+        &self,
+        input: &mut Input<'_>,
+        index: u32,
+    ) -> Result<(Style, Vec<NodeField>), DescriptionError> {
+        let at = input.at();
+        let style = match input.u8()? {
+            0 => Style::Named,
+            1 => Style::Tuple,
+            2 => Style::Unit,
+            _ => return Err(input.malformed(at).into()),
+        };
+        let count = input.u32()?;
+        // Every field takes at least six bytes.
+        let mut fields = Vec::with_capacity(capacity(count, input, 6));
+        for _ in 0..count {
+            let name = input.str()?.to_owned();
+            fields.push(NodeField { name, node: self.reference(input, index)? });
+        }
+        Ok((style, fields))
+    }
+
+    /// The fingerprint and depth of `node`, whose parts were all read before it.
+    fn measure(&self, node: &Node) -> (u64, usize) {
+        let print = |id: &NodeId| self.fingerprints[id.0 as usize];
+        let depth = |id: &NodeId| self.depths[id.0 as usize];
+        let deepest = |ids: &mut dyn Iterator<Item = &NodeId>| ids.map(depth).max().unwrap_or(0);
+        let (hash, below) = match node {
+            Node::Primitive(primitive) => (Hasher::new("primitive", primitive.name()), 0),
+            Node::String => (Hasher::new("primitive", "String"), 0),
+            Node::Str => (Hasher::new("primitive", "str"), 0),
+            Node::Vec(id) => (Hasher::new("generic", "Vec").u64(print(id)), depth(id)),
+            Node::Slice(id) => (Hasher::new("generic", "slice").u64(print(id)), depth(id)),
+            Node::Box(id) => (Hasher::new("generic", "Box").u64(print(id)), depth(id)),
+            Node::Option(id) => (Hasher::new("generic", "Option").u64(print(id)), depth(id)),
+            Node::Array { len, element } => {
+                (Hasher::new("generic", "array").u64(print(element)).u64(*len), depth(element))
+            }
+            Node::Tuple(elements) => (
+                elements.iter().fold(Hasher::new("generic", "tuple"), |h, e| h.u64(print(e))),
+                deepest(&mut elements.iter()),
+            ),
+            Node::Map { collection, key, value } => (
+                Hasher::new("generic", collection.map_name()).u64(print(key)).u64(print(value)),
+                depth(key).max(depth(value)),
+            ),
+            Node::Set { collection, element } => {
+                (Hasher::new("generic", collection.set_name()).u64(print(element)), depth(element))
+            }
+            Node::Struct { name, reprs, style, fields } => {
+                let hash = reprs.iter().fold(Hasher::new("struct", name), |h, r| h.str(r));
+                let hash = self.hash_fields(hash, *style, fields);
+                (hash, deepest(&mut fields.iter().map(|field| &field.node)))
+            }
+            Node::Enum { name, reprs, variants } => {
+                let mut hash = reprs.iter().fold(Hasher::new("enum", name), |h, r| h.str(r));
+                for variant in variants {
+                    hash = hash.str(&variant.name);
+                    if let Some(discriminant) = variant.discriminant {
+                        hash = hash.str("=").u128(discriminant.cast_unsigned());
+                    }
+                    hash = self.hash_fields(hash, variant.style, &variant.fields);
+                }
+                let nodes = &mut variants.iter().flat_map(|v| v.fields.iter().map(|f| &f.node));
+                (hash, deepest(nodes))
+            }
+        };
+        (hash.finish(), below + 1)
+    }
+
+    fn hash_fields(&self, hash: Hasher, style: Style, fields: &[NodeField]) -> Hasher {
+        fields.iter().fold(hash.style(style), |hash, field| {
+            hash.str(&field.name).u64(self.fingerprints[field.node.0 as usize])
+        })
+    }
+}
+
+/// Room to reserve for `count` items of at least `size` bytes each: no more than the bytes
+/// left could hold, so hostile counts cannot make us allocate.
+fn capacity(count: u32, input: &Input<'_>, size: usize) -> usize {
+    usize::try_from(count).unwrap_or(usize::MAX).min(input.remaining() / size)
+}
+
+fn collection(input: &mut Input<'_>) -> Result<Collection, DescriptionError> {
+    let at = input.at();
+    match input.u8()? {
+        0 => Ok(Collection::BTree),
+        1 => Ok(Collection::Hash),
+        _ => Err(input.malformed(at).into()),
+    }
+}
+
+fn reprs(input: &mut Input<'_>) -> Result<Vec<String>, DescriptionError> {
+    let count = input.u8()?;
+    (0..count).map(|_| Ok(input.str()?.to_owned())).collect()
+}
