@@ -1,6 +1,8 @@
 //! The shapes the derives describe: every field, variant and container, as a tool reading a
 //! channel without the Rust types will see them.
 
+mod common;
+
 use std::collections::{BTreeMap, HashSet};
 
 use bcast::typed::shape::{Collection, Field, Kind, Primitive, Style};
@@ -250,5 +252,96 @@ mod description {
         );
         let twice = encode(&[(3, &Level::SHAPE), (3, &Side::SHAPE)]);
         assert_eq!(Description::decode(&twice), Err(DescriptionError::DuplicateTag { tag: 3 }));
+    }
+}
+
+mod stored {
+    use bcast::RingBuffer;
+    use bcast::typed::description::{Description, DescriptionError};
+    use bcast::typed::{Channel, Publisher, Subscriber, TypedOpenError};
+
+    use super::{Book, Tick};
+
+    #[derive(bcast::BcastChannel)]
+    enum Books {
+        Book(Book),
+        Tick(Tick),
+    }
+
+    fn registry_types() -> impl Iterator<Item = (u32, u64)> {
+        Books::TYPES.iter().map(|entry| (entry.tag, entry.fingerprint))
+    }
+
+    #[test]
+    fn a_publisher_stores_its_channels_description_beside_the_registry() {
+        let ring = RingBuffer::with_capacity(1 << 16);
+        let _publisher = Publisher::<Books>::new(ring.clone()).expect("a new channel");
+        let read = Description::read_from(&ring).expect("readable").expect("stored");
+        read.check(registry_types()).expect("it describes the registry's types");
+        assert_eq!(read.types().len(), 2);
+        Subscriber::<Books>::new(ring).expect("a subscriber checks it and attaches");
+    }
+
+    #[test]
+    fn an_untyped_ring_has_no_description() {
+        let ring = RingBuffer::with_capacity(1 << 16);
+        assert_eq!(Description::read_from(&ring), Ok(None));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_subscriber_refuses_a_description_that_does_not_describe_the_registry() {
+        use std::io::{Read, Seek, SeekFrom, Write};
+
+        // The description is the header's first metadata section: its 16-byte section header
+        // at 8192, then the body.
+        const BODY: u64 = 8192 + 16;
+        let path = crate::common::ShmPath::new("description-corrupt");
+        let ring = RingBuffer::create(path.as_str(), 1 << 16).expect("a new channel file");
+        let _publisher = Publisher::<Books>::new(ring).expect("a publisher stores it");
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path.0)
+            .expect("the test's own file");
+        let mut body = vec![0; 4096];
+        file.seek(SeekFrom::Start(BODY)).and_then(|_| file.read_exact(&mut body)).expect("read");
+        let name = body.windows(6).position(|w| w == b"\x04\x00Book").expect("Book's name");
+        let rewrite = |file: &mut std::fs::File, at: u64, byte: u8| {
+            file.seek(SeekFrom::Start(BODY + at))
+                .and_then(|_| file.write_all(&[byte]))
+                .expect("write");
+        };
+
+        rewrite(&mut file, name as u64 + 2, b'C');
+        let attach = || Subscriber::<Books>::new(RingBuffer::attach(path.as_str())?);
+        let error = attach().expect_err("a description of another Book");
+        assert!(
+            matches!(
+                error,
+                TypedOpenError::CorruptDescription {
+                    reason: DescriptionError::Disagrees { tag: 7, .. },
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert!(error.to_string().contains("tag 7"), "{error}");
+
+        rewrite(&mut file, name as u64 + 2, b'B');
+        rewrite(&mut file, 0, 2);
+        let error = attach().expect_err("another format version");
+        assert!(
+            matches!(
+                error,
+                TypedOpenError::CorruptDescription {
+                    reason: DescriptionError::Version { found: 2, expected: 1 },
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        rewrite(&mut file, 0, 1);
+        attach().expect("restored, it attaches again");
     }
 }

@@ -34,11 +34,13 @@ const REQUIRED: u32 = 1;
 pub(crate) enum SectionKind {
     /// The typed layer's schema registry (`typed::Registry`'s wire format).
     Registry = 1,
+    /// The shapes of the channel's message types (`typed::description`'s wire format).
+    Description = 2,
 }
 
 impl SectionKind {
     fn from_wire(kind: u16) -> Option<Self> {
-        (kind == Self::Registry as u16).then_some(Self::Registry)
+        [Self::Registry, Self::Description].into_iter().find(|known| *known as u16 == kind)
     }
 }
 

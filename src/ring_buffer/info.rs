@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use super::RingBuffer;
 use crate::ring::header::{HEADER_SIZE, LAYOUT_MAJOR};
+use crate::ring::metadata::SectionKind;
 use crate::sync::Ordering;
 
 /// A snapshot of a ring's header and storage, from [`RingBuffer::info`].
@@ -86,7 +87,11 @@ impl<A> RingBuffer<A> {
             writer_alive: self.writer_alive(),
             writer_pid: self.writer_pid(),
             replaced: self.is_replaced(),
-            registry_len: self.registry().ok().flatten().map_or(0, |bytes| bytes.len() as u64),
+            registry_len: self
+                .metadata_section(SectionKind::Registry)
+                .ok()
+                .flatten()
+                .map_or(0, |bytes| bytes.len() as u64),
             epoch: header.epoch.load(Ordering::Relaxed),
             path,
         }

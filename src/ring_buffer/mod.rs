@@ -238,16 +238,22 @@ impl RingBuffer<ReadWrite> {
 }
 
 impl RingBuffer<ReadWrite> {
-    /// Stores the typed layer's schema registry in the header's metadata area.
+    /// Appends a metadata section of `kind`, whose body format is `version`, to the header.
     ///
-    /// Call it on a ring that has none, as its creator or writer (H3): on a new channel before
-    /// it is linked into place, on a heap ring before any subscriber is made.
+    /// Call it as the ring's creator or writer (H3), for a kind the ring has none of: the
+    /// typed layer stores its sections on a new channel before it is linked into place, on a
+    /// heap ring before any subscriber is made.
     ///
     /// # Errors
     ///
     /// [`AppendError::Full`] if it does not fit, [`AppendError::Layout`] if the area is corrupt.
-    pub(crate) fn store_registry(&self, bytes: &[u8]) -> Result<(), AppendError> {
-        self.shared.ring.metadata().append(SectionKind::Registry, 1, bytes)
+    pub(crate) fn store_metadata_section(
+        &self,
+        kind: SectionKind,
+        version: u16,
+        bytes: &[u8],
+    ) -> Result<(), AppendError> {
+        self.shared.ring.metadata().append(kind, version, bytes)
     }
 }
 
@@ -285,13 +291,17 @@ impl<A> RingBuffer<A> {
         &self.shared
     }
 
-    /// The schema registry bytes the channel's creator stored, or `None` for an untyped ring.
+    /// The body of the metadata section of `kind` the channel's creator or writer stored, or
+    /// `None` if there is none.
     ///
     /// # Errors
     ///
     /// A [`LayoutError`] if the metadata area is corrupt.
-    pub(crate) fn registry(&self) -> Result<Option<Vec<u8>>, LayoutError> {
-        self.shared.ring.metadata().section(SectionKind::Registry)
+    pub(crate) fn metadata_section(
+        &self,
+        kind: SectionKind,
+    ) -> Result<Option<Vec<u8>>, LayoutError> {
+        self.shared.ring.metadata().section(kind)
     }
 
     /// Data capacity in bytes (a power of two).

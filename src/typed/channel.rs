@@ -6,6 +6,7 @@ use super::entry::TypeEntry;
 use super::error::DecodeError;
 use super::message::TypedMessage;
 use super::payload::Payload;
+use super::shape::Shape;
 
 /// A channel: the set of message types one ring carries, and the enum of their views.
 ///
@@ -18,6 +19,9 @@ pub trait Channel: Sized + 'static {
     const NAME: &'static str;
     /// The channel's message types, in variant order.
     const TYPES: &'static [TypeEntry];
+    /// The shapes of the channel's message types, each with its tag, in variant order: what a
+    /// publisher stores as the channel's [`Description`](super::description::Description).
+    const SHAPES: &'static [(u32, &'static Shape)];
 
     /// One received message: an enum with a variant per message type, holding its
     /// [`View`](super::View).

@@ -17,6 +17,9 @@
 
 use super::shape::{Collection, Field, Hasher, Kind, Primitive, Shape, Style, Variant};
 use super::wire::{Input, Malformed, put_str};
+use crate::error::LayoutError;
+use crate::ring::metadata::SectionKind;
+use crate::ring_buffer::RingBuffer;
 
 /// The version of the format this build writes and reads.
 pub const FORMAT_VERSION: u16 = 1;
@@ -185,10 +188,32 @@ pub struct NodeVariant {
     pub fields: Vec<NodeField>,
 }
 
-/// Why bytes are not a schema description this build can read.
+/// Why bytes are not a schema description this build can read, or why a channel's description
+/// does not describe its registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DescriptionError {
+    /// The channel header's metadata area, where the description is kept, is corrupt.
+    #[error("the channel's metadata area is corrupt: {0}")]
+    Metadata(#[from] LayoutError),
+    /// The channel's registry lists a message type that its description lacks.
+    #[error("the schema description has no type of tag {tag}, which the registry lists")]
+    Missing {
+        /// The tag.
+        tag: u32,
+    },
+    /// A message type's description hashes to another fingerprint than the registry lists.
+    #[error(
+        "the schema description of tag {tag} hashes to {description:#018x}, the registry lists {registry:#018x}"
+    )]
+    Disagrees {
+        /// The tag.
+        tag: u32,
+        /// The fingerprint in the registry.
+        registry: u64,
+        /// The fingerprint computed from the description.
+        description: u64,
+    },
     /// Written in another version of the format.
     #[error("schema description format version {found}, this build reads version {expected}")]
     Version {
@@ -438,6 +463,40 @@ impl Description {
         input.end()?;
         let Reader { nodes, fingerprints, .. } = read;
         Ok(Self { nodes, fingerprints, types })
+    }
+
+    /// The description stored in `ring`'s header, `Ok(None)` if it has none (an untyped ring,
+    /// or a typed one made by a build older than descriptions). It is not checked against the
+    /// registry here: a [`Subscriber`](super::Subscriber) does that when it attaches.
+    ///
+    /// # Errors
+    ///
+    /// A [`DescriptionError`] if the stored bytes are not a description this build can read.
+    pub fn read_from<A>(ring: &RingBuffer<A>) -> Result<Option<Self>, DescriptionError> {
+        ring.metadata_section(SectionKind::Description)?
+            .map(|bytes| Self::decode(&bytes))
+            .transpose()
+    }
+
+    /// Checks that every `(tag, fingerprint)` is described, with a description that hashes to
+    /// that fingerprint: how a channel's description is checked against its registry.
+    ///
+    /// # Errors
+    ///
+    /// [`DescriptionError::Missing`] or [`DescriptionError::Disagrees`] for the first type
+    /// that is not.
+    pub fn check(
+        &self,
+        types: impl IntoIterator<Item = (u32, u64)>,
+    ) -> Result<(), DescriptionError> {
+        for (tag, registry) in types {
+            let root = self.root(tag).ok_or(DescriptionError::Missing { tag })?;
+            let description = self.fingerprint(root);
+            if description != registry {
+                return Err(DescriptionError::Disagrees { tag, registry, description });
+            }
+        }
+        Ok(())
     }
 
     /// The message types described: each one's tag and root node.

@@ -27,7 +27,7 @@ pub(crate) fn create_with_registry(
     // A new file gets the registry; a reopened one keeps its frames, so only a channel of
     // the same registry (or an empty untyped one) may go on.
     let init = |ring: &RingBuffer<ReadWrite>, _: Opened| {
-        store_or_check_registry(ring, registry.clone(), channel).map_err(|error| {
+        store_or_check_registry(ring, registry.clone(), channel, None).map_err(|error| {
             let source = io::Error::other(error.to_string());
             failure.set(Some(error));
             OpenError::Io { path: path.to_owned(), operation: "store the registry of", source }

@@ -4,11 +4,12 @@
 use std::path::PathBuf;
 
 use super::channel::Channel;
+use super::description::{self, Description, DescriptionError};
 use super::error::place;
 use super::mismatch::SchemaMismatch;
 use super::registry::{Registry, RegistryError};
 use crate::error::{Error, OpenError};
-use crate::ring::metadata::AppendError;
+use crate::ring::metadata::{AppendError, SectionKind};
 use crate::ring_buffer::{ReadWrite, RingBuffer};
 
 /// Error returned when making a [`Publisher`](super::Publisher) or
@@ -44,6 +45,25 @@ pub enum TypedOpenError {
         /// What is wrong with it.
         reason: RegistryError,
     },
+    /// The channel's schema description cannot be read, or does not describe its registry.
+    #[error("{}: corrupt schema description: {reason}", place(.path.as_deref()))]
+    CorruptDescription {
+        /// The channel file, or `None` for a heap or caller-memory ring.
+        path: Option<PathBuf>,
+        /// What is wrong with it.
+        reason: DescriptionError,
+    },
+    /// The description of the channel's types is larger than the room the ring header has
+    /// for it.
+    #[error("the schema description of `{channel}` is {len} bytes, the ring header holds {max}")]
+    DescriptionTooLarge {
+        /// The channel type.
+        channel: &'static str,
+        /// Encoded size of the description.
+        len: usize,
+        /// Room in the header.
+        max: usize,
+    },
     /// The channel's registry is larger than the room the ring header has for it.
     #[error("the schema registry of `{channel}` is {len} bytes, the ring header holds {max}")]
     RegistryTooLarge {
@@ -56,37 +76,59 @@ pub enum TypedOpenError {
     },
 }
 
-/// Stores `C`'s registry in a ring that has none; checks the stored one otherwise.
+/// Stores `C`'s description and registry in a ring that has none; checks the stored ones
+/// otherwise.
 ///
 /// The caller holds the ring's writer (or its creation lock), so nobody else stores at the same
 /// time.
 pub(crate) fn store_or_check<C: Channel>(
     ring: &RingBuffer<ReadWrite>,
 ) -> Result<(), TypedOpenError> {
-    store_or_check_registry(ring, Registry::of::<C>(), C::NAME)
+    let description = description::encode(C::SHAPES);
+    store_or_check_registry(ring, Registry::of::<C>(), C::NAME, Some(&description))
 }
 
-/// Stores `ours` in a ring that has no registry and no frames; checks the stored one
-/// otherwise.
+/// Stores `ours` (after `description`, if given) in a ring that has no registry and no
+/// frames; checks the stored ones otherwise.
+///
+/// The description goes first: a reader that sees the registry (acquiring `metadata_len`,
+/// stored after every section) sees the description with it.
 pub(super) fn store_or_check_registry(
     ring: &RingBuffer<ReadWrite>,
     ours: Registry,
     channel: &'static str,
+    description: Option<&[u8]>,
 ) -> Result<(), TypedOpenError> {
     let committed = ring.committed();
     match stored(ring)? {
         Some(theirs) => compare(ring, ours, theirs),
         None if committed > 0 => Err(untyped(ring)),
         None => {
+            let corrupt = |reason: crate::error::LayoutError| TypedOpenError::CorruptRegistry {
+                path: ring.path().map(ToOwned::to_owned),
+                reason: reason.into(),
+            };
+            if let Some(bytes) = description {
+                let version = description::FORMAT_VERSION;
+                ring.store_metadata_section(SectionKind::Description, version, bytes).map_err(
+                    |error| match error {
+                        AppendError::Full { room } => TypedOpenError::DescriptionTooLarge {
+                            channel,
+                            len: bytes.len(),
+                            max: room,
+                        },
+                        AppendError::Layout(reason) => corrupt(reason),
+                    },
+                )?;
+            }
             let bytes = ours.to_bytes();
-            ring.store_registry(&bytes).map_err(|error| match error {
-                AppendError::Full { room } => {
-                    TypedOpenError::RegistryTooLarge { channel, len: bytes.len(), max: room }
+            ring.store_metadata_section(SectionKind::Registry, 1, &bytes).map_err(|error| {
+                match error {
+                    AppendError::Full { room } => {
+                        TypedOpenError::RegistryTooLarge { channel, len: bytes.len(), max: room }
+                    }
+                    AppendError::Layout(reason) => corrupt(reason),
                 }
-                AppendError::Layout(reason) => TypedOpenError::CorruptRegistry {
-                    path: ring.path().map(ToOwned::to_owned),
-                    reason: reason.into(),
-                },
             })
         }
     }
@@ -106,6 +148,19 @@ pub(crate) fn check<C: Channel, A>(ring: &RingBuffer<A>) -> Result<bool, TypedOp
     }
 }
 
+/// Checks that the description stored in `ring`, if any, describes `registry`'s types.
+fn check_description<A>(ring: &RingBuffer<A>, registry: &Registry) -> Result<(), TypedOpenError> {
+    let corrupt = |reason| TypedOpenError::CorruptDescription {
+        path: ring.path().map(ToOwned::to_owned),
+        reason,
+    };
+    let Some(description) = Description::read_from(ring).map_err(corrupt)? else {
+        return Ok(());
+    };
+    let types = registry.types.iter().map(|entry| (entry.tag, entry.fingerprint));
+    description.check(types).map_err(corrupt)
+}
+
 fn untyped<A>(ring: &RingBuffer<A>) -> TypedOpenError {
     TypedOpenError::Untyped { path: ring.path().map(ToOwned::to_owned) }
 }
@@ -123,7 +178,7 @@ pub(super) fn compare<A>(
     theirs: Registry,
 ) -> Result<(), TypedOpenError> {
     if ours.matches(&theirs) {
-        return Ok(());
+        return check_description(ring, &theirs);
     }
     let path = ring.path().map(ToOwned::to_owned);
     Err(TypedOpenError::Mismatch(Box::new(SchemaMismatch { path, ours, theirs })))

@@ -16,6 +16,7 @@ use super::codec::{CodecKind, RkyvFormat};
 use super::entry::TypeEntry;
 use super::wire::{Input, Malformed, put_str};
 use crate::error::LayoutError;
+use crate::ring::metadata::SectionKind;
 use crate::ring_buffer::RingBuffer;
 
 const MAGIC: u32 = u32::from_le_bytes(*b"BCRG");
@@ -109,7 +110,9 @@ impl Registry {
     ///
     /// A [`RegistryError`] if the stored bytes are not a registry this build can read.
     pub fn read_from<A>(ring: &RingBuffer<A>) -> Result<Option<Self>, RegistryError> {
-        ring.registry()?.map(|bytes| Self::from_bytes(&bytes)).transpose()
+        ring.metadata_section(SectionKind::Registry)?
+            .map(|bytes| Self::from_bytes(&bytes))
+            .transpose()
     }
 
     /// Whether `other` describes the same wire: same rkyv format and the same message types

@@ -86,6 +86,10 @@ fn channel_impl(
         let p = private(krate, *span);
         quote_spanned!(*span=> #p::TypeEntry::of::<#ty>())
     });
+    let shapes = carried.iter().map(|Carried { ty, span, .. }| {
+        let p = private(krate, *span);
+        quote_spanned!(*span=> (<#ty as #p::TypedMessage>::TAG, &<#ty as #p::Schema>::SHAPE))
+    });
     let tags: Vec<TokenStream> = carried
         .iter()
         .map(|Carried { ty, span, .. }| {
@@ -114,6 +118,7 @@ fn channel_impl(
         impl #p::Channel for #ident {
             const NAME: &'static str = #name;
             const TYPES: &'static [#p::TypeEntry] = &[#(#entries),*];
+            const SHAPES: &'static [(u32, &'static #p::Shape)] = &[#(#shapes),*];
             type View<'a> = #view<'a>;
 
             #[inline]

@@ -12,6 +12,16 @@ impl ::bcast::__private::Channel for MarketData {
         ::bcast::__private::TypeEntry::of::<Quote>(),
         ::bcast::__private::TypeEntry::of::<Trade>(),
     ];
+    const SHAPES: &'static [(u32, &'static ::bcast::__private::Shape)] = &[
+        (
+            <Quote as ::bcast::__private::TypedMessage>::TAG,
+            &<Quote as ::bcast::__private::Schema>::SHAPE,
+        ),
+        (
+            <Trade as ::bcast::__private::TypedMessage>::TAG,
+            &<Trade as ::bcast::__private::Schema>::SHAPE,
+        ),
+    ];
     type View<'a> = MarketDataView<'a>;
     #[inline]
     #[allow(unreachable_patterns)]

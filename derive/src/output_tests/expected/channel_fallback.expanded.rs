@@ -12,6 +12,12 @@ impl ::bcast::__private::Channel for MarketData {
     const TYPES: &'static [::bcast::__private::TypeEntry] = &[
         ::bcast::__private::TypeEntry::of::<Quote>(),
     ];
+    const SHAPES: &'static [(u32, &'static ::bcast::__private::Shape)] = &[
+        (
+            <Quote as ::bcast::__private::TypedMessage>::TAG,
+            &<Quote as ::bcast::__private::Schema>::SHAPE,
+        ),
+    ];
     type View<'a> = MarketDataView<'a>;
     #[inline]
     #[allow(unreachable_patterns)]
