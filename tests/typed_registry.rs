@@ -101,7 +101,7 @@ fn a_changed_type_is_named_with_both_fingerprints() {
         refusal::<base::Feed, nested::Feed>(),
     ] {
         let differences = mismatch.differences();
-        let [Difference::Changed { ours, theirs }] = differences.as_slice() else {
+        let [Difference::Changed { ours, theirs, .. }] = differences.as_slice() else {
             panic!("one changed type expected: {differences:?}");
         };
         assert_eq!((&*ours.name, &*theirs.name), ("Quote", "Quote"));
@@ -138,7 +138,7 @@ fn a_changed_tag_or_codec_is_named() {
     assert!(text.contains("codec rkyv here, pod in the channel"), "{text}");
     assert!(matches!(
         mismatch.differences().as_slice(),
-        [Difference::Changed { ours, theirs }]
+        [Difference::Changed { ours, theirs, .. }]
             if ours.codec == CodecKind::Rkyv && theirs.codec == CodecKind::Pod
     ));
 }
@@ -176,7 +176,13 @@ fn another_rkyv_format_is_a_mismatch() {
     let mut theirs = ours.clone();
     theirs.rkyv_format.big_endian = !theirs.rkyv_format.big_endian;
     assert!(!ours.matches(&theirs));
-    let mismatch = SchemaMismatch { path: None, ours, theirs };
+    let mismatch = SchemaMismatch {
+        path: None,
+        ours,
+        theirs,
+        ours_description: None,
+        theirs_description: None,
+    };
     assert!(matches!(mismatch.differences().as_slice(), [Difference::RkyvFormat { .. }]));
     assert!(mismatch.to_string().contains("rkyv format: rkyv 0.8"));
 }
@@ -307,7 +313,7 @@ fn a_missing_type_is_named_by_its_tag_when_another_type_has_its_name() {
 fn a_changed_type_is_paired_by_tag_when_another_type_has_its_name() {
     let mismatch = refusal::<updates::Both, updates::QuotesChanged>();
     let differences = mismatch.differences();
-    let [Difference::Changed { ours, theirs }] = differences.as_slice() else {
+    let [Difference::Changed { ours, theirs, .. }] = differences.as_slice() else {
         panic!("one changed type expected: {differences:?}");
     };
     assert_eq!((ours.tag, theirs.tag), (12, 12));

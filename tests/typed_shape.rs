@@ -345,3 +345,88 @@ mod stored {
         attach().expect("restored, it attaches again");
     }
 }
+
+mod mismatch {
+    use bcast::RingBuffer;
+    use bcast::typed::{Difference, FieldDifference, Publisher, Subscriber, TypedOpenError};
+
+    #[allow(missing_debug_implementations)] // fixtures
+    mod channel {
+        #[bcast::typed::schema]
+        pub struct Level {
+            pub price: f64,
+        }
+        #[bcast::typed::schema]
+        pub enum Side {
+            Bid,
+            Ask,
+        }
+        #[bcast::typed::message(tag = 1)]
+        pub struct Book {
+            pub bid: f64,
+            pub side: Side,
+            pub levels: Vec<Level>,
+            pub venue: u32,
+            pub a: u8,
+            pub b: u8,
+        }
+        #[derive(bcast::BcastChannel)]
+        pub enum Feed {
+            Book(Book),
+        }
+    }
+
+    #[allow(missing_debug_implementations)] // fixtures
+    mod ours {
+        #[bcast::typed::schema]
+        pub struct Level {
+            pub price: f64,
+            pub qty: u32,
+        }
+        #[bcast::typed::schema]
+        pub enum Side {
+            Bid,
+            Ask,
+            Cross,
+        }
+        #[bcast::typed::message(tag = 1)]
+        pub struct Book {
+            pub bid: f32,
+            pub side: Side,
+            pub levels: Vec<Level>,
+            pub b: u8,
+            pub a: u8,
+        }
+        #[derive(bcast::BcastChannel)]
+        pub enum Feed {
+            Book(Book),
+        }
+    }
+
+    #[test]
+    fn a_mismatch_names_every_field_that_differs() {
+        let ring = RingBuffer::with_capacity(1 << 16);
+        let _publisher = Publisher::<channel::Feed>::new(ring.clone()).expect("a new channel");
+        let Err(TypedOpenError::Mismatch(mismatch)) = Subscriber::<ours::Feed>::new(ring) else {
+            panic!("another schema must be refused");
+        };
+        let differences = mismatch.differences();
+        let [Difference::Changed { fields, .. }] = differences.as_slice() else {
+            panic!("one changed type: {differences:?}");
+        };
+        let text: Vec<String> = fields.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "`Book`: `venue` only in the channel",
+                "`Book`: reordered (bid, side, levels, b, a here, bid, side, levels, a, b in the channel)",
+                "`Book.bid`: f32 here, f64 in the channel",
+                "`Book.side`: `Cross` added here",
+                "`Book.levels[]`: `qty` added here",
+            ]
+        );
+        assert!(matches!(&fields[2], FieldDifference::Retyped { path, .. } if path == "Book.bid"));
+        let message = mismatch.to_string();
+        assert!(message.contains("`Book.levels[]`: `qty` added here"), "{message}");
+    }
+}

@@ -518,6 +518,37 @@ impl Description {
         &self.nodes[id.0 as usize]
     }
 
+    /// Node `id`'s type in Rust syntax: `u32`, `Vec<Level>`, `Option<String>`, `[u8; 4]`, a
+    /// struct's or an enum's name.
+    ///
+    /// # Panics
+    ///
+    /// As for [`node`](Self::node).
+    pub fn type_name(&self, id: NodeId) -> String {
+        let name = |id: &NodeId| self.type_name(*id);
+        match self.node(id) {
+            Node::Primitive(primitive) => primitive.name().to_owned(),
+            Node::String => "String".to_owned(),
+            Node::Str => "str".to_owned(),
+            Node::Vec(element) => format!("Vec<{}>", name(element)),
+            Node::Slice(element) => format!("[{}]", name(element)),
+            Node::Box(inner) => format!("Box<{}>", name(inner)),
+            Node::Option(inner) => format!("Option<{}>", name(inner)),
+            Node::Array { len, element } => format!("[{}; {len}]", name(element)),
+            Node::Tuple(elements) if elements.len() == 1 => format!("({},)", name(&elements[0])),
+            Node::Tuple(elements) => {
+                format!("({})", elements.iter().map(name).collect::<Vec<_>>().join(", "))
+            }
+            Node::Map { collection, key, value } => {
+                format!("{}<{}, {}>", collection.map_name(), name(key), name(value))
+            }
+            Node::Set { collection, element } => {
+                format!("{}<{}>", collection.set_name(), name(element))
+            }
+            Node::Struct { name, .. } | Node::Enum { name, .. } => name.clone(),
+        }
+    }
+
     /// The fingerprint of node `id`, computed from what was read, as
     /// [`Shape::fingerprint`] computes it from a type.
     ///

@@ -4,15 +4,19 @@ use std::fmt;
 use std::path::PathBuf;
 
 use super::codec::RkyvFormat;
+use super::description::Description;
 use super::entry::TypeEntry;
 use super::error::place;
+use super::field_difference::{FieldDifference, field_differences};
 use super::registry::Registry;
 
 /// The channel's registry differs from this program's: the error of a
 /// [`Subscriber::new`](super::Subscriber::new) or [`Publisher::new`](super::Publisher::new)
 /// whose schema does not match.
 ///
-/// Its [`Display`](fmt::Display) form names every differing type on both sides.
+/// Its [`Display`](fmt::Display) form names every differing type on both sides and, where
+/// both sides describe a changed type (channels made by this version do), the fields that
+/// differ.
 ///
 /// # Examples
 ///
@@ -38,6 +42,7 @@ use super::registry::Registry;
 ///     panic!("a subscriber of another schema must be refused");
 /// };
 /// assert!(mismatch.to_string().contains("`Quote` (tag 1) changed"));
+/// assert!(mismatch.to_string().contains("`Quote`: `ask` added here"));
 /// # Ok::<(), bcast::typed::TypedOpenError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +53,10 @@ pub struct SchemaMismatch {
     pub ours: Registry,
     /// The registry stored in the channel.
     pub theirs: Registry,
+    /// This program's description of its types, where it has one.
+    pub ours_description: Option<Description>,
+    /// The description stored in the channel, where it has one.
+    pub theirs_description: Option<Description>,
 }
 
 /// One difference between two registries; see [`SchemaMismatch::differences`].
@@ -71,6 +80,9 @@ pub enum Difference {
         ours: TypeEntry,
         /// The channel's entry.
         theirs: TypeEntry,
+        /// Where the two types part, field by field, when both sides describe them; empty
+        /// otherwise.
+        fields: Vec<FieldDifference>,
     },
 }
 
@@ -116,9 +128,11 @@ impl SchemaMismatch {
         }
         for (entry, other) in ours.types.iter().zip(&partner) {
             match other.map(|other| &theirs.types[other]) {
-                Some(other) if other != entry => {
-                    out.push(Difference::Changed { ours: entry.clone(), theirs: other.clone() });
-                }
+                Some(other) if other != entry => out.push(Difference::Changed {
+                    ours: entry.clone(),
+                    theirs: other.clone(),
+                    fields: self.field_differences(entry, other),
+                }),
                 Some(_) => {}
                 None => out.push(Difference::OnlyOurs(entry.clone())),
             }
@@ -127,6 +141,25 @@ impl SchemaMismatch {
             out.push(Difference::OnlyTheirs(entry.clone()));
         }
         out
+    }
+}
+
+impl SchemaMismatch {
+    /// Where the descriptions of `ours` and `theirs` part, if both sides describe them.
+    fn field_differences(&self, ours: &TypeEntry, theirs: &TypeEntry) -> Vec<FieldDifference> {
+        let (Some(our_description), Some(their_description)) =
+            (&self.ours_description, &self.theirs_description)
+        else {
+            return Vec::new();
+        };
+        match (our_description.root(ours.tag), their_description.root(theirs.tag)) {
+            (Some(our_root), Some(their_root)) => field_differences(
+                &ours.name,
+                (our_description, our_root),
+                (their_description, their_root),
+            ),
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -160,7 +193,7 @@ impl fmt::Display for Difference {
             Self::OnlyTheirs(entry) => {
                 write!(f, "`{}` (tag {}) is only in the channel", entry.name, entry.tag)
             }
-            Self::Changed { ours, theirs } => {
+            Self::Changed { ours, theirs, fields } => {
                 let mut parts = Vec::new();
                 if ours.name != theirs.name {
                     parts.push(format!(
@@ -183,7 +216,11 @@ impl fmt::Display for Difference {
                         ours.codec, theirs.codec
                     ));
                 }
-                write!(f, "`{}` (tag {}) changed: {}", ours.name, ours.tag, parts.join(", "))
+                write!(f, "`{}` (tag {}) changed: {}", ours.name, ours.tag, parts.join(", "))?;
+                for field in fields {
+                    write!(f, "; {field}")?;
+                }
+                Ok(())
             }
         }
     }

@@ -89,6 +89,7 @@ pub mod description;
 mod entry;
 mod error;
 #[cfg(target_os = "linux")]
+mod field_difference;
 mod file;
 mod json;
 mod message;
@@ -112,6 +113,7 @@ pub use codec::{Codec, CodecKind, Pod, Rkyv, RkyvFormat};
 pub use decode::UnknownTag;
 pub use entry::TypeEntry;
 pub use error::{DecodeError, PublishError};
+pub use field_difference::FieldDifference;
 pub use json::{JsonError, JsonMessage};
 pub use message::{TypedMessage, View};
 pub use mismatch::{Difference, SchemaMismatch};

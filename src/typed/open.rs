@@ -101,7 +101,9 @@ pub(super) fn store_or_check_registry(
 ) -> Result<(), TypedOpenError> {
     let committed = ring.committed();
     match stored(ring)? {
-        Some(theirs) => compare(ring, ours, theirs),
+        Some(theirs) => compare(ring, ours, theirs, || {
+            description.and_then(|bytes| Description::decode(bytes).ok())
+        }),
         None if committed > 0 => Err(untyped(ring)),
         None => {
             let corrupt = |reason: crate::error::LayoutError| TypedOpenError::CorruptRegistry {
@@ -142,7 +144,10 @@ pub(crate) fn check<C: Channel, A>(ring: &RingBuffer<A>) -> Result<bool, TypedOp
     // its first frame, so a ring with frames but no registry seen after them has none.
     let committed = ring.committed();
     match stored(ring)? {
-        Some(theirs) => compare(ring, Registry::of::<C>(), theirs).map(|()| true),
+        Some(theirs) => compare(ring, Registry::of::<C>(), theirs, || {
+            Description::decode(&description::encode(C::SHAPES)).ok()
+        })
+        .map(|()| true),
         None if committed > 0 => Err(untyped(ring)),
         None => Ok(false),
     }
@@ -172,14 +177,26 @@ pub(super) fn stored<A>(ring: &RingBuffer<A>) -> Result<Option<Registry>, TypedO
     })
 }
 
+/// Checks that `theirs` (and the channel's description) match `ours`; on a mismatch, the error
+/// explains it with `ours_description` (made only then) and the channel's description.
 pub(super) fn compare<A>(
     ring: &RingBuffer<A>,
     ours: Registry,
     theirs: Registry,
+    ours_description: impl FnOnce() -> Option<Description>,
 ) -> Result<(), TypedOpenError> {
     if ours.matches(&theirs) {
         return check_description(ring, &theirs);
     }
     let path = ring.path().map(ToOwned::to_owned);
-    Err(TypedOpenError::Mismatch(Box::new(SchemaMismatch { path, ours, theirs })))
+    // Only to explain the mismatch: a channel without a readable description is told apart
+    // by its registry alone.
+    let theirs_description = Description::read_from(ring).ok().flatten();
+    Err(TypedOpenError::Mismatch(Box::new(SchemaMismatch {
+        path,
+        ours,
+        theirs,
+        ours_description: ours_description(),
+        theirs_description,
+    })))
 }
