@@ -134,13 +134,23 @@ fn the_fingerprint_is_the_descriptions() {
 }
 
 mod description {
-    use bcast::typed::description::{Description, DescriptionError, MAX_DEPTH, Node, encode};
+    use bcast::typed::description::{Description, DescriptionError, MAX_DEPTH, Node};
     use bcast::typed::{Schema, Shape};
 
     use super::{Book, Level, Side, Tick, Venue};
 
+    fn encode(types: &[(u32, &Shape)]) -> Vec<u8> {
+        Description::of(types).to_bytes()
+    }
+
     fn channel() -> Vec<u8> {
         encode(&[(7, &Book::SHAPE), (8, &Tick::SHAPE), (9, &Venue::SHAPE), (10, &Side::SHAPE)])
+    }
+
+    #[test]
+    fn a_description_reads_back_as_it_was_made() {
+        let made = Description::of(&[(7, &Book::SHAPE), (8, &Tick::SHAPE), (9, &Venue::SHAPE)]);
+        assert_eq!(Description::decode(&made.to_bytes()), Ok(made));
     }
 
     #[test]

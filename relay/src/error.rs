@@ -86,6 +86,10 @@ pub enum RelayError {
     /// The source channel's schema registry is unreadable, or the one sent by the exporter is.
     #[error("schema registry: {0}")]
     Registry(#[from] bcast::typed::RegistryError),
+    /// The source channel's schema description is unreadable, or the one sent by the exporter
+    /// is.
+    #[error("schema description: {0}")]
+    Description(#[from] bcast::typed::description::DescriptionError),
     /// The exporter now relays a channel with another schema than the one the local channel
     /// was made with; its frames are refused.
     #[error(

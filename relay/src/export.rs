@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bcast::typed::Registry;
+use bcast::typed::description::Description;
 use bcast::{ReadOnly, Reader, RingBuffer};
 use zenoh::Wait;
 use zenoh::pubsub::Publisher;
@@ -139,11 +140,13 @@ impl Exporter {
         while !self.stop.is_stopped() {
             let Some(ring) = self.attach(&mut waiting)? else { continue };
             let registry = Registry::read_from(&ring)?;
+            let description = Description::read_from(&ring)?;
             let info = ring.info();
             let channel = ChannelDesc::new(
                 info.capacity as u64,
                 info.epoch,
                 registry.as_ref().map(Registry::to_bytes),
+                description.as_ref().map(Description::to_bytes),
             );
             let header = BatchHeader {
                 exporter,

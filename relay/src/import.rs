@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use bcast::RingBuffer;
+use bcast::typed::description::Description;
 use bcast::typed::{Registry, TypedOpenError};
 use zenoh::Wait;
 
@@ -189,26 +190,34 @@ impl Importer {
         let capacity = self.capacity(desc)?;
         // For the report only: a file that appears meanwhile is reopened, and said created.
         let reopened = std::fs::symlink_metadata(path).is_ok();
-        let ring =
-            match &desc.registry {
-                Some(bytes) => Registry::from_bytes(bytes)?
-                    .create_channel(path, capacity)
-                    .map_err(|source| match source {
-                        TypedOpenError::Untyped { .. } => {
-                            RelayError::UntypedLocalChannel { path: path.clone() }
-                        }
-                        source => RelayError::Typed { path: path.clone(), source },
-                    })?,
-                None => {
-                    let ring = RingBuffer::create(path, capacity)
-                        .map_err(|source| RelayError::Open { path: path.clone(), source })?;
-                    // Untyped frames in a typed channel would be misread by its subscribers.
-                    if !matches!(Registry::read_from(&ring), Ok(None)) {
-                        return Err(RelayError::TypedLocalChannel { path: path.clone() });
+        let ring = match &desc.registry {
+            Some(bytes) => {
+                let registry = Registry::from_bytes(bytes)?;
+                let created = match &desc.description {
+                    Some(description) => registry.create_described_channel(
+                        path,
+                        capacity,
+                        &Description::decode(description)?,
+                    ),
+                    None => registry.create_channel(path, capacity),
+                };
+                created.map_err(|source| match source {
+                    TypedOpenError::Untyped { .. } => {
+                        RelayError::UntypedLocalChannel { path: path.clone() }
                     }
-                    ring
+                    source => RelayError::Typed { path: path.clone(), source },
+                })?
+            }
+            None => {
+                let ring = RingBuffer::create(path, capacity)
+                    .map_err(|source| RelayError::Open { path: path.clone(), source })?;
+                // Untyped frames in a typed channel would be misread by its subscribers.
+                if !matches!(Registry::read_from(&ring), Ok(None)) {
+                    return Err(RelayError::TypedLocalChannel { path: path.clone() });
                 }
-            };
+                ring
+            }
+        };
         let capacity = ring.capacity() as u64;
         let writer = ring.into_writer();
         let (resume, progress) = ResumeFile::open(path)?;
@@ -284,7 +293,7 @@ mod tests {
     #[test]
     fn capacities_beyond_the_limit_or_the_address_space_are_refused() {
         let importer = Importer::new(ImportOptions::new("k", "/nonexistent/mirror"));
-        let desc = |capacity| ChannelDesc::new(capacity, 1, None);
+        let desc = |capacity| ChannelDesc::new(capacity, 1, None, None);
         assert_eq!(importer.capacity(&desc(1 << 20)).unwrap(), 1 << 20);
         for offered in [(1 << 30) + 1, 64 << 30, u64::MAX] {
             let refused = importer.capacity(&desc(offered));

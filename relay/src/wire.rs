@@ -23,12 +23,29 @@
 //!
 //! [`Batch::parse`] validates a whole batch before any frame is handed out, so a malformed
 //! message is rejected whole and never half-written to a channel.
+//!
+//! The channel description, served at `KEY/@registry`:
+//!
+//! ```text
+//!   magic     4  b"BCRD"
+//!   version   2  2
+//!   flags     2  bit 0: typed (a registry follows); bit 1: described (a description follows)
+//!   capacity  8  the source's data capacity
+//!   epoch     8  the source channel's epoch
+//!   registry  8  hash of the registry bytes (0: an untyped channel)
+//! then, if typed:     u32 length, the registry (`Registry::to_bytes`)
+//! then, if described: u32 length, the schema description (`Description::to_bytes`)
+//! ```
 
 use thiserror::Error;
 
 const BATCH_MAGIC: [u8; 4] = *b"BCRB";
 const DESC_MAGIC: [u8; 4] = *b"BCRD";
 const VERSION: u16 = 1;
+/// The version of the channel description: 2 added the schema description.
+const DESC_VERSION: u16 = 2;
+const TYPED: u16 = 1;
+const DESCRIBED: u16 = 2;
 /// Bytes of a batch header.
 pub(crate) const HEADER_LEN: usize = 56;
 const DESC_LEN: usize = 32;
@@ -194,41 +211,70 @@ pub(crate) struct ChannelDesc {
     pub(crate) registry_hash: u64,
     /// `Registry::to_bytes` of the source's registry; `None` for an untyped channel.
     pub(crate) registry: Option<Vec<u8>>,
+    /// `Description::to_bytes` of the source's schema description; `None` if it has none.
+    pub(crate) description: Option<Vec<u8>>,
 }
 
 impl ChannelDesc {
-    /// A description of a channel with `registry` (its `to_bytes`), hashing it.
-    pub(crate) fn new(capacity: u64, epoch: u64, registry: Option<Vec<u8>>) -> Self {
+    /// A description of a channel with `registry` (its `to_bytes`), hashing it, and its
+    /// schema `description` (its `to_bytes`).
+    pub(crate) fn new(
+        capacity: u64,
+        epoch: u64,
+        registry: Option<Vec<u8>>,
+        description: Option<Vec<u8>>,
+    ) -> Self {
         let registry_hash = registry.as_deref().map_or(0, |bytes| fnv1a(bytes) | 1);
-        Self { capacity, epoch, registry_hash, registry }
+        Self { capacity, epoch, registry_hash, registry, description }
     }
 
     pub(crate) fn to_bytes(&self) -> Vec<u8> {
-        let registry = self.registry.as_deref().unwrap_or_default();
-        let mut bytes = Vec::with_capacity(DESC_LEN + registry.len());
+        let parts = [self.registry.as_deref(), self.description.as_deref()];
+        let mut bytes = Vec::with_capacity(
+            DESC_LEN + parts.iter().flatten().map(|p| p.len() + 4).sum::<usize>(),
+        );
         bytes.extend_from_slice(&DESC_MAGIC);
-        bytes.extend_from_slice(&VERSION.to_le_bytes());
-        bytes.extend_from_slice(&u16::from(self.registry.is_some()).to_le_bytes());
+        bytes.extend_from_slice(&DESC_VERSION.to_le_bytes());
+        let flags = if self.registry.is_some() { TYPED } else { 0 }
+            | if self.description.is_some() { DESCRIBED } else { 0 };
+        bytes.extend_from_slice(&flags.to_le_bytes());
         for field in [self.capacity, self.epoch, self.registry_hash] {
             bytes.extend_from_slice(&field.to_le_bytes());
         }
-        bytes.extend_from_slice(registry);
+        for part in parts.into_iter().flatten() {
+            let len = u32::try_from(part.len()).expect("metadata sections are at most 56 KiB");
+            bytes.extend_from_slice(&len.to_le_bytes());
+            bytes.extend_from_slice(part);
+        }
         bytes
     }
 
     pub(crate) fn parse(bytes: &[u8]) -> Result<Self, WireError> {
         let mut input = Reader(bytes);
-        if input.take::<4>()? != DESC_MAGIC || u16::from_le_bytes(input.take()?) != VERSION {
+        if input.take::<4>()? != DESC_MAGIC || u16::from_le_bytes(input.take()?) != DESC_VERSION {
             return Err(WireError::BadMagic);
         }
-        let typed = u16::from_le_bytes(input.take()?) != 0;
-        let mut field = || input.take().map(u64::from_le_bytes);
-        let (capacity, epoch, registry_hash) = (field()?, field()?, field()?);
-        let registry = typed.then(|| input.0.to_vec());
-        if !typed && !input.0.is_empty() {
+        let flags = u16::from_le_bytes(input.take()?);
+        if flags & !(TYPED | DESCRIBED) != 0 {
             return Err(WireError::Inconsistent);
         }
-        Ok(Self { capacity, epoch, registry_hash, registry })
+        let mut field = || input.take().map(u64::from_le_bytes);
+        let (capacity, epoch, registry_hash) = (field()?, field()?, field()?);
+        let mut part = |present: bool| -> Result<Option<Vec<u8>>, WireError> {
+            if !present {
+                return Ok(None);
+            }
+            let len = usize::try_from(u32::from_le_bytes(input.take()?)).unwrap_or(usize::MAX);
+            let (part, rest) = input.0.split_at_checked(len).ok_or(WireError::Truncated)?;
+            input.0 = rest;
+            Ok(Some(part.to_vec()))
+        };
+        let registry = part(flags & TYPED != 0)?;
+        let description = part(flags & DESCRIBED != 0)?;
+        if !input.0.is_empty() {
+            return Err(WireError::Inconsistent);
+        }
+        Ok(Self { capacity, epoch, registry_hash, registry, description })
     }
 }
 

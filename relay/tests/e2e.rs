@@ -188,6 +188,13 @@ fn typed_messages_of_several_types_arrive_intact_and_in_order() {
     });
     assert_eq!(number_after(&stats, "missed"), Some(0), "{stats}");
     assert!(exporter.wait_for("export: frames").contains("lost 0"));
+    // The mirror describes itself as the source does.
+    let described = |path| {
+        let ring = bcast::RingBuffer::attach(path).expect("attach");
+        bcast::typed::description::Description::read_from(&ring).expect("a readable description")
+    };
+    assert!(described(mirror).is_some(), "the mirror carries the source's description");
+    assert_eq!(described(mirror), described(source));
 }
 
 #[test]

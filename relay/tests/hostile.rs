@@ -68,7 +68,7 @@ fn running<T>(
 /// A channel description as an exporter serves it, for an untyped channel of `capacity` bytes.
 fn untyped_description(capacity: u64) -> Vec<u8> {
     let mut bytes = b"BCRD".to_vec();
-    bytes.extend_from_slice(&1u16.to_le_bytes()); // version
+    bytes.extend_from_slice(&2u16.to_le_bytes()); // version
     bytes.extend_from_slice(&0u16.to_le_bytes()); // untyped
     for field in [capacity, 0x5eed, 0] {
         bytes.extend_from_slice(&field.to_le_bytes()); // capacity, epoch, registry hash

@@ -10,7 +10,8 @@
 //! u32 type count, then per message type: u32 tag, u32 index of its root node
 //! ```
 //!
-//! Equal shapes are written once, so a type used in many places costs one node. Reading checks
+//! [`Description::of`] turns shapes into a description, [`Description::to_bytes`] writes it,
+//! and [`Description::decode`] reads it back. Equal shapes are written once, so a type used in many places costs one node. Reading checks
 //! every count against the bytes left, every reference, names as UTF-8, and nesting up to
 //! [`MAX_DEPTH`]; it recomputes every node's fingerprint from what it read, so a description
 //! can be checked against the fingerprints of the channel's registry.
@@ -73,7 +74,7 @@ mod code {
 ///
 /// ```
 /// use bcast::typed::Schema;
-/// use bcast::typed::description::{self, Description, Node};
+/// use bcast::typed::description::{Description, Node};
 ///
 /// #[bcast::typed::message(tag = 9)]
 /// struct Quote {
@@ -81,7 +82,7 @@ mod code {
 ///     bid: Option<f64>,
 /// }
 ///
-/// let bytes = description::encode(&[(9, &Quote::SHAPE)]);
+/// let bytes = Description::of(&[(9, &Quote::SHAPE)]).to_bytes();
 /// let read = Description::decode(&bytes)?;
 /// let (tag, root) = read.types()[0];
 /// assert_eq!(tag, 9);
@@ -262,127 +263,77 @@ impl From<Malformed> for DescriptionError {
     }
 }
 
-/// Writes the shapes of a channel's message types, each with its tag, as a description.
-///
-/// # Panics
-///
-/// If a name is longer than 65 535 bytes, or a description holds more than 2^32 nodes: no
-/// Rust type comes near either.
-pub fn encode(types: &[(u32, &Shape)]) -> Vec<u8> {
-    let mut encoder = Encoder { nodes: Vec::new(), out: Vec::new() };
-    let roots: Vec<(u32, u32)> =
-        types.iter().map(|&(tag, shape)| (tag, encoder.node(shape))).collect();
-    let mut out = Vec::with_capacity(10 + encoder.out.len() + roots.len() * 8);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&count(encoder.nodes.len()).to_le_bytes());
-    out.extend_from_slice(&encoder.out);
-    out.extend_from_slice(&count(roots.len()).to_le_bytes());
-    for (tag, root) in roots {
-        out.extend_from_slice(&tag.to_le_bytes());
-        out.extend_from_slice(&root.to_le_bytes());
-    }
-    out
-}
-
 fn count(n: usize) -> u32 {
     u32::try_from(n).expect("fewer than 2^32 nodes, fields and types")
 }
 
-/// Writes nodes children first, each distinct shape once.
-struct Encoder<'s> {
-    /// The shapes written so far, by index.
-    nodes: Vec<&'s Shape>,
-    out: Vec<u8>,
+/// Turns shapes into nodes, children first, each distinct shape once.
+struct Builder<'s> {
+    table: Table,
+    /// The shape of each node, for finding a shape written before.
+    shapes: Vec<&'s Shape>,
 }
 
-impl<'s> Encoder<'s> {
-    /// Writes `shape` (after its parts) unless an equal shape was written; returns its index.
-    fn node(&mut self, shape: &'s Shape) -> u32 {
+impl<'s> Builder<'s> {
+    /// The node of `shape` (made after its parts, unless an equal shape was made before).
+    fn node(&mut self, shape: &'s Shape) -> NodeId {
         let known = self
-            .nodes
+            .shapes
             .iter()
-            .position(|&written| written.fingerprint() == shape.fingerprint() && written == shape);
+            .position(|&made| made.fingerprint() == shape.fingerprint() && made == shape);
         if let Some(index) = known {
-            return count(index);
+            return NodeId(count(index));
         }
-        let mut body = Vec::new();
-        match shape.kind() {
-            Kind::Primitive(primitive) => {
-                let code = PRIMITIVES.iter().position(|p| p == primitive).unwrap_or(0);
-                body.extend([code::PRIMITIVE, u8::try_from(code).unwrap_or(0)]);
-            }
-            Kind::String => body.push(code::STRING),
-            Kind::Str => body.push(code::STR),
-            Kind::Vec(inner) => self.one(&mut body, code::VEC, inner),
-            Kind::Slice(inner) => self.one(&mut body, code::SLICE, inner),
-            Kind::Box(inner) => self.one(&mut body, code::BOX, inner),
-            Kind::Option(inner) => self.one(&mut body, code::OPTION, inner),
-            Kind::Array { len, element } => {
-                let element = self.node(element);
-                body.push(code::ARRAY);
-                body.extend_from_slice(&len.to_le_bytes());
-                body.extend_from_slice(&element.to_le_bytes());
-            }
-            Kind::Tuple(elements) => {
-                let elements: Vec<u32> = elements.iter().map(|e| self.node(e)).collect();
-                body.push(code::TUPLE);
-                body.extend_from_slice(&count(elements.len()).to_le_bytes());
-                elements.iter().for_each(|e| body.extend_from_slice(&e.to_le_bytes()));
-            }
+        let node = match shape.kind() {
+            Kind::Primitive(primitive) => Node::Primitive(*primitive),
+            Kind::String => Node::String,
+            Kind::Str => Node::Str,
+            Kind::Vec(inner) => Node::Vec(self.node(inner)),
+            Kind::Slice(inner) => Node::Slice(self.node(inner)),
+            Kind::Box(inner) => Node::Box(self.node(inner)),
+            Kind::Option(inner) => Node::Option(self.node(inner)),
+            Kind::Array { len, element } => Node::Array { len: *len, element: self.node(element) },
+            Kind::Tuple(elements) => Node::Tuple(elements.iter().map(|e| self.node(e)).collect()),
             Kind::Map { collection, key, value } => {
-                let (key, value) = (self.node(key), self.node(value));
-                body.extend([code::MAP, collection_code(*collection)]);
-                body.extend_from_slice(&key.to_le_bytes());
-                body.extend_from_slice(&value.to_le_bytes());
+                Node::Map { collection: *collection, key: self.node(key), value: self.node(value) }
             }
             Kind::Set { collection, element } => {
-                let element = self.node(element);
-                body.extend([code::SET, collection_code(*collection)]);
-                body.extend_from_slice(&element.to_le_bytes());
+                Node::Set { collection: *collection, element: self.node(element) }
             }
-            Kind::Struct(shape) => {
-                let fields = self.fields(shape.fields());
-                body.push(code::STRUCT);
-                put_str(&mut body, shape.name());
-                put_reprs(&mut body, shape.reprs());
-                put_fields(&mut body, shape.style(), &fields);
-            }
-            Kind::Enum(shape) => {
-                let variants: Vec<(&Variant, Vec<(&str, u32)>)> = shape
-                    .variants()
-                    .iter()
-                    .map(|variant| (variant, self.fields(variant.fields())))
-                    .collect();
-                body.push(code::ENUM);
-                put_str(&mut body, shape.name());
-                put_reprs(&mut body, shape.reprs());
-                body.extend_from_slice(&count(variants.len()).to_le_bytes());
-                for (variant, fields) in variants {
-                    put_str(&mut body, variant.name());
-                    match variant.discriminant() {
-                        Some(value) => {
-                            body.push(1);
-                            body.extend_from_slice(&value.to_le_bytes());
-                        }
-                        None => body.push(0),
-                    }
-                    put_fields(&mut body, variant.style(), &fields);
-                }
-            }
+            Kind::Struct(shape) => Node::Struct {
+                name: shape.name().to_owned(),
+                reprs: shape.reprs().iter().map(|&repr| repr.to_owned()).collect(),
+                style: shape.style(),
+                fields: self.fields(shape.fields()),
+            },
+            Kind::Enum(shape) => Node::Enum {
+                name: shape.name().to_owned(),
+                reprs: shape.reprs().iter().map(|&repr| repr.to_owned()).collect(),
+                variants: shape.variants().iter().map(|variant| self.variant(variant)).collect(),
+            },
+        };
+        self.table.push(node);
+        self.shapes.push(shape);
+        NodeId(count(self.shapes.len() - 1))
+    }
+
+    fn fields(&mut self, fields: &'s [Field]) -> Vec<NodeField> {
+        fields
+            .iter()
+            .map(|field| NodeField {
+                name: field.name().to_owned(),
+                node: self.node(field.shape()),
+            })
+            .collect()
+    }
+
+    fn variant(&mut self, variant: &'s Variant) -> NodeVariant {
+        NodeVariant {
+            name: variant.name().to_owned(),
+            discriminant: variant.discriminant(),
+            style: variant.style(),
+            fields: self.fields(variant.fields()),
         }
-        self.out.extend_from_slice(&body);
-        self.nodes.push(shape);
-        count(self.nodes.len() - 1)
-    }
-
-    fn one(&mut self, body: &mut Vec<u8>, code: u8, inner: &'s Shape) {
-        let inner = self.node(inner);
-        body.push(code);
-        body.extend_from_slice(&inner.to_le_bytes());
-    }
-
-    fn fields(&mut self, fields: &'s [Field]) -> Vec<(&'s str, u32)> {
-        fields.iter().map(|field| (field.name(), self.node(field.shape()))).collect()
     }
 }
 
@@ -401,21 +352,119 @@ fn style_code(style: Style) -> u8 {
     }
 }
 
-fn put_reprs(out: &mut Vec<u8>, reprs: &[&str]) {
+fn put_id(out: &mut Vec<u8>, id: NodeId) {
+    out.extend_from_slice(&id.0.to_le_bytes());
+}
+
+fn put_reprs(out: &mut Vec<u8>, reprs: &[String]) {
     out.push(u8::try_from(reprs.len()).expect("fewer than 256 repr attributes"));
     reprs.iter().for_each(|repr| put_str(out, repr));
 }
 
-fn put_fields(out: &mut Vec<u8>, style: Style, fields: &[(&str, u32)]) {
+fn put_fields(out: &mut Vec<u8>, style: Style, fields: &[NodeField]) {
     out.push(style_code(style));
     out.extend_from_slice(&count(fields.len()).to_le_bytes());
-    for (name, node) in fields {
-        put_str(out, name);
-        out.extend_from_slice(&node.to_le_bytes());
+    for field in fields {
+        put_str(out, &field.name);
+        put_id(out, field.node);
+    }
+}
+
+/// Writes one node (its parts are written before it).
+fn put_node(out: &mut Vec<u8>, node: &Node) {
+    match node {
+        Node::Primitive(primitive) => {
+            let code = PRIMITIVES.iter().position(|p| p == primitive).unwrap_or(0);
+            out.extend([code::PRIMITIVE, u8::try_from(code).unwrap_or(0)]);
+        }
+        Node::String => out.push(code::STRING),
+        Node::Str => out.push(code::STR),
+        Node::Vec(inner) | Node::Slice(inner) | Node::Box(inner) | Node::Option(inner) => {
+            out.push(match node {
+                Node::Vec(_) => code::VEC,
+                Node::Slice(_) => code::SLICE,
+                Node::Box(_) => code::BOX,
+                _ => code::OPTION,
+            });
+            put_id(out, *inner);
+        }
+        Node::Array { len, element } => {
+            out.push(code::ARRAY);
+            out.extend_from_slice(&len.to_le_bytes());
+            put_id(out, *element);
+        }
+        Node::Tuple(elements) => {
+            out.push(code::TUPLE);
+            out.extend_from_slice(&count(elements.len()).to_le_bytes());
+            elements.iter().for_each(|element| put_id(out, *element));
+        }
+        Node::Map { collection, key, value } => {
+            out.extend([code::MAP, collection_code(*collection)]);
+            put_id(out, *key);
+            put_id(out, *value);
+        }
+        Node::Set { collection, element } => {
+            out.extend([code::SET, collection_code(*collection)]);
+            put_id(out, *element);
+        }
+        Node::Struct { name, reprs, style, fields } => {
+            out.push(code::STRUCT);
+            put_str(out, name);
+            put_reprs(out, reprs);
+            put_fields(out, *style, fields);
+        }
+        Node::Enum { name, reprs, variants } => {
+            out.push(code::ENUM);
+            put_str(out, name);
+            put_reprs(out, reprs);
+            out.extend_from_slice(&count(variants.len()).to_le_bytes());
+            for variant in variants {
+                put_str(out, &variant.name);
+                match variant.discriminant {
+                    Some(value) => {
+                        out.push(1);
+                        out.extend_from_slice(&value.to_le_bytes());
+                    }
+                    None => out.push(0),
+                }
+                put_fields(out, variant.style, &variant.fields);
+            }
+        }
     }
 }
 
 impl Description {
+    /// The description of the shapes of a channel's message types, each with its tag: every
+    /// distinct shape one node, parts before the nodes that hold them.
+    ///
+    /// Nesting is not bounded here (Rust types are what they are), but a description nested
+    /// deeper than [`MAX_DEPTH`] is refused when read back.
+    pub fn of(types: &[(u32, &Shape)]) -> Self {
+        let mut builder = Builder { table: Table::default(), shapes: Vec::new() };
+        let types = types.iter().map(|&(tag, shape)| (tag, builder.node(shape))).collect();
+        let Table { nodes, fingerprints, .. } = builder.table;
+        Self { nodes, fingerprints, types }
+    }
+
+    /// The description in its wire format, as [`decode`](Self::decode) reads it.
+    ///
+    /// # Panics
+    ///
+    /// If a name is longer than 65 535 bytes, or a description holds more than 2^32 nodes: no
+    /// Rust type comes near either.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(16 + self.nodes.len() * 16 + self.types.len() * 8);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&count(self.nodes.len()).to_le_bytes());
+        self.nodes.iter().for_each(|node| put_node(&mut out, node));
+        out.extend_from_slice(&count(self.types.len()).to_le_bytes());
+        for &(tag, root) in &self.types {
+            out.extend_from_slice(&tag.to_le_bytes());
+            put_id(&mut out, root);
+        }
+        out
+    }
+
     /// Reads a description from untrusted bytes (a channel header, a recording, the network).
     ///
     /// # Errors
@@ -431,20 +480,16 @@ impl Description {
         }
         let count = input.u32()?;
         // Every node takes at least one byte.
-        let mut read = Reader {
+        let mut read = Table {
             nodes: Vec::with_capacity(usize::try_from(count).unwrap_or(0).min(input.remaining())),
-            fingerprints: Vec::new(),
-            depths: Vec::new(),
+            ..Table::default()
         };
         for index in 0..count {
-            let node = read.node(&mut input, index)?;
-            let (fingerprint, depth) = read.measure(&node);
+            let node = read.read_node(&mut input, index)?;
+            let depth = read.push(node);
             if depth > MAX_DEPTH {
                 return Err(DescriptionError::TooDeep { node: index, depth });
             }
-            read.nodes.push(node);
-            read.fingerprints.push(fingerprint);
-            read.depths.push(depth);
         }
         let type_count = input.u32()?;
         let mut types: Vec<(u32, NodeId)> = Vec::new();
@@ -461,7 +506,7 @@ impl Description {
             types.push((tag, NodeId(root)));
         }
         input.end()?;
-        let Reader { nodes, fingerprints, .. } = read;
+        let Table { nodes, fingerprints, .. } = read;
         Ok(Self { nodes, fingerprints, types })
     }
 
@@ -560,16 +605,27 @@ impl Description {
     }
 }
 
-/// The nodes read so far, with their fingerprints and depths.
-struct Reader {
+/// The nodes made or read so far, with their fingerprints and depths.
+#[derive(Default)]
+struct Table {
     nodes: Vec<Node>,
     fingerprints: Vec<u64>,
     depths: Vec<usize>,
 }
 
-impl Reader {
+impl Table {
+    /// Adds `node`, whose parts are all in the table, with its fingerprint and depth; returns
+    /// its depth.
+    fn push(&mut self, node: Node) -> usize {
+        let (fingerprint, depth) = self.measure(&node);
+        self.nodes.push(node);
+        self.fingerprints.push(fingerprint);
+        self.depths.push(depth);
+        depth
+    }
+
     /// Reads node `index`.
-    fn node(&self, input: &mut Input<'_>, index: u32) -> Result<Node, DescriptionError> {
+    fn read_node(&self, input: &mut Input<'_>, index: u32) -> Result<Node, DescriptionError> {
         let at = input.at();
         let node = match input.u8()? {
             code::PRIMITIVE => {

@@ -84,7 +84,7 @@ pub enum TypedOpenError {
 pub(crate) fn store_or_check<C: Channel>(
     ring: &RingBuffer<ReadWrite>,
 ) -> Result<(), TypedOpenError> {
-    let description = description::encode(C::SHAPES);
+    let description = Description::of(C::SHAPES).to_bytes();
     store_or_check_registry(ring, Registry::of::<C>(), C::NAME, Some(&description))
 }
 
@@ -144,10 +144,10 @@ pub(crate) fn check<C: Channel, A>(ring: &RingBuffer<A>) -> Result<bool, TypedOp
     // its first frame, so a ring with frames but no registry seen after them has none.
     let committed = ring.committed();
     match stored(ring)? {
-        Some(theirs) => compare(ring, Registry::of::<C>(), theirs, || {
-            Description::decode(&description::encode(C::SHAPES)).ok()
-        })
-        .map(|()| true),
+        Some(theirs) => {
+            compare(ring, Registry::of::<C>(), theirs, || Some(Description::of(C::SHAPES)))
+                .map(|()| true)
+        }
         None if committed > 0 => Err(untyped(ring)),
         None => Ok(false),
     }

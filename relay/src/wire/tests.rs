@@ -83,10 +83,22 @@ fn arbitrary_bytes_never_panic() {
 
 #[test]
 fn channel_descriptions_round_trip() {
-    let typed = ChannelDesc::new(1 << 20, 42, Some(b"registry bytes".to_vec()));
+    let typed = ChannelDesc::new(1 << 20, 42, Some(b"registry bytes".to_vec()), None);
     assert_ne!(typed.registry_hash, 0);
     assert_eq!(ChannelDesc::parse(&typed.to_bytes()).unwrap(), typed);
-    let untyped = ChannelDesc::new(4096, 7, None);
+    let described = ChannelDesc::new(
+        1 << 20,
+        42,
+        Some(b"registry bytes".to_vec()),
+        Some(b"description".to_vec()),
+    );
+    assert_eq!(described.registry_hash, typed.registry_hash, "the hash is the registry's");
+    assert_eq!(ChannelDesc::parse(&described.to_bytes()).unwrap(), described);
+    let bytes = described.to_bytes();
+    for len in 0..bytes.len() {
+        assert!(ChannelDesc::parse(&bytes[..len]).is_err(), "cut at {len}");
+    }
+    let untyped = ChannelDesc::new(4096, 7, None, None);
     assert_eq!(untyped.registry_hash, 0);
     assert_eq!(ChannelDesc::parse(&untyped.to_bytes()).unwrap(), untyped);
     let mut trailing = untyped.to_bytes();
