@@ -517,6 +517,27 @@ impl Description {
     /// # Errors
     ///
     /// A [`DescriptionError`] if the stored bytes are not a description this build can read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bcast::typed::description::{Description, Node};
+    ///
+    /// # #[bcast::typed::message(tag = 1)] pub struct Quote { pub symbol: String, pub bid: f64 }
+    /// # #[derive(bcast::BcastChannel)] pub enum MarketData { Quote(Quote) }
+    /// # let ring = bcast::RingBuffer::with_capacity(1 << 16);
+    /// # let _publisher = bcast::typed::Publisher::<MarketData>::new(ring.clone())?;
+    /// // `ring`: any ring of a typed channel, such as a channel file attached by a tool.
+    /// let description = Description::read_from(&ring)?.expect("a typed channel");
+    /// let quote = description.root(1).expect("tag 1 is described");
+    /// let Node::Struct { fields, .. } = description.node(quote) else { unreachable!() };
+    /// let fields: Vec<String> = fields
+    ///     .iter()
+    ///     .map(|field| format!("{}: {}", field.name, description.type_name(field.node)))
+    ///     .collect();
+    /// assert_eq!(fields, ["symbol: String", "bid: f64"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read_from<A>(ring: &RingBuffer<A>) -> Result<Option<Self>, DescriptionError> {
         ring.metadata_section(SectionKind::Description)?
             .map(|bytes| Self::decode(&bytes))
