@@ -12,8 +12,9 @@ use super::shape::Shape;
 ///
 /// Implemented by [`#[derive(BcastChannel)]`](crate::BcastChannel) on an enum whose variants
 /// are newtypes over message types. The derive also generates the view enum
-/// `<Name>View<'a>` and inherent constructors (`create`, `attach`, `with_capacity`,
-/// `publisher`, `subscriber`); see the derive's documentation.
+/// `<Name>View<'a>`; see the derive's documentation. A channel's ends are
+/// [`Publisher::new`](super::Publisher::new) and [`Subscriber::new`](super::Subscriber::new)
+/// over any [`RingBuffer`](crate::RingBuffer).
 pub trait Channel: Sized + 'static {
     /// The channel type's name, recorded in its registry.
     const NAME: &'static str;
