@@ -88,8 +88,8 @@ mod decode;
 pub mod description;
 mod entry;
 mod error;
-#[cfg(target_os = "linux")]
 mod field_difference;
+#[cfg(target_os = "linux")]
 mod file;
 mod json;
 mod message;
