@@ -5,7 +5,7 @@ pub use std::path::Path;
 pub use std::string::String;
 
 pub use crate::ring_buffer::{ReadWrite, RingBuffer};
-pub use crate::typed::shape::{Enum, Field, Kind, Struct, Style, Variant};
+pub use crate::typed::shape::{Enum, Field, Kind, Layout, Slot, Struct, Style, Variant};
 pub use crate::typed::{
     Channel, DecodeError, InChannel, JsonError, JsonMessage, MessageVisitor, Payload, Pod,
     PublishError, Publisher, Rkyv, Schema, Shape, Subscriber, ToMessage, TypeEntry, TypedMessage,

@@ -192,3 +192,145 @@ proptest! {
         let _ = receive(&mut writer, &mut subscriber, &payload, tag);
     }
 }
+
+/// Frames and descriptions that the generic decoder, which reads channels without their Rust
+/// types, must refuse with an error, quickly and without allocating for them.
+mod decoder {
+    use std::collections::{BTreeSet, HashSet};
+
+    use bcast::RingBuffer;
+    use bcast::typed::decoder::{
+        DEFAULT_MAX_VALUES, Decoder, DecoderError, FrameError, MAX_TREE_HEIGHT,
+    };
+    use bcast::typed::description::{Description, DescriptionError};
+    use bcast::typed::{Channel, CodecKind, Registry, RkyvFormat, TypeEntry};
+
+    #[bcast::typed::message(tag = 21)]
+    struct Units {
+        units: Vec<()>,
+    }
+
+    #[bcast::typed::message(tag = 22)]
+    struct Tree {
+        keys: BTreeSet<u8>,
+    }
+
+    #[bcast::typed::message(tag = 23)]
+    struct Table {
+        seen: HashSet<u32>,
+    }
+
+    #[derive(bcast::BcastChannel)]
+    enum Hostile {
+        Units(Units),
+        Tree(Tree),
+        Table(Table),
+    }
+
+    fn decoder() -> Decoder {
+        Decoder::new(Registry::of::<Hostile>(), Description::of(Hostile::SHAPES))
+            .expect("our own description describes our registry")
+    }
+
+    /// Little-endian `i32`s and `u32`s, as rkyv's default format archives offsets and lengths.
+    fn words(words: &[i32]) -> Vec<u8> {
+        words.iter().flat_map(|word| word.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn a_vector_of_two_billion_units_is_refused_by_the_value_budget() {
+        // A `Vec<()>` takes eight bytes whatever its length: a pointer (here to itself) and the
+        // length.
+        let frame = words(&[0, i32::MAX]);
+        assert_eq!(
+            decoder().decode(21, &frame),
+            Err(FrameError::TooManyValues { limit: DEFAULT_MAX_VALUES })
+        );
+        // The struct, its vector and ten units are twelve values.
+        let ten = words(&[0, 10]);
+        assert!(decoder().with_max_values(12).decode(21, &ten).is_ok());
+        assert_eq!(
+            decoder().with_max_values(11).decode(21, &ten),
+            Err(FrameError::TooManyValues { limit: 11 })
+        );
+    }
+
+    #[test]
+    fn pointers_outside_the_payload_are_refused() {
+        for offset in [9, 1000, -1, -4096] {
+            let frame = words(&[offset, 1]);
+            assert!(
+                matches!(decoder().decode(21, &frame), Err(FrameError::OutOfBounds { .. })),
+                "offset {offset}"
+            );
+        }
+        assert!(matches!(decoder().decode(21, &[0; 7]), Err(FrameError::OutOfBounds { .. })));
+        assert_eq!(decoder().decode(99, &[0; 8]), Err(FrameError::UnknownTag { tag: 99 }));
+    }
+
+    #[test]
+    fn a_b_tree_node_that_points_at_itself_is_refused_at_the_height_limit() {
+        // An inner node of `u8` keys: kind at 0, keys at 1..6, then (aligned to 4) five lesser
+        // pointers and the greater one. Its first lesser pointer, at 8, points back to 0; the
+        // others are rkyv's "no pointer" (offset 1). The set, at 32, points to the node.
+        let mut frame = vec![1, 1, 2, 3, 4, 5, 0, 0];
+        frame.extend(words(&[-8, 1, 1, 1, 1, 1]));
+        frame.extend(words(&[-32, 100]));
+        assert_eq!(
+            decoder().decode(22, &frame),
+            Err(FrameError::TooDeep { limit: MAX_TREE_HEIGHT })
+        );
+        // The same node as a leaf (kind 0) of more than five entries.
+        frame[0] = 0;
+        frame[8..12].copy_from_slice(&6i32.to_le_bytes());
+        assert!(matches!(decoder().decode(22, &frame), Err(FrameError::Invalid { at: 0, .. })));
+    }
+
+    #[test]
+    fn a_hash_table_without_a_free_slot_or_with_the_wrong_count_is_refused() {
+        // A pointer to the control bytes, the length and the capacity.
+        let full = words(&[0, 3, 3]);
+        assert!(matches!(decoder().decode(23, &full), Err(FrameError::Invalid { .. })));
+        // Four control bytes, all empty (top bit set), where the table says two are full.
+        let mut frame = vec![0x80; 4];
+        frame.extend(words(&[-4, 2, 4]));
+        assert!(matches!(decoder().decode(23, &frame), Err(FrameError::Invalid { .. })));
+        // Full slots whose entries would lie before the payload's start.
+        frame[..4].fill(0);
+        assert!(matches!(decoder().decode(23, &frame), Err(FrameError::OutOfBounds { .. })));
+    }
+
+    #[test]
+    fn a_description_of_a_type_too_large_for_memory_is_refused_per_frame() {
+        // Node 0 is a `u64`, node 1 an array of 2^62 of them; tag 5 is node 1.
+        let mut bytes = 1u16.to_le_bytes().to_vec();
+        bytes.extend_from_slice(&2u32.to_le_bytes());
+        bytes.extend([1, 6, 8]);
+        bytes.extend_from_slice(&(1u64 << 62).to_le_bytes());
+        bytes.extend_from_slice(&0u32.to_le_bytes());
+        bytes.extend_from_slice(&1u32.to_le_bytes());
+        bytes.extend_from_slice(&5u32.to_le_bytes());
+        bytes.extend_from_slice(&1u32.to_le_bytes());
+        let description = Description::decode(&bytes).expect("a well-formed description");
+        let fingerprint = description.fingerprint(description.root(5).expect("tag 5"));
+        let entry = TypeEntry { name: "Huge".into(), tag: 5, fingerprint, codec: CodecKind::Rkyv };
+        let registry = Registry {
+            channel: "Hostile".into(),
+            rkyv_format: RkyvFormat::current(),
+            types: vec![entry],
+        };
+        let decoder = Decoder::new(registry, description).expect("describes the registry");
+        assert!(matches!(decoder.decode(5, &[0; 64]), Err(FrameError::Unsupported { .. })));
+    }
+
+    #[test]
+    fn a_decoder_needs_a_typed_channel_whose_description_describes_its_registry() {
+        let untyped = RingBuffer::with_capacity(4096);
+        assert!(matches!(Decoder::read_from(&untyped), Err(DecoderError::Untyped)));
+        let other = Description::of(&[(21, &<Tree as bcast::typed::Schema>::SHAPE)]);
+        assert!(matches!(
+            Decoder::new(Registry::of::<Hostile>(), other),
+            Err(DecoderError::Description(DescriptionError::Disagrees { tag: 21, .. }))
+        ));
+    }
+}

@@ -113,6 +113,47 @@ fn a_pod_message_carries_its_repr() {
     assert_eq!(Tick::SHAPE.name(), "Tick");
 }
 
+#[bcast::typed::schema(pod)]
+#[derive(Debug, Clone, Copy)]
+#[repr(C)]
+struct Leg {
+    qty: u16,
+    side: u8,
+    flag: u8,
+}
+
+#[bcast::typed::message(tag = 11, pod)]
+#[derive(Debug, Clone, Copy)]
+#[repr(C, packed)]
+struct Packed {
+    kind: u8,
+    price: f64,
+    legs: [Leg; 2],
+}
+
+#[test]
+fn a_struct_with_a_defined_layout_carries_its_offsets_and_sizes() {
+    let layout = |shape: &Shape| match shape.kind() {
+        Kind::Struct(shape) => shape.layout().copied(),
+        _ => None,
+    };
+    let slots = |shape: &Shape| -> Vec<(usize, usize)> {
+        let layout = layout(shape).expect("a layout");
+        layout.fields().iter().map(|slot| (slot.offset(), slot.size())).collect()
+    };
+    let tick = layout(&Tick::SHAPE).expect("repr(C) has a layout");
+    assert_eq!((tick.size(), tick.align()), (size_of::<Tick>(), align_of::<Tick>()));
+    assert_eq!(slots(&Tick::SHAPE), [(0, 8), (8, 4), (12, 4)]);
+    let packed = layout(&Packed::SHAPE).expect("packed has a layout");
+    assert_eq!((packed.size(), packed.align()), (17, 1));
+    assert_eq!(slots(&Packed::SHAPE), [(0, 1), (1, 8), (9, 8)]);
+    assert_eq!(slots(&Leg::SHAPE), [(0, 2), (2, 1), (3, 1)]);
+    // Rust lays other structs out as it likes: no layout, and none in the fingerprint.
+    assert_eq!(layout(&Book::SHAPE), None);
+    assert_eq!(layout(&Level::SHAPE), None);
+    let _ = Packed { kind: 0, price: 0.0, legs: [Leg { qty: 0, side: 0, flag: 0 }; 2] }.kind;
+}
+
 #[test]
 fn the_fingerprint_is_the_descriptions() {
     // Two types of the same description share a fingerprint; any difference in it separates
@@ -169,6 +210,39 @@ mod description {
         };
         let Node::Vec(level) = read.node(fields[3].node) else { panic!("levels is a Vec") };
         assert_eq!(read.fingerprint(*level), Level::SHAPE.fingerprint());
+    }
+
+    #[test]
+    fn layouts_read_back_and_are_checked() {
+        use bcast::typed::description::{NodeLayout, NodeSlot};
+
+        let made = Description::of(&[(11, &super::Packed::SHAPE)]);
+        let bytes = made.to_bytes();
+        let read = Description::decode(&bytes).expect("reads back");
+        assert_eq!(read, made);
+        let root = read.root(11).expect("described");
+        assert_eq!(read.fingerprint(root), super::Packed::SHAPE.fingerprint());
+        let Node::Struct { layout: Some(NodeLayout { size, align, slots }), .. } = read.node(root)
+        else {
+            panic!("Packed has a layout")
+        };
+        assert_eq!((*size, *align), (17, 1));
+        assert_eq!(slots[2], NodeSlot { offset: 9, size: 8 });
+        // The type table (a count, a tag and a root) takes the last 12 bytes; before it the
+        // layout: flag, size, alignment, then 3 slots of an offset and a size.
+        let table = bytes.len() - 12;
+        let mut outside = bytes.clone();
+        outside[table - 16] = 10; // offset 10 + size 8 > 17
+        assert!(matches!(Description::decode(&outside), Err(DescriptionError::Malformed { .. })));
+        let mut misaligned = bytes.clone();
+        misaligned[table - 3 * 16 - 8] = 3; // alignment 3
+        assert!(matches!(
+            Description::decode(&misaligned),
+            Err(DescriptionError::Malformed { .. })
+        ));
+        let mut flag = bytes;
+        flag[table - 3 * 16 - 17] = 2; // neither "no layout" nor "layout"
+        assert!(matches!(Description::decode(&flag), Err(DescriptionError::Malformed { .. })));
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! [`MAX_DEPTH`]; it recomputes every node's fingerprint from what it read, so a description
 //! can be checked against the fingerprints of the channel's registry.
 
-use super::shape::{Collection, Field, Hasher, Kind, Primitive, Shape, Style, Variant};
+use super::shape::{Collection, Field, Hasher, Kind, Layout, Primitive, Shape, Style, Variant};
 use super::wire::{Input, Malformed, put_str};
 use crate::error::LayoutError;
 use crate::ring::metadata::SectionKind;
@@ -102,6 +102,13 @@ pub struct Description {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeId(u32);
 
+impl NodeId {
+    /// The node's index in [`Description::nodes`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// One node of a [`Description`]: the run-time form of a [`Kind`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -155,6 +162,9 @@ pub enum Node {
         style: Style,
         /// Its fields, in order.
         fields: Vec<NodeField>,
+        /// Where its fields lie in memory, if its layout is defined (`#[repr(C)]`, `packed`,
+        /// `transparent`): what a pod record's bytes are.
+        layout: Option<NodeLayout>,
     },
     /// An enum.
     Enum {
@@ -174,6 +184,44 @@ pub struct NodeField {
     pub name: String,
     /// Its type's node.
     pub node: NodeId,
+}
+
+/// Where the fields of a struct [`Node`] lie in memory (the run-time form of a
+/// [`Layout`]): sizes and offsets in bytes, on the publisher's target. Reading checks that
+/// there is one slot per field, that every slot lies inside the struct, and that the alignment
+/// is a power of two.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeLayout {
+    /// The struct's size.
+    pub size: u64,
+    /// The struct's alignment.
+    pub align: u64,
+    /// Per field, in field order: its offset from the struct's start and its size.
+    pub slots: Vec<NodeSlot>,
+}
+
+/// Where one field of a struct with a [`NodeLayout`] lies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeSlot {
+    /// Its offset from the struct's start.
+    pub offset: u64,
+    /// Its size.
+    pub size: u64,
+}
+
+impl From<&Layout> for NodeLayout {
+    fn from(layout: &Layout) -> Self {
+        let wide = |n: usize| n as u64;
+        Self {
+            size: wide(layout.size()),
+            align: wide(layout.align()),
+            slots: layout
+                .fields()
+                .iter()
+                .map(|slot| NodeSlot { offset: wide(slot.offset()), size: wide(slot.size()) })
+                .collect(),
+        }
+    }
 }
 
 /// A variant of an enum [`Node`].
@@ -305,6 +353,7 @@ impl<'s> Builder<'s> {
                 reprs: shape.reprs().iter().map(|&repr| repr.to_owned()).collect(),
                 style: shape.style(),
                 fields: self.fields(shape.fields()),
+                layout: shape.layout().map(NodeLayout::from),
             },
             Kind::Enum(shape) => Node::Enum {
                 name: shape.name().to_owned(),
@@ -407,11 +456,23 @@ fn put_node(out: &mut Vec<u8>, node: &Node) {
             out.extend([code::SET, collection_code(*collection)]);
             put_id(out, *element);
         }
-        Node::Struct { name, reprs, style, fields } => {
+        Node::Struct { name, reprs, style, fields, layout } => {
             out.push(code::STRUCT);
             put_str(out, name);
             put_reprs(out, reprs);
             put_fields(out, *style, fields);
+            match layout {
+                Some(layout) => {
+                    out.push(1);
+                    out.extend_from_slice(&layout.size.to_le_bytes());
+                    out.extend_from_slice(&layout.align.to_le_bytes());
+                    for slot in &layout.slots {
+                        out.extend_from_slice(&slot.offset.to_le_bytes());
+                        out.extend_from_slice(&slot.size.to_le_bytes());
+                    }
+                }
+                None => out.push(0),
+            }
         }
         Node::Enum { name, reprs, variants } => {
             out.push(code::ENUM);
@@ -570,6 +631,12 @@ impl Description {
         &self.types
     }
 
+    /// Every node, children before the nodes that hold them: node `i` has [`NodeId`] index
+    /// `i`.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
     /// The root node of the type with `tag`, if the description has it.
     pub fn root(&self, tag: u32) -> Option<NodeId> {
         self.types.iter().find(|&&(known, _)| known == tag).map(|&(_, root)| root)
@@ -686,7 +753,8 @@ impl Table {
                 let name = input.str()?.to_owned();
                 let reprs = reprs(input)?;
                 let (style, fields) = self.fields(input, index)?;
-                Node::Struct { name, reprs, style, fields }
+                let layout = layout(input, fields.len())?;
+                Node::Struct { name, reprs, style, fields, layout }
             }
             code::ENUM => {
                 let name = input.str()?.to_owned();
@@ -770,9 +838,14 @@ impl Table {
             Node::Set { collection, element } => {
                 (Hasher::new("generic", collection.set_name()).u64(print(element)), depth(element))
             }
-            Node::Struct { name, reprs, style, fields } => {
+            Node::Struct { name, reprs, style, fields, layout } => {
                 let hash = reprs.iter().fold(Hasher::new("struct", name), |h, r| h.str(r));
-                let hash = self.hash_fields(hash, *style, fields);
+                let mut hash = self.hash_fields(hash, *style, fields);
+                if let Some(layout) = layout {
+                    hash = hash.str("layout").u64(layout.size).u64(layout.align);
+                    hash =
+                        layout.slots.iter().fold(hash, |h, slot| h.u64(slot.offset).u64(slot.size));
+                }
                 (hash, deepest(&mut fields.iter().map(|field| &field.node)))
             }
             Node::Enum { name, reprs, variants } => {
@@ -811,6 +884,33 @@ fn collection(input: &mut Input<'_>) -> Result<Collection, DescriptionError> {
         1 => Ok(Collection::Hash),
         _ => Err(input.malformed(at).into()),
     }
+}
+
+/// A struct's optional layout, with one slot per each of its `fields` fields, each inside the
+/// struct.
+fn layout(input: &mut Input<'_>, fields: usize) -> Result<Option<NodeLayout>, DescriptionError> {
+    let at = input.at();
+    match input.u8()? {
+        0 => return Ok(None),
+        1 => {}
+        _ => return Err(input.malformed(at).into()),
+    }
+    let at = input.at();
+    let (size, align) = (input.u64()?, input.u64()?);
+    if !align.is_power_of_two() {
+        return Err(input.malformed(at).into());
+    }
+    // Every slot takes sixteen bytes.
+    let mut slots = Vec::with_capacity(fields.min(input.remaining() / 16));
+    for _ in 0..fields {
+        let at = input.at();
+        let slot = NodeSlot { offset: input.u64()?, size: input.u64()? };
+        if slot.offset.checked_add(slot.size).is_none_or(|end| end > size) {
+            return Err(input.malformed(at).into());
+        }
+        slots.push(slot);
+    }
+    Ok(Some(NodeLayout { size, align, slots }))
 }
 
 fn reprs(input: &mut Input<'_>) -> Result<Vec<String>, DescriptionError> {

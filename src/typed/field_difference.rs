@@ -49,8 +49,9 @@ pub enum FieldDifference {
         /// The channel's order.
         theirs: Vec<String>,
     },
-    /// The same type with other `#[repr]` attributes, or another style of fields (named,
-    /// tuple, unit).
+    /// The same type with other `#[repr]` attributes, another style of fields (named, tuple,
+    /// unit), or, for a struct with a defined layout, other field offsets or sizes (a `usize`
+    /// on a 32-bit publisher, say).
     Layout {
         /// Where.
         path: String,
@@ -74,7 +75,10 @@ impl fmt::Display for FieldDifference {
                 theirs.join(", ")
             ),
             Self::Layout { path } => {
-                write!(f, "`{path}`: another repr or field style here than in the channel")
+                write!(
+                    f,
+                    "`{path}`: another repr, field style or memory layout here than in the channel"
+                )
             }
         }
     }
@@ -142,10 +146,10 @@ impl Walk<'_> {
                 self.node(format!("{path}[]"), *x, *y);
             }
             (
-                Node::Struct { name: m, reprs: r, style: s, fields: xs },
-                Node::Struct { name: n, reprs: q, style: t, fields: ys },
+                Node::Struct { name: m, reprs: r, style: s, fields: xs, layout: a },
+                Node::Struct { name: n, reprs: q, style: t, fields: ys, layout: b },
             ) if m == n => {
-                if r != q || s != t {
+                if r != q || s != t || a != b {
                     self.push(FieldDifference::Layout { path: path.clone() });
                 }
                 self.members(&path, ".", &members(xs), &members(ys));

@@ -85,6 +85,7 @@
 mod channel;
 mod codec;
 mod decode;
+pub mod decoder;
 pub mod description;
 mod entry;
 mod error;
@@ -105,12 +106,14 @@ pub mod shape;
 #[cfg(feature = "async")]
 mod stream;
 mod subscriber;
+pub mod value;
 mod view_batch;
 mod wire;
 
 pub use channel::{Channel, InChannel, MessageVisitor};
 pub use codec::{Codec, CodecKind, Pod, Rkyv, RkyvFormat};
 pub use decode::UnknownTag;
+pub use decoder::Decoder;
 pub use entry::TypeEntry;
 pub use error::{DecodeError, PublishError};
 pub use field_difference::FieldDifference;
@@ -127,6 +130,7 @@ pub use shape::Shape;
 #[cfg(feature = "async")]
 pub use stream::SubscriberStream;
 pub use subscriber::Subscriber;
+pub use value::Value;
 pub use view_batch::{ViewBatch, WithMeta};
 
 #[doc = include_str!("doc/message_attr.md")]

@@ -140,13 +140,55 @@ pub enum Style {
     Unit,
 }
 
-/// A struct's shape: its name, its `#[repr]` attributes, and its fields in order.
+/// A struct's shape: its name, its `#[repr]` attributes, its fields in order, and, for a struct
+/// whose layout Rust defines (`#[repr(C)]`, `packed` or `transparent`, as every pod type is),
+/// where its fields lie in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Struct {
     name: &'static str,
     reprs: &'static [&'static str],
     style: Style,
     fields: &'static [Field],
+    layout: Option<Layout>,
+}
+
+/// Where a struct with a defined layout keeps its fields: what the bytes of a pod record are,
+/// so that a reader without the Rust type (another language, a NumPy structured array) can
+/// find each field. Sizes and offsets are in bytes, on the publisher's target.
+///
+/// # Examples
+///
+/// ```
+/// use bcast::typed::Schema;
+/// use bcast::typed::shape::Kind;
+///
+/// #[bcast::typed::message(tag = 1, pod)]
+/// #[repr(C)]
+/// struct Tick {
+///     price: f64,
+///     qty: u32,
+///     venue: [u8; 4],
+/// }
+///
+/// let Kind::Struct(tick) = Tick::SHAPE.kind() else { unreachable!() };
+/// let layout = tick.layout().expect("a repr(C) struct has a layout");
+/// assert_eq!((layout.size(), layout.align()), (16, 8));
+/// let offsets: Vec<usize> = layout.fields().iter().map(|slot| slot.offset()).collect();
+/// assert_eq!(offsets, [0, 8, 12]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    size: usize,
+    align: usize,
+    fields: &'static [Slot],
+}
+
+/// Where one field of a struct with a [`Layout`] lies: its offset from the struct's start, and
+/// its size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    offset: usize,
+    size: usize,
 }
 
 /// An enum's shape: its name, its `#[repr]` attributes, and its variants in order.
@@ -252,6 +294,7 @@ impl Kind {
             Self::Struct(shape) => Hasher::new("struct", shape.name)
                 .strs(shape.reprs)
                 .fields(shape.style, shape.fields)
+                .layout(shape.layout)
                 .finish(),
             Self::Enum(shape) => {
                 let mut hash = Hasher::new("enum", shape.name).strs(shape.reprs);
@@ -314,16 +357,68 @@ impl Collection {
     }
 }
 
+impl Layout {
+    /// A layout of `size` bytes aligned to `align`, with one slot per field.
+    pub const fn new(size: usize, align: usize, fields: &'static [Slot]) -> Self {
+        Self { size, align, fields }
+    }
+
+    /// The struct's size.
+    pub const fn size(&self) -> usize {
+        self.size
+    }
+
+    /// The struct's alignment.
+    pub const fn align(&self) -> usize {
+        self.align
+    }
+
+    /// Where each field lies, in field order.
+    pub const fn fields(&self) -> &'static [Slot] {
+        self.fields
+    }
+}
+
+impl Slot {
+    /// A field of `size` bytes at `offset` from its struct's start.
+    pub const fn new(offset: usize, size: usize) -> Self {
+        Self { offset, size }
+    }
+
+    /// Its offset from the struct's start.
+    pub const fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Its size.
+    pub const fn size(&self) -> usize {
+        self.size
+    }
+}
+
 impl Struct {
     /// A struct named `name` (without its module path) with `fields` in declaration order.
     pub const fn new(name: &'static str, style: Style, fields: &'static [Field]) -> Self {
-        Self { name, reprs: &[], style, fields }
+        Self { name, reprs: &[], style, fields, layout: None }
     }
 
     /// The same struct with its `#[repr]` attributes (`"C"`, `"packed"`, ...), in order.
     #[must_use]
     pub const fn with_reprs(self, reprs: &'static [&'static str]) -> Self {
         Self { reprs, ..self }
+    }
+
+    /// The same struct with its memory layout: one [`Slot`] per field, in field order. The
+    /// derives give one to every struct whose layout Rust defines (`#[repr(C)]`, `packed`,
+    /// `transparent`).
+    #[must_use]
+    pub const fn with_layout(self, layout: Layout) -> Self {
+        Self { layout: Some(layout), ..self }
+    }
+
+    /// Its memory layout, if it has a defined one.
+    pub const fn layout(&self) -> Option<&Layout> {
+        self.layout.as_ref()
     }
 
     /// The struct's name.
@@ -470,6 +565,19 @@ impl Hasher {
         let mut i = 0;
         while i < fields.len() {
             self = self.str(fields[i].name).shape(fields[i].shape);
+            i += 1;
+        }
+        self
+    }
+
+    /// Nothing for a struct without a layout; else `"layout"`, its size and alignment, and each
+    /// field's offset and size.
+    const fn layout(mut self, layout: Option<Layout>) -> Self {
+        let Some(layout) = layout else { return self };
+        self = self.str("layout").u64(layout.size as u64).u64(layout.align as u64);
+        let mut i = 0;
+        while i < layout.fields.len() {
+            self = self.u64(layout.fields[i].offset as u64).u64(layout.fields[i].size as u64);
             i += 1;
         }
         self

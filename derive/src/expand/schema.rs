@@ -21,8 +21,9 @@ pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
         Data::Struct(_, shape) => {
             let (style, fields) = fields(shape, krate);
             types.extend(shape.fields.iter().map(|field| field.ty));
+            let layout = layout(input, shape);
             quote! {
-                #p::Kind::Struct(#p::Struct::new(#name, #style, &[#(#fields),*]).with_reprs(&[#(#reprs),*]))
+                #p::Kind::Struct(#p::Struct::new(#name, #style, &[#(#fields),*]).with_reprs(&[#(#reprs),*])#layout)
             }
         }
         Data::Enum(_, variants) => {
@@ -65,6 +66,34 @@ pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
                 #krate::__private::Result::Ok(())
             }
         }
+    }
+}
+
+/// `.with_layout(...)` for a struct whose layout Rust defines (`#[repr(C)]`, `packed`,
+/// `transparent`): its size, alignment, and each field's offset and size, as the compiler
+/// laid them out. Nothing for other structs, whose layout may change between compilers.
+fn layout(input: &Input<'_>, shape: &Shape<'_>) -> TokenStream {
+    let defined = input
+        .reprs
+        .iter()
+        .any(|repr| repr == "C" || repr == "transparent" || repr.starts_with("packed"));
+    if !defined {
+        return TokenStream::new();
+    }
+    let p = {
+        let krate = &input.krate;
+        quote!(#krate::__private)
+    };
+    let slots = shape.fields.iter().map(|field| {
+        let (member, ty) = (&field.member, field.ty);
+        quote!(#p::Slot::new(::core::mem::offset_of!(Self, #member), ::core::mem::size_of::<#ty>()))
+    });
+    quote! {
+        .with_layout(#p::Layout::new(
+            ::core::mem::size_of::<Self>(),
+            ::core::mem::align_of::<Self>(),
+            &[#(#slots),*],
+        ))
     }
 }
 

@@ -28,7 +28,23 @@ impl ::bcast::__private::Schema for Trade {
                         ),
                     ],
                 )
-                .with_reprs(&["C"]),
+                .with_reprs(&["C"])
+                .with_layout(
+                    ::bcast::__private::Layout::new(
+                        ::core::mem::size_of::<Self>(),
+                        ::core::mem::align_of::<Self>(),
+                        &[
+                            ::bcast::__private::Slot::new(
+                                ::core::mem::offset_of!(Self, instrument),
+                                ::core::mem::size_of::<u64>(),
+                            ),
+                            ::bcast::__private::Slot::new(
+                                ::core::mem::offset_of!(Self, price),
+                                ::core::mem::size_of::<f64>(),
+                            ),
+                        ],
+                    ),
+                ),
         ),
     );
     const HOLDS_USIZE: bool = false || <u64 as ::bcast::__private::Schema>::HOLDS_USIZE
