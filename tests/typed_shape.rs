@@ -344,6 +344,51 @@ mod stored {
     use bcast::typed::description::{Description, DescriptionError};
     use bcast::typed::{Channel, Publisher, Subscriber, TypedOpenError};
 
+    /// A type whose description nearly fills the ring header's metadata area (57 344 bytes):
+    /// its name is 57 240 bytes long.
+    #[derive(bcast::rkyv::Archive, bcast::rkyv::Serialize)]
+    #[rkyv(crate = bcast::rkyv)]
+    struct Huge;
+
+    static NAME_BYTES: [u8; 57_240] = [b'h'; 57_240];
+
+    impl bcast::typed::Schema for Huge {
+        const SHAPE: bcast::typed::Shape = {
+            use bcast::typed::shape::{Kind, Struct, Style};
+            let Ok(name) = core::str::from_utf8(&NAME_BYTES) else { panic!("ASCII") };
+            bcast::typed::Shape::new(Kind::Struct(Struct::new(name, Style::Unit, &[])))
+        };
+    }
+
+    #[bcast::typed::message(tag = 1)]
+    struct Holder {
+        huge: Huge,
+    }
+
+    #[derive(bcast::BcastChannel)]
+    enum Crowded {
+        Holder(Holder),
+    }
+
+    #[test]
+    fn a_description_that_leaves_no_room_for_the_registry_is_refused_and_stores_nothing() {
+        let description = Description::of(Crowded::SHAPES).to_bytes().len();
+        let registry = bcast::typed::Registry::of::<Crowded>().to_bytes().len();
+        let section = |len: usize| 16 + len.next_multiple_of(8);
+        // Each fits the area alone; both do not.
+        assert!(section(description) <= 57_344 && section(registry) <= 57_344);
+        assert!(section(description) + section(registry) > 57_344);
+        let ring = RingBuffer::with_capacity(4096);
+        let refused = Publisher::<Crowded>::new(ring.clone()).err();
+        assert!(
+            matches!(refused, Some(TypedOpenError::DescriptionTooLarge { len, max, .. })
+                if len == description && max < len),
+            "{refused:?}"
+        );
+        assert_eq!(Description::read_from(&ring), Ok(None), "nothing stored");
+        assert_eq!(bcast::typed::Registry::read_from(&ring), Ok(None), "nothing stored");
+    }
+
     use super::{Book, Tick};
 
     #[derive(bcast::BcastChannel)]

@@ -63,16 +63,43 @@ pub(crate) struct Metadata<'a> {
     pub(super) words: &'a [AtomicU64],
 }
 
-/// Why a section cannot be appended.
+/// A section to append: its kind, the version of its body's format, and the body.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NewSection<'a> {
+    pub(crate) kind: SectionKind,
+    pub(crate) version: u16,
+    pub(crate) body: &'a [u8],
+}
+
+/// Why sections cannot be appended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AppendError {
-    /// The area has no room for it.
+    /// The area has no room for them.
     Full {
-        /// The longest body that would still fit.
+        /// The section to shrink: the first one without which the others fit (the first of
+        /// all if none is).
+        index: usize,
+        /// The longest body that section could have, the others as they are.
         room: usize,
     },
     /// The area is corrupt.
     Layout(LayoutError),
+}
+
+/// The [`AppendError::Full`] for `sections`, which take more than `available` bytes.
+fn full(
+    sections: &[NewSection<'_>],
+    available: usize,
+    needed: impl Fn(&NewSection<'_>) -> usize,
+) -> AppendError {
+    let total: usize = sections.iter().map(&needed).sum();
+    let room_for = |index: usize| {
+        let others = total - needed(&sections[index]);
+        available.checked_sub(others + SECTION_HEADER)
+    };
+    let blamed = (0..sections.len()).find_map(|index| Some((index, room_for(index)?)));
+    let (index, room) = blamed.unwrap_or((0, 0));
+    AppendError::Full { index, room }
 }
 
 impl Metadata<'_> {
@@ -98,33 +125,36 @@ impl Metadata<'_> {
         Ok(Some(body))
     }
 
-    /// Appends a section of `kind` whose body format is `version`, and publishes it.
+    /// Appends `sections`, in order, and publishes them together: a reader sees all of them or
+    /// none.
     ///
     /// Only the ring's creator or its writer may call this (H3): they are the only ones who
     /// append, so nobody else stores to the area meanwhile.
     ///
     /// # Errors
     ///
-    /// [`AppendError::Full`] if it does not fit; [`AppendError::Layout`] if the area is corrupt.
-    pub(crate) fn append(
-        &self,
-        kind: SectionKind,
-        version: u16,
-        body: &[u8],
-    ) -> Result<(), AppendError> {
+    /// [`AppendError::Full`] if they do not all fit, and then nothing is stored;
+    /// [`AppendError::Layout`] if the area is corrupt.
+    pub(crate) fn append(&self, sections: &[NewSection<'_>]) -> Result<(), AppendError> {
         let start = self.published().map_err(AppendError::Layout)?;
-        let needed = SECTION_HEADER + body.len().next_multiple_of(8);
         let available = METADATA_CAPACITY - start;
-        if needed > available {
-            return Err(AppendError::Full { room: available.saturating_sub(SECTION_HEADER) });
+        let needed =
+            |section: &NewSection<'_>| SECTION_HEADER + section.body.len().next_multiple_of(8);
+        let total: usize = sections.iter().map(needed).sum();
+        if total > available {
+            return Err(full(sections, available, needed));
         }
-        let head = u64::from(kind as u16) | u64::from(version) << 16;
-        self.store(start, &head.to_le_bytes());
-        self.store(start + 8, &(body.len() as u64).to_le_bytes());
-        self.store(start + SECTION_HEADER, body);
-        // Release: publishes the section's words stored above (H6). Pairs with the
+        let mut at = start;
+        for section in sections {
+            let head = u64::from(section.kind as u16) | u64::from(section.version) << 16;
+            self.store(at, &head.to_le_bytes());
+            self.store(at + 8, &(section.body.len() as u64).to_le_bytes());
+            self.store(at + SECTION_HEADER, section.body);
+            at += needed(section);
+        }
+        // Release: publishes the sections' words stored above (H6). Pairs with the
         // fence(Acquire) in `published`.
-        self.header.metadata_len.store((start + needed) as u64, Ordering::Release);
+        self.header.metadata_len.store(at as u64, Ordering::Release);
         Ok(())
     }
 
@@ -203,7 +233,7 @@ impl Metadata<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::storage::{Pages, Storage};
-    use super::{AppendError, METADATA_CAPACITY, Metadata, SectionKind};
+    use super::{AppendError, METADATA_CAPACITY, Metadata, NewSection, SectionKind};
     use crate::error::LayoutError;
     use crate::sync::Ordering;
 
@@ -219,6 +249,10 @@ mod tests {
         area.words[at / 8 + 1].store(len, Ordering::Relaxed);
     }
 
+    fn registry(body: &[u8]) -> NewSection<'_> {
+        NewSection { kind: SectionKind::Registry, version: 1, body }
+    }
+
     fn publish(area: &Metadata<'_>, len: u64) {
         area.header.metadata_len.store(len, Ordering::Release);
     }
@@ -230,7 +264,7 @@ mod tests {
             // A newer writer's optional section of a kind this build does not know.
             put(&area, 0, 77, 0, 5);
             publish(&area, 24);
-            area.append(SectionKind::Registry, 1, b"registry bytes").expect("fits");
+            area.append(&[registry(b"registry bytes")]).expect("fits");
             assert_eq!(area.header.metadata_len.load(Ordering::Relaxed), 24 + 16 + 16);
             assert_eq!(area.check(), Ok(()));
             let body = area.section(SectionKind::Registry).expect("well-formed");
@@ -266,7 +300,7 @@ mod tests {
                 let corrupt = LayoutError::CorruptMetadata { offset };
                 assert_eq!(area.check(), Err(corrupt), "published {published}, len {len}");
                 assert_eq!(area.section(SectionKind::Registry), Err(corrupt));
-                let append = area.append(SectionKind::Registry, 1, b"x");
+                let append = area.append(&[registry(b"x")]);
                 if published > METADATA_CAPACITY as u64 || !published.is_multiple_of(8) {
                     assert_eq!(append, Err(AppendError::Layout(corrupt)));
                 }
@@ -280,8 +314,8 @@ mod tests {
             publish(&area, METADATA_CAPACITY as u64);
             assert_eq!(area.check(), Ok(()));
             assert_eq!(area.section(SectionKind::Registry), Ok(None));
-            let full = area.append(SectionKind::Registry, 1, b"x");
-            assert_eq!(full, Err(AppendError::Full { room: 0 }));
+            let full = area.append(&[registry(b"x")]);
+            assert_eq!(full, Err(AppendError::Full { index: 0, room: 0 }));
         });
     }
 
@@ -290,14 +324,34 @@ mod tests {
         with_area(|area| {
             let body = vec![7u8; METADATA_CAPACITY];
             let room = METADATA_CAPACITY - 16;
-            assert_eq!(
-                area.append(SectionKind::Registry, 1, &body),
-                Err(AppendError::Full { room })
-            );
+            assert_eq!(area.append(&[registry(&body)]), Err(AppendError::Full { index: 0, room }));
             assert_eq!(area.header.metadata_len.load(Ordering::Relaxed), 0);
-            area.append(SectionKind::Registry, 1, &body[..room]).expect("exactly fits");
+            area.append(&[registry(&body[..room])]).expect("exactly fits");
             let stored = area.section(SectionKind::Registry).expect("valid").expect("present");
             assert_eq!(stored.len(), room);
+        });
+    }
+
+    #[test]
+    fn sections_that_do_not_all_fit_store_nothing_and_name_the_one_to_shrink() {
+        with_area(|area| {
+            let description = NewSection {
+                kind: SectionKind::Description,
+                version: 1,
+                body: &[1; METADATA_CAPACITY - 64],
+            };
+            let registry = registry(&[2; 40]);
+            // Each fits alone; together the description must shrink to leave the registry
+            // its 16 + 40 bytes.
+            assert_eq!(
+                area.append(&[description, registry]),
+                Err(AppendError::Full { index: 0, room: METADATA_CAPACITY - 56 - 16 })
+            );
+            assert_eq!(area.header.metadata_len.load(Ordering::Relaxed), 0);
+            assert_eq!(area.section(SectionKind::Description), Ok(None));
+            area.append(&[registry, registry]).expect("both fit");
+            assert_eq!(area.section(SectionKind::Registry), Ok(Some(vec![2; 40])));
+            assert_eq!(area.header.metadata_len.load(Ordering::Relaxed), 2 * 56);
         });
     }
 }

@@ -17,7 +17,7 @@ use crate::reader::Reader;
 use crate::ring::Shared;
 use crate::ring::frame::FRAME_ALIGN;
 use crate::ring::header::{HEADER_SIZE, MIN_CAPACITY, new_epoch, round_capacity};
-use crate::ring::metadata::{AppendError, SectionKind};
+use crate::ring::metadata::{AppendError, NewSection, SectionKind};
 use crate::ring::raw;
 use crate::ring::storage::{Pages, Storage};
 use crate::shm::ChannelFile;
@@ -238,22 +238,21 @@ impl RingBuffer<ReadWrite> {
 }
 
 impl RingBuffer<ReadWrite> {
-    /// Appends a metadata section of `kind`, whose body format is `version`, to the header.
+    /// Appends metadata sections to the header, published together.
     ///
-    /// Call it as the ring's creator or writer (H3), for a kind the ring has none of: the
+    /// Call it as the ring's creator or writer (H3), for kinds the ring has none of: the
     /// typed layer stores its sections on a new channel before it is linked into place, on a
     /// heap ring before any subscriber is made.
     ///
     /// # Errors
     ///
-    /// [`AppendError::Full`] if it does not fit, [`AppendError::Layout`] if the area is corrupt.
-    pub(crate) fn store_metadata_section(
+    /// [`AppendError::Full`] if they do not all fit (nothing is stored then),
+    /// [`AppendError::Layout`] if the area is corrupt.
+    pub(crate) fn store_metadata_sections(
         &self,
-        kind: SectionKind,
-        version: u16,
-        bytes: &[u8],
+        sections: &[NewSection<'_>],
     ) -> Result<(), AppendError> {
-        self.shared.ring.metadata().append(kind, version, bytes)
+        self.shared.ring.metadata().append(sections)
     }
 }
 

@@ -9,7 +9,7 @@ use super::error::place;
 use super::mismatch::SchemaMismatch;
 use super::registry::{Registry, RegistryError};
 use crate::error::{Error, OpenError};
-use crate::ring::metadata::{AppendError, SectionKind};
+use crate::ring::metadata::{AppendError, NewSection, SectionKind};
 use crate::ring_buffer::{ReadWrite, RingBuffer};
 
 /// Error returned when making a [`Publisher`](super::Publisher) or
@@ -91,8 +91,8 @@ pub(crate) fn store_or_check<C: Channel>(
 /// Stores `ours` (after `description`, if given) in a ring that has no registry and no
 /// frames; checks the stored ones otherwise.
 ///
-/// The description goes first: a reader that sees the registry (acquiring `metadata_len`,
-/// stored after every section) sees the description with it.
+/// Both sections are published together (one store of `metadata_len`), so a reader that sees
+/// the registry sees the description with it; if they do not both fit, neither is stored.
 pub(super) fn store_or_check_registry(
     ring: &RingBuffer<ReadWrite>,
     ours: Registry,
@@ -106,31 +106,29 @@ pub(super) fn store_or_check_registry(
         }),
         None if committed > 0 => Err(untyped(ring)),
         None => {
-            let corrupt = |reason: crate::error::LayoutError| TypedOpenError::CorruptRegistry {
-                path: ring.path().map(ToOwned::to_owned),
-                reason: reason.into(),
-            };
-            if let Some(bytes) = description {
+            let registry = ours.to_bytes();
+            let mut sections = Vec::with_capacity(2);
+            if let Some(body) = description {
                 let version = description::FORMAT_VERSION;
-                ring.store_metadata_section(SectionKind::Description, version, bytes).map_err(
-                    |error| match error {
-                        AppendError::Full { room } => TypedOpenError::DescriptionTooLarge {
-                            channel,
-                            len: bytes.len(),
-                            max: room,
-                        },
-                        AppendError::Layout(reason) => corrupt(reason),
-                    },
-                )?;
+                sections.push(NewSection { kind: SectionKind::Description, version, body });
             }
-            let bytes = ours.to_bytes();
-            ring.store_metadata_section(SectionKind::Registry, 1, &bytes).map_err(|error| {
-                match error {
-                    AppendError::Full { room } => {
-                        TypedOpenError::RegistryTooLarge { channel, len: bytes.len(), max: room }
+            sections.push(NewSection { kind: SectionKind::Registry, version: 1, body: &registry });
+            ring.store_metadata_sections(&sections).map_err(|error| match error {
+                AppendError::Full { index, room } => {
+                    let len = sections[index].body.len();
+                    match sections[index].kind {
+                        SectionKind::Description => {
+                            TypedOpenError::DescriptionTooLarge { channel, len, max: room }
+                        }
+                        SectionKind::Registry => {
+                            TypedOpenError::RegistryTooLarge { channel, len, max: room }
+                        }
                     }
-                    AppendError::Layout(reason) => corrupt(reason),
                 }
+                AppendError::Layout(reason) => TypedOpenError::CorruptRegistry {
+                    path: ring.path().map(ToOwned::to_owned),
+                    reason: reason.into(),
+                },
             })
         }
     }
