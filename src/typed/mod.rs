@@ -71,7 +71,9 @@
 //! the channel; subscribers compare it with their own and refuse a mismatch with a
 //! [`SchemaMismatch`] that names the differing types. Adding, removing, renaming, reordering or
 //! retyping a field changes a type's fingerprint; a type alias does not. The fingerprint is a
-//! hash of the type's [`Shape`] ([`shape`]), which tools can walk without the Rust types.
+//! hash of the type's [`Shape`] ([`shape`]). The publisher also stores the shapes
+//! ([`description`]), so that a [`Decoder`] renders any frame as a [`Value`] without the Rust
+//! types: what tools, recorders and other languages read channels with.
 //!
 //! # Reading safely
 //!
