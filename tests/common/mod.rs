@@ -5,6 +5,9 @@
 
 use std::path::PathBuf;
 
+// A serde serializer: only with the `serde` feature, which makes serde available to the tests.
+#[cfg(feature = "serde")]
+pub mod canonical;
 pub mod feed;
 pub mod layout;
 pub mod market;
