@@ -38,7 +38,7 @@ use proptest::test_runner::{TestCaseError, TestRunner};
 use serde::Serialize;
 
 /// Generated values per message type.
-const CASES: u32 = 1000;
+const CASES: u32 = 3000;
 
 /// Elements per generated collection, at most (large maps and sets have their own bound).
 const MAX_LEN: usize = 8;
