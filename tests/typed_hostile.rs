@@ -324,6 +324,22 @@ mod decoder {
     }
 
     #[test]
+    fn a_decoder_refuses_an_rkyv_format_it_cannot_read() {
+        for (usize_bytes, minor) in [(0, 8), (3, 8), (16, 8), (4, 9)] {
+            let mut registry = Registry::of::<Hostile>();
+            registry.rkyv_format.usize_bytes = usize_bytes;
+            registry.rkyv_format.minor = minor;
+            assert!(
+                matches!(
+                    Decoder::new(registry, Description::of(Hostile::SHAPES)),
+                    Err(DecoderError::RkyvFormat(format)) if format.usize_bytes == usize_bytes
+                ),
+                "usize of {usize_bytes} bytes, rkyv 0.{minor}"
+            );
+        }
+    }
+
+    #[test]
     fn a_decoder_needs_a_typed_channel_whose_description_describes_its_registry() {
         let untyped = RingBuffer::with_capacity(4096);
         assert!(matches!(Decoder::read_from(&untyped), Err(DecoderError::Untyped)));

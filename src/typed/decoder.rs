@@ -11,7 +11,7 @@
 //! description nests at most [`MAX_DEPTH`](super::description::MAX_DEPTH) deep). A frame that
 //! breaks a rule is a [`FrameError`], never a panic.
 
-use super::codec::CodecKind;
+use super::codec::{CodecKind, RkyvFormat};
 use super::description::{Description, DescriptionError, Node, NodeField, NodeId, NodeVariant};
 use super::registry::{Registry, RegistryError};
 use super::shape::{Collection, Primitive, Style};
@@ -82,6 +82,10 @@ pub enum DecoderError {
     /// The channel's description cannot be read, or does not describe its registry.
     #[error(transparent)]
     Description(#[from] DescriptionError),
+    /// The channel's rkyv messages are archived in a format this build does not decode: one
+    /// other than rkyv 0.8's, or with an archived `usize` of other than 2, 4 or 8 bytes.
+    #[error("the channel's messages are archived as {0}, which this build does not decode")]
+    RkyvFormat(RkyvFormat),
 }
 
 /// Why a frame cannot be decoded: its bytes do not fit the description.
@@ -217,9 +221,16 @@ impl Decoder {
     /// # Errors
     ///
     /// [`DecoderError::Description`] if a type of the registry is not described, or its
-    /// description hashes to another fingerprint than the registry lists.
+    /// description hashes to another fingerprint than the registry lists;
+    /// [`DecoderError::RkyvFormat`] if the registry has rkyv types archived in a format this
+    /// build does not decode.
     pub fn new(registry: Registry, description: Description) -> Result<Self, DecoderError> {
         description.check(registry.types.iter().map(|entry| (entry.tag, entry.fingerprint)))?;
+        let rkyv = registry.rkyv_format;
+        let readable = (rkyv.major, rkyv.minor) == (0, 8) && matches!(rkyv.usize_bytes, 2 | 4 | 8);
+        if !readable && registry.types.iter().any(|entry| entry.codec == CodecKind::Rkyv) {
+            return Err(DecoderError::RkyvFormat(rkyv));
+        }
         let format = Format {
             word: u64::from(registry.rkyv_format.usize_bytes),
             big_endian: registry.rkyv_format.big_endian,
@@ -563,7 +574,7 @@ impl<'a> Walk<'a> {
         let repr = self.take(at, 2 * format.word)?;
         // The top two bits of the first byte are `10` for an out-of-line string: no UTF-8
         // string starts with a continuation byte.
-        if repr[0] & 0xc0 != 0x80 {
+        if repr.first().is_none_or(|first| first & 0xc0 != 0x80) {
             let len = repr.iter().position(|&byte| byte == 0xff).unwrap_or(repr.len());
             return self.utf8(at, len as u64);
         }
