@@ -319,6 +319,28 @@ mod description {
     }
 
     #[test]
+    fn a_type_name_is_bounded_even_when_its_description_doubles_at_every_level() {
+        // Node 0 is a `u8`; node i a pair of node i - 1: written out, node 60's name would be
+        // 2^60 `u8`s long.
+        let mut bytes = header(61);
+        bytes.extend([1, 3]);
+        for inner in 0..60u32 {
+            bytes.push(9);
+            bytes.extend_from_slice(&2u32.to_le_bytes());
+            bytes.extend_from_slice(&inner.to_le_bytes());
+            bytes.extend_from_slice(&inner.to_le_bytes());
+        }
+        bytes.extend_from_slice(&1u32.to_le_bytes());
+        bytes.extend_from_slice(&1u32.to_le_bytes());
+        bytes.extend_from_slice(&60u32.to_le_bytes());
+        let read = Description::decode(&bytes).expect("a well-formed description");
+        let name = read.type_name(read.root(1).expect("tag 1"));
+        assert!(name.starts_with("((((((((((((((((("), "{name}");
+        assert!(name.len() <= 300, "{} bytes", name.len());
+        assert!(name.ends_with('…'), "{name}");
+    }
+
+    #[test]
     fn huge_counts_are_refused_without_allocating_for_them() {
         let mut bytes = header(u32::MAX);
         bytes.extend([9]); // a tuple

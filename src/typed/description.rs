@@ -16,11 +16,18 @@
 //! [`MAX_DEPTH`]; it recomputes every node's fingerprint from what it read, so a description
 //! can be checked against the fingerprints of the channel's registry.
 
+use core::fmt;
+
 use super::shape::{Collection, Field, Hasher, Kind, Layout, Primitive, Shape, Style, Variant};
-use super::wire::{Input, Malformed, put_str};
+use super::wire::{Input, Malformed, put_str, write_name};
 use crate::error::LayoutError;
 use crate::ring::metadata::SectionKind;
 use crate::ring_buffer::RingBuffer;
+
+/// How long a name [`Description::type_name`] writes may get before it is cut short with `…`:
+/// a hostile description can nest a pair of pairs of pairs... whose name written out would
+/// never end.
+pub const MAX_TYPE_NAME: usize = 256;
 
 /// The version of the format this build writes and reads.
 pub const FORMAT_VERSION: u16 = 1;
@@ -652,34 +659,61 @@ impl Description {
     }
 
     /// Node `id`'s type in Rust syntax: `u32`, `Vec<Level>`, `Option<String>`, `[u8; 4]`, a
-    /// struct's or an enum's name.
+    /// struct's or an enum's name (with control characters escaped), cut short with `…` past
+    /// [`MAX_TYPE_NAME`] bytes.
     ///
     /// # Panics
     ///
     /// As for [`node`](Self::node).
     pub fn type_name(&self, id: NodeId) -> String {
-        let name = |id: &NodeId| self.type_name(*id);
-        match self.node(id) {
-            Node::Primitive(primitive) => primitive.name().to_owned(),
-            Node::String => "String".to_owned(),
-            Node::Str => "str".to_owned(),
-            Node::Vec(element) => format!("Vec<{}>", name(element)),
-            Node::Slice(element) => format!("[{}]", name(element)),
-            Node::Box(inner) => format!("Box<{}>", name(inner)),
-            Node::Option(inner) => format!("Option<{}>", name(inner)),
-            Node::Array { len, element } => format!("[{}; {len}]", name(element)),
-            Node::Tuple(elements) if elements.len() == 1 => format!("({},)", name(&elements[0])),
-            Node::Tuple(elements) => {
-                format!("({})", elements.iter().map(name).collect::<Vec<_>>().join(", "))
+        let mut out = String::new();
+        if self.write_type_name(id, &mut out).is_err() {
+            let mut cut = MAX_TYPE_NAME;
+            while !out.is_char_boundary(cut) {
+                cut -= 1;
             }
+            out.truncate(cut);
+            out.push('…');
+        }
+        out
+    }
+
+    /// Appends node `id`'s name to `out`; `Err` once `out` is longer than [`MAX_TYPE_NAME`].
+    fn write_type_name(&self, id: NodeId, out: &mut String) -> fmt::Result {
+        if out.len() > MAX_TYPE_NAME {
+            return Err(fmt::Error);
+        }
+        let inner = |open: &str, ids: &[NodeId], close: &str, out: &mut String| {
+            out.push_str(open);
+            for (i, id) in ids.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                self.write_type_name(*id, out)?;
+            }
+            out.push_str(close);
+            Ok(())
+        };
+        match self.node(id) {
+            Node::Primitive(primitive) => out.push_str(primitive.name()),
+            Node::String => out.push_str("String"),
+            Node::Str => out.push_str("str"),
+            Node::Vec(element) => inner("Vec<", &[*element], ">", out)?,
+            Node::Slice(element) => inner("[", &[*element], "]", out)?,
+            Node::Box(element) => inner("Box<", &[*element], ">", out)?,
+            Node::Option(element) => inner("Option<", &[*element], ">", out)?,
+            Node::Array { len, element } => inner("[", &[*element], &format!("; {len}]"), out)?,
+            Node::Tuple(elements) if elements.len() == 1 => inner("(", elements, ",)", out)?,
+            Node::Tuple(elements) => inner("(", elements, ")", out)?,
             Node::Map { collection, key, value } => {
-                format!("{}<{}, {}>", collection.map_name(), name(key), name(value))
+                inner(&format!("{}<", collection.map_name()), &[*key, *value], ">", out)?;
             }
             Node::Set { collection, element } => {
-                format!("{}<{}>", collection.set_name(), name(element))
+                inner(&format!("{}<", collection.set_name()), &[*element], ">", out)?;
             }
-            Node::Struct { name, .. } | Node::Enum { name, .. } => name.clone(),
+            Node::Struct { name, .. } | Node::Enum { name, .. } => write_name(out, name)?,
         }
+        if out.len() > MAX_TYPE_NAME { Err(fmt::Error) } else { Ok(()) }
     }
 
     /// The fingerprint of node `id`, computed from what was read, as

@@ -8,6 +8,8 @@
 
 use core::fmt;
 
+use super::wire::write_name;
+
 /// A decoded message, or a part of one.
 ///
 /// Integers keep their sign but not their width (`Unsigned(7)` was a `u8`, a `u64`, ... as the
@@ -28,6 +30,10 @@ use core::fmt;
 /// };
 /// assert_eq!(quote.to_string(), r#"Quote { symbol: "ES", bid: Some(1.5) }"#);
 /// assert_eq!(quote.field("symbol"), Some(&Value::String("ES".into())));
+///
+/// // Names come from a channel, which may be hostile: control characters are escaped.
+/// let sneaky = Value::Struct { name: "Q\u{1b}[2J".into(), fields: Fields::Unit };
+/// assert_eq!(sneaky.to_string(), r"Q\u{1b}[2J");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -125,6 +131,11 @@ impl Fields {
     }
 }
 
+/// Writes a name from a description with its control characters escaped.
+fn name(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
+    write_name(f, name)
+}
+
 /// Writes `items` separated by `", "`.
 fn list<T>(
     f: &mut fmt::Formatter<'_>,
@@ -175,8 +186,16 @@ impl fmt::Display for Value {
                 list(f, items, |f, item| write!(f, "{item}"))?;
                 f.write_str("}")
             }
-            Self::Struct { name, fields } => write!(f, "{name}{fields}"),
-            Self::Enum { name, variant, fields } => write!(f, "{name}::{variant}{fields}"),
+            Self::Struct { name: type_name, fields } => {
+                name(f, type_name)?;
+                write!(f, "{fields}")
+            }
+            Self::Enum { name: type_name, variant, fields } => {
+                name(f, type_name)?;
+                f.write_str("::")?;
+                name(f, variant)?;
+                write!(f, "{fields}")
+            }
         }
     }
 }
@@ -188,7 +207,10 @@ impl fmt::Display for Fields {
             Self::Named(fields) if fields.is_empty() => f.write_str(" {}"),
             Self::Named(fields) => {
                 f.write_str(" { ")?;
-                list(f, fields, |f, (name, value)| write!(f, "{name}: {value}"))?;
+                list(f, fields, |f, (field, value)| {
+                    name(f, field)?;
+                    write!(f, ": {value}")
+                })?;
                 f.write_str(" }")
             }
             Self::Tuple(fields) => {

@@ -95,3 +95,16 @@ pub(crate) fn put_str(out: &mut Vec<u8>, value: &str) {
     out.extend_from_slice(&len.to_le_bytes());
     out.extend_from_slice(value.as_bytes());
 }
+
+/// Writes a name read from the wire (untrusted: it may hold terminal escape sequences) with
+/// its control characters escaped (`\u{1b}`).
+pub(crate) fn write_name(out: &mut impl core::fmt::Write, name: &str) -> core::fmt::Result {
+    for c in name.chars() {
+        if c.is_control() {
+            write!(out, "{}", c.escape_default())?;
+        } else {
+            out.write_char(c)?;
+        }
+    }
+    Ok(())
+}
