@@ -3,10 +3,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use bcast::typed::decoder::{Decoder, DecoderError};
 use bcast::typed::{Registry, RegistryError};
 use bcast::{ReadOnly, RingBuffer};
 
 use crate::error::Result;
+use crate::format;
 
 /// A channel file mapped read-only, with the schema registry its header holds.
 #[derive(Debug)]
@@ -29,6 +31,21 @@ impl Channel {
         Ok(Self { ring, registry })
     }
 
+    /// The decoder of a typed channel's frames, from its registry and description; `None` for
+    /// an untyped channel, and (with a warning on stderr) for one whose description is missing
+    /// or unreadable.
+    pub(crate) fn decoder(&self) -> Option<Decoder> {
+        match Decoder::read_from(&self.ring) {
+            Ok(decoder) => Some(decoder),
+            // `type_names` reports an unreadable registry.
+            Err(DecoderError::Untyped | DecoderError::Registry(_)) => None,
+            Err(error) => {
+                eprintln!("bcast: warning: showing frames in hex: {error}");
+                None
+            }
+        }
+    }
+
     /// Tag → type name, from the registry; empty (with a warning on stderr) if the registry is
     /// unreadable.
     pub(crate) fn type_names(&self) -> TypeNames {
@@ -42,7 +59,8 @@ impl Channel {
     }
 }
 
-/// The message type name of each tag a channel's registry lists.
+/// The message type name of each tag a channel's registry lists, with control characters
+/// escaped (a hostile registry's names could hold terminal escape sequences).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TypeNames(BTreeMap<u32, String>);
 
@@ -50,7 +68,7 @@ impl TypeNames {
     /// The names in `registry`; none for an untyped channel.
     pub(crate) fn new(registry: Option<&Registry>) -> Self {
         let names = registry.into_iter().flat_map(|registry| &registry.types);
-        Self(names.map(|entry| (entry.tag, entry.name.to_string())).collect())
+        Self(names.map(|entry| (entry.tag, format::escape(&entry.name))).collect())
     }
 
     /// The name of the type tagged `tag`, if the registry lists it.

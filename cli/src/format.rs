@@ -10,6 +10,20 @@ use crate::error::Result;
 
 const BYTE_UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 
+/// `text` from a channel (untrusted) with its control characters escaped (`\u{1b}`), so that
+/// printing it cannot drive the terminal.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A byte count in binary units: `512 B`, `8 KiB`, `1.5 MiB`.
 pub(crate) fn bytes(count: u64) -> String {
     let (value, unit) = binary(count as f64);
@@ -147,6 +161,12 @@ mod tests {
         assert_eq!(nanos(12_500.0), "12.5 µs");
         assert_eq!(nanos(3_200_000.0), "3.20 ms");
         assert_eq!(nanos(2e9), "2.00 s");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape("Quote\u{1b}[2J\n"), "Quote\\u{1b}[2J\\n");
+        assert_eq!(escape("Québec"), "Québec");
     }
 
     #[test]

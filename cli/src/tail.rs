@@ -1,9 +1,12 @@
-//! `bcast tail PATH`: follows a channel and prints each frame as it arrives.
+//! `bcast tail PATH`: follows a channel and prints each frame as it arrives: decoded from the
+//! channel's schema description on a typed channel, in hex otherwise (or with `--raw`).
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use bcast::typed::Value;
+use bcast::typed::decoder::Decoder;
 use bcast::{Reader, Received};
 use serde::Serialize;
 
@@ -26,6 +29,9 @@ pub(crate) struct Args {
     /// Print one JSON object per line instead of a table.
     #[arg(long)]
     json: bool,
+    /// Show frames in hex even on a typed channel, whose frames are otherwise decoded.
+    #[arg(long)]
+    raw: bool,
     /// How many payload bytes to show in hex.
     #[arg(long, value_name = "N", default_value_t = 32)]
     hex_bytes: usize,
@@ -47,7 +53,31 @@ pub(crate) struct Args {
 #[derive(Debug, Serialize)]
 #[serde(tag = "event", rename_all = "lowercase")]
 enum Event<'a> {
-    /// A message frame.
+    /// A message of a typed channel, decoded.
+    Message {
+        position: u64,
+        seq: u64,
+        tag: u32,
+        #[serde(rename = "type")]
+        type_name: Option<&'a str>,
+        len: usize,
+        /// The message's fields, as the publisher's types serialise them.
+        fields: &'a Value,
+    },
+    /// A frame of a typed channel that does not decode as its tag says.
+    Undecodable {
+        position: u64,
+        seq: u64,
+        tag: u32,
+        #[serde(rename = "type")]
+        type_name: Option<&'a str>,
+        len: usize,
+        /// Why it does not decode.
+        error: String,
+        /// Hex of the first `--hex-bytes` bytes of the payload.
+        hex: &'a str,
+    },
+    /// A frame shown in hex: an untyped channel's, or any with `--raw`.
     Frame {
         position: u64,
         seq: u64,
@@ -98,6 +128,7 @@ enum Event<'a> {
 pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     let channel = Channel::attach(&args.path)?;
     let names = channel.type_names();
+    let decoder = if args.raw { None } else { channel.decoder() };
     let ring = channel.ring;
     let mut reader = if args.from_start {
         ring.into_reader_at(0)?
@@ -107,14 +138,16 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
         ring.into_reader()
     };
     if !args.json {
+        let payload = if decoder.is_some() { "message" } else { "payload (hex)" };
         writeln!(
             out,
-            "{:>10} {:>7} {:>4} {:<10} {:>5}  payload (hex)",
+            "{:>10} {:>7} {:>4} {:<10} {:>5}  {payload}",
             "position", "seq", "tag", "type", "len"
         )?;
         out.flush()?;
     }
-    let mut tail = Tail { args, names, buf: vec![0; reader.mtu()], lost: 0, printed: 0 };
+    let buf = vec![0; reader.mtu()];
+    let mut tail = Tail { args, names, decoder, buf, lost: 0, printed: 0 };
     let mut last_frame = Instant::now();
     let mut stuck = Stuck::default();
     let timed_out =
@@ -181,6 +214,8 @@ struct Stuck {
 struct Tail<'a> {
     args: &'a Args,
     names: TypeNames,
+    /// Decodes a typed channel's frames; `None` shows them in hex.
+    decoder: Option<Decoder>,
     /// Receives each payload: `reader.mtu()` bytes, so every message fits.
     buf: Vec<u8>,
     /// `reader.stats().lost` when last reported.
@@ -226,32 +261,95 @@ impl Tail<'_> {
                 writeln!(out, "-- lost {messages} messages (overrun) --")?;
             }
         }
-        let shown = received.len.min(self.args.hex_bytes);
-        let hex = format::hex(&self.buf[..shown]);
+        let payload = &self.buf[..received.len];
         let type_name = self.names.get(received.tag);
+        let decoded = self.decoder.as_ref().map(|decoder| decoder.decode(received.tag, payload));
+        match decoded {
+            Some(Ok(value)) => self.print_message(out, received, type_name, &value)?,
+            Some(Err(error)) => {
+                let error = error.to_string();
+                self.print_hex(out, received, type_name, Some(&error))?;
+            }
+            None => self.print_hex(out, received, type_name, None)?,
+        }
+        self.printed += 1;
+        Ok(())
+    }
+
+    /// A decoded message's line: its fields in Rust-like text, or as JSON.
+    fn print_message(
+        &self,
+        out: &mut impl Write,
+        received: Received,
+        type_name: Option<&str>,
+        value: &Value,
+    ) -> Result<()> {
+        // The message type's name is in the type column: show only its fields.
+        let fields = match value {
+            Value::Struct { fields, .. } => fields.to_string(),
+            other => other.to_string(),
+        };
         if self.args.json {
-            let frame = Event::Frame {
+            let message = Event::Message {
                 position: received.position,
                 seq: received.seq,
                 tag: received.tag,
                 type_name,
                 len: received.len,
-                hex: &hex,
+                fields: value,
             };
-            format::json_line(out, &frame)?;
-        } else {
-            let more = if shown < received.len { ".." } else { "" };
-            writeln!(
-                out,
-                "{:>10} {:>7} {:>4} {:<10} {:>5}  {hex}{more}",
-                received.position,
-                received.seq,
-                received.tag,
-                type_name.unwrap_or("-"),
-                received.len,
-            )?;
+            return format::json_line(out, &message);
         }
-        self.printed += 1;
+        writeln!(
+            out,
+            "{:>10} {:>7} {:>4} {:<10} {:>5}  {}",
+            received.position,
+            received.seq,
+            received.tag,
+            type_name.unwrap_or("-"),
+            received.len,
+            fields.trim_start(),
+        )?;
+        Ok(())
+    }
+
+    /// A frame's line in hex, with why it did not decode if it should have.
+    fn print_hex(
+        &self,
+        out: &mut impl Write,
+        received: Received,
+        type_name: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<()> {
+        let shown = received.len.min(self.args.hex_bytes);
+        let hex = format::hex(&self.buf[..shown]);
+        if self.args.json {
+            let (position, seq, tag, len) =
+                (received.position, received.seq, received.tag, received.len);
+            return match error {
+                Some(error) => {
+                    let error = error.to_owned();
+                    let event =
+                        Event::Undecodable { position, seq, tag, type_name, len, error, hex: &hex };
+                    format::json_line(out, &event)
+                }
+                None => format::json_line(
+                    out,
+                    &Event::Frame { position, seq, tag, type_name, len, hex: &hex },
+                ),
+            };
+        }
+        let more = if shown < received.len { ".." } else { "" };
+        let error = error.map(|error| format!("  (does not decode: {error})")).unwrap_or_default();
+        writeln!(
+            out,
+            "{:>10} {:>7} {:>4} {:<10} {:>5}  {hex}{more}{error}",
+            received.position,
+            received.seq,
+            received.tag,
+            type_name.unwrap_or("-"),
+            received.len,
+        )?;
         Ok(())
     }
 }

@@ -159,8 +159,130 @@ fn inspect_reports_an_untyped_channel_whose_writer_is_gone() -> TestResult {
     Ok(())
 }
 
+/// A channel whose message has nested, optional, vector, enum and map fields.
+mod book {
+    #![allow(unreachable_pub)]
+
+    use std::collections::BTreeMap;
+
+    use serde::Serialize;
+
+    #[bcast::typed::schema]
+    #[derive(Debug, Clone, Serialize)]
+    pub enum Side {
+        Bid,
+        Ask = 5,
+    }
+
+    #[bcast::typed::schema]
+    #[derive(Debug, Clone, Serialize)]
+    pub enum Venue {
+        Lit { mic: String },
+        Dark(u32),
+        Unknown,
+    }
+
+    #[bcast::typed::schema]
+    #[derive(Debug, Clone, Serialize)]
+    pub struct Level(pub f64, pub u32);
+
+    #[bcast::typed::message(tag = 7)]
+    #[derive(Debug, Clone, Serialize)]
+    pub struct Book {
+        pub symbol: String,
+        pub side: Side,
+        pub venue: Venue,
+        pub levels: Vec<Level>,
+        pub best: Option<Box<Level>>,
+        pub flags: [u8; 3],
+        pub by_venue: BTreeMap<String, Vec<u64>>,
+        pub note: Option<String>,
+    }
+
+    #[derive(Debug, bcast::BcastChannel)]
+    pub enum Books {
+        Book(Book),
+    }
+
+    /// The `i`th book: every field depends on `i`, some are absent for odd ones.
+    pub fn book(i: u32) -> Book {
+        let venues = [Venue::Lit { mic: "XCME".into() }, Venue::Dark(i), Venue::Unknown];
+        Book {
+            symbol: format!("ES{i} \u{1b}[2J"),
+            side: if i.is_multiple_of(2) { Side::Bid } else { Side::Ask },
+            venue: venues[i as usize % 3].clone(),
+            levels: (0..i % 4).map(|n| Level(f64::from(n) + 0.25, n * 10)).collect(),
+            best: i.is_multiple_of(2).then(|| Box::new(Level(1.5, i))),
+            flags: [1, 2, u8::try_from(i % 256).unwrap_or(0)],
+            by_venue: (0..i % 3)
+                .map(|n| (format!("v{n}"), vec![u64::from(n); n as usize]))
+                .collect(),
+            note: (i % 3 == 1).then(|| "a note longer than eight bytes".to_owned()),
+        }
+    }
+}
+
 #[test]
-fn tail_from_start_prints_every_frame_with_its_tag_type_length_and_seq() -> TestResult {
+fn tail_decodes_a_typed_channel_into_what_its_publisher_sent() -> TestResult {
+    let path = ShmPath::new("tail-decoded");
+    let mut publisher = Publisher::<book::Books>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
+    let sent: Vec<book::Book> = (0..6).map(book::book).collect();
+    for book in &sent {
+        publisher.publish(book)?;
+    }
+
+    let args = ["tail", path.as_str(), "--from-start", "--count", "6", "--json", "--timeout", "10"];
+    let lines = json_lines(&stdout_of(&args));
+    assert_eq!(lines.len(), 6);
+    for (seq, (line, book)) in lines.iter().zip(&sent).enumerate() {
+        assert_eq!(line["event"], "message");
+        assert_eq!(
+            (&line["seq"], &line["tag"], &line["type"]),
+            (&Value::from(seq), &Value::from(7), &Value::from("Book"))
+        );
+        assert_eq!(line["fields"], serde_json::to_value(book)?, "message {seq}");
+    }
+
+    // Text: the fields in Rust-like syntax, the string's escape sequence escaped.
+    let text =
+        stdout_of(&["tail", path.as_str(), "--from-start", "--count", "2", "--timeout", "10"]);
+    let rows: Vec<&str> = text.lines().collect();
+    assert!(rows[0].ends_with("len  message"), "{text}");
+    assert_eq!(
+        rows[1].split_whitespace().take(5).collect::<Vec<_>>()[..4],
+        ["0", "0", "7", "Book"]
+    );
+    assert!(
+        rows[1].ends_with(concat!(
+            r#"{ symbol: "ES0 \u{1b}[2J", side: Side::Bid, venue: Venue::Lit { mic: "XCME" }, "#,
+            r#"levels: [], best: Some(Level(1.5, 0)), flags: [1, 2, 0], by_venue: {}, note: None }"#
+        )),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "no raw escape reaches the terminal");
+    Ok(())
+}
+
+#[test]
+fn tail_raw_shows_a_typed_channel_in_hex_and_names_frames_that_do_not_decode() -> TestResult {
+    let path = ShmPath::new("tail-undecodable");
+    let ring = RingBuffer::create(&path.0, 1 << 16)?;
+    drop(Publisher::<book::Books>::new(ring.clone())?);
+    let mut writer = ring.into_writer();
+    writer.send_with_tag(b"not an archive", 7)?;
+    let args = ["tail", path.as_str(), "--from-start", "--count", "1", "--json", "--timeout", "10"];
+    let line = &json_lines(&stdout_of(&args))[0];
+    assert_eq!(line["event"], "undecodable");
+    assert_eq!(line["hex"], hex(b"not an archive"));
+    assert!(line["error"].as_str().is_some_and(|error| !error.is_empty()), "{line}");
+    let raw = ["tail", path.as_str(), "--from-start", "--count", "1", "--json", "--raw"];
+    let line = &json_lines(&stdout_of(&raw))[0];
+    assert_eq!((&line["event"], &line["type"]), (&Value::from("frame"), &Value::from("Book")));
+    Ok(())
+}
+
+#[test]
+fn tail_raw_prints_every_frame_with_its_tag_type_length_seq_and_hex() -> TestResult {
     let path = ShmPath::new("tail-typed");
     let mut publisher = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
     for i in 0..5 {
@@ -169,7 +291,17 @@ fn tail_from_start_prints_every_frame_with_its_tag_type_length_and_seq() -> Test
     let expected = frames(&path.0)?;
     assert_eq!(expected.len(), 5);
 
-    let args = ["tail", path.as_str(), "--from-start", "--count", "5", "--json", "--timeout", "10"];
+    let args = [
+        "tail",
+        path.as_str(),
+        "--from-start",
+        "--count",
+        "5",
+        "--json",
+        "--raw",
+        "--timeout",
+        "10",
+    ];
     let lines = json_lines(&stdout_of(&args));
     assert_eq!(lines.len(), 5);
     for (i, (line, Frame { position, seq, tag, payload })) in
