@@ -1,15 +1,18 @@
-//! `bcast inspect PATH`: a channel's header, writer status, file mode and schema registry.
+//! `bcast inspect PATH`: a channel's header, writer status, file mode, schema registry, and
+//! its message types as Rust declarations (from its schema description).
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use bcast::ChannelInfo;
+use bcast::typed::description::Description;
 use bcast::typed::{CodecKind, Registry, RegistryError, RkyvFormat};
 use serde::Serialize;
 
 use crate::channel::Channel;
 use crate::error::Result;
 use crate::format;
+use crate::schema;
 
 /// Arguments of `bcast inspect`.
 #[derive(Debug, clap::Args)]
@@ -29,7 +32,18 @@ pub(crate) struct Args {
 pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     let channel = Channel::attach(&args.path)?;
     let info = channel.ring.info();
-    let report = Report::new(&info, &channel.registry);
+    let description = Description::read_from(&channel.ring);
+    let mut report = Report::new(&info, &channel.registry);
+    if let Ok(Some(registry)) = &channel.registry {
+        match &description {
+            Ok(Some(description)) => {
+                report.description = Some(schema::to_json(registry, description));
+                report.declarations = Some(schema::declarations(registry, description));
+            }
+            Ok(None) => {}
+            Err(error) => report.description_error = Some(error.to_string()),
+        }
+    }
     if args.json { format::json_line(out, &report) } else { write_text(out, &report) }
 }
 
@@ -52,6 +66,14 @@ struct Report<'a> {
     schema: Option<Schema<'a>>,
     /// Why the registry could not be read, if it could not.
     registry_error: Option<String>,
+    /// The schema description, as `bcast schema --json` prints it; `None` for an untyped
+    /// channel or one whose publisher stored none.
+    description: Option<serde_json::Value>,
+    /// Why the description could not be read, if it could not.
+    description_error: Option<String>,
+    /// The message types as Rust declarations (text output only).
+    #[serde(skip)]
+    declarations: Option<String>,
 }
 
 /// The schema registry, with fingerprints in hex.
@@ -91,6 +113,9 @@ impl<'a> Report<'a> {
             typed: info.registry_len > 0,
             schema,
             registry_error,
+            description: None,
+            description_error: None,
+            declarations: None,
         }
     }
 }
@@ -146,8 +171,8 @@ fn write_text(out: &mut impl Write, report: &Report<'_>) -> Result<()> {
     let writer = match (info.writer_alive, info.writer_pid) {
         (true, Some(pid)) => format!("alive, pid {pid}"),
         (true, None) => "alive".to_owned(),
-        (false, Some(pid)) => format!("none (pid {pid} died without closing the channel)"),
-        (false, None) => "none".to_owned(),
+        (false, Some(pid)) => format!("gone (pid {pid} died without closing the channel)"),
+        (false, None) => "gone".to_owned(),
     };
     writeln!(out, "writer      {writer}")?;
     let replaced = if info.replaced { "yes: the path now names another file" } else { "no" };
@@ -167,6 +192,13 @@ fn write_text(out: &mut impl Write, report: &Report<'_>) -> Result<()> {
         }
         (None, Some(error)) => writeln!(out, "schema      unreadable: {error}")?,
         (None, None) => writeln!(out, "schema      untyped (no registry)")?,
+    }
+    if let Some(error) = &report.description_error {
+        writeln!(out, "description unreadable: {error}")?;
+    }
+    if let Some(declarations) = &report.declarations {
+        writeln!(out)?;
+        out.write_all(declarations.as_bytes())?;
     }
     Ok(())
 }

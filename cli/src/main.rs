@@ -1,7 +1,8 @@
 //! `bcast`: look into bcast channels from the command line.
 //!
 //! - `bcast inspect PATH`: layout, capacity, frontiers, lap, writer, file mode, schema registry;
-//! - `bcast tail PATH`: frames as they arrive, one line each;
+//! - `bcast tail PATH`: frames as they arrive, one line each, decoded on a typed channel;
+//! - `bcast schema PATH`: a typed channel's schema, as Rust declarations or JSON;
 //! - `bcast stat PATH`: messages/s and bytes/s per message type, interval by interval;
 //! - `bcast bench`: a quick ping-pong latency histogram over two heap rings.
 //!
@@ -13,6 +14,7 @@ mod channel;
 mod error;
 mod format;
 mod inspect;
+mod schema;
 mod stat;
 mod tail;
 
@@ -36,8 +38,10 @@ struct Cli {
 enum Command {
     /// Print a channel's layout, frontiers, writer status, file mode and schema registry.
     Inspect(inspect::Args),
-    /// Print frames as they arrive: position, seq, tag, type, length and a hex preview.
+    /// Print frames as they arrive: decoded on a typed channel, in hex otherwise.
     Tail(tail::Args),
+    /// Print a typed channel's schema: Rust declarations, or its description as JSON.
+    Schema(schema::Args),
     /// Print messages/s and bytes/s per message type, interval by interval.
     Stat(stat::Args),
     /// Measure round-trip latency between two threads over two heap rings.
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(args) => inspect::run(&args, &mut out),
         Command::Tail(args) => tail::run(&args, &mut out),
+        Command::Schema(args) => schema::run(&args, &mut out),
         Command::Stat(args) => stat::run(&args, &mut out),
         Command::Bench(args) => bench::run(&args, &mut out),
     };

@@ -93,7 +93,10 @@ fn inspect_shows_layout_frontiers_writer_and_schema_of_a_typed_channel() -> Test
         );
         assert_eq!(line.trim(), row.trim());
     }
-    assert_eq!(lines.len(), 11 + 2, "{text}");
+    // Then, after a blank line, the message types as `bcast schema` declares them.
+    assert_eq!(lines[13], "", "{text}");
+    let declarations = stdout_of(&["schema", path.as_str()]);
+    assert_eq!(lines[14..].join("\n") + "\n", declarations);
     assert!(lines.iter().all(|line| line.chars().count() < 100), "{text}");
     Ok(())
 }
@@ -116,7 +119,8 @@ fn inspect_json_holds_the_channel_info_and_the_registry() -> TestResult {
     assert_eq!(json["claimed"], info.claimed);
     assert_eq!(json["messages"], 2);
     assert_eq!(json["lap"], 0);
-    assert_eq!(json["epoch"], info.epoch);
+    // In hex, as the fingerprints: `jq` and JavaScript read JSON numbers as doubles.
+    assert_eq!(json["epoch"], format!("{:#018x}", info.epoch));
     assert_eq!(json["writer_alive"], true);
     assert_eq!(json["replaced"], false);
     assert_eq!(json["typed"], true);
@@ -136,6 +140,9 @@ fn inspect_json_holds_the_channel_info_and_the_registry() -> TestResult {
         })
         .collect();
     assert_eq!(json["schema"]["types"], Value::Array(types));
+    let description: Value =
+        serde_json::from_str(&stdout_of(&["schema", "--json", path.as_str()]))?;
+    assert_eq!(json["description"], description, "the description, as `schema --json` prints it");
     Ok(())
 }
 
@@ -149,13 +156,15 @@ fn inspect_reports_an_untyped_channel_whose_writer_is_gone() -> TestResult {
 
     let text = stdout_of(&["inspect", path.as_str()]);
     assert!(text.contains("\nmessages    2\n"), "{text}");
-    assert!(text.contains("\nwriter      none\n"), "{text}");
+    // The word `stat` and `ls` use too.
+    assert!(text.contains("\nwriter      gone\n"), "{text}");
     assert!(text.ends_with("\nschema      untyped (no registry)\n"), "{text}");
 
     let json: Value = serde_json::from_str(&stdout_of(&["inspect", path.as_str(), "--json"]))?;
     assert_eq!((&json["messages"], &json["capacity"]), (&Value::from(2), &Value::from(4096)));
     assert_eq!((&json["writer_alive"], &json["typed"]), (&Value::Bool(false), &Value::Bool(false)));
     assert_eq!((&json["schema"], &json["registry_len"]), (&Value::Null, &Value::from(0)));
+    assert_eq!(json["description"], Value::Null);
     Ok(())
 }
 
@@ -643,5 +652,98 @@ fn tail_backs_off_and_reports_an_overrun_that_resetting_does_not_clear() -> Test
     // Clock ticks are hundredths of a second on Linux.
     let cpu = Duration::from_millis(ticks * 10);
     assert!(cpu < wall * 3 / 10, "tail used {cpu:?} of CPU in {wall:?}");
+    Ok(())
+}
+
+/// The node whose id is `id` in a description printed by `schema --json` (`Null` if none).
+fn node<'a>(description: &'a Value, id: &Value) -> &'a Value {
+    let nodes = description["nodes"].as_array().into_iter().flatten();
+    nodes.into_iter().find(|node| node["id"] == *id).unwrap_or(&Value::Null)
+}
+
+#[test]
+fn schema_prints_rust_declarations_and_the_description_as_json() -> TestResult {
+    let path = ShmPath::new("schema-book");
+    let _publisher = Publisher::<book::Books>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
+    let fingerprint = format!("{:#018x}", Registry::of::<book::Books>().types[0].fingerprint);
+    let text = stdout_of(&["schema", path.as_str()]);
+    let expected = format!(
+        "// tag 7, rkyv, fingerprint {fingerprint}
+struct Book {{
+    symbol: String,
+    side: Side,
+    venue: Venue,
+    levels: Vec<Level>,
+    best: Option<Box<Level>>,
+    flags: [u8; 3],
+    by_venue: BTreeMap<String, Vec<u64>>,
+    note: Option<String>,
+}}
+enum Side {{
+    Bid,
+    Ask = 5,
+}}
+enum Venue {{
+    Lit {{
+        mic: String,
+    }},
+    Dark(u32),
+    Unknown,
+}}
+struct Level(f64, u32);
+"
+    );
+    assert_eq!(text, expected);
+
+    let json: Value = serde_json::from_str(&stdout_of(&["schema", path.as_str(), "--json"]))?;
+    assert_eq!(
+        (&json["channel"], &json["format_version"]),
+        (&Value::from("Books"), &Value::from(1))
+    );
+    let book = &json["types"][0];
+    assert_eq!(
+        (&book["tag"], &book["name"], &book["codec"]),
+        (&Value::from(7), &Value::from("Book"), &Value::from("rkyv"))
+    );
+    assert_eq!(book["fingerprint"], fingerprint.as_str());
+    let root = node(&json, &book["root"]);
+    assert_eq!((&root["kind"], &root["type"]), (&Value::from("struct"), &Value::from("Book")));
+    let fields: Vec<&str> = root["fields"]
+        .as_array()
+        .ok_or("fields")?
+        .iter()
+        .filter_map(|f| f["type"].as_str())
+        .collect();
+    assert_eq!(fields[..4], ["String", "Side", "Venue", "Vec<Level>"]);
+    let side = node(&json, &root["fields"][1]["node"]);
+    assert_eq!(side["variants"][1]["discriminant"], "5", "as text: an i128 may not fit a number");
+    Ok(())
+}
+
+#[test]
+fn schema_shows_a_pod_type_with_its_layout_and_refuses_an_untyped_channel() -> TestResult {
+    let path = ShmPath::new("schema-pod");
+    let _publisher = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
+    let text = stdout_of(&["schema", path.as_str()]);
+    assert!(
+        text.contains(concat!(
+            "#[repr(C)]\nstruct Trade {\n",
+            "    instrument: u64, // offset 0, 8 bytes\n",
+            "    price: f64, // offset 8, 8 bytes\n",
+            "    qty: u64, // offset 16, 8 bytes\n",
+            "} // 24 bytes, align 8\n",
+        )),
+        "{text}"
+    );
+    let json: Value = serde_json::from_str(&stdout_of(&["schema", path.as_str(), "--json"]))?;
+    let trade = node(&json, &json["types"][1]["root"]);
+    assert_eq!(trade["layout"]["slots"][1], serde_json::json!({ "offset": 8, "size": 8 }));
+
+    let untyped = ShmPath::new("schema-untyped");
+    drop(RingBuffer::create(&untyped.0, 1 << 12)?);
+    let output = bcast(&["schema", untyped.as_str()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("untyped channel has no schema"), "{stderr}");
     Ok(())
 }

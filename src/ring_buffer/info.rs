@@ -43,8 +43,17 @@ pub struct ChannelInfo {
     pub replaced: bool,
     /// Bytes of the typed layer's schema registry in the header; 0 for an untyped ring.
     pub registry_len: u64,
-    /// Random value chosen when the channel was made.
+    /// Random value chosen when the channel was made. Serialised (feature `serde`) as `0x` and
+    /// 16 hex digits, as fingerprints are: JSON readers that hold numbers as doubles (`jq`,
+    /// JavaScript) would round it.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "hex_u64"))]
     pub epoch: u64,
+}
+
+/// `value` as `0x` and 16 hex digits.
+#[cfg(feature = "serde")]
+fn hex_u64<S: serde::Serializer>(value: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&format_args!("{value:#018x}"))
 }
 
 impl<A> RingBuffer<A> {

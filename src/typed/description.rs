@@ -644,6 +644,11 @@ impl Description {
         &self.nodes
     }
 
+    /// The id of every node, in [`nodes`](Self::nodes) order.
+    pub fn node_ids(&self) -> impl ExactSizeIterator<Item = NodeId> + use<> {
+        (0..count(self.nodes.len())).map(NodeId)
+    }
+
     /// The root node of the type with `tag`, if the description has it.
     pub fn root(&self, tag: u32) -> Option<NodeId> {
         self.types.iter().find(|&&(known, _)| known == tag).map(|&(_, root)| root)
