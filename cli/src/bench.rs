@@ -38,7 +38,7 @@ pub(crate) struct Args {
     warmup: u64,
     /// Print one JSON object instead of a table.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 /// What `bench --json` prints.

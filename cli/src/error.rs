@@ -18,15 +18,27 @@ pub(crate) enum CliError {
     /// Rendering JSON failed.
     #[error("cannot render JSON: {0}")]
     Json(#[from] serde_json::Error),
-    /// The arguments describe something that cannot be done.
+    /// The arguments describe something that cannot be done (exit status 2, as for arguments
+    /// that do not parse).
     #[error("{0}")]
     Usage(String),
+    /// The channel is not one the command works on (an untyped channel for `schema`, ...).
+    #[error("{0}")]
+    Channel(String),
     /// The benchmark went wrong (an echo that does not match, a thread that panicked).
     #[error("bench: {0}")]
     Bench(String),
 }
 
 impl CliError {
+    /// The exit status for the error: 2 for bad arguments, as clap gives them, 1 otherwise.
+    pub(crate) fn status(&self) -> u8 {
+        match self {
+            Self::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+
     /// Whether the error is our output's reader going away, which ends a command quietly.
     pub(crate) fn is_broken_pipe(&self) -> bool {
         match self {

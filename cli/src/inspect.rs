@@ -21,7 +21,7 @@ pub(crate) struct Args {
     path: PathBuf,
     /// Print one JSON object instead of a table.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 /// Runs `bcast inspect`.
@@ -180,13 +180,16 @@ fn write_text(out: &mut impl Write, report: &Report<'_>) -> Result<()> {
     writeln!(out, "epoch       {:#018x}", info.epoch)?;
     match (&report.schema, &report.registry_error) {
         (Some(schema), _) => {
-            writeln!(out, "schema      {} ({})", schema.channel, schema.rkyv)?;
+            writeln!(out, "schema      {} ({})", format::escape(schema.channel), schema.rkyv)?;
             writeln!(out, "  {:>10}  {:<5}  {:<18}  type", "tag", "codec", "fingerprint")?;
             for row in &schema.types {
                 writeln!(
                     out,
                     "  {:>10}  {:<5}  {:<18}  {}",
-                    row.tag, row.codec, row.fingerprint, row.name
+                    row.tag,
+                    row.codec,
+                    row.fingerprint,
+                    format::escape(row.name)
                 )?;
             }
         }

@@ -48,8 +48,31 @@ enum Command {
     Bench(bench::Args),
 }
 
+impl Command {
+    /// Whether the command was asked for JSON, which its errors then are too.
+    fn json(&self) -> bool {
+        match self {
+            Self::Inspect(args) => args.json,
+            Self::Tail(args) => args.json,
+            Self::Schema(args) => args.json,
+            Self::Stat(args) => args.json,
+            Self::Bench(args) => args.json,
+        }
+    }
+}
+
+/// How an error is printed on stderr under `--json`.
+#[derive(serde::Serialize)]
+struct JsonError {
+    /// The message, as the text output prints it after `bcast: `.
+    error: String,
+    /// The exit status.
+    status: u8,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = cli.command.json();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let result = match cli.command {
@@ -67,8 +90,12 @@ fn main() -> ExitCode {
         Err(error) => {
             // Whatever was printed before the error is still worth having.
             let _ = out.flush();
-            eprintln!("bcast: {error}");
-            ExitCode::FAILURE
+            let status = error.status();
+            match serde_json::to_string(&JsonError { error: error.to_string(), status }) {
+                Ok(line) if json => eprintln!("{line}"),
+                _ => eprintln!("bcast: {error}"),
+            }
+            ExitCode::from(status)
         }
     }
 }

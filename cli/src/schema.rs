@@ -22,7 +22,7 @@ pub(crate) struct Args {
     path: PathBuf,
     /// Print the description's node table as one JSON object instead of Rust declarations.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 /// Runs `bcast schema`.
@@ -37,17 +37,17 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     let registry = match &channel.registry {
         Ok(Some(registry)) => registry,
         Ok(None) => {
-            return Err(CliError::Usage(format!("{path}: an untyped channel has no schema")));
+            return Err(CliError::Channel(format!("{path}: an untyped channel has no schema")));
         }
-        Err(error) => return Err(CliError::Usage(format!("{path}: {error}"))),
+        Err(error) => return Err(CliError::Channel(format!("{path}: {error}"))),
     };
     let description = match Description::read_from(&channel.ring) {
         Ok(Some(description)) => description,
         Ok(None) => {
             let why = "its publisher stored no schema description";
-            return Err(CliError::Usage(format!("{path}: {why}")));
+            return Err(CliError::Channel(format!("{path}: {why}")));
         }
-        Err(error) => return Err(CliError::Usage(format!("{path}: {error}"))),
+        Err(error) => return Err(CliError::Channel(format!("{path}: {error}"))),
     };
     if args.json {
         format::json_line(out, &to_json(registry, &description))

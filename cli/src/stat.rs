@@ -34,7 +34,7 @@ pub(crate) struct Args {
     count: Option<u64>,
     /// Print one JSON object per interval instead of a table.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 /// One interval, as `stat --json` prints it.

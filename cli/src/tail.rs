@@ -28,7 +28,7 @@ pub(crate) struct Args {
     path: PathBuf,
     /// Print one JSON object per line instead of a table.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
     /// Show frames in hex even on a typed channel, whose frames are otherwise decoded.
     #[arg(long)]
     raw: bool,

@@ -747,3 +747,79 @@ fn schema_shows_a_pod_type_with_its_layout_and_refuses_an_untyped_channel() -> T
     assert!(stderr.contains("untyped channel has no schema"), "{stderr}");
     Ok(())
 }
+
+/// Runs `bcast args`, killing it if it has not exited within `limit`.
+fn bcast_within(args: &[&str], limit: Duration) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bcast"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let deadline = Instant::now() + limit;
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("wait");
+            panic!("bcast {args:?} still ran after {limit:?}: {output:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn a_fifo_or_a_directory_at_the_path_is_refused_at_once_by_every_command() {
+    let fifo = ShmPath::new("fifo");
+    let made = Command::new("mkfifo").arg(&fifo.0).status().expect("mkfifo runs");
+    assert!(made.success());
+    let dir = ShmPath::new("dir");
+    std::fs::create_dir(&dir.0).expect("a directory");
+    for (path, kind) in [(fifo.as_str(), "a FIFO"), (dir.as_str(), "a directory")] {
+        for command in ["inspect", "tail", "stat", "schema"] {
+            let output = bcast_within(&[command, path], Duration::from_secs(20));
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(1), "{command} {path}: {stderr}");
+            assert!(stderr.contains(&format!("it is {kind}, not a regular file")), "{stderr}");
+        }
+    }
+    std::fs::remove_dir(&dir.0).expect("remove the directory");
+}
+
+#[test]
+fn bad_arguments_exit_2_and_errors_under_json_are_json() {
+    let output = bcast(&["bench", "--size", "100000000"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--size 100000000"), "{output:?}");
+
+    let missing = ShmPath::new("missing");
+    let output = bcast(&["inspect", missing.as_str(), "--json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let error: Value = serde_json::from_slice(&output.stderr).expect("a JSON error on stderr");
+    assert_eq!(error["status"], 1);
+    assert!(error["error"].as_str().is_some_and(|text| text.contains(missing.as_str())), "{error}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn names_from_a_hostile_registry_are_escaped_in_every_text_output() -> TestResult {
+    let path = ShmPath::new("hostile-names");
+    let mut registry = Registry::of::<MarketData>();
+    registry.channel = "Market\u{1b}]0;pwned\u{7}".into();
+    registry.types[0].name = "Quote\u{1b}[2J".into();
+    let description =
+        bcast::typed::description::Description::of(<MarketData as bcast::typed::Channel>::SHAPES);
+    let mut writer =
+        registry.create_described_channel(&path.0, 1 << 16, &description)?.into_writer();
+    writer.send_with_tag(b"x", 1)?;
+    for args in [
+        &["inspect", path.as_str()][..],
+        &["tail", path.as_str(), "--from-start", "--count", "1", "--timeout", "5"],
+        &["stat", path.as_str(), "--count", "1", "--interval", "0.1"],
+        &["schema", path.as_str()],
+    ] {
+        let text = stdout_of(args);
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{args:?}: {text:?}");
+    }
+    Ok(())
+}
