@@ -54,6 +54,9 @@ struct Sample<'a> {
     overruns: u64,
     /// The writer's side, from the channel header.
     writer: WriterStat,
+    /// Whether the path named another channel at the end of the previous interval (a
+    /// publisher restarted), which this interval sampled instead.
+    replaced: bool,
 }
 
 /// Counts and rates of one message type in one interval.
@@ -95,25 +98,53 @@ struct WriterStat {
 /// If the channel cannot be attached, holds a corrupt frame, or the output cannot be written.
 pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     let channel = Channel::attach(&args.path)?;
-    let names = channel.type_names();
+    let mut names = channel.type_names();
     let mut sampler = Sampler::new(channel.ring);
     let start = Instant::now();
     // Intervals end at multiples of `--interval` after the start, so the output does not drift.
     let mut deadline = start;
     let mut intervals = 0;
+    // Whether the channel file is gone from its path (reported once).
+    let mut removed = false;
+    let mut replaced = false;
     while args.count.is_none_or(|count| intervals < count) {
         intervals += 1;
         deadline = deadline
             .checked_add(args.interval)
             .ok_or_else(|| CliError::Usage("--interval is too long".to_owned()))?;
         let raw = sampler.sample_until(deadline)?;
-        let sample = raw.summarise(&names, start);
+        let mut sample = raw.summarise(&names, start);
+        sample.replaced = replaced;
         if args.json {
             format::json_line(out, &sample)?;
         } else {
             write_text(out, &sample)?;
         }
         out.flush()?;
+        replaced = false;
+        if sampler.ring.is_replaced() {
+            match Channel::attach(&args.path) {
+                Ok(channel) => {
+                    let path = args.path.display();
+                    if !args.json {
+                        writeln!(out, "-- {path} now names another channel: following it --")?;
+                    }
+                    names = channel.type_names();
+                    sampler = Sampler::new(channel.ring);
+                    (replaced, removed) = (true, false);
+                }
+                Err(CliError::Open(bcast::OpenError::Io { source, .. }))
+                    if source.kind() == std::io::ErrorKind::NotFound =>
+                {
+                    if !removed && !args.json {
+                        let path = args.path.display();
+                        writeln!(out, "-- {path} was removed: waiting for a new channel there --")?;
+                    }
+                    removed = true;
+                }
+                Err(error) => return Err(error),
+            }
+        }
     }
     Ok(())
 }
@@ -234,6 +265,7 @@ impl RawSample {
                 total: self.writer_total,
                 alive: self.writer_alive,
             },
+            replaced: false,
         }
     }
 }

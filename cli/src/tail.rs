@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use bcast::typed::Value;
 use bcast::typed::decoder::Decoder;
-use bcast::{Reader, Received};
+use bcast::{ReadOnly, Reader, Received, RingBuffer};
 use serde::Serialize;
 
 use crate::channel::{Channel, TypeNames};
@@ -20,6 +20,9 @@ const IDLE_SLEEP: Duration = Duration::from_micros(200);
 
 /// Longest back-off after overruns that resetting does not clear.
 const MAX_BACKOFF: Duration = Duration::from_millis(100);
+
+/// How often an idle `tail` checks whether its path now names another channel.
+const REPLACED_CHECK: Duration = Duration::from_millis(250);
 
 /// Arguments of `bcast tail`.
 #[derive(Debug, clap::Args)]
@@ -103,6 +106,18 @@ enum Event<'a> {
         /// The claimed position the header keeps reporting.
         claimed: u64,
     },
+    /// The path now names another channel (a publisher restarted): `tail` follows it, from
+    /// its oldest message.
+    Replaced {
+        /// The channel file's path.
+        path: &'a str,
+    },
+    /// The channel file was removed and nothing is at its path yet: `tail` waits for a new
+    /// channel there. Printed once per removal.
+    Removed {
+        /// The channel file's path.
+        path: &'a str,
+    },
     /// Printed on exit if any overrun did not clear: how many there were.
     StuckOverruns {
         /// Overruns seen with an unchanged claimed position.
@@ -127,16 +142,7 @@ enum Event<'a> {
 /// If the channel cannot be attached, holds a corrupt frame, or the output cannot be written.
 pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     let channel = Channel::attach(&args.path)?;
-    let names = channel.type_names();
     let decoder = if args.raw { None } else { channel.decoder() };
-    let ring = channel.ring;
-    let mut reader = if args.from_start {
-        ring.into_reader_at(0)?
-    } else if args.from_oldest {
-        ring.into_reader_at_oldest()
-    } else {
-        ring.into_reader()
-    };
     if !args.json {
         let payload = if decoder.is_some() { "message" } else { "payload (hex)" };
         writeln!(
@@ -146,9 +152,20 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
         )?;
         out.flush()?;
     }
+    let names = channel.type_names();
+    let ring = channel.ring.clone();
+    let mut reader = if args.from_start {
+        channel.ring.into_reader_at(0)?
+    } else if args.from_oldest {
+        channel.ring.into_reader_at_oldest()
+    } else {
+        channel.ring.into_reader()
+    };
     let buf = vec![0; reader.mtu()];
     let mut tail = Tail { args, names, decoder, buf, lost: 0, printed: 0 };
     let mut last_frame = Instant::now();
+    let mut last_check = Instant::now();
+    let mut ring = Some(ring);
     let mut stuck = Stuck::default();
     let timed_out =
         |last_frame: Instant| args.timeout.is_some_and(|timeout| last_frame.elapsed() >= timeout);
@@ -163,6 +180,14 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
                 out.flush()?;
                 if timed_out(last_frame) {
                     break;
+                }
+                if last_check.elapsed() >= REPLACED_CHECK {
+                    last_check = Instant::now();
+                    if let Some(new) = tail.follow(out, &mut ring)? {
+                        reader = new;
+                        stuck = Stuck::default();
+                        continue;
+                    }
                 }
                 std::thread::sleep(IDLE_SLEEP);
             }
@@ -225,6 +250,60 @@ struct Tail<'a> {
 }
 
 impl Tail<'_> {
+    /// Checks whether the path still names the channel `ring` maps. If a new channel is there,
+    /// reports it, attaches to it, and returns a reader from its oldest message (every message
+    /// of a new channel is news). If the path names nothing, reports that once (`ring` becomes
+    /// `None`) and returns `None` until a channel appears.
+    fn follow(
+        &mut self,
+        out: &mut impl Write,
+        ring: &mut Option<RingBuffer<ReadOnly>>,
+    ) -> Result<Option<Reader>> {
+        if ring.as_ref().is_some_and(|ring| !ring.is_replaced()) {
+            return Ok(None);
+        }
+        let path = self.args.path.display().to_string();
+        let channel = match Channel::attach(&self.args.path) {
+            Ok(channel) => channel,
+            Err(CliError::Open(bcast::OpenError::Io { source, .. }))
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                if ring.take().is_some() {
+                    self.event(out, &Event::Removed { path: &path }, || {
+                        format!("-- {path} was removed: waiting for a new channel there --")
+                    })?;
+                }
+                return Ok(None);
+            }
+            Err(error) => return Err(error),
+        };
+        self.event(out, &Event::Replaced { path: &path }, || {
+            format!("-- {path} now names another channel: following it from its start --")
+        })?;
+        self.names = channel.type_names();
+        self.decoder = if self.args.raw { None } else { channel.decoder() };
+        *ring = Some(channel.ring.clone());
+        let reader = channel.ring.into_reader_at_oldest();
+        self.buf.resize(reader.mtu(), 0);
+        self.lost = 0;
+        Ok(Some(reader))
+    }
+
+    /// Prints `event` as JSON, or `text` as a line.
+    fn event(
+        &self,
+        out: &mut impl Write,
+        event: &Event<'_>,
+        text: impl FnOnce() -> String,
+    ) -> Result<()> {
+        if self.args.json {
+            format::json_line(out, event)?;
+        } else {
+            writeln!(out, "{}", text())?;
+        }
+        Ok(out.flush()?)
+    }
+
     /// Reports an overrun that resetting did not clear.
     fn stuck(&self, out: &mut impl Write, claimed: u64) -> Result<()> {
         if self.args.json {

@@ -823,3 +823,116 @@ fn names_from_a_hostile_registry_are_escaped_in_every_text_output() -> TestResul
     }
     Ok(())
 }
+
+/// `bcast args`, running, with its stdout's lines arriving on a channel as it prints them.
+struct Running {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Running {
+    fn spawn(args: &[&str]) -> Self {
+        use std::io::BufRead as _;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bcast"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary runs");
+        let stdout = child.stdout.take().expect("piped");
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// The next line as JSON, waiting at most `limit`.
+    fn next_json(&self, limit: Duration) -> Value {
+        let line = self.lines.recv_timeout(limit).expect("a line in time");
+        serde_json::from_str(&line).expect("a JSON line")
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn tail_follows_the_path_to_a_channel_that_replaced_the_one_it_read() -> TestResult {
+    let path = ShmPath::new("tail-replaced");
+    let mut old = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
+    let tail = Running::spawn(&["tail", path.as_str(), "--json", "--timeout", "30"]);
+    // Publish on the old channel until the tail shows one of its messages.
+    let mut ts = 0;
+    let first = loop {
+        old.publish(&quote(ts))?;
+        ts += 1;
+        if let Ok(line) = tail.lines.recv_timeout(Duration::from_millis(20)) {
+            break serde_json::from_str::<Value>(&line)?;
+        }
+        assert!(ts < 1500, "the tail shows nothing");
+    };
+    assert_eq!(first["event"], "message");
+    // A new publisher replaces the channel at the same path.
+    drop(old);
+    RingBuffer::remove(&path.0)?;
+    let mut new = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
+    new.publish(&trade(100))?;
+    new.publish(&trade(101))?;
+    let limit = Duration::from_secs(30);
+    let replaced = loop {
+        let line = tail.next_json(limit);
+        if line["event"] != "message" {
+            break line;
+        }
+    };
+    assert_eq!(
+        (&replaced["event"], &replaced["path"]),
+        (&Value::from("replaced"), &Value::from(path.as_str()))
+    );
+    let (a, b) = (tail.next_json(limit), tail.next_json(limit));
+    assert_eq!(
+        (&a["fields"]["qty"], &b["fields"]["qty"]),
+        (&Value::from(100), &Value::from(101)),
+        "the new channel from its start"
+    );
+    Ok(())
+}
+
+#[test]
+fn stat_follows_the_path_to_a_channel_that_replaced_the_one_it_sampled() -> TestResult {
+    let path = ShmPath::new("stat-replaced");
+    let old = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
+    let stat = Running::spawn(&["stat", path.as_str(), "--json", "--interval", "0.1"]);
+    let limit = Duration::from_secs(30);
+    assert_eq!(stat.next_json(limit)["writer"]["alive"], true);
+    drop(old);
+    RingBuffer::remove(&path.0)?;
+    let mut new = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
+    let deadline = Instant::now() + limit;
+    let mut replaced = false;
+    let mut ts = 0;
+    loop {
+        new.publish(&trade(ts))?;
+        ts += 1;
+        if let Ok(line) = stat.lines.recv_timeout(Duration::from_millis(5)) {
+            let sample: Value = serde_json::from_str(&line)?;
+            replaced |= sample["replaced"] == true;
+            // After following the new channel, its messages are counted.
+            if replaced && sample["total"]["messages"].as_u64().is_some_and(|n| n > 0) {
+                assert_eq!(sample["writer"]["alive"], true);
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "stat never counted the new channel's messages");
+    }
+    Ok(())
+}
