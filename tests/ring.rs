@@ -284,3 +284,41 @@ fn a_subscriber_reset_to_oldest_replays_everything_while_nothing_was_overwritten
     assert_eq!(replayed, (0..n).collect::<Vec<_>>(), "everything published so far");
     Ok(())
 }
+
+#[test]
+fn lag_counts_what_a_reader_has_not_reached_and_an_overrun_is_an_error() -> Result<(), Error> {
+    let ring = RingBuffer::with_capacity(4096);
+    let mut writer = ring.clone().into_writer();
+    for _ in 0..5 {
+        writer.send(&[1; 40])?;
+    }
+    // A live reader that has read nothing yet learns the number of the next message from the
+    // frame at its position.
+    let mut reader = ring.clone().into_reader();
+    assert_eq!(reader.lag()?, bcast::Lag::default());
+    writer.send(&[2; 40])?;
+    writer.send(&[3; 8])?;
+    assert_eq!(reader.lag()?, bcast::Lag { messages: 2, bytes: 80 + 48 });
+    let mut buf = [0; 64];
+    reader.try_recv(&mut buf)?;
+    assert_eq!(reader.lag()?, bcast::Lag { messages: 1, bytes: 48 });
+    // Padding at the end of a lap is bytes, not messages.
+    let mut behind = ring.clone().into_reader();
+    while writer.position() % 4096 < 4000 {
+        writer.send(&[4; 40])?;
+    }
+    writer.send(&[5; 200])?;
+    let lag = behind.lag()?;
+    assert_eq!(lag.bytes, writer.position() - behind.position());
+    let mut read = 0;
+    while behind.try_recv(&mut [0; 256])?.is_some() {
+        read += 1;
+    }
+    assert_eq!(lag.messages, read);
+    // A lapped reader is more than a ring behind: an error, as its reads are.
+    for _ in 0..200 {
+        writer.send(&[6; 40])?;
+    }
+    assert!(matches!(reader.lag(), Err(Error::Overrun(_))));
+    Ok(())
+}

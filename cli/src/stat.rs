@@ -52,6 +52,9 @@ struct Sample<'a> {
     lost: u64,
     /// Overruns the sampler hit.
     overruns: u64,
+    /// How far behind the writer the sampler was at the end of the interval (`null` if it had
+    /// just been overrun): whether `stat` itself keeps up.
+    lag: Option<bcast::Lag>,
     /// The writer's side, from the channel header.
     writer: WriterStat,
     /// Whether the path named another channel at the end of the previous interval (a
@@ -164,6 +167,7 @@ struct RawSample {
     per_tag: BTreeMap<u32, (u64, u64)>,
     lost: u64,
     overruns: u64,
+    lag: Option<bcast::Lag>,
     elapsed: Duration,
     end: Instant,
     writer_messages: u64,
@@ -216,6 +220,7 @@ impl Sampler {
             per_tag,
             lost: after.lost - before.lost,
             overruns: after.overruns - before.overruns,
+            lag: self.reader.lag().ok(),
             elapsed: end - self.since,
             end,
             writer_messages: info.messages.saturating_sub(self.writer_messages),
@@ -259,6 +264,7 @@ impl RawSample {
             total: counts(total_messages, total_bytes),
             lost: self.lost,
             overruns: self.overruns,
+            lag: self.lag,
             writer: WriterStat {
                 messages: self.writer_messages,
                 messages_per_s: self.writer_messages as f64 / secs,
@@ -275,10 +281,11 @@ fn write_text(out: &mut impl Write, sample: &Sample<'_>) -> Result<()> {
     let writer = &sample.writer;
     writeln!(
         out,
-        "[{:>8.2} s]  lost {}, overruns {}; writer {} msg/s, {} total, {}",
+        "[{:>8.2} s]  lost {}, overruns {}, lag {}; writer {} msg/s, {} total, {}",
         sample.at_s,
         sample.lost,
         sample.overruns,
+        sample.lag.map_or_else(|| "-".to_owned(), |lag| format!("{} msg", lag.messages)),
         format::rate(writer.messages_per_s),
         writer.total,
         if writer.alive { "alive" } else { "gone" },

@@ -470,6 +470,9 @@ fn stat_counts_messages_per_type_while_a_thread_publishes() -> TestResult {
     assert_eq!(count(1, "bytes"), trades * size_of::<Trade>() as u64);
     assert_eq!(sample["total"]["messages"], quotes + trades);
     assert_eq!((&sample["lost"], &sample["overruns"]), (&0.into(), &0.into()));
+    // The sampler keeps up: at the end of the interval it is at most a few messages behind.
+    let lag = sample["lag"]["messages"].as_u64().expect("a lag");
+    assert!(lag < 1000 && sample["lag"]["bytes"].as_u64() >= Some(lag * 40), "{sample}");
     assert!(sample["writer"]["messages"].as_u64() >= Some(quotes + trades), "{sample}");
     assert!(sample["writer"]["total"].as_u64() > Some(quotes + trades), "{sample}");
     assert_eq!(sample["writer"]["alive"], true);
@@ -488,7 +491,10 @@ fn stat_prints_a_row_per_registered_type_and_a_total() -> TestResult {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2 * 5, "{text}");
     for block in lines.chunks(5) {
-        assert!(block[0].contains("lost 0, overruns 0; writer 0 msg/s, 0 total, alive"), "{text}");
+        assert!(
+            block[0].contains("lost 0, overruns 0, lag 0 msg; writer 0 msg/s, 0 total, alive"),
+            "{text}"
+        );
         let rows: Vec<Vec<&str>> =
             block[1..].iter().map(|l| l.split_whitespace().collect()).collect();
         assert_eq!(rows[0], ["tag", "type", "msg/s", "bytes/s", "messages", "bytes"]);

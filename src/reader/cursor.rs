@@ -49,6 +49,11 @@ impl Cursor {
         Self { position, next_seq, stats: ReaderStats::default() }
     }
 
+    /// The sequence number of the next message, once the reader knows it.
+    pub(super) fn next_seq(&self) -> Option<u64> {
+        self.next_seq
+    }
+
     /// Moves past the message at `position` and counts it as `passed`, with any gap in
     /// sequence numbers before it.
     #[inline]

@@ -3,10 +3,12 @@
 mod batch;
 mod cursor;
 mod frames;
+mod lag;
 mod message;
 
 pub use batch::{Batch, FilterTag};
 pub use cursor::ReaderStats;
+pub use lag::Lag;
 pub use message::{Message, Received};
 
 pub(crate) use cursor::Cursor;

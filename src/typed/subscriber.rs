@@ -435,9 +435,36 @@ impl<C: Channel> Subscriber<C> {
 
     /// The cumulative counters of the reader underneath: frames received (frames of unknown
     /// tags included), messages lost (counted exactly from sequence numbers), overruns and
-    /// resets. Lost messages cannot be attributed to types: their frames were overwritten.
+    /// resets.
     pub fn stats(&self) -> crate::reader::ReaderStats {
         self.reader.stats()
+    }
+
+    /// How far behind the publisher this subscriber is: messages and bytes committed past
+    /// its position ([`Reader::lag`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Reader::lag`]: [`Error::Overrun`](crate::Error::Overrun) if the publisher lapped the
+    /// subscriber.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[bcast::typed::message(tag = 1)] pub struct Ping { pub at: u64 }
+    /// # #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
+    /// let ring = bcast::RingBuffer::with_capacity(4096);
+    /// let mut publisher = bcast::typed::Publisher::<Pings>::new(ring.clone())?;
+    /// let mut subscriber = bcast::typed::Subscriber::<Pings>::new(ring)?;
+    /// publisher.publish(&Ping { at: 1 })?;
+    /// publisher.publish(&Ping { at: 2 })?;
+    /// assert_eq!(subscriber.lag()?.messages, 2);
+    /// subscriber.try_recv()?;
+    /// assert_eq!(subscriber.lag()?.messages, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lag(&self) -> Result<crate::reader::Lag, crate::error::Error> {
+        self.reader.lag()
     }
 
     /// Moves to the publisher's current position, skipping everything pending: the way to
