@@ -135,7 +135,7 @@ mod wait;
 mod writer;
 
 pub use error::{Error, FileRefusal, Lapped, LayoutError, OpenError};
-pub use reader::{Batch, FilterTag, Lag, Message, Reader, ReaderStats, Received};
+pub use reader::{Batch, FilterTag, Lag, Message, Reader, ReaderStats, Received, TagLosses};
 pub use ring_buffer::{ChannelInfo, ReadOnly, ReadWrite, RingBuffer};
 #[cfg(target_os = "linux")]
 pub use shm::CreateOptions;

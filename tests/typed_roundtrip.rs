@@ -466,3 +466,95 @@ fn views_become_the_owned_messages_the_publisher_sent() -> Result<(), Box<dyn st
     assert_eq!(last, Some(8));
     Ok(())
 }
+
+/// Losses per message type are exact: for every type, the messages of that type published
+/// between the first and the last one the subscriber received, and not received, whatever
+/// the interleaving of types, batch reads, single reads and overruns.
+#[test]
+fn losses_per_type_are_exact_for_every_type_received_after_them()
+-> Result<(), Box<dyn std::error::Error>> {
+    use market::MarketData;
+
+    let ring = RingBuffer::with_capacity(1024);
+    let mut publisher = Publisher::<MarketData>::new(ring.clone())?;
+    let mut subscriber = Subscriber::<MarketData>::new(ring)?;
+    // The tag of every message published, by sequence number; the sequence numbers received.
+    let mut published: Vec<u32> = Vec::new();
+    let mut received: Vec<u64> = Vec::new();
+    let rounds = if cfg!(miri) { 12 } else { 300 };
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = |bound: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % bound
+    };
+    for round in 0..rounds {
+        for _ in 0..next(40) {
+            if next(3) == 0 {
+                publisher.publish(&quote(round))?;
+                published.push(1);
+            } else {
+                publisher.publish(&market::trade(round))?;
+                published.push(2);
+            }
+        }
+        // Read some, all or none of what is pending: whole batches, or one message at a time.
+        let budget = next(30);
+        let batches = next(2) == 0;
+        let mut read = 0;
+        while read < budget {
+            read += 1;
+            if batches {
+                let mut overrun = false;
+                let mut any = false;
+                for item in subscriber.batch_iter().with_meta() {
+                    match item {
+                        Ok((meta, _)) => received.push(meta.seq),
+                        Err(_) => overrun = true,
+                    }
+                    any = true;
+                }
+                if overrun {
+                    subscriber.reset_to_oldest();
+                } else if !any {
+                    break;
+                }
+            } else {
+                match subscriber.try_recv() {
+                    Ok(Some(_)) => received.push(received_seq(&subscriber)),
+                    Ok(None) => break,
+                    Err(_) => {
+                        subscriber.reset_to_oldest();
+                    }
+                }
+            }
+        }
+    }
+    let tag_of = |seq: u64| published[usize::try_from(seq).expect("a small test")];
+    let mut expected = [0u64; 2];
+    for (index, tag) in [1u32, 2].into_iter().enumerate() {
+        let seqs: Vec<u64> = received.iter().copied().filter(|&seq| tag_of(seq) == tag).collect();
+        if let (Some(&first), Some(&last)) = (seqs.first(), seqs.last()) {
+            let between = (first..=last).filter(|&seq| tag_of(seq) == tag).count();
+            expected[index] = (between - seqs.len()) as u64;
+        }
+    }
+    let lost: Vec<u64> = subscriber.lost_by_type().map(|(_, lost)| lost).collect();
+    assert_eq!(lost, expected);
+    let total = subscriber.stats().lost;
+    assert!(expected.iter().sum::<u64>() <= total);
+    if !cfg!(miri) {
+        assert!(expected.iter().all(|&lost| lost > 0), "the subscriber lost both types");
+    }
+    assert_eq!(subscriber.tag_losses().unattributed(total), total - expected.iter().sum::<u64>());
+    Ok(())
+}
+
+/// The sequence number of the message a subscriber's `try_recv` returned last, from its reader's
+/// counts: it started at the first message, so every message before the next one was received,
+/// skipped or lost.
+fn received_seq(subscriber: &Subscriber<market::MarketData>) -> u64 {
+    let stats = subscriber.stats();
+    stats.received + stats.skipped + stats.lost - 1
+}

@@ -71,6 +71,10 @@ struct TypeStat<'a> {
     type_name: Option<&'a str>,
     #[serde(flatten)]
     counts: Counts,
+    /// Messages of this type the sampler lost in the interval, counted from the frames' tag
+    /// sequences (typed publishers number each type's messages): a loss shows when the next
+    /// message of the type arrives.
+    lost: u64,
 }
 
 /// Messages and payload bytes received in an interval, and the rates they make.
@@ -156,6 +160,8 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
 struct Sampler {
     ring: RingBuffer<ReadOnly>,
     reader: Reader,
+    /// Losses per tag since the sampler attached.
+    losses: bcast::TagLosses,
     /// `info().messages` at the start of the current interval.
     writer_messages: u64,
     /// When the current interval began.
@@ -165,6 +171,8 @@ struct Sampler {
 /// The raw counts of one interval.
 struct RawSample {
     per_tag: BTreeMap<u32, (u64, u64)>,
+    /// Messages lost per tag in the interval, for the tags with losses.
+    lost_per_tag: BTreeMap<u32, u64>,
     lost: u64,
     overruns: u64,
     lag: Option<bcast::Lag>,
@@ -179,12 +187,14 @@ impl Sampler {
     fn new(ring: RingBuffer<ReadOnly>) -> Self {
         let writer_messages = ring.info().messages;
         let reader = ring.clone().into_reader();
-        Self { ring, reader, writer_messages, since: Instant::now() }
+        let losses = bcast::TagLosses::default();
+        Self { ring, reader, losses, writer_messages, since: Instant::now() }
     }
 
     /// Counts every frame that arrives until `deadline`.
     fn sample_until(&mut self, deadline: Instant) -> Result<RawSample> {
         let before = self.reader.stats();
+        let lost_before: BTreeMap<u32, u64> = self.losses.iter().collect();
         let mut per_tag = BTreeMap::<u32, (u64, u64)>::new();
         loop {
             let mut seen = 0;
@@ -192,6 +202,7 @@ impl Sampler {
             for msg in self.reader.batch_iter() {
                 match msg {
                     Ok(msg) => {
+                        self.losses.observe_message(&msg);
                         let counts = per_tag.entry(msg.tag()).or_default();
                         counts.0 += 1;
                         counts.1 += msg.len() as u64;
@@ -216,8 +227,15 @@ impl Sampler {
         let end = Instant::now();
         let after = self.reader.stats();
         let info = self.ring.info();
+        let lost_per_tag = self
+            .losses
+            .iter()
+            .map(|(tag, lost)| (tag, lost - lost_before.get(&tag).copied().unwrap_or(0)))
+            .filter(|&(_, lost)| lost > 0)
+            .collect();
         let sample = RawSample {
             per_tag,
+            lost_per_tag,
             lost: after.lost - before.lost,
             overruns: after.overruns - before.overruns,
             lag: self.reader.lag().ok(),
@@ -244,7 +262,7 @@ impl RawSample {
             bytes_per_s: bytes as f64 / secs,
         };
         let mut per_tag = self.per_tag;
-        for tag in names.tags() {
+        for tag in names.tags().chain(self.lost_per_tag.keys().copied()) {
             per_tag.entry(tag).or_default();
         }
         let types: Vec<_> = per_tag
@@ -253,6 +271,7 @@ impl RawSample {
                 tag,
                 type_name: names.get(tag),
                 counts: counts(messages, bytes),
+                lost: self.lost_per_tag.get(&tag).copied().unwrap_or(0),
             })
             .collect();
         let total_messages = types.iter().map(|t| t.counts.messages).sum();
@@ -290,10 +309,10 @@ fn write_text(out: &mut impl Write, sample: &Sample<'_>) -> Result<()> {
         writer.total,
         if writer.alive { "alive" } else { "gone" },
     )?;
-    let row = |out: &mut dyn Write, tag: &str, name: &str, c: &Counts| {
+    let row = |out: &mut dyn Write, tag: &str, name: &str, c: &Counts, lost: u64| {
         writeln!(
             out,
-            "  {tag:>10}  {name:<16}  {:>7}  {:>12}  {:>10}  {:>10}",
+            "  {tag:>10}  {name:<16}  {:>7}  {:>12}  {:>10}  {:>10}  {lost:>6}",
             format::rate(c.messages_per_s),
             format::bytes_rate(c.bytes_per_s),
             c.messages,
@@ -302,12 +321,13 @@ fn write_text(out: &mut impl Write, sample: &Sample<'_>) -> Result<()> {
     };
     writeln!(
         out,
-        "  {:>10}  {:<16}  {:>7}  {:>12}  {:>10}  {:>10}",
-        "tag", "type", "msg/s", "bytes/s", "messages", "bytes"
+        "  {:>10}  {:<16}  {:>7}  {:>12}  {:>10}  {:>10}  {:>6}",
+        "tag", "type", "msg/s", "bytes/s", "messages", "bytes", "lost"
     )?;
     for stat in &sample.types {
-        row(out, &stat.tag.to_string(), stat.type_name.unwrap_or("-"), &stat.counts)?;
+        let name = stat.type_name.unwrap_or("-");
+        row(out, &stat.tag.to_string(), name, &stat.counts, stat.lost)?;
     }
-    row(out, "", "total", &sample.total)?;
+    row(out, "", "total", &sample.total, sample.lost)?;
     Ok(())
 }

@@ -497,10 +497,10 @@ fn stat_prints_a_row_per_registered_type_and_a_total() -> TestResult {
         );
         let rows: Vec<Vec<&str>> =
             block[1..].iter().map(|l| l.split_whitespace().collect()).collect();
-        assert_eq!(rows[0], ["tag", "type", "msg/s", "bytes/s", "messages", "bytes"]);
-        assert_eq!(rows[1], ["1", "Quote", "0", "0", "B/s", "0", "0", "B"]);
-        assert_eq!(rows[2], ["2", "Trade", "0", "0", "B/s", "0", "0", "B"]);
-        assert_eq!(rows[3], ["total", "0", "0", "B/s", "0", "0", "B"]);
+        assert_eq!(rows[0], ["tag", "type", "msg/s", "bytes/s", "messages", "bytes", "lost"]);
+        assert_eq!(rows[1], ["1", "Quote", "0", "0", "B/s", "0", "0", "B", "0"]);
+        assert_eq!(rows[2], ["2", "Trade", "0", "0", "B/s", "0", "0", "B", "0"]);
+        assert_eq!(rows[3], ["total", "0", "0", "B/s", "0", "0", "B", "0"]);
     }
     Ok(())
 }
@@ -939,6 +939,56 @@ fn stat_follows_the_path_to_a_channel_that_replaced_the_one_it_sampled() -> Test
             }
         }
         assert!(Instant::now() < deadline, "stat never counted the new channel's messages");
+    }
+    Ok(())
+}
+
+#[test]
+fn stat_counts_losses_per_type() -> TestResult {
+    let path = ShmPath::new("stat-losses");
+    let mut publisher = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 12)?)?;
+    let stat = Running::spawn(&["stat", path.as_str(), "--json", "--interval", "0.05"]);
+    let limit = Duration::from_secs(30);
+    let count = |sample: &Value, i: usize, key: &str| sample["types"][i][key].as_u64().unwrap_or(0);
+    // The sampler sees one message of each type...
+    let deadline = Instant::now() + limit;
+    let (mut quotes, mut trades) = (0, 0);
+    while quotes == 0 || trades == 0 {
+        publisher.publish(&quote(0))?;
+        publisher.publish(&trade(0))?;
+        let sample = stat.next_json(limit);
+        (quotes, trades) =
+            (quotes + count(&sample, 0, "messages"), trades + count(&sample, 1, "messages"));
+        assert!(Instant::now() < deadline, "stat counted nothing");
+    }
+    // ...then, stopped, is lapped by a burst of trades (a 4 KiB ring holds about 80), and
+    // goes on to one message of each type.
+    let signal = |name: &str| {
+        let pid = stat.child.id().to_string();
+        let sent = Command::new("kill").args([name, &pid]).status().expect("kill runs");
+        assert!(sent.success());
+    };
+    signal("-STOP");
+    for qty in 0..1_000 {
+        publisher.publish(&trade(qty))?;
+    }
+    signal("-CONT");
+    // A loss shows when the sampler, reset past the burst, receives a message after it.
+    let (mut lost, mut lost_quotes, mut lost_trades) = (0, 0, 0);
+    while lost == 0 || lost_trades < lost {
+        publisher.publish(&trade(1))?;
+        let sample = stat.next_json(limit);
+        lost += sample["lost"].as_u64().unwrap_or(0);
+        lost_quotes += count(&sample, 0, "lost");
+        lost_trades += count(&sample, 1, "lost");
+        assert!(Instant::now() < deadline + limit, "lost {lost}, trades {lost_trades}");
+    }
+    assert!(lost >= 900, "the burst lapped the sampler: {lost}");
+    assert_eq!((lost_quotes, lost_trades), (0, lost), "every message lost was a trade");
+    // A quote after the burst: none of its type was lost.
+    publisher.publish(&quote(1))?;
+    while count(&stat.next_json(limit), 0, "messages") == 0 {
+        assert!(Instant::now() < deadline + limit, "the quote never came");
     }
     Ok(())
 }

@@ -48,7 +48,11 @@ impl Frames {
     /// The validated header of the frame published at `position`, or `None` if nothing is
     /// published there yet; checked against the lap.
     #[inline]
-    pub(super) fn header_at(&self, position: u64, limit: u64) -> Result<Option<FrameHeader>, Error> {
+    pub(super) fn header_at(
+        &self,
+        position: u64,
+        limit: u64,
+    ) -> Result<Option<FrameHeader>, Error> {
         let capacity = self.ring.capacity();
         let index = position & (capacity - 1);
         let commit = self.ring.load_commit_word(index);

@@ -68,11 +68,20 @@ impl<'a> Message<'a> {
     pub fn seq(&self) -> u64 {
         self.header.seq
     }
+
+    /// Tag sequence: 1 + the messages with this message's tag before it (wrapping from
+    /// 2^32 - 1 to 1), as typed publishers number them; 0 from a writer that does not count
+    /// per tag. [`TagLosses`](crate::TagLosses) turns them into losses per tag.
+    #[inline]
+    pub fn tag_seq(&self) -> u32 {
+        self.header.tag_seq
+    }
 }
 
 impl Received {
     pub(super) fn new(position: u64, header: FrameHeader) -> Self {
-        Self { len: header.len as usize, tag: header.tag, position, seq: header.seq }
+        let (tag, tag_seq) = (header.tag, header.tag_seq);
+        Self { len: header.len as usize, tag, tag_seq, position, seq: header.seq }
     }
 }
 
@@ -87,4 +96,6 @@ pub struct Received {
     pub position: u64,
     /// Sequence number: how many messages the ring carried before this one.
     pub seq: u64,
+    /// Tag sequence, as [`Message::tag_seq`]: 0 from a writer that does not count per tag.
+    pub tag_seq: u32,
 }

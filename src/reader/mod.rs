@@ -5,11 +5,13 @@ mod cursor;
 mod frames;
 mod lag;
 mod message;
+mod tag_losses;
 
 pub use batch::{Batch, FilterTag};
 pub use cursor::ReaderStats;
 pub use lag::Lag;
 pub use message::{Message, Received};
+pub use tag_losses::TagLosses;
 
 pub(crate) use cursor::Cursor;
 use cursor::Passed;

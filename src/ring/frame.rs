@@ -8,8 +8,9 @@
 //!          bits 48..64  schema version of the message's type (0: unversioned)
 //! word 1:  sequence number: messages the channel carried before this one
 //! word 2:  bits  0..32  tag
-//!          bits 32..64  tag sequence: messages with this tag before this one (wrapping;
-//!                       0 where the writer does not count per tag)
+//!          bits 32..64  tag sequence: 1 + messages with this tag before this one, wrapping
+//!                       from 2^32 - 1 to 1; 0 where the writer does not count per tag (raw
+//!                       writers; typed publishers count)
 //! word 3:  reserved, written as 0 and ignored by readers
 //! ```
 //!
@@ -58,10 +59,10 @@ pub(crate) struct FrameHeader {
 }
 
 impl FrameHeader {
-    /// A message frame's header.
+    /// A message frame's header; `tag_seq` 0 where the writer does not count per tag.
     #[inline]
-    pub(crate) fn message(len: u32, tag: u32, seq: u64) -> Self {
-        Self { kind: FrameKind::Message, len, schema_version: 0, seq, tag, tag_seq: 0 }
+    pub(crate) fn message(len: u32, tag: u32, tag_seq: u32, seq: u64) -> Self {
+        Self { kind: FrameKind::Message, len, schema_version: 0, seq, tag, tag_seq }
     }
 
     /// The header of a padding frame spanning `span` bytes (a multiple of [`FRAME_ALIGN`]). It
@@ -142,7 +143,7 @@ mod tests {
             tag_seq: u32::MAX,
         };
         assert_eq!(round_trip(full), Some(full));
-        let empty = FrameHeader::message(0, 0, 0);
+        let empty = FrameHeader::message(0, 0, 0, 0);
         assert_eq!(round_trip(empty), Some(empty));
         let padding = FrameHeader::padding(16, 9);
         assert_eq!(round_trip(padding), Some(padding));
@@ -153,7 +154,7 @@ mod tests {
 
     #[test]
     fn every_published_commit_word_is_nonzero_and_zero_decodes_to_nothing() {
-        assert_ne!(FrameHeader::message(0, 0, 0).pack()[0], 0);
+        assert_ne!(FrameHeader::message(0, 0, 0, 0).pack()[0], 0);
         assert_ne!(FrameHeader::padding(16, 0).pack()[0], 0);
         assert_eq!(FrameHeader::decode(0, 0, 0), None);
     }

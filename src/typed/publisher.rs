@@ -45,6 +45,9 @@ pub struct Publisher<C> {
     ring: RingBuffer<ReadWrite>,
     writer: Writer,
     scratch: Scratch,
+    /// Per message type of `C`, in `C::TYPES` order: the tag sequence of its last message
+    /// (frames carry it so that readers count losses per type; see `TagLosses`).
+    tag_seqs: Box<[u32]>,
     channel: PhantomData<fn(C)>,
 }
 
@@ -70,7 +73,8 @@ impl<C: Channel> Publisher<C> {
 
     fn with_writer(ring: RingBuffer<ReadWrite>, writer: Writer) -> Self {
         let scratch = Scratch::with_capacity(writer.mtu());
-        Self { ring, writer, scratch, channel: PhantomData }
+        let tag_seqs = vec![0; C::TYPES.len()].into_boxed_slice();
+        Self { ring, writer, scratch, tag_seqs, channel: PhantomData }
     }
 
     /// Publishes one message as one frame tagged with `M::TAG`.
@@ -103,7 +107,12 @@ impl<C: Channel> Publisher<C> {
         }
         // The frame is sent only once the encoding is complete: an error publishes nothing.
         let payload = <M::Codec as Codec<M>>::encode(message, &mut self.scratch)?;
-        self.writer.send_with_tag(payload, M::TAG)?;
+        let index = const { type_index(C::TYPES, M::TAG) };
+        let last = &mut self.tag_seqs[index];
+        // 1, 2, ... 2^32 - 1, then 1 again: 0 is "not counted".
+        let tag_seq = last.checked_add(1).unwrap_or(1);
+        self.writer.send_counted(payload, M::TAG, tag_seq)?;
+        *last = tag_seq;
         Ok(())
     }
 
@@ -163,6 +172,19 @@ impl<C> fmt::Debug for Publisher<C> {
             .field("writer", &self.writer)
             .finish_non_exhaustive()
     }
+}
+
+/// The index of the message type tagged `tag` in `types` (a channel's `TYPES`, which lists
+/// every message type of the channel, so it is found).
+const fn type_index(types: &[super::entry::TypeEntry], tag: u32) -> usize {
+    let mut index = 0;
+    while index < types.len() {
+        if types[index].tag == tag {
+            return index;
+        }
+        index += 1;
+    }
+    panic!("a message type of the channel is in its TYPES")
 }
 
 /// Publishes the message a channel value holds ([`Publisher::publish_value`]).

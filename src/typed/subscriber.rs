@@ -9,13 +9,14 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use super::channel::Channel;
 use super::decode::{UnknownTag, decode};
+use super::entry::TypeEntry;
 use super::open::TypedOpenError;
 use super::open::check;
 use super::payload::{Access, Trusted};
 use super::recv::RecvError;
 use super::view_batch::ViewBatch;
 use crate::error::Error;
-use crate::reader::{Reader, Received};
+use crate::reader::{Reader, Received, TagLosses};
 use crate::ring_buffer::{ReadOnly, RingBuffer};
 
 /// 16 bytes at a 16-aligned address: the unit of a subscriber's buffer, so that every frame
@@ -60,6 +61,8 @@ pub struct Subscriber<C> {
     unknown: UnknownTag,
     /// Whether the ring's registry was found to be `C`'s (see [`Subscriber::new`]).
     checked: bool,
+    /// Losses per type, from the tag sequences of every frame read.
+    losses: TagLosses,
     channel: PhantomData<fn() -> C>,
 }
 
@@ -95,6 +98,7 @@ impl<C: Channel> Subscriber<C> {
             slots: Vec::new(),
             unknown: UnknownTag::default(),
             checked,
+            losses: TagLosses::default(),
             channel: PhantomData,
         })
     }
@@ -209,6 +213,9 @@ impl<C: Channel> Subscriber<C> {
     #[inline]
     fn recv(&mut self, access: Access) -> Result<Option<C::View<'_>>, RecvError> {
         let found = self.reader.try_recv(self.buffer.as_mut_bytes());
+        if let Ok(Some(received)) = &found {
+            self.losses.observe(received);
+        }
         let received = match found {
             Ok(None) => return Ok(None),
             Ok(Some(received)) if self.checked && C::carries_tag(received.tag) => received,
@@ -403,6 +410,10 @@ impl<C: Channel> Subscriber<C> {
                 Err(Error::BufferTooSmall { needed, .. }) if offset == 0 => {
                     self.buffer.resize(needed.div_ceil(16), Block([0; 16]));
                 }
+                Ok(Some(received)) => {
+                    self.losses.observe(&received);
+                    return Ok(Some(received));
+                }
                 other => return other,
             }
         }
@@ -438,6 +449,46 @@ impl<C: Channel> Subscriber<C> {
     /// resets.
     pub fn stats(&self) -> crate::reader::ReaderStats {
         self.reader.stats()
+    }
+
+    /// Messages lost per message type of the channel, in `C`'s order: exact as of each type's
+    /// last message received (see [`TagLosses`]); `stats().lost` less their sum is
+    /// [`tag_losses().unattributed(..)`](TagLosses::unattributed), losses of types not received
+    /// since.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[bcast::typed::message(tag = 1)] pub struct Quote { pub px: f64 }
+    /// # #[bcast::typed::message(tag = 2)] pub struct Trade { pub qty: u64 }
+    /// # #[derive(bcast::BcastChannel)] pub enum Md { Quote(Quote), Trade(Trade) }
+    /// let ring = bcast::RingBuffer::with_capacity(1024);
+    /// let mut publisher = bcast::typed::Publisher::<Md>::new(ring.clone())?;
+    /// let mut subscriber = bcast::typed::Subscriber::<Md>::new(ring)?;
+    /// publisher.publish(&Quote { px: 1.0 })?;
+    /// publisher.publish(&Trade { qty: 1 })?;
+    /// subscriber.batch_iter().for_each(drop);
+    /// for i in 0..60 {
+    ///     publisher.publish(&Trade { qty: i })?; // laps the subscriber
+    /// }
+    /// publisher.publish(&Quote { px: 2.0 })?;
+    /// assert!(subscriber.try_recv().is_err()); // the overrun
+    /// subscriber.reset_to_oldest();
+    /// while subscriber.try_recv()?.is_some() {}
+    /// let lost: Vec<(&str, u64)> =
+    ///     subscriber.lost_by_type().map(|(entry, lost)| (&*entry.name, lost)).collect();
+    /// assert_eq!(lost[0], ("Quote", 0));
+    /// assert_eq!(lost[1].1, subscriber.stats().lost, "every message lost was a Trade");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lost_by_type(&self) -> impl Iterator<Item = (&'static TypeEntry, u64)> + '_ {
+        C::TYPES.iter().map(|entry| (entry, self.losses.lost(entry.tag)))
+    }
+
+    /// The per-tag loss counter behind [`lost_by_type`](Self::lost_by_type), frames of tags
+    /// the channel does not list included.
+    pub fn tag_losses(&self) -> &TagLosses {
+        &self.losses
     }
 
     /// How far behind the publisher this subscriber is: messages and bytes committed past

@@ -176,8 +176,21 @@ impl Writer {
     /// ```
     #[inline]
     pub fn send_with_tag(&mut self, payload: &[u8], tag: u32) -> Result<(), Error> {
+        self.send_counted(payload, tag, 0)
+    }
+
+    /// Like [`send_with_tag`](Self::send_with_tag), with the message's tag sequence: 1 + the
+    /// messages with `tag` sent before it (wrapping from 2^32 - 1 to 1), so that readers count
+    /// per-tag losses; 0 for a writer that does not count.
+    #[inline]
+    pub(crate) fn send_counted(
+        &mut self,
+        payload: &[u8],
+        tag: u32,
+        tag_seq: u32,
+    ) -> Result<(), Error> {
         self.check_len(payload.len())?;
-        self.head.publish(payload, tag);
+        self.head.publish(payload, tag, tag_seq);
         Ok(())
     }
 
@@ -205,7 +218,7 @@ impl Writer {
     /// Publishes the first `len` staged bytes (called by `Claim`).
     #[inline(always)]
     fn publish_staged(&mut self, len: usize, tag: u32) {
-        self.head.publish(&self.staging[..len], tag);
+        self.head.publish(&self.staging[..len], tag, 0);
     }
 }
 
@@ -227,7 +240,7 @@ impl Head {
     /// docs). Always inlined: out of line, its prologue and the callers' moves cost a third of
     /// a small message (BENCHMARKS.md, hot spots 2 and 3).
     #[inline(always)]
-    fn publish(&mut self, payload: &[u8], tag: u32) {
+    fn publish(&mut self, payload: &[u8], tag: u32, tag_seq: u32) {
         let ring = self.ring;
         let capacity = ring.capacity();
         let frame = frame_len(payload.len() as u64);
@@ -251,7 +264,7 @@ impl Head {
         }
         // A payload is at most the MTU, which `mtu_for` caps below `u32::MAX`.
         #[allow(clippy::cast_possible_truncation)]
-        let header = FrameHeader::message(payload.len() as u32, tag, self.seq);
+        let header = FrameHeader::message(payload.len() as u32, tag, tag_seq, self.seq);
         // Nothing is published at `end` yet, and a reader must not take what the word there
         // held on an earlier lap (payload, say) for a frame: `store_message` clears it before
         // it publishes this frame, whose commit word makes the clearing visible with it.
