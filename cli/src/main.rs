@@ -4,7 +4,10 @@
 //! - `bcast tail PATH`: frames as they arrive, one line each, decoded on a typed channel;
 //! - `bcast schema PATH`: a typed channel's schema, as Rust declarations or JSON;
 //! - `bcast stat PATH`: messages/s and bytes/s per message type, interval by interval;
-//! - `bcast bench`: a quick ping-pong latency histogram over two heap rings.
+//! - `bcast bench`: a quick ping-pong latency histogram over two heap rings;
+//! - `bcast export PATH...`: the channels' counters over HTTP, for Prometheus;
+//! - `bcast ls [DIR]`: the channels in a directory, one line each;
+//! - `bcast rm PATH...`: removes channels whose writer is gone.
 //!
 //! Output fits a terminal; `--json` makes it machine-readable (one JSON document per line).
 //! Errors go to stderr with a non-zero exit status.
@@ -12,8 +15,11 @@
 mod bench;
 mod channel;
 mod error;
+mod export;
 mod format;
 mod inspect;
+mod ls;
+mod rm;
 mod schema;
 mod stat;
 mod tail;
@@ -46,6 +52,12 @@ enum Command {
     Stat(stat::Args),
     /// Measure round-trip latency between two threads over two heap rings.
     Bench(bench::Args),
+    /// Serve the channels' counters over HTTP in the Prometheus text format, at /metrics.
+    Export(export::Args),
+    /// List the channels in a directory (default /dev/shm): schema, capacity, rate, writer.
+    Ls(ls::Args),
+    /// Remove channel files whose writer is gone; never files that are not channels.
+    Rm(rm::Args),
 }
 
 impl Command {
@@ -57,6 +69,9 @@ impl Command {
             Self::Schema(args) => args.json,
             Self::Stat(args) => args.json,
             Self::Bench(args) => args.json,
+            Self::Export(args) => args.json,
+            Self::Ls(args) => args.json,
+            Self::Rm(args) => args.json,
         }
     }
 }
@@ -81,6 +96,9 @@ fn main() -> ExitCode {
         Command::Schema(args) => schema::run(&args, &mut out),
         Command::Stat(args) => stat::run(&args, &mut out),
         Command::Bench(args) => bench::run(&args, &mut out),
+        Command::Export(args) => export::run(&args, &mut out),
+        Command::Ls(args) => ls::run(&args, &mut out),
+        Command::Rm(args) => rm::run(&args, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(CliError::from));
     match result {
