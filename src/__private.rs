@@ -1,5 +1,6 @@
 //! Items the derive macros expand to. Not public API: no stability guarantees.
 
+pub use core::option::Option;
 pub use core::result::Result;
 pub use std::path::Path;
 pub use std::string::String;

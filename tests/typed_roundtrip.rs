@@ -477,7 +477,7 @@ fn losses_per_type_are_exact_for_every_type_received_after_them()
 
     let ring = RingBuffer::with_capacity(1024);
     let mut publisher = Publisher::<MarketData>::new(ring.clone())?;
-    let mut subscriber = Subscriber::<MarketData>::new(ring)?;
+    let mut subscriber = Subscriber::<MarketData>::new(ring)?.with_losses_by_type();
     // The tag of every message published, by sequence number; the sequence numbers received.
     let mut published: Vec<u32> = Vec::new();
     let mut received: Vec<u64> = Vec::new();
@@ -540,14 +540,16 @@ fn losses_per_type_are_exact_for_every_type_received_after_them()
             expected[index] = (between - seqs.len()) as u64;
         }
     }
-    let lost: Vec<u64> = subscriber.lost_by_type().map(|(_, lost)| lost).collect();
+    let lost: Vec<u64> =
+        subscriber.lost_by_type().expect("counted").map(|(_, lost)| lost).collect();
     assert_eq!(lost, expected);
     let total = subscriber.stats().lost;
     assert!(expected.iter().sum::<u64>() <= total);
     if !cfg!(miri) {
         assert!(expected.iter().all(|&lost| lost > 0), "the subscriber lost both types");
     }
-    assert_eq!(subscriber.tag_losses().unattributed(total), total - expected.iter().sum::<u64>());
+    let unattributed = subscriber.tag_losses().expect("counted").unattributed(total);
+    assert_eq!(unattributed, total - expected.iter().sum::<u64>());
     Ok(())
 }
 

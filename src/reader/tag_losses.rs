@@ -60,9 +60,39 @@ struct TagCount {
     tag: u32,
     /// Sequence number of the tag's last message received.
     seq: u64,
-    /// Its tag sequence.
+    /// Its tag sequence; 0 before the tag's first message.
     tag_seq: u32,
     lost: u64,
+}
+
+impl TagCount {
+    /// Moves to the tag's message numbered `seq` and `tag_seq` (not 0).
+    #[inline]
+    fn advance(&mut self, seq: u64, tag_seq: u32) {
+        if tag_seq != self.tag_seq.checked_add(1).unwrap_or(1) {
+            self.gap(seq, tag_seq);
+        }
+        (self.seq, self.tag_seq) = (seq, tag_seq);
+    }
+
+    /// Counts the gap before the message numbered `seq` and `tag_seq`, which is not the tag's
+    /// next: the messages of the tag skipped, on the ring of tag sequences 1..2^32 (2^32 - 1
+    /// values), unless that is more than the messages of all tags in between (a publisher that
+    /// numbers afresh).
+    #[cold]
+    #[inline(never)]
+    fn gap(&mut self, seq: u64, tag_seq: u32) {
+        // The tag's first message: nothing to compare with.
+        if self.tag_seq == 0 {
+            return;
+        }
+        let between = seq.wrapping_sub(self.seq).wrapping_sub(1);
+        let ring = u64::from(u32::MAX);
+        let gap = (u64::from(tag_seq) + ring - u64::from(self.tag_seq) - 1) % ring;
+        if gap <= between {
+            self.lost = self.lost.saturating_add(gap);
+        }
+    }
 }
 
 impl TagLosses {
@@ -78,25 +108,41 @@ impl TagLosses {
         self.count(message.tag(), message.seq(), message.tag_seq());
     }
 
+    /// Counts one message. Every typed read pays for this, so the usual case (the tag's next
+    /// number) costs a short scan and two stores; gaps and new tags go out of line.
     #[inline]
     fn count(&mut self, tag: u32, seq: u64, tag_seq: u32) {
         if tag_seq == 0 {
             return;
         }
         match self.tags.iter_mut().find(|count| count.tag == tag) {
-            Some(count) => {
-                // Messages of any tag between the two, and the tag's own gap, on the ring of
-                // tag sequences 1..2^32 (2^32 - 1 values).
-                let between = seq.wrapping_sub(count.seq).wrapping_sub(1);
-                let ring = u64::from(u32::MAX);
-                let gap = (u64::from(tag_seq) + ring - u64::from(count.tag_seq) - 1) % ring;
-                if gap <= between {
-                    count.lost = count.lost.saturating_add(gap);
-                }
-                (count.seq, count.tag_seq) = (seq, tag_seq);
-            }
-            None => self.tags.push(TagCount { tag, seq, tag_seq, lost: 0 }),
+            Some(count) => count.advance(seq, tag_seq),
+            None => self.first(tag, seq, tag_seq),
         }
+    }
+
+    /// A counter for a channel whose tags are `tags`, in order, so that
+    /// [`observe_at`](Self::observe_at) finds a tag by its index without a search.
+    pub(crate) fn with_tags(tags: impl Iterator<Item = u32>) -> Self {
+        Self { tags: tags.map(|tag| TagCount { tag, seq: 0, tag_seq: 0, lost: 0 }).collect() }
+    }
+
+    /// Counts `received`, whose tag is the `index`th of [`with_tags`](Self::with_tags).
+    #[inline]
+    pub(crate) fn observe_at(&mut self, index: usize, received: &Received) {
+        if received.tag_seq == 0 {
+            return;
+        }
+        match self.tags.get_mut(index) {
+            Some(count) => count.advance(received.seq, received.tag_seq),
+            None => self.observe(received),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn first(&mut self, tag: u32, seq: u64, tag_seq: u32) {
+        self.tags.push(TagCount { tag, seq, tag_seq, lost: 0 });
     }
 
     /// Messages of `tag` lost, as of its last message received.

@@ -28,9 +28,16 @@ pub trait Channel: Sized + 'static {
     /// [`View`](super::View).
     type View<'a>;
 
+    /// The index in [`TYPES`](Self::TYPES) of the message type tagged `tag`, if the channel
+    /// has one. The derive implements it as a `match`.
+    fn type_index(tag: u32) -> Option<usize> {
+        Self::TYPES.iter().position(|entry| entry.tag == tag)
+    }
+
     /// Whether `tag` is one of the channel's message types.
+    #[inline]
     fn carries_tag(tag: u32) -> bool {
-        Self::TYPES.iter().any(|entry| entry.tag == tag)
+        Self::type_index(tag).is_some()
     }
 
     /// Decodes `payload` as the message type its tag names and wraps the view: how a

@@ -46,8 +46,11 @@ pub struct Publisher<C> {
     writer: Writer,
     scratch: Scratch,
     /// Per message type of `C`, in `C::TYPES` order: the tag sequence of its last message
-    /// (frames carry it so that readers count losses per type; see `TagLosses`).
-    tag_seqs: Box<[u32]>,
+    /// (frames carry it so that readers count losses per type; see `TagLosses`). The first
+    /// [`INLINE_TYPES`] here, where the index (a constant) reaches them without a bounds check
+    /// or a load of the pointer; the rest in `more_tag_seqs`.
+    tag_seqs: [u32; INLINE_TYPES],
+    more_tag_seqs: Box<[u32]>,
     channel: PhantomData<fn(C)>,
 }
 
@@ -73,8 +76,15 @@ impl<C: Channel> Publisher<C> {
 
     fn with_writer(ring: RingBuffer<ReadWrite>, writer: Writer) -> Self {
         let scratch = Scratch::with_capacity(writer.mtu());
-        let tag_seqs = vec![0; C::TYPES.len()].into_boxed_slice();
-        Self { ring, writer, scratch, tag_seqs, channel: PhantomData }
+        let more_tag_seqs = vec![0; C::TYPES.len().saturating_sub(INLINE_TYPES)].into();
+        Self {
+            ring,
+            writer,
+            scratch,
+            tag_seqs: [0; INLINE_TYPES],
+            more_tag_seqs,
+            channel: PhantomData,
+        }
     }
 
     /// Publishes one message as one frame tagged with `M::TAG`.
@@ -108,11 +118,14 @@ impl<C: Channel> Publisher<C> {
         // The frame is sent only once the encoding is complete: an error publishes nothing.
         let payload = <M::Codec as Codec<M>>::encode(message, &mut self.scratch)?;
         let index = const { type_index(C::TYPES, M::TAG) };
-        let last = &mut self.tag_seqs[index];
+        let slot = match self.tag_seqs.get_mut(index) {
+            Some(slot) => slot,
+            None => &mut self.more_tag_seqs[index - INLINE_TYPES],
+        };
         // 1, 2, ... 2^32 - 1, then 1 again: 0 is "not counted".
-        let tag_seq = last.checked_add(1).unwrap_or(1);
+        let tag_seq = slot.wrapping_add(1).max(1);
         self.writer.send_counted(payload, M::TAG, tag_seq)?;
-        *last = tag_seq;
+        *slot = tag_seq;
         Ok(())
     }
 
@@ -173,6 +186,9 @@ impl<C> fmt::Debug for Publisher<C> {
             .finish_non_exhaustive()
     }
 }
+
+/// Message types whose tag sequences a publisher keeps inline.
+const INLINE_TYPES: usize = 16;
 
 /// The index of the message type tagged `tag` in `types` (a channel's `TYPES`, which lists
 /// every message type of the channel, so it is found).

@@ -61,8 +61,9 @@ pub struct Subscriber<C> {
     unknown: UnknownTag,
     /// Whether the ring's registry was found to be `C`'s (see [`Subscriber::new`]).
     checked: bool,
-    /// Losses per type, from the tag sequences of every frame read.
-    losses: TagLosses,
+    /// Losses per type, from the tag sequences of every frame read, once asked for
+    /// ([`with_losses_by_type`](Self::with_losses_by_type)).
+    losses: Option<Box<TagLosses>>,
     channel: PhantomData<fn() -> C>,
 }
 
@@ -98,7 +99,7 @@ impl<C: Channel> Subscriber<C> {
             slots: Vec::new(),
             unknown: UnknownTag::default(),
             checked,
-            losses: TagLosses::default(),
+            losses: None,
             channel: PhantomData,
         })
     }
@@ -147,6 +148,17 @@ impl<C: Channel> Subscriber<C> {
     #[must_use]
     pub fn with_unknown_tag(mut self, policy: UnknownTag) -> Self {
         self.unknown = policy;
+        self
+    }
+
+    /// Counts the messages lost per message type from now on
+    /// ([`lost_by_type`](Self::lost_by_type)). Off by default: it costs every read a few
+    /// instructions (BENCHMARKS.md, run 13), which only a subscriber that reports losses
+    /// should pay.
+    #[must_use]
+    pub fn with_losses_by_type(mut self) -> Self {
+        let tags = C::TYPES.iter().map(|entry| entry.tag);
+        self.losses = Some(Box::new(TagLosses::with_tags(tags)));
         self
     }
 
@@ -213,13 +225,19 @@ impl<C: Channel> Subscriber<C> {
     #[inline]
     fn recv(&mut self, access: Access) -> Result<Option<C::View<'_>>, RecvError> {
         let found = self.reader.try_recv(self.buffer.as_mut_bytes());
-        if let Ok(Some(received)) = &found {
-            self.losses.observe(received);
-        }
-        let received = match found {
-            Ok(None) => return Ok(None),
-            Ok(Some(received)) if self.checked && C::carries_tag(received.tag) => received,
-            other => match self.recv_rare(other)? {
+        let index = match &found {
+            Ok(Some(received)) if self.checked => C::type_index(received.tag),
+            _ => None,
+        };
+        let received = match (found, index) {
+            (Ok(Some(received)), Some(index)) => {
+                if let Some(losses) = &mut self.losses {
+                    losses.observe_at(index, &received);
+                }
+                received
+            }
+            (Ok(None), _) => return Ok(None),
+            (other, _) => match self.recv_rare(other)? {
                 Some(received) => received,
                 None => return Ok(None),
             },
@@ -239,6 +257,9 @@ impl<C: Channel> Subscriber<C> {
     ) -> Result<Option<Received>, RecvError> {
         match first {
             Ok(Some(received)) => {
+                if let Some(losses) = &mut self.losses {
+                    losses.observe(&received);
+                }
                 if self.admits(&received)? {
                     return Ok(Some(received));
                 }
@@ -411,7 +432,12 @@ impl<C: Channel> Subscriber<C> {
                     self.buffer.resize(needed.div_ceil(16), Block([0; 16]));
                 }
                 Ok(Some(received)) => {
-                    self.losses.observe(&received);
+                    if let Some(losses) = &mut self.losses {
+                        match C::type_index(received.tag) {
+                            Some(index) => losses.observe_at(index, &received),
+                            None => losses.observe(&received),
+                        }
+                    }
                     return Ok(Some(received));
                 }
                 other => return other,
@@ -451,10 +477,10 @@ impl<C: Channel> Subscriber<C> {
         self.reader.stats()
     }
 
-    /// Messages lost per message type of the channel, in `C`'s order: exact as of each type's
-    /// last message received (see [`TagLosses`]); `stats().lost` less their sum is
-    /// [`tag_losses().unattributed(..)`](TagLosses::unattributed), losses of types not received
-    /// since.
+    /// Messages lost per message type of the channel, in `C`'s order, if the subscriber counts
+    /// them ([`with_losses_by_type`](Self::with_losses_by_type)): exact as of each type's last
+    /// message received (see [`TagLosses`]); `stats().lost` less their sum is
+    /// [`TagLosses::unattributed`], losses of types not received since.
     ///
     /// # Examples
     ///
@@ -464,7 +490,7 @@ impl<C: Channel> Subscriber<C> {
     /// # #[derive(bcast::BcastChannel)] pub enum Md { Quote(Quote), Trade(Trade) }
     /// let ring = bcast::RingBuffer::with_capacity(1024);
     /// let mut publisher = bcast::typed::Publisher::<Md>::new(ring.clone())?;
-    /// let mut subscriber = bcast::typed::Subscriber::<Md>::new(ring)?;
+    /// let mut subscriber = bcast::typed::Subscriber::<Md>::new(ring)?.with_losses_by_type();
     /// publisher.publish(&Quote { px: 1.0 })?;
     /// publisher.publish(&Trade { qty: 1 })?;
     /// subscriber.batch_iter().for_each(drop);
@@ -475,20 +501,24 @@ impl<C: Channel> Subscriber<C> {
     /// assert!(subscriber.try_recv().is_err()); // the overrun
     /// subscriber.reset_to_oldest();
     /// while subscriber.try_recv()?.is_some() {}
-    /// let lost: Vec<(&str, u64)> =
-    ///     subscriber.lost_by_type().map(|(entry, lost)| (&*entry.name, lost)).collect();
+    /// let lost: Vec<(&str, u64)> = subscriber
+    ///     .lost_by_type()
+    ///     .expect("counted")
+    ///     .map(|(entry, lost)| (&*entry.name, lost))
+    ///     .collect();
     /// assert_eq!(lost[0], ("Quote", 0));
     /// assert_eq!(lost[1].1, subscriber.stats().lost, "every message lost was a Trade");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn lost_by_type(&self) -> impl Iterator<Item = (&'static TypeEntry, u64)> + '_ {
-        C::TYPES.iter().map(|entry| (entry, self.losses.lost(entry.tag)))
+    pub fn lost_by_type(&self) -> Option<impl Iterator<Item = (&'static TypeEntry, u64)> + '_> {
+        let losses = self.losses.as_deref()?;
+        Some(C::TYPES.iter().map(|entry| (entry, losses.lost(entry.tag))))
     }
 
     /// The per-tag loss counter behind [`lost_by_type`](Self::lost_by_type), frames of tags
-    /// the channel does not list included.
-    pub fn tag_losses(&self) -> &TagLosses {
-        &self.losses
+    /// the channel does not list included; `None` unless the subscriber counts them.
+    pub fn tag_losses(&self) -> Option<&TagLosses> {
+        self.losses.as_deref()
     }
 
     /// How far behind the publisher this subscriber is: messages and bytes committed past

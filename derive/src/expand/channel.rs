@@ -111,8 +111,8 @@ fn channel_impl(
         // does not compile.
         visits.push(quote!(_ => ::core::unreachable!("the channel derive reported an error"),));
     }
-    let carries =
-        if tags.is_empty() { quote!(false) } else { quote!(::core::matches!(tag, #(#tags)|*)) };
+    let indices =
+        tags.iter().enumerate().map(|(index, tag)| quote!(#tag => #p::Option::Some(#index),));
     quote! {
         #[automatically_derived]
         impl #p::Channel for #ident {
@@ -123,8 +123,11 @@ fn channel_impl(
 
             #[inline]
             #[allow(unreachable_patterns)]
-            fn carries_tag(tag: u32) -> bool {
-                #carries
+            fn type_index(tag: u32) -> #p::Option<usize> {
+                match tag {
+                    #(#indices)*
+                    _ => #p::Option::None,
+                }
             }
 
             #[inline]

@@ -25,12 +25,16 @@ impl ::bcast::__private::Channel for MarketData {
     type View<'a> = MarketDataView<'a>;
     #[inline]
     #[allow(unreachable_patterns)]
-    fn carries_tag(tag: u32) -> bool {
-        ::core::matches!(
-            tag,
-            <Quote as ::bcast::__private::TypedMessage>::TAG
-            | <Trade as ::bcast::__private::TypedMessage>::TAG
-        )
+    fn type_index(tag: u32) -> ::bcast::__private::Option<usize> {
+        match tag {
+            <Quote as ::bcast::__private::TypedMessage>::TAG => {
+                ::bcast::__private::Option::Some(0usize)
+            }
+            <Trade as ::bcast::__private::TypedMessage>::TAG => {
+                ::bcast::__private::Option::Some(1usize)
+            }
+            _ => ::bcast::__private::Option::None,
+        }
     }
     #[inline]
     fn decode(
