@@ -45,6 +45,9 @@ BCAST_PORTABLE_COPY=1 cargo test --all-features -p bcast \
 step "benches compile and pass their sanity runs"
 cargo test --workspace --benches
 
+step "fuzz: the generic decoder and the ring, a bounded run each"
+ci/fuzz.sh "${FUZZ_RUNS:-300000}"
+
 step "miri"
 ci/miri.sh "${MIRI_SEEDS:-16}"
 

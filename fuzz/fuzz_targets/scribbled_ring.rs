@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bcast::RingBuffer;
 use libfuzzer_sys::fuzz_target;
 
-const HEADER_WORDS: usize = 8192 / 8;
+const HEADER_WORDS: usize = 64 * 1024 / 8;
 const CAPACITY: usize = 1024;
 
 fuzz_target!(|data: &[u8]| {
@@ -40,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
     // SAFETY: as above.
     let Ok(joined) = (unsafe { RingBuffer::join_raw(base, len) }) else { return };
     let mut buf = vec![0u8; joined.mtu()];
-    for mut reader in [joined.clone().into_reader_at_last_lap(), joined.clone().into_reader()] {
+    for mut reader in [joined.clone().into_reader_at_oldest(), joined.clone().into_reader()] {
         for _ in 0..CAPACITY / 16 + 1 {
             match reader.try_recv(&mut buf) {
                 Ok(Some(received)) => assert!(received.len <= joined.mtu()),
