@@ -195,6 +195,25 @@ fn typed_messages_of_several_types_arrive_intact_and_in_order() {
     };
     assert!(described(mirror).is_some(), "the mirror carries the source's description");
     assert_eq!(described(mirror), described(source));
+    // And a tool without the Rust types decodes the mirror's frames into what was published.
+    let decoded = |path| {
+        let ring = bcast::RingBuffer::attach(path).expect("attach");
+        let decoder = bcast::typed::Decoder::read_from(&ring).expect("a typed, described channel");
+        let mut reader = ring.into_reader_at_oldest();
+        let mut buf = vec![0; reader.mtu()];
+        let mut values = std::collections::BTreeMap::new();
+        while let Some(frame) = reader.try_recv(&mut buf).expect("no overrun: nothing publishes") {
+            let value = decoder.decode(frame.tag, &buf[..frame.len]).expect("decodes");
+            let Some(bcast::typed::Value::Unsigned(n)) = value.field("n") else { panic!("{value}") };
+            values.insert(*n, value.to_string());
+        }
+        values
+    };
+    let (mirrored, published) = (decoded(mirror), decoded(source));
+    assert!(mirrored.contains_key(&2999), "the last message is in the mirror");
+    for (n, text) in &mirrored {
+        assert_eq!(Some(text), published.get(n), "message {n}");
+    }
 }
 
 #[test]
