@@ -146,13 +146,9 @@ fn parking_reader(path: impl AsRef<Path>, spins: u32) -> Result<bcast::Reader, b
     Ok(reader.with_wait_strategy(WaitStrategy::SpinThenPark { spins }))
 }
 
-/// The channel's count of parked readers, read from the file: the low half of the first wake
-/// word, at the start of the header's second page (the high half counts parks).
+/// The channel's count of parked readers, as a tool attaching to it reads it.
 fn parked_readers(path: &Path) -> u64 {
-    use std::os::unix::fs::FileExt;
-    let mut word = [0u8; 8];
-    std::fs::File::open(path).expect("open").read_exact_at(&mut word, 4096).expect("read");
-    u64::from_ne_bytes(word) & u64::from(u32::MAX)
+    u64::from(RingBuffer::attach(path).expect("attach").info().parked_readers)
 }
 
 /// Polls `condition` every millisecond for at most five seconds.

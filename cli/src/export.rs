@@ -567,6 +567,12 @@ fn render(exported: &[Exported]) -> String {
         "Whether the path now names another file than the channel read (followed within a second).",
         &|view| view.info.as_ref().map(|info| info.replaced.into()),
     );
+    per_channel(
+        "bcast_parked_readers",
+        "gauge",
+        "Readers parked on the channel's futex waiting for messages (killed ones included).",
+        &|view| view.info.as_ref().map(|info| u64::from(info.parked_readers)),
+    );
     per_channel("bcast_capacity_bytes", "gauge", "Data capacity of the channel.", &|view| {
         view.info.as_ref().map(|info| info.capacity as u64)
     });

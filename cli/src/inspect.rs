@@ -178,6 +178,7 @@ fn write_text(out: &mut impl Write, report: &Report<'_>) -> Result<()> {
     let replaced = if info.replaced { "yes: the path now names another file" } else { "no" };
     writeln!(out, "replaced    {replaced}")?;
     writeln!(out, "epoch       {:#018x}", info.epoch)?;
+    writeln!(out, "parked      {} readers", info.parked_readers)?;
     match (&report.schema, &report.registry_error) {
         (Some(schema), _) => {
             writeln!(out, "schema      {} ({})", format::escape(schema.channel), schema.rkyv)?;

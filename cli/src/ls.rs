@@ -67,6 +67,8 @@ struct Row {
     /// Process id recorded in the header: the live writer's, or one that died without closing
     /// the channel; `null` when no writer has it open (a writer that closes clears it).
     writer_pid: Option<u32>,
+    /// Readers parked on the channel, waiting for messages (killed ones included).
+    parked_readers: u32,
 }
 
 /// A channel's message counter at the start of the window.
@@ -170,6 +172,7 @@ impl Row {
             writer: if info.writer_alive { "alive" } else { "gone" },
             writer_alive: info.writer_alive,
             writer_pid: info.writer_pid,
+            parked_readers: info.parked_readers,
         })
     }
 }
@@ -191,17 +194,18 @@ fn write_text(out: &mut impl Write, rows: &[Row]) -> Result<()> {
     let (name_w, channel_w) = (width(&names, "name"), width(&channels, "channel"));
     writeln!(
         out,
-        "{:<name_w$}  {:<channel_w$}  {:>9}  {:>10}  {:>6}  {:<6}  pid",
-        "name", "channel", "capacity", "messages", "msg/s", "writer"
+        "{:<name_w$}  {:<channel_w$}  {:>9}  {:>10}  {:>6}  {:>6}  {:<6}  pid",
+        "name", "channel", "capacity", "messages", "msg/s", "parked", "writer"
     )?;
     for ((row, name), channel) in rows.iter().zip(&names).zip(&channels) {
         let pid = row.writer_pid.map_or_else(|| "-".to_owned(), |pid| pid.to_string());
         writeln!(
             out,
-            "{name:<name_w$}  {channel:<channel_w$}  {:>9}  {:>10}  {:>6}  {:<6}  {pid}",
+            "{name:<name_w$}  {channel:<channel_w$}  {:>9}  {:>10}  {:>6}  {:>6}  {:<6}  {pid}",
             format::bytes(row.capacity as u64),
             row.messages,
             row.messages_per_s.map_or_else(|| "-".to_owned(), format::rate),
+            row.parked_readers,
             row.writer,
         )?;
     }

@@ -84,9 +84,10 @@ fn inspect_shows_layout_frontiers_writer_and_schema_of_a_typed_channel() -> Test
     assert_eq!(lines[5], "messages    3");
     assert_eq!(lines[6], format!("writer      alive, pid {}", std::process::id()));
     assert_eq!(lines[7], "replaced    no");
-    assert!(lines[9].starts_with("schema      MarketData (rkyv 0.8, "), "{text}");
+    assert_eq!(lines[9], "parked      0 readers");
+    assert!(lines[10].starts_with("schema      MarketData (rkyv 0.8, "), "{text}");
     let registry = Registry::of::<MarketData>();
-    for (line, entry) in lines[11..].iter().zip(&registry.types) {
+    for (line, entry) in lines[12..].iter().zip(&registry.types) {
         let row = format!(
             "{:>10}  {:<5}  {:#018x}  {}",
             entry.tag, entry.codec, entry.fingerprint, entry.name
@@ -94,9 +95,9 @@ fn inspect_shows_layout_frontiers_writer_and_schema_of_a_typed_channel() -> Test
         assert_eq!(line.trim(), row.trim());
     }
     // Then, after a blank line, the message types as `bcast schema` declares them.
-    assert_eq!(lines[13], "", "{text}");
+    assert_eq!(lines[14], "", "{text}");
     let declarations = stdout_of(&["schema", path.as_str()]);
-    assert_eq!(lines[14..].join("\n") + "\n", declarations);
+    assert_eq!(lines[15..].join("\n") + "\n", declarations);
     assert!(lines.iter().all(|line| line.chars().count() < 100), "{text}");
     Ok(())
 }

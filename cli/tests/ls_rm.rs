@@ -141,10 +141,10 @@ fn ls_lists_the_channels_of_a_directory_by_name_and_skips_everything_else() -> T
     assert_eq!(
         rows,
         [
-            vec!["name", "channel", "capacity", "messages", "msg/s", "writer", "pid"],
-            vec!["gone", "MarketData", "4", "KiB", "2", "0", "gone", "-"],
-            vec!["live", "MarketData", "64", "KiB", "3", "0", "alive", &pid],
-            vec!["raw", "-", "4", "KiB", "1", "0", "gone", "-"],
+            vec!["name", "channel", "capacity", "messages", "msg/s", "parked", "writer", "pid"],
+            vec!["gone", "MarketData", "4", "KiB", "2", "0", "0", "gone", "-"],
+            vec!["live", "MarketData", "64", "KiB", "3", "0", "0", "alive", &pid],
+            vec!["raw", "-", "4", "KiB", "1", "0", "0", "gone", "-"],
         ],
         "{text}"
     );
@@ -470,8 +470,29 @@ fn ls_and_rm_judge_a_writer_in_another_process_alive_then_gone_once_killed() -> 
     // The killed writer's record stays in the header: `gone`, with the pid it had.
     let text = stdout_of(&["ls", "--interval", "0.01", dir.as_str()]);
     let row: Vec<&str> = text.lines().nth(1).expect("a row").split_whitespace().collect();
-    assert_eq!(row, ["crashed", "MarketData", "4", "KiB", "1", "0", "gone", &pid.to_string()]);
+    assert_eq!(row, ["crashed", "MarketData", "4", "KiB", "1", "0", "0", "gone", &pid.to_string()]);
     assert_eq!(stdout_of(&["rm", shown]), format!("removed {shown}\n"));
     assert!(!path.exists() && !lock_path(&path).exists());
+    Ok(())
+}
+
+#[test]
+fn ls_shows_the_readers_parked_on_a_channel() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = TempDir::new("ls-parked");
+    let path = dir.join("waited");
+    let mut writer = RingBuffer::create(&path, 1 << 12)?.into_writer();
+    let mut reader = RingBuffer::attach(&path)?
+        .into_reader()
+        .with_wait_strategy(bcast::WaitStrategy::SpinThenPark { spins: 10 });
+    let waiting = std::thread::spawn(move || reader.recv_timeout(&mut [0; 64], LIMIT));
+    let deadline = Instant::now() + LIMIT;
+    while RingBuffer::attach(&path)?.info().parked_readers == 0 {
+        assert!(Instant::now() < deadline, "the reader never parked");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let line: Value = serde_json::from_str(&stdout_of(&["ls", dir.as_str(), "--json"]))?;
+    assert_eq!((&line["name"], &line["parked_readers"]), (&"waited".into(), &1.into()));
+    writer.send(b"wake up")?;
+    assert!(waiting.join().expect("the reader thread")?.is_some());
     Ok(())
 }

@@ -43,6 +43,11 @@ pub struct ChannelInfo {
     pub replaced: bool,
     /// Bytes of the typed layer's schema registry in the header; 0 for an untyped ring.
     pub registry_len: u64,
+    /// Readers parked on the ring's futex, waiting for the next message
+    /// ([`WaitStrategy`](crate::WaitStrategy)): those that parked and have not left. A reader
+    /// killed while parked stays counted (the writer learns to stop waking it, see the `wait`
+    /// module's docs), so this is an upper bound.
+    pub parked_readers: u32,
     /// Random value chosen when the channel was made. Serialised (feature `serde`) as `0x` and
     /// 16 hex digits, as fingerprints are: JSON readers that hold numbers as doubles (`jq`,
     /// JavaScript) would round it.
@@ -102,6 +107,7 @@ impl<A> RingBuffer<A> {
                 .flatten()
                 .map_or(0, |bytes| bytes.len() as u64),
             epoch: header.epoch.load(Ordering::Relaxed),
+            parked_readers: crate::wait::parked(ring.wake()),
             path,
         }
     }

@@ -48,6 +48,14 @@ const PARKING: u64 = 1 | (1 << 32);
 /// The count of registered readers in `waiters`.
 const COUNT: u64 = u32::MAX as u64;
 
+/// How many readers have registered as parked in `words` and not left (dead ones included).
+pub(crate) fn parked(words: &WakeWords) -> u32 {
+    // The count is the low half of the word.
+    #[allow(clippy::cast_possible_truncation)]
+    let count = (words.waiters.load(Ordering::Relaxed) & COUNT) as u32;
+    count
+}
+
 /// The writer's private record of its wake-ups: which `waiters` word holds only dead
 /// registrations, and how many wake-up system calls it made (module docs).
 #[derive(Debug)]
