@@ -1,9 +1,9 @@
 //! [`ZenohOptions`]: where a relay listens, where it connects, whether it scouts, and the
 //! certificates of its TLS transport ([`TlsOptions`]).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::error::RelayError;
+use crate::error::{RelayError, plain};
 
 /// The Zenoh endpoint an exporter listens on and an importer connects to by default: loopback,
 /// so that the two commands work on one machine as they are.
@@ -103,8 +103,9 @@ impl ZenohOptions {
     ///
     /// # Errors
     ///
-    /// [`RelayError::Zenoh`] if Zenoh refuses an endpoint; [`RelayError::TlsNotBuilt`] if TLS
-    /// is asked for without the `tls` feature.
+    /// [`RelayError::InvalidEndpoint`] if an endpoint is not `PROTOCOL/HOST:PORT` of a protocol
+    /// this build speaks; [`RelayError::TlsNotBuilt`] if TLS is asked for without the `tls`
+    /// feature; [`RelayError::Zenoh`] if Zenoh refuses a setting.
     pub fn to_config(&self) -> Result<zenoh::Config, RelayError> {
         if !cfg!(feature = "tls") {
             let endpoint = self.listen.iter().chain(&self.connect).find(|e| e.starts_with("tls/"));
@@ -115,11 +116,14 @@ impl ZenohOptions {
                 return Err(RelayError::TlsNotBuilt { asked: "certificate options".into() });
             }
         }
+        for endpoint in self.listen.iter().chain(&self.connect) {
+            check_endpoint(endpoint)?;
+        }
         let mut config = zenoh::Config::default();
         let mut set = |key: &str, value: String| {
             config.insert_json5(key, &value).map_err(|e| RelayError::Zenoh {
                 context: "configure",
-                message: format!("{key} = {value}: {e}"),
+                message: format!("{key} = {value}: {}", plain(&e.to_string())),
             })
         };
         set("mode", "\"peer\"".into())?;
@@ -158,10 +162,134 @@ fn json_string(text: &str) -> String {
     out
 }
 
+/// The protocols of the Zenoh transports this build has.
+const PROTOCOLS: &[&str] = if cfg!(feature = "tls") { &["tcp", "tls"] } else { &["tcp"] };
+
+/// What an endpoint looks like, for the error messages.
+const ENDPOINT_FORM: &str = "an endpoint is PROTOCOL/HOST:PORT, such as tcp/0.0.0.0:7447, \
+                             tcp/[::1]:7447 or tcp/host.example:7447";
+
+/// Checks that `endpoint` is `PROTOCOL/HOST:PORT` with a protocol of this build, before Zenoh
+/// sees it (its own messages are Debug dumps with source locations).
+fn check_endpoint(endpoint: &str) -> Result<(), RelayError> {
+    let invalid =
+        |reason: String| RelayError::InvalidEndpoint { endpoint: endpoint.into(), reason };
+    let parsed: zenoh::config::EndPoint =
+        endpoint.parse().map_err(|_| invalid(ENDPOINT_FORM.into()))?;
+    let protocol = parsed.protocol().as_str().to_owned();
+    if !PROTOCOLS.contains(&protocol.as_str()) {
+        return Err(invalid(format!(
+            "protocol {protocol:?} is not supported: this bcast-relay speaks {}{}",
+            PROTOCOLS.join(" and "),
+            if cfg!(feature = "tls") { "" } else { " (and tls, built with `--features tls`)" }
+        )));
+    }
+    let address = parsed.address();
+    let Some((host, port)) = address.as_str().rsplit_once(':') else {
+        return Err(invalid(format!("no port: {ENDPOINT_FORM}")));
+    };
+    if host.is_empty() {
+        return Err(invalid(format!("no host: {ENDPOINT_FORM}")));
+    }
+    if port.parse::<u16>().is_err() {
+        return Err(invalid(format!("the port {port:?} is not a number from 0 to 65535")));
+    }
+    Ok(())
+}
+
+/// Checks that each TLS file given can be read and holds a PEM item of its kind, so that a
+/// wrong path is reported with its option rather than as a listener that Zenoh cannot make (or
+/// not at all, on a side that only connects: it would retry forever).
+fn check_tls_files(tls: &TlsOptions) -> Result<(), RelayError> {
+    let files = [
+        (&tls.root_ca, "root certificate", "--tls-root-ca", "CERTIFICATE-----"),
+        (&tls.certificate, "certificate", "--tls-cert", "CERTIFICATE-----"),
+        (&tls.private_key, "private key", "--tls-key", "PRIVATE KEY-----"),
+    ];
+    for (path, what, option, label) in files {
+        let Some(path) = path else { continue };
+        let fail =
+            |reason: String| RelayError::TlsFile { what, option, path: path.clone(), reason };
+        let text = read_pem(path).map_err(|e| fail(e.to_string()))?;
+        let found =
+            text.lines().map(str::trim).any(|l| l.starts_with("-----BEGIN ") && l.ends_with(label));
+        if !found {
+            return Err(fail(format!("no PEM {what} in it (a -----BEGIN ...{label} line)")));
+        }
+    }
+    Ok(())
+}
+
+/// The text of a PEM file (at most 1 MiB of it: certificates are small).
+fn read_pem(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(1 << 20).read_to_end(&mut bytes)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Checks that the host of each endpoint to listen on resolves: Zenoh's own report of one that
+/// does not names no endpoint.
+fn check_listen_hosts(listen: &[String]) -> Result<(), RelayError> {
+    use std::net::ToSocketAddrs;
+    for endpoint in listen {
+        let Ok(parsed) = endpoint.parse::<zenoh::config::EndPoint>() else { continue };
+        let address = parsed.address().as_str().to_owned();
+        let host = address.rsplit_once(':').map_or("", |(host, _)| host);
+        if host.starts_with('[') {
+            continue; // an IPv6 literal
+        }
+        if let Err(error) = address.to_socket_addrs() {
+            let reason = format!("the host name {host:?} does not resolve ({error})");
+            return Err(RelayError::Listen { endpoint: endpoint.clone(), reason });
+        }
+    }
+    Ok(())
+}
+
 /// Opens a Zenoh session with `options`.
 pub(crate) fn open_session(options: &ZenohOptions) -> Result<zenoh::Session, RelayError> {
     use zenoh::Wait;
-    zenoh::open(options.to_config()?).wait().map_err(RelayError::zenoh("open a session"))
+    let config = options.to_config()?;
+    check_tls_files(&options.tls)?;
+    check_listen_hosts(&options.listen)?;
+    zenoh::open(config).wait().map_err(|error| open_error(&options.listen, &error.to_string()))
+}
+
+/// Why a session could not be opened, from Zenoh's `message`: a listener that could not be made
+/// (the only part of opening that fails rather than retries) names its endpoint.
+fn open_error(listen: &[String], message: &str) -> RelayError {
+    let address = |endpoint: &String| endpoint.split_once('/').map(|(_, rest)| rest.to_owned());
+    let endpoint =
+        listen.iter().find(|endpoint| address(endpoint).is_some_and(|a| mentions(message, &a)));
+    let Some(endpoint) = endpoint else {
+        return RelayError::Zenoh { context: "open a session", message: plain(message) };
+    };
+    let reason = os_error(message).unwrap_or_else(|| plain(message));
+    RelayError::Listen { endpoint: endpoint.clone(), reason }
+}
+
+/// Whether `message` names `address`, not merely a longer one (`:1` in `:10`).
+fn mentions(message: &str, address: &str) -> bool {
+    message.match_indices(address).any(|(at, _)| {
+        !message[at + address.len()..].starts_with(|c: char| c.is_ascii_alphanumeric())
+    })
+}
+
+/// The operating system's error that `message` reports (`... (os error 98) ...`), in its own
+/// words, with what it usually means for a listener.
+fn os_error(message: &str) -> Option<String> {
+    let start = message.find("(os error ")? + "(os error ".len();
+    let digits: String = message[start..].chars().take_while(char::is_ascii_digit).collect();
+    let code = digits.parse().ok()?;
+    let error = std::io::Error::from_raw_os_error(code);
+    let meaning = match code {
+        libc::EADDRINUSE => "; another process listens there (another exporter?)",
+        libc::EADDRNOTAVAIL => "; it is not an address of this host",
+        libc::EACCES => "; ports below 1024 need privileges",
+        _ => "",
+    };
+    Some(format!("{error}{meaning}"))
 }
 
 #[cfg(test)]
@@ -200,9 +328,60 @@ mod tests {
     }
 
     #[test]
-    fn bad_endpoints_are_refused() {
-        let options = ZenohOptions { listen: vec!["not an endpoint".into()], ..Default::default() };
-        assert!(matches!(options.to_config(), Err(RelayError::Zenoh { .. })));
+    fn bad_endpoints_are_refused_in_plain_words() {
+        let cases = [
+            ("not an endpoint", "PROTOCOL/HOST:PORT"),
+            ("udp/127.0.0.1:7000", "protocol \"udp\" is not supported"),
+            ("tcp/127.0.0.1:http", "the port \"http\" is not a number"),
+            ("tcp/127.0.0.1", "no port"),
+            ("tcp/:7447", "no host"),
+        ];
+        for (endpoint, reason) in cases {
+            let options = ZenohOptions { connect: vec![endpoint.into()], ..Default::default() };
+            let error = options.to_config().expect_err(endpoint);
+            assert!(matches!(error, RelayError::InvalidEndpoint { .. }), "{error:?}");
+            let message = error.to_string();
+            assert!(message.contains(endpoint) && message.contains(reason), "{message}");
+        }
+        for good in ["tcp/[::1]:7447", "tcp/localhost:0", "tcp/0.0.0.0:7447#iface=lo"] {
+            check_endpoint(good).expect(good);
+        }
+    }
+
+    #[test]
+    fn a_listener_that_cannot_be_made_names_its_endpoint_and_the_os_error() {
+        let listen = vec!["tcp/127.0.0.1:4".to_owned(), "tcp/127.0.0.1:45133".to_owned()];
+        let message = "Can not create a new TCP listener bound to tcp/127.0.0.1:45133: \
+                       [127.0.0.1:45133: Address already in use (os error 98) at /r/tcp.rs:61.] \
+                       at /r/unicast.rs:338.";
+        let error = open_error(&listen, message).to_string();
+        assert_eq!(
+            error,
+            "cannot listen on tcp/127.0.0.1:45133: Address already in use (os error 98); another \
+             process listens there (another exporter?)"
+        );
+        let error = open_error(&listen, "something else at /r/lib.rs:1.").to_string();
+        assert_eq!(error, "zenoh: open a session: something else");
+    }
+
+    #[test]
+    fn tls_files_are_checked_before_zenoh_sees_them() {
+        let dir = std::env::temp_dir();
+        let pem = dir.join(format!("bcast-relay-config-{}.pem", std::process::id()));
+        std::fs::write(&pem, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+            .unwrap();
+        let missing = PathBuf::from("/nonexistent/bcast-relay/key.pem");
+        let tls = |key: &PathBuf| TlsOptions {
+            root_ca: Some(pem.clone()),
+            certificate: Some(pem.clone()),
+            private_key: Some(key.clone()),
+            mutual: false,
+        };
+        let error = check_tls_files(&tls(&missing)).expect_err("a missing file").to_string();
+        assert!(error.contains("--tls-key") && error.contains("/nonexistent/bcast-relay/key.pem"));
+        let error = check_tls_files(&tls(&pem)).expect_err("a certificate as key").to_string();
+        std::fs::remove_file(&pem).unwrap();
+        assert!(error.contains("no PEM private key"), "{error}");
     }
 
     fn tls_options() -> ZenohOptions {

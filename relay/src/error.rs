@@ -1,6 +1,10 @@
 //! [`RelayError`]: why an exporter or importer stopped.
+//!
+//! Every message is the relay's own words: a path is named once, and Zenoh's errors are
+//! rendered without their Debug dumps and source locations ([`plain`]).
 
-use std::path::PathBuf;
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
 
 /// Why [`Exporter::run`](crate::Exporter::run) or [`Importer::run`](crate::Importer::run)
 /// returned an error. Malformed messages from the network are never errors: they are counted
@@ -13,8 +17,37 @@ pub enum RelayError {
     Zenoh {
         /// What the relay was doing.
         context: &'static str,
-        /// Zenoh's error, rendered (Zenoh's error type is not `Sync`).
+        /// Zenoh's error, rendered in plain words (Zenoh's error type is not `Sync`).
         message: String,
+    },
+    /// An endpoint given to listen on or connect to is not one this relay can use.
+    #[error("invalid endpoint {endpoint:?}: {reason}")]
+    InvalidEndpoint {
+        /// The endpoint as given.
+        endpoint: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The relay could not listen on an endpoint (address in use, not this host's, a host
+    /// name that does not resolve...).
+    #[error("cannot listen on {endpoint}: {reason}")]
+    Listen {
+        /// The endpoint.
+        endpoint: String,
+        /// Why, in plain words.
+        reason: String,
+    },
+    /// A TLS certificate or key file cannot be read, or holds no PEM item of its kind.
+    #[error("TLS {what} {} ({option}): {reason}", .path.display())]
+    TlsFile {
+        /// What the file should hold: "root certificate", "certificate" or "private key".
+        what: &'static str,
+        /// The option that named it, e.g. `--tls-key`.
+        option: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
     },
     /// TLS was asked for, but this build has no TLS transport.
     #[error(
@@ -34,7 +67,7 @@ pub enum RelayError {
         message: String,
     },
     /// The local channel could not be attached or created.
-    #[error("channel {}: {source}", .path.display())]
+    #[error("{}", naming(.path, "channel", None, .source))]
     Open {
         /// The channel file.
         path: PathBuf,
@@ -43,7 +76,7 @@ pub enum RelayError {
     },
     /// The local channel could not be created with the exporter's registry (another registry
     /// is already there, or the file holds something else).
-    #[error("cannot create or reopen the local channel {}: {source}", .path.display())]
+    #[error("{}", naming(.path, LOCAL, Some(LOCAL), .source))]
     Typed {
         /// The channel file.
         path: PathBuf,
@@ -127,8 +160,109 @@ pub enum RelayError {
 }
 
 impl RelayError {
-    /// Wraps a Zenoh error with what the relay was doing.
+    /// Wraps a Zenoh error with what the relay was doing, in plain words.
     pub(crate) fn zenoh(context: &'static str) -> impl FnOnce(zenoh::Error) -> Self {
-        move |error| Self::Zenoh { context, message: error.to_string() }
+        move |error| Self::Zenoh { context, message: plain(&error.to_string()) }
+    }
+}
+
+/// What [`RelayError::Typed`] could not do.
+const LOCAL: &str = "cannot create or reopen the local channel";
+
+/// `error` after `what PATH: `; when `error` names `path` itself (the library's channel errors
+/// do), after `named: `, or alone: the path once.
+fn naming(path: &Path, what: &str, named: Option<&str>, error: &dyn Display) -> String {
+    let (path, error) = (path.display().to_string(), error.to_string());
+    match named {
+        _ if !error.contains(&path) => format!("{what} {path}: {error}"),
+        Some(named) => format!("{named}: {error}"),
+        None => error,
+    }
+}
+
+/// A Zenoh error message in plain words: the text of a JSON5 parser's `Message { msg: ".." }`
+/// rather than the Debug dump around it, and no source locations (` at /…/file.rs:86.`).
+pub(crate) fn plain(message: &str) -> String {
+    let mut text = json5_message(message).unwrap_or_else(|| message.to_owned());
+    // ` at PATH.rs:LINE`, then an optional `.`: cut each one.
+    while let Some(found) = source_location(&text) {
+        text.replace_range(found, "");
+    }
+    text.trim().trim_end_matches('.').trim().to_owned()
+}
+
+/// The `msg` string of a Debug-printed JSON5 error (`Json5Err(Message { msg: "…", … })`).
+fn json5_message(message: &str) -> Option<String> {
+    let start = message.find("msg: \"")? + "msg: \"".len();
+    let mut text = String::new();
+    let mut chars = message[start..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(text),
+            '\\' => text.push(chars.next()?),
+            c => text.push(c),
+        }
+    }
+    None
+}
+
+/// The byte range of the first ` at SOMETHING.rs:LINE[.]` in `text`.
+fn source_location(text: &str) -> Option<std::ops::Range<usize>> {
+    let mut from = 0;
+    while let Some(at) = text[from..].find(" at ").map(|i| i + from) {
+        let word_start = at + " at ".len();
+        let word_end =
+            text[word_start..].find(char::is_whitespace).map_or(text.len(), |i| i + word_start);
+        let word = &text[word_start..word_end];
+        if let Some(rs) = word.find(".rs:") {
+            let digits = word[rs + 4..].bytes().take_while(u8::is_ascii_digit).count();
+            if digits > 0 {
+                let mut end = word_start + rs + 4 + digits;
+                if text[end..].starts_with('.') {
+                    end += 1;
+                }
+                return Some(at..end);
+            }
+        }
+        from = word_start;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zenoh_messages_lose_their_debug_dumps_and_source_locations() {
+        let json5 = "listen/endpoints = [\"x\"]: Json5Err(Message { msg: \"Endpoints must be of the \
+             form <protocol>/<address>: x at /root/.cargo/registry/src/zenoh-protocol/src/core/\
+             endpoint.rs:615.\", location: Some(Location { line: 1, column: 1 }) }) at \
+             /root/.cargo/registry/src/zenoh-1.10.2/src/api/config.rs:86.";
+        assert_eq!(plain(json5), "Endpoints must be of the form <protocol>/<address>: x");
+        let nested = "Can not create a new TCP listener bound to tcp/127.0.0.1:1: [127.0.0.1:1: \
+             Address already in use (os error 98) at /r/zenoh-link-commons/src/tcp.rs:61.] at \
+             /r/zenoh-link-tcp/src/unicast.rs:338.";
+        assert_eq!(
+            plain(nested),
+            "Can not create a new TCP listener bound to tcp/127.0.0.1:1: [127.0.0.1:1: Address \
+             already in use (os error 98)]"
+        );
+        assert_eq!(plain("met at noon at the station"), "met at noon at the station");
+    }
+
+    #[test]
+    fn a_channel_error_names_its_path_once() {
+        let path = PathBuf::from("/dev/shm/prices");
+        let source = bcast::OpenError::WriterExists { path: path.clone() };
+        let error = RelayError::Open { path: path.clone(), source };
+        assert_eq!(error.to_string(), "channel /dev/shm/prices: another writer holds it");
+        let message = naming(&path, LOCAL, Some(LOCAL), &"a reason");
+        assert_eq!(message, "cannot create or reopen the local channel /dev/shm/prices: a reason");
+        let message = naming(&path, LOCAL, Some(LOCAL), &"channel /dev/shm/prices: held");
+        assert_eq!(
+            message,
+            "cannot create or reopen the local channel: channel /dev/shm/prices: held"
+        );
     }
 }

@@ -111,12 +111,14 @@ impl Exporter {
     ///
     /// # Errors
     ///
-    /// [`RelayError::Zenoh`] or [`RelayError::InvalidKey`] if the session cannot be set up;
+    /// [`RelayError::InvalidKey`], [`RelayError::InvalidEndpoint`], [`RelayError::Listen`],
+    /// [`RelayError::TlsFile`], [`RelayError::TlsNotBuilt`] or [`RelayError::Zenoh`] if the
+    /// session cannot be set up;
     /// [`RelayError::Open`] if the source exists but is not a channel;
     /// [`RelayError::Registry`] if its schema registry is unreadable.
     pub fn run(&self) -> Result<(), RelayError> {
-        let session = open_session(&self.options.zenoh)?;
         let key = crate::key(&self.options.key)?;
+        let session = open_session(&self.options.zenoh)?;
         let publisher = session
             .declare_publisher(key.clone())
             .congestion_control(CongestionControl::Block)

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bcast::RingBuffer;
 use bcast::typed::description::Description;
@@ -26,6 +26,8 @@ const QUERY_TIMEOUT: Duration = Duration::from_secs(1);
 pub const DEFAULT_MAX_CAPACITY: usize = 1 << 30;
 /// The pause between queries that found no exporter.
 const RETRY: Duration = Duration::from_millis(250);
+/// How long the importer waits for an exporter before it says what to check.
+const HINT_AFTER: Duration = Duration::from_secs(5);
 /// How often `run` checks its stop flag and the callback's failures.
 const POLL: Duration = Duration::from_millis(50);
 
@@ -66,7 +68,7 @@ impl ImportOptions {
 /// the same schema registry, so typed subscribers attach to it as to the source.
 ///
 /// It starts at the live edge. A restarted importer reopens its channel, continues after its
-/// last frame and counts the frames it missed while down ([`ImportStats::resume_gap`]), from a
+/// last frame and counts the frames it missed while down ([`ImportStats::while_down`]), from a
 /// small resume file beside the channel (`PATH.resume`).
 pub struct Importer {
     options: ImportOptions,
@@ -119,7 +121,9 @@ impl Importer {
     ///
     /// # Errors
     ///
-    /// [`RelayError::Zenoh`] or [`RelayError::InvalidKey`] if the session cannot be set up;
+    /// [`RelayError::InvalidKey`], [`RelayError::InvalidEndpoint`], [`RelayError::Listen`],
+    /// [`RelayError::TlsFile`], [`RelayError::TlsNotBuilt`] or [`RelayError::Zenoh`] if the
+    /// session cannot be set up;
     /// [`RelayError::CapacityTooLarge`] if the exporter describes a channel over
     /// [`ImportOptions::max_capacity`]; [`RelayError::Open`] or [`RelayError::Typed`] if the
     /// local channel cannot be created (another writer holds it, or it carries another
@@ -128,20 +132,11 @@ impl Importer {
     /// if the exporter later relays a channel of another schema; [`RelayError::ResumeFile`] if
     /// the resume file cannot be written.
     pub fn run(&self) -> Result<(), RelayError> {
-        let session = open_session(&self.options.zenoh)?;
         let key = crate::key(&self.options.key)?;
         let registry_key = crate::registry_key(&key)?;
-        let mut waiting = false;
-        let desc = loop {
-            if self.stop.is_stopped() {
-                return Ok(());
-            }
-            if let Some(desc) = fetch_desc(&session, &registry_key)? {
-                break desc;
-            }
-            if !std::mem::replace(&mut waiting, true) {
-                (self.events)(&RelayEvent::WaitingForExporter);
-            }
+        let session = open_session(&self.options.zenoh)?;
+        let Some(desc) = self.wait_for_exporter(&session, &registry_key)? else {
+            return Ok(());
         };
         *lock(&self.sink) = Some(self.open_channel(&desc)?);
         let sink = Arc::clone(&self.sink);
@@ -170,6 +165,51 @@ impl Importer {
         }
         session.close().wait().map_err(RelayError::zenoh("close the session"))?;
         outcome
+    }
+
+    /// Asks for the channel's description until an exporter answers (`None` if stopped
+    /// first). Says where it looks when it starts waiting, and after [`HINT_AFTER`] without an
+    /// answer, what to check: again whenever the session goes from no peer to some, or back.
+    fn wait_for_exporter(
+        &self,
+        session: &zenoh::Session,
+        registry_key: &zenoh::key_expr::KeyExpr<'static>,
+    ) -> Result<Option<ChannelDesc>, RelayError> {
+        let zenoh = &self.options.zenoh;
+        let started = Instant::now();
+        let mut waiting = false;
+        // Whether peers were connected when the last hint was given.
+        let mut hinted: Option<bool> = None;
+        loop {
+            if self.stop.is_stopped() {
+                return Ok(None);
+            }
+            if let Some(desc) = fetch_desc(session, registry_key)? {
+                return Ok(Some(desc));
+            }
+            if !std::mem::replace(&mut waiting, true) {
+                (self.events)(&RelayEvent::WaitingForExporter {
+                    key: self.options.key.clone(),
+                    connect: zenoh.connect.clone(),
+                    listen: zenoh.listen.clone(),
+                    multicast_scouting: zenoh.multicast_scouting,
+                });
+            }
+            let waited = started.elapsed();
+            if waited >= HINT_AFTER {
+                let peers = session.info().peers_zid().wait().count();
+                if hinted != Some(peers > 0) {
+                    hinted = Some(peers > 0);
+                    (self.events)(&RelayEvent::NoExporterYet {
+                        key: self.options.key.clone(),
+                        waited,
+                        peers,
+                        connect: zenoh.connect.clone(),
+                        listen: zenoh.listen.clone(),
+                    });
+                }
+            }
+        }
     }
 
     /// The local channel's capacity: the one asked for, or the exporter's within the limit.

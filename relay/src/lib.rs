@@ -23,10 +23,12 @@
 //! # Losses
 //!
 //! Nothing waits for a slow side. Each relayed frame carries its sequence number in the source
-//! channel, so the importer counts every frame that never arrived ([`ImportStats::missed`]):
-//! those the exporter's reader lost when the source's writer lapped it (reported by the
-//! exporter, [`ImportStats::source_lost`]), those the network or a slow importer dropped, and
-//! those that passed while a relay side was down ([`ImportStats::resume_gap`]).
+//! channel, so the importer counts every frame that never arrived ([`ImportStats::missed`]),
+//! in three parts that add up to it: those the exporter's reader lost when the source's writer
+//! lapped it (reported by the exporter, [`ImportStats::source_lost`]), those that passed while
+//! a relay side was down (the importer or the exporter restarted,
+//! [`ImportStats::while_down`]), and those lost on the way with both sides up
+//! ([`ImportStats::in_transit`]).
 //!
 //! # Restarts
 //!
@@ -66,7 +68,7 @@ mod wire;
 
 pub use config::{DEFAULT_ENDPOINT, TlsOptions, ZenohOptions};
 pub use error::RelayError;
-pub use event::RelayEvent;
+pub use event::{RelayEvent, RelaySide};
 pub use export::{ExportOptions, Exporter};
 pub use import::{DEFAULT_MAX_CAPACITY, ImportOptions, Importer};
 pub use stats::{ExportStats, ImportStats};
@@ -77,7 +79,18 @@ use zenoh::key_expr::KeyExpr;
 /// `key` as a Zenoh key expression: a plain key, without wildcards.
 fn key(key: &str) -> Result<KeyExpr<'static>, RelayError> {
     let invalid = |message: String| RelayError::InvalidKey { key: key.to_owned(), message };
-    let expr = KeyExpr::try_from(key.to_owned()).map_err(|e| invalid(e.to_string()))?;
+    if key.is_empty() {
+        return Err(invalid("the key is empty".into()));
+    }
+    if key.starts_with('/') || key.ends_with('/') || key.contains("//") {
+        return Err(invalid(
+            "a key is words separated by single slashes, such as feeds/prices, with no slash at \
+             either end"
+                .into(),
+        ));
+    }
+    let expr =
+        KeyExpr::try_from(key.to_owned()).map_err(|e| invalid(error::plain(&e.to_string())))?;
     if expr.is_wild() {
         return Err(invalid("wildcards are not allowed: a relay carries one channel".into()));
     }
@@ -88,7 +101,7 @@ fn key(key: &str) -> Result<KeyExpr<'static>, RelayError> {
 fn registry_key(key: &KeyExpr<'_>) -> Result<KeyExpr<'static>, RelayError> {
     let joined = format!("{key}/@registry");
     KeyExpr::try_from(joined.clone())
-        .map_err(|e| RelayError::InvalidKey { key: joined, message: e.to_string() })
+        .map_err(|e| RelayError::InvalidKey { key: joined, message: error::plain(&e.to_string()) })
 }
 
 #[cfg(test)]
@@ -99,6 +112,13 @@ mod tests {
         assert!(super::key("feeds/*").is_err());
         assert!(super::key("").is_err());
         assert!(super::key("/leading").is_err());
+        for bad in ["", "/leading", "trailing/", "a//b", "a/$*b", "a#b", "a?b"] {
+            let message = super::key(bad).expect_err(bad).to_string();
+            assert!(
+                !message.contains(".rs:") && message.contains(&format!("{bad:?}")),
+                "{message}"
+            );
+        }
         let key = super::key("feeds/prices").unwrap();
         assert_eq!(super::registry_key(&key).unwrap().as_str(), "feeds/prices/@registry");
     }

@@ -7,15 +7,19 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use bcast_relay::{
-    ExportOptions, Exporter, ImportOptions, Importer, RelayError, TlsOptions, ZenohOptions,
+    ExportOptions, Exporter, ImportOptions, Importer, RelayError, RelayEvent, StopHandle,
+    TlsOptions, ZenohOptions,
 };
 use clap::{Args, Parser, Subcommand};
 
 /// Relays a bcast channel between hosts over Zenoh: `export` on the host that has the channel,
 /// `import` on the host that wants it. Events and counters are printed as lines on stdout.
+/// SIGINT (Ctrl-C) or SIGTERM stops it cleanly: it prints its final counters and exits 0.
 #[derive(Debug, Parser)]
 #[command(name = "bcast-relay", version)]
 struct Cli {
@@ -87,7 +91,7 @@ struct Net {
     /// Mutual TLS: both sides present a certificate signed by --tls-root-ca.
     #[arg(long)]
     mtls: bool,
-    /// Seconds between counter lines (0: none).
+    /// Seconds between counter lines, once the relay has started (0: none).
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     stats_every: f64,
 }
@@ -115,33 +119,43 @@ impl Net {
 }
 
 fn main() -> ExitCode {
+    stop_on_signals();
+    // Whether the relay got going (attached to its source, or opened its local channel): one
+    // that fails before has no counters to show, only its error.
+    let started = Arc::new(AtomicBool::new(false));
     let outcome = match Cli::parse().command {
         Command::Export { path, key, batch_bytes, no_batch, net } => {
             let mut options = ExportOptions::new(path, key);
             options.zenoh = net.options(ZenohOptions::listen_default());
             options.batch_bytes = if no_batch { 0 } else { batch_bytes };
-            let exporter = Exporter::new(options).on_event(|e| println!("export: {e}"));
-            supervise(
-                || exporter.run(),
-                net.stats_every(),
-                || {
-                    println!("export: {}", exporter.stats());
-                },
-            )
+            let flag = Arc::clone(&started);
+            let exporter = Exporter::new(options).on_event(move |e| {
+                if matches!(e, RelayEvent::SourceAttached { .. }) {
+                    flag.store(true, Ordering::Relaxed);
+                }
+                println!("export: {e}");
+            });
+            let stats = || println!("export: {}", exporter.stats());
+            let supervisor =
+                Supervisor { every: net.stats_every(), started: &started, side: "export" };
+            supervisor.run(|| exporter.run(), &exporter.stop_handle(), stats)
         }
         Command::Import { key, path, capacity, max_capacity, net } => {
             let mut options = ImportOptions::new(key, path);
             options.capacity = capacity;
             options.max_capacity = max_capacity;
             options.zenoh = net.options(ZenohOptions::connect_default());
-            let importer = Importer::new(options).on_event(|e| println!("import: {e}"));
-            supervise(
-                || importer.run(),
-                net.stats_every(),
-                || {
-                    println!("import: {}", importer.stats());
-                },
-            )
+            let flag = Arc::clone(&started);
+            let importer = Importer::new(options).on_event(move |e| {
+                if matches!(e, RelayEvent::ChannelOpened { .. }) {
+                    flag.store(true, Ordering::Relaxed);
+                }
+                println!("import: {e}");
+            });
+            let stats = || println!("import: {}", importer.stats());
+            let supervisor =
+                Supervisor { every: net.stats_every(), started: &started, side: "import" };
+            supervisor.run(|| importer.run(), &importer.stop_handle(), stats)
         }
     };
     match outcome {
@@ -153,26 +167,73 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs `relay`, printing its counters every `every` and once at the end.
-fn supervise(
-    relay: impl FnOnce() -> Result<(), RelayError> + Send,
+/// The signal (SIGINT or SIGTERM) that asked the relay to stop; 0 while none has.
+static SIGNALLED: AtomicI32 = AtomicI32::new(0);
+
+/// SIGINT and SIGTERM ask the relay to stop: it returns, prints its final counters and exits 0.
+/// A second one ends the process at once, as if no handler were set.
+extern "C" fn on_signal(signal: libc::c_int) {
+    if SIGNALLED.swap(signal, Ordering::SeqCst) != 0 {
+        // SAFETY: `signal` is async-signal-safe; SIG_DFL is a valid disposition.
+        unsafe { libc::signal(signal, libc::SIG_DFL) };
+        // SAFETY: `raise` is async-signal-safe.
+        unsafe { libc::raise(signal) };
+    }
+}
+
+/// Installs [`on_signal`] for SIGINT and SIGTERM.
+fn stop_on_signals() {
+    let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only swaps an atomic and calls async-signal-safe functions.
+        unsafe { libc::signal(signal, handler) };
+    }
+}
+
+/// Runs a relay, printing its counters every `every` once it has started and once at the end,
+/// and stops it on SIGINT or SIGTERM.
+struct Supervisor<'a> {
     every: Option<Duration>,
-    print_stats: impl Fn() + Sync,
-) -> Result<(), RelayError> {
-    std::thread::scope(|scope| {
-        let running = scope.spawn(relay);
-        let mut next = every.map(|every| Instant::now() + every);
-        while !running.is_finished() {
-            std::thread::sleep(Duration::from_millis(20));
-            if let (Some(at), Some(every)) = (next, every)
-                && Instant::now() >= at
-            {
-                print_stats();
-                next = Some(at + every);
+    /// Whether the relay got going: counters are printed once it has (the final ones also if
+    /// it stopped cleanly before).
+    started: &'a AtomicBool,
+    /// `export` or `import`, the prefix of its lines.
+    side: &'static str,
+}
+
+impl Supervisor<'_> {
+    fn run(
+        &self,
+        relay: impl FnOnce() -> Result<(), RelayError> + Send,
+        stop: &StopHandle,
+        print_stats: impl Fn() + Sync,
+    ) -> Result<(), RelayError> {
+        std::thread::scope(|scope| {
+            let running = scope.spawn(relay);
+            let mut next = self.every.map(|every| Instant::now() + every);
+            let mut stopping = false;
+            while !running.is_finished() {
+                std::thread::sleep(Duration::from_millis(20));
+                let signal = SIGNALLED.load(Ordering::SeqCst);
+                if signal != 0 && !std::mem::replace(&mut stopping, true) {
+                    let name = if signal == libc::SIGINT { "SIGINT" } else { "SIGTERM" };
+                    println!("{}: stopping on {name}", self.side);
+                    stop.stop();
+                }
+                if let (Some(at), Some(every)) = (next, self.every)
+                    && Instant::now() >= at
+                {
+                    if self.started.load(Ordering::Relaxed) {
+                        print_stats();
+                    }
+                    next = Some(at + every);
+                }
             }
-        }
-        let outcome = running.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        print_stats();
-        outcome
-    })
+            let outcome = running.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            if outcome.is_ok() || self.started.load(Ordering::Relaxed) {
+                print_stats();
+            }
+            outcome
+        })
+    }
 }

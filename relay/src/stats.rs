@@ -38,15 +38,21 @@ pub struct ImportStats {
     pub frames: u64,
     /// Batches accepted.
     pub batches: u64,
-    /// Frames missing from the sequence: published on the source but never written here,
-    /// because the exporter's reader was overrun (see `source_lost`), the network or a slow
-    /// importer dropped them, or a relay side was down (see `resume_gap`).
+    /// Frames missing from the sequence: published on the source but never written here.
+    /// `source_lost + while_down + in_transit`, each frame counted in one of them.
     pub missed: u64,
-    /// The part of `missed` that the exporter reported as lost to overruns of its reader.
+    /// The part of `missed` that the exporter reported lost: its reader was overrun by the
+    /// source's writer, or skipped a corrupt frame.
     pub source_lost: u64,
-    /// The part of `missed` that fell while this importer was down: the gap between the last
-    /// frame its previous run wrote and the first one this run received.
-    pub resume_gap: u64,
+    /// The part of `missed` that passed while a relay side was down, other than what the
+    /// exporter reported lost: the gap to the first frame after this importer restarted
+    /// (from its previous run's last frame) or after the exporter restarted (from the previous
+    /// exporter run's last frame received).
+    pub while_down: u64,
+    /// The rest of `missed`: frames lost between the exporter and this importer, with both
+    /// running (a batch the exporter failed to publish, see its `publish_errors`; a message
+    /// the network dropped, or that arrived malformed).
+    pub in_transit: u64,
     /// Frames at or before one already passed (duplicates), dropped.
     pub stale: u64,
     /// Frames larger than the local channel's MTU, dropped.
@@ -82,13 +88,14 @@ impl fmt::Display for ImportStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "frames {} in {} batches, missed {} (source lost {}, while down {}), stale {}, \
-             oversize {}, malformed {}, rejected {}",
+            "frames {} in {} batches, missed {} (source lost {}, while down {}, in transit {}), \
+             stale {}, oversize {}, malformed {}, rejected {}",
             self.frames,
             self.batches,
             self.missed,
             self.source_lost,
-            self.resume_gap,
+            self.while_down,
+            self.in_transit,
             self.stale,
             self.oversize,
             self.malformed,

@@ -204,7 +204,9 @@ fn typed_messages_of_several_types_arrive_intact_and_in_order() {
         let mut values = std::collections::BTreeMap::new();
         while let Some(frame) = reader.try_recv(&mut buf).expect("no overrun: nothing publishes") {
             let value = decoder.decode(frame.tag, &buf[..frame.len]).expect("decodes");
-            let Some(bcast::typed::Value::Unsigned(n)) = value.field("n") else { panic!("{value}") };
+            let Some(bcast::typed::Value::Unsigned(n)) = value.field("n") else {
+                panic!("{value}")
+            };
             values.insert(*n, value.to_string());
         }
         values

@@ -116,6 +116,20 @@ impl Relay {
         self.output().into_iter().rev().find(|l| l.contains(": frames ")).unwrap_or_default()
     }
 
+    /// Sends the process signal `name` (`"INT"`, `"TERM"`) with `kill(1)`.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status()
+            .expect("kill(1) runs");
+        assert!(status.success(), "kill -{name} {}: {status}", self.child.id());
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("wait").is_none()
+    }
+
     /// Kills the process (SIGKILL) and waits for it.
     pub fn kill(mut self) -> Vec<String> {
         let _ = self.child.kill();
