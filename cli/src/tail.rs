@@ -52,29 +52,47 @@ pub(crate) struct Args {
     timeout: Option<Duration>,
 }
 
+/// What every frame's line shows first: where the frame is and what it is.
+#[derive(Debug, Clone, Copy, Serialize)]
+struct Meta<'a> {
+    position: u64,
+    seq: u64,
+    tag: u32,
+    /// The type the registry gives the tag, `null` if none does.
+    #[serde(rename = "type")]
+    type_name: Option<&'a str>,
+    len: usize,
+}
+
+impl Meta<'_> {
+    /// The columns of the text line, under the header `run` prints.
+    fn columns(&self) -> String {
+        format!(
+            "{:>10} {:>7} {:>4} {:<10} {:>5}",
+            self.position,
+            self.seq,
+            self.tag,
+            self.type_name.unwrap_or("-"),
+            self.len
+        )
+    }
+}
+
 /// One line of `tail --json`.
 #[derive(Debug, Serialize)]
 #[serde(tag = "event", rename_all = "lowercase")]
 enum Event<'a> {
     /// A message of a typed channel, decoded.
     Message {
-        position: u64,
-        seq: u64,
-        tag: u32,
-        #[serde(rename = "type")]
-        type_name: Option<&'a str>,
-        len: usize,
+        #[serde(flatten)]
+        meta: Meta<'a>,
         /// The message's fields, as the publisher's types serialise them.
         fields: &'a Value,
     },
     /// A frame of a typed channel that does not decode as its tag says.
     Undecodable {
-        position: u64,
-        seq: u64,
-        tag: u32,
-        #[serde(rename = "type")]
-        type_name: Option<&'a str>,
-        len: usize,
+        #[serde(flatten)]
+        meta: Meta<'a>,
         /// Why it does not decode.
         error: String,
         /// Hex of the first `--hex-bytes` bytes of the payload.
@@ -82,13 +100,8 @@ enum Event<'a> {
     },
     /// A frame shown in hex: an untyped channel's, or any with `--raw`.
     Frame {
-        position: u64,
-        seq: u64,
-        tag: u32,
-        /// The type the registry gives the tag, `null` if none does.
-        #[serde(rename = "type")]
-        type_name: Option<&'a str>,
-        len: usize,
+        #[serde(flatten)]
+        meta: Meta<'a>,
         /// Hex of the first `--hex-bytes` bytes of the payload.
         hex: &'a str,
     },
@@ -341,94 +354,51 @@ impl Tail<'_> {
             }
         }
         let payload = &self.buf[..received.len];
-        let type_name = self.names.get(received.tag);
+        let meta = Meta {
+            position: received.position,
+            seq: received.seq,
+            tag: received.tag,
+            type_name: self.names.get(received.tag),
+            len: received.len,
+        };
         let decoded = self.decoder.as_ref().map(|decoder| decoder.decode(received.tag, payload));
         match decoded {
-            Some(Ok(value)) => self.print_message(out, received, type_name, &value)?,
-            Some(Err(error)) => {
-                let error = error.to_string();
-                self.print_hex(out, received, type_name, Some(&error))?;
-            }
-            None => self.print_hex(out, received, type_name, None)?,
+            Some(Ok(value)) => self.print_message(out, meta, &value)?,
+            Some(Err(error)) => self.print_hex(out, meta, Some(error.to_string()))?,
+            None => self.print_hex(out, meta, None)?,
         }
         self.printed += 1;
         Ok(())
     }
 
     /// A decoded message's line: its fields in Rust-like text, or as JSON.
-    fn print_message(
-        &self,
-        out: &mut impl Write,
-        received: Received,
-        type_name: Option<&str>,
-        value: &Value,
-    ) -> Result<()> {
+    fn print_message(&self, out: &mut impl Write, meta: Meta<'_>, value: &Value) -> Result<()> {
+        if self.args.json {
+            return format::json_line(out, &Event::Message { meta, fields: value });
+        }
         // The message type's name is in the type column: show only its fields.
         let fields = match value {
             Value::Struct { fields, .. } => fields.to_string(),
             other => other.to_string(),
         };
-        if self.args.json {
-            let message = Event::Message {
-                position: received.position,
-                seq: received.seq,
-                tag: received.tag,
-                type_name,
-                len: received.len,
-                fields: value,
-            };
-            return format::json_line(out, &message);
-        }
-        writeln!(
-            out,
-            "{:>10} {:>7} {:>4} {:<10} {:>5}  {}",
-            received.position,
-            received.seq,
-            received.tag,
-            type_name.unwrap_or("-"),
-            received.len,
-            fields.trim_start(),
-        )?;
+        writeln!(out, "{}  {}", meta.columns(), fields.trim_start())?;
         Ok(())
     }
 
     /// A frame's line in hex, with why it did not decode if it should have.
-    fn print_hex(
-        &self,
-        out: &mut impl Write,
-        received: Received,
-        type_name: Option<&str>,
-        error: Option<&str>,
-    ) -> Result<()> {
-        let shown = received.len.min(self.args.hex_bytes);
+    fn print_hex(&self, out: &mut impl Write, meta: Meta<'_>, error: Option<String>) -> Result<()> {
+        let shown = meta.len.min(self.args.hex_bytes);
         let hex = format::hex(&self.buf[..shown]);
         if self.args.json {
-            let (position, seq, tag, len) =
-                (received.position, received.seq, received.tag, received.len);
-            return match error {
-                Some(error) => {
-                    let error = error.to_owned();
-                    let event =
-                        Event::Undecodable { position, seq, tag, type_name, len, error, hex: &hex };
-                    format::json_line(out, &event)
-                }
-                None => format::json_line(
-                    out,
-                    &Event::Frame { position, seq, tag, type_name, len, hex: &hex },
-                ),
+            let event = match error {
+                Some(error) => Event::Undecodable { meta, error, hex: &hex },
+                None => Event::Frame { meta, hex: &hex },
             };
+            return format::json_line(out, &event);
         }
-        let more = if shown < received.len { ".." } else { "" };
+        let more = if shown < meta.len { ".." } else { "" };
         let error = error.map(|error| format!("  (does not decode: {error})")).unwrap_or_default();
-        writeln!(
-            out,
-            "{:>10} {:>7} {:>4} {:<10} {:>5}  {hex}{more}{error}",
-            received.position,
-            received.seq,
-            received.tag,
-            type_name.unwrap_or("-"),
-            received.len,
-        )?;
+        writeln!(out, "{}  {hex}{more}{error}", meta.columns())?;
         Ok(())
     }
 }

@@ -5,9 +5,10 @@
 mod market;
 #[path = "../../tests/common/shm_path.rs"]
 mod shm_path;
+mod support;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -17,24 +18,9 @@ use bcast::typed::{Publisher, Registry};
 use market::{MarketData, Trade, quote, trade};
 use serde_json::Value;
 use shm_path::ShmPath;
+use support::{Running, bcast, bcast_within, json_lines, stdout_of};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn bcast(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bcast")).args(args).output().expect("the binary runs")
-}
-
-/// The standard output of a run that must succeed.
-fn stdout_of(args: &[&str]) -> String {
-    let output = bcast(args);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "bcast {args:?} failed: {}\n{stderr}", output.status);
-    String::from_utf8(output.stdout).expect("UTF-8 output")
-}
-
-fn json_lines(text: &str) -> Vec<Value> {
-    text.lines().map(|line| serde_json::from_str(line).expect("a JSON line")).collect()
-}
 
 /// A frame as an independent reader finds it.
 struct Frame {
@@ -755,26 +741,6 @@ fn schema_shows_a_pod_type_with_its_layout_and_refuses_an_untyped_channel() -> T
     Ok(())
 }
 
-/// Runs `bcast args`, killing it if it has not exited within `limit`.
-fn bcast_within(args: &[&str], limit: Duration) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bcast"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let deadline = Instant::now() + limit;
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let output = child.wait_with_output().expect("wait");
-            panic!("bcast {args:?} still ran after {limit:?}: {output:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child.wait_with_output().expect("output")
-}
-
 #[test]
 fn a_fifo_or_a_directory_at_the_path_is_refused_at_once_by_every_command() {
     let fifo = ShmPath::new("fifo");
@@ -831,47 +797,6 @@ fn names_from_a_hostile_registry_are_escaped_in_every_text_output() -> TestResul
     Ok(())
 }
 
-/// `bcast args`, running, with its stdout's lines arriving on a channel as it prints them.
-struct Running {
-    child: std::process::Child,
-    lines: std::sync::mpsc::Receiver<String>,
-}
-
-impl Running {
-    fn spawn(args: &[&str]) -> Self {
-        use std::io::BufRead as _;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_bcast"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the binary runs");
-        let stdout = child.stdout.take().expect("piped");
-        let (send, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-                if send.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Self { child, lines }
-    }
-
-    /// The next line as JSON, waiting at most `limit`.
-    fn next_json(&self, limit: Duration) -> Value {
-        let line = self.lines.recv_timeout(limit).expect("a line in time");
-        serde_json::from_str(&line).expect("a JSON line")
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn tail_follows_the_path_to_a_channel_that_replaced_the_one_it_read() -> TestResult {
     let path = ShmPath::new("tail-replaced");
@@ -882,7 +807,7 @@ fn tail_follows_the_path_to_a_channel_that_replaced_the_one_it_read() -> TestRes
     let first = loop {
         old.publish(&quote(ts))?;
         ts += 1;
-        if let Ok(line) = tail.lines.recv_timeout(Duration::from_millis(20)) {
+        if let Ok(line) = tail.stdout.recv_timeout(Duration::from_millis(20)) {
             break serde_json::from_str::<Value>(&line)?;
         }
         assert!(ts < 1500, "the tail shows nothing");
@@ -930,7 +855,7 @@ fn stat_follows_the_path_to_a_channel_that_replaced_the_one_it_sampled() -> Test
     loop {
         new.publish(&trade(ts))?;
         ts += 1;
-        if let Ok(line) = stat.lines.recv_timeout(Duration::from_millis(5)) {
+        if let Ok(line) = stat.stdout.recv_timeout(Duration::from_millis(5)) {
             let sample: Value = serde_json::from_str(&line)?;
             replaced |= sample["replaced"] == true;
             // After following the new channel, its messages are counted.

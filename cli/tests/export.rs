@@ -10,12 +10,12 @@
 mod market;
 #[path = "../../tests/common/shm_path.rs"]
 mod shm_path;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use bcast::RingBuffer;
@@ -23,40 +23,25 @@ use bcast::typed::Publisher;
 use market::{MarketData, Trade, quote, trade};
 use serde_json::Value;
 use shm_path::ShmPath;
+use support::{Running, bcast_within};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// How long anything the exporter should do at once may take on a loaded test machine.
 const LIMIT: Duration = Duration::from_secs(30);
 
-/// A running `bcast export`, killed when dropped; its stdout and stderr lines arrive on
-/// channels as it prints them.
-struct Exporter {
-    child: Child,
-    stdout: Receiver<String>,
-    stderr: Receiver<String>,
-}
+/// A running `bcast export`, killed when dropped.
+struct Exporter(Running);
 
 impl Exporter {
     fn spawn(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_bcast"))
-            .arg("export")
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary runs");
-        let stdout = lines(child.stdout.take().expect("piped"));
-        let stderr = lines(child.stderr.take().expect("piped"));
-        Self { child, stdout, stderr }
+        let args: Vec<&str> = ["export"].into_iter().chain(args.iter().copied()).collect();
+        Self(Running::spawn(&args))
     }
 
     /// The `--json` ready line, waiting at most [`LIMIT`].
     fn ready_json(&self) -> Value {
-        match self.stdout.recv_timeout(LIMIT) {
-            Ok(line) => serde_json::from_str(&line).expect("a JSON ready line"),
-            Err(_) => panic!("no ready line; stderr: {}", self.stderr_so_far()),
-        }
+        self.0.next_json(LIMIT)
     }
 
     /// The address of a `--json` ready line.
@@ -67,49 +52,14 @@ impl Exporter {
 
     /// What the exporter printed on stderr so far, for failure messages.
     fn stderr_so_far(&self) -> String {
-        self.stderr.try_iter().collect::<Vec<_>>().join("\n")
+        self.0.stderr_so_far()
     }
-}
-
-impl Drop for Exporter {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The lines read from `pipe`, on a channel.
-fn lines(pipe: impl Read + Send + 'static) -> Receiver<String> {
-    let (send, receive) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            if send.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    receive
 }
 
 /// `bcast export args` that must exit by itself, killed if it still runs after [`LIMIT`].
 fn export_exiting(args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bcast"))
-        .arg("export")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let deadline = Instant::now() + LIMIT;
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let output = child.wait_with_output().expect("wait");
-            panic!("bcast export {args:?} still ran after {LIMIT:?}: {output:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child.wait_with_output().expect("output")
+    let args: Vec<&str> = ["export"].into_iter().chain(args.iter().copied()).collect();
+    bcast_within(&args, LIMIT)
 }
 
 /// An HTTP response.
@@ -579,7 +529,7 @@ fn export_refuses_remote_addresses_unless_allowed_and_channels_it_cannot_attach(
     // Allowed, it serves on every interface, loopback included; the text ready line is on
     // stderr.
     let exporter = Exporter::spawn(&["--listen", "0.0.0.0:0", "--allow-remote", p]);
-    let line = exporter.stderr.recv_timeout(LIMIT)?;
+    let line = exporter.0.stderr.recv_timeout(LIMIT)?;
     let port = line
         .strip_prefix("serving metrics of 1 channel at http://0.0.0.0:")
         .and_then(|rest| rest.strip_suffix("/metrics"))

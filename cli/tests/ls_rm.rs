@@ -6,9 +6,10 @@
 mod market;
 #[path = "../../tests/common/shm_path.rs"]
 mod shm_path;
+mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -18,11 +19,9 @@ use bcast::typed::Publisher;
 use market::{MarketData, quote, trade};
 use serde_json::Value;
 use shm_path::lock_path;
+use support::{LIMIT, bcast, json_lines, stdout_of};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-/// How long any run of the binary may take: `ls` must not hang on the FIFO.
-const LIMIT: Duration = Duration::from_secs(20);
 
 /// A fresh directory under /dev/shm, unique to this process and `name`, removed with everything
 /// in it when dropped (also when a test fails).
@@ -95,41 +94,6 @@ impl Fixture {
 fn mkfifo(path: &Path) {
     let made = Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
     assert!(made.success(), "mkfifo {}", path.display());
-}
-
-/// Runs `bcast args` from the root directory (the tests do not depend on the working
-/// directory), killing it and failing if it has not exited within [`LIMIT`].
-fn bcast(args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bcast"))
-        .args(args)
-        .current_dir("/")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let deadline = Instant::now() + LIMIT;
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let output = child.wait_with_output().expect("wait");
-            panic!("bcast {args:?} still ran after {LIMIT:?}: {output:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child.wait_with_output().expect("output")
-}
-
-/// The standard output of a run that must succeed.
-fn stdout_of(args: &[&str]) -> String {
-    let output = bcast(args);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "bcast {args:?} failed: {}\n{stderr}", output.status);
-    String::from_utf8(output.stdout).expect("UTF-8 output")
-}
-
-fn json_lines(text: &str) -> Vec<Value> {
-    text.lines().map(|line| serde_json::from_str(line).expect("a JSON line")).collect()
 }
 
 #[test]
