@@ -4,7 +4,8 @@
 //! - `bcast tail PATH`: frames as they arrive, one line each, decoded on a typed channel;
 //! - `bcast schema PATH`: a typed channel's schema, as Rust declarations or JSON;
 //! - `bcast stat PATH`: messages/s and bytes/s per message type, interval by interval;
-//! - `bcast bench`: a quick ping-pong latency histogram over two heap rings;
+//! - `bcast bench`: a quick ping-pong latency histogram between two threads over heap rings,
+//!   or two processes over `/dev/shm` (`--shm`);
 //! - `bcast export PATH...`: the channels' counters over HTTP, for Prometheus;
 //! - `bcast ls [DIR]`: the channels in a directory, one line each;
 //! - `bcast rm PATH...`: removes channels whose writer is gone.
@@ -50,7 +51,8 @@ enum Command {
     Schema(schema::Args),
     /// Print messages/s and bytes/s per message type, interval by interval.
     Stat(stat::Args),
-    /// Measure round-trip latency between two threads over two heap rings.
+    /// Measure round-trip latency: between two threads over heap rings, or with `--shm` between
+    /// two processes over channel files.
     Bench(bench::Args),
     /// Serve the channels' counters over HTTP in the Prometheus text format, at /metrics.
     Export(export::Args),

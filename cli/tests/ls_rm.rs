@@ -8,7 +8,7 @@ mod market;
 mod shm_path;
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,36 +19,9 @@ use bcast::typed::Publisher;
 use market::{MarketData, quote, trade};
 use serde_json::Value;
 use shm_path::lock_path;
-use support::{LIMIT, bcast, json_lines, stdout_of};
+use support::{LIMIT, TempDir, bcast, json_lines, stdout_of};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-/// A fresh directory under /dev/shm, unique to this process and `name`, removed with everything
-/// in it when dropped (also when a test fails).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let path = PathBuf::from(format!("/dev/shm/bcast-test-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir(&path).expect("a fresh directory under /dev/shm");
-        Self(path)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    fn as_str(&self) -> &str {
-        self.0.to_str().expect("a UTF-8 path")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The directory every test works in:
 /// - `live`: a typed channel whose publisher the test holds (3 messages);

@@ -4,6 +4,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::io::{BufRead as _, BufReader, Read};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
@@ -109,4 +110,41 @@ fn lines(pipe: impl Read + Send + 'static) -> Receiver<String> {
         }
     });
     receive
+}
+
+/// A fresh directory under /dev/shm, unique to this process and `name`, removed with everything
+/// in it when dropped (also when a test fails).
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        let path = PathBuf::from(format!("/dev/shm/bcast-test-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir(&path).expect("a fresh directory under /dev/shm");
+        Self(path)
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.to_str().expect("a UTF-8 path")
+    }
+
+    /// The names of everything in the directory, dot files (writer lock files) included.
+    pub fn entries(&self) -> Vec<String> {
+        let entries = std::fs::read_dir(&self.0).expect("the directory is readable");
+        let mut names: Vec<String> = entries
+            .map(|entry| entry.expect("an entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
