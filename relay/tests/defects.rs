@@ -7,22 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Paths, Relay, create, endpoint, eventually, number_after};
-
-/// A tick (plain old data), for a typed channel.
-#[bcast::typed::message(tag = 1, pod)]
-#[derive(Debug, Clone, Copy)]
-pub struct Tick {
-    /// Its number.
-    pub n: u64,
-}
-
-/// A typed channel of ticks.
-#[derive(Debug, bcast::BcastChannel)]
-pub enum Ticks {
-    /// A tick.
-    Tick(Tick),
-}
+use common::{Paths, Relay, Ticks, create, endpoint, eventually, number_after};
 
 /// The error line a relay printed (`bcast-relay: ...`), after it exited with a failure.
 fn failed(relay: Relay) -> (String, Vec<String>) {

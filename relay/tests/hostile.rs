@@ -16,7 +16,7 @@ use bcast_relay::{
     ExportOptions, Exporter, ImportOptions, Importer, RelayError, RelayEvent, StopHandle,
     ZenohOptions,
 };
-use common::{PATIENCE, Paths, create, endpoint, eventually};
+use common::{PATIENCE, Paths, Ticks, create, endpoint, eventually};
 use zenoh::Wait;
 
 /// Events collected from a relay's callback.
@@ -149,21 +149,6 @@ fn an_importer_says_it_reopened_a_channel_that_existed() {
     exported.expect("the exporter");
     imported.expect("the importer");
     assert!(line.starts_with("reopened the local channel (untyped"), "{line}");
-}
-
-/// A tick (plain old data), for a typed channel.
-#[bcast::typed::message(tag = 1, pod)]
-#[derive(Debug, Clone, Copy)]
-pub struct Tick {
-    /// Its number.
-    pub n: u64,
-}
-
-/// A typed channel of ticks.
-#[derive(Debug, bcast::BcastChannel)]
-pub enum Ticks {
-    /// A tick.
-    Tick(Tick),
 }
 
 /// Relays `source` (already made) into `mirror` on `port` until the importer returns, and

@@ -196,3 +196,18 @@ pub fn attach<C: bcast::typed::Channel>(
 ) -> Result<bcast::typed::Subscriber<C>, bcast::typed::TypedOpenError> {
     bcast::typed::Subscriber::new(bcast::RingBuffer::attach(path)?)
 }
+
+/// A tick (plain old data), for a typed channel.
+#[bcast::typed::message(tag = 1, pod)]
+#[derive(Debug, Clone, Copy)]
+pub struct Tick {
+    /// Its number.
+    pub n: u64,
+}
+
+/// A typed channel of ticks.
+#[derive(Debug, bcast::BcastChannel)]
+pub enum Ticks {
+    /// A tick.
+    Tick(Tick),
+}
