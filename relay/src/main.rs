@@ -167,13 +167,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// The signal (SIGINT or SIGTERM) that asked the relay to stop; 0 while none has.
+/// The signal (SIGINT or SIGTERM) that asked the relay to stop; 0 while none has. Accessed
+/// with Relaxed: the value is all that is passed, no other memory is published with it.
 static SIGNALLED: AtomicI32 = AtomicI32::new(0);
 
 /// SIGINT and SIGTERM ask the relay to stop: it returns, prints its final counters and exits 0.
 /// A second one ends the process at once, as if no handler were set.
 extern "C" fn on_signal(signal: libc::c_int) {
-    if SIGNALLED.swap(signal, Ordering::SeqCst) != 0 {
+    if SIGNALLED.swap(signal, Ordering::Relaxed) != 0 {
         // SAFETY: `signal` is async-signal-safe; SIG_DFL is a valid disposition.
         unsafe { libc::signal(signal, libc::SIG_DFL) };
         // SAFETY: `raise` is async-signal-safe.
@@ -214,7 +215,7 @@ impl Supervisor<'_> {
             let mut stopping = false;
             while !running.is_finished() {
                 std::thread::sleep(Duration::from_millis(20));
-                let signal = SIGNALLED.load(Ordering::SeqCst);
+                let signal = SIGNALLED.load(Ordering::Relaxed);
                 if signal != 0 && !std::mem::replace(&mut stopping, true) {
                     let name = if signal == libc::SIGINT { "SIGINT" } else { "SIGTERM" };
                     println!("{}: stopping on {name}", self.side);
