@@ -69,6 +69,16 @@ pub enum Error {
     /// The ring already has a live [`Writer`](crate::Writer).
     #[error("the ring already has a writer")]
     WriterExists,
+    /// [`Writer::send_numbered`](crate::Writer::send_numbered) was given a sequence number
+    /// below the writer's next: sequence numbers never go back.
+    #[error("sequence number {seq} is below the writer's next, {next}")]
+    SequenceBehind {
+        /// The sequence number given.
+        seq: u64,
+        /// The lowest the writer accepts:
+        /// [`Writer::messages_published`](crate::Writer::messages_published).
+        next: u64,
+    },
 }
 
 /// Why a memory region does not hold a usable channel.

@@ -560,3 +560,52 @@ fn received_seq(subscriber: &Subscriber<market::MarketData>) -> u64 {
     let stats = subscriber.stats();
     stats.received + stats.skipped + stats.lost - 1
 }
+
+/// A channel carried on frame by frame with `Writer::send_numbered`, some frames dropped on
+/// the way (as a relay or a replay of a recording with gaps would), gives the copy's
+/// subscribers the losses a subscriber of the source would have counted: in total and per type.
+#[test]
+fn a_copy_numbered_as_its_source_shows_the_frames_dropped_on_the_way_as_losses()
+-> Result<(), Box<dyn std::error::Error>> {
+    use market::MarketData;
+
+    let mut source = Publisher::<MarketData>::new(RingBuffer::with_capacity(1 << 16))?;
+    let mut reader = source.ring().clone().into_reader();
+    // The copy: a ring with the source's registry, written by a raw writer.
+    let copy = Publisher::<MarketData>::new(RingBuffer::with_capacity(1 << 16))?.ring().clone();
+    let mut subscriber = Subscriber::<MarketData>::new(copy.clone())?.with_losses_by_type();
+    let mut writer = copy.into_writer();
+    let mut dropped = [0u64; 2];
+    for n in 0..200u64 {
+        if n % 3 == 0 {
+            source.publish(&quote(n))?;
+        } else {
+            source.publish(&market::trade(n))?;
+        }
+    }
+    // The last of each type arrives, so every loss is attributed.
+    source.publish(&quote(200))?;
+    source.publish(&market::trade(201))?;
+    let mut buf = vec![0; reader.mtu()];
+    while let Some(frame) = reader.try_recv(&mut buf)? {
+        if frame.seq % 7 == 5 && frame.seq < 200 {
+            dropped[usize::try_from(frame.tag - 1)?] += 1;
+            continue;
+        }
+        writer.send_numbered(&buf[..frame.len], frame.tag, frame.seq, frame.tag_seq)?;
+    }
+    assert_eq!(writer.messages_published(), 202, "numbered as the source");
+    while subscriber.try_recv()?.is_some() {}
+    let stats = subscriber.stats();
+    assert_eq!(stats.lost, dropped.iter().sum::<u64>());
+    assert_eq!(stats.received + stats.lost, 202);
+    let lost: Vec<u64> =
+        subscriber.lost_by_type().expect("counted").map(|(_, lost)| lost).collect();
+    assert_eq!(lost, dropped);
+    assert!(dropped.iter().all(|&d| d > 0), "both types dropped");
+    // Numbers never go back: the writer refuses one below its next and stays where it was.
+    let refused = writer.send_numbered(b"late", 1, 150, 1);
+    assert_eq!(refused, Err(bcast::Error::SequenceBehind { seq: 150, next: 202 }));
+    assert_eq!(writer.messages_published(), 202);
+    Ok(())
+}

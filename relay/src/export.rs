@@ -6,17 +6,18 @@ use std::time::{Duration, Instant};
 
 use bcast::typed::Registry;
 use bcast::typed::description::Description;
-use bcast::{ReadOnly, Reader, RingBuffer};
+use bcast::{ReadOnly, Reader, RingBuffer, TagLosses};
 use zenoh::Wait;
 use zenoh::pubsub::Publisher;
 use zenoh::qos::CongestionControl;
 
+use crate::by_type::{TypeCount, TypeTally};
 use crate::config::{ZenohOptions, open_session};
 use crate::error::RelayError;
 use crate::event::{EventSink, RelayEvent, ignore_events};
 use crate::stats::{ExportCounters, ExportStats};
 use crate::stop::StopHandle;
-use crate::wire::{BatchBuilder, BatchHeader, ChannelDesc};
+use crate::wire::{BatchBuilder, BatchHeader, ChannelDesc, Frame};
 
 /// How often the exporter checks whether its source was replaced, and how long it waits for
 /// frames before checking its stop flag.
@@ -68,6 +69,8 @@ impl ExportOptions {
 pub struct Exporter {
     options: ExportOptions,
     counters: Arc<ExportCounters>,
+    /// Frames lost per type, as of the last batch published.
+    by_type: Mutex<TypeTally>,
     stop: StopHandle,
     events: EventSink,
 }
@@ -84,6 +87,7 @@ impl Exporter {
         Self {
             options,
             counters: Arc::default(),
+            by_type: Mutex::default(),
             stop: StopHandle::default(),
             events: ignore_events(),
         }
@@ -99,6 +103,17 @@ impl Exporter {
     /// The counters so far.
     pub fn stats(&self) -> ExportStats {
         self.counters.snapshot()
+    }
+
+    /// The frames of each message type the exporter's reader lost (when the source's writer
+    /// lapped it, or past a corrupt frame), as of the last batch published: every type of the
+    /// source's registry, in its order, then any tag it does not list; over every source
+    /// channel it attached to.
+    ///
+    /// A type's count is exact as of its last frame read; frames lost of types not read since
+    /// are in [`ExportStats::lost`] and in no type's count.
+    pub fn lost_by_type(&self) -> Vec<TypeCount> {
+        self.by_type.lock().unwrap_or_else(PoisonError::into_inner).counts()
     }
 
     /// A handle that makes [`run`](Self::run) return.
@@ -157,6 +172,7 @@ impl Exporter {
                 ..BatchHeader::default()
             };
             *desc.lock().unwrap_or_else(PoisonError::into_inner) = Some(channel.to_bytes());
+            self.by_type.lock().unwrap_or_else(PoisonError::into_inner).restart(registry.as_ref());
             self.counters.attachments.add(1);
             (self.events)(&RelayEvent::SourceAttached {
                 epoch: info.epoch,
@@ -197,7 +213,13 @@ impl Exporter {
     ) -> Result<(), RelayError> {
         let mut reader = ring.clone().into_reader();
         let mut scratch = vec![0u8; reader.mtu()];
-        let mut batch = Outgoing { header, batch: BatchBuilder::new(), reported_lost: 0 };
+        let mut batch = Outgoing {
+            header,
+            batch: BatchBuilder::new(),
+            reported_lost: 0,
+            losses: TagLosses::default(),
+            attributed: 0,
+        };
         let mut checked = Instant::now();
         let mut backoff = MIN_BACKOFF;
         // After an overrun, the loss is known once the next frame is read: the lost count then.
@@ -210,7 +232,10 @@ impl Exporter {
                         let lost = reader.stats().lost - before;
                         (self.events)(&RelayEvent::Overrun { lost });
                     }
-                    batch.batch.push(frame.seq, frame.tag, &scratch[..frame.len]);
+                    batch.losses.observe(&frame);
+                    let payload = &scratch[..frame.len];
+                    let (seq, tag, tag_seq) = (frame.seq, frame.tag, frame.tag_seq);
+                    batch.batch.push(Frame { seq, tag, tag_seq, payload });
                     self.counters.bytes.add(frame.len as u64);
                     if batch.batch.len() < self.options.batch_bytes {
                         continue;
@@ -241,6 +266,12 @@ impl Exporter {
             };
             if batch.batch.count() > 0 {
                 batch.publish(&reader, publisher, &self.counters);
+                // Shared only when a type's count moved: most batches lose nothing.
+                let attributed = batch.losses.iter().map(|(_, lost)| lost).sum();
+                if attributed != std::mem::replace(&mut batch.attributed, attributed) {
+                    self.by_type.lock().unwrap_or_else(PoisonError::into_inner).current =
+                        batch.losses.clone();
+                }
             }
             if self.stop.is_stopped() {
                 return Ok(());
@@ -282,6 +313,10 @@ struct Outgoing {
     batch: BatchBuilder,
     /// The reader's loss count when the last batch was published.
     reported_lost: u64,
+    /// The reader's losses per type.
+    losses: TagLosses,
+    /// Their sum when they were last shared.
+    attributed: u64,
 }
 
 impl Outgoing {

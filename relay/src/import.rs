@@ -9,6 +9,7 @@ use bcast::typed::description::Description;
 use bcast::typed::{Registry, TypedOpenError};
 use zenoh::Wait;
 
+use crate::by_type::{TypeCount, TypeTally};
 use crate::config::{ZenohOptions, open_session};
 use crate::error::RelayError;
 use crate::event::{EventSink, RelayEvent, ignore_events};
@@ -76,7 +77,7 @@ pub struct Importer {
     events: EventSink,
     sink: Arc<Mutex<Option<Sink>>>,
     /// The counters of the last run, once it returned.
-    finished: Mutex<ImportStats>,
+    finished: Mutex<(ImportStats, Vec<TypeCount>)>,
 }
 
 impl std::fmt::Debug for Importer {
@@ -107,8 +108,21 @@ impl Importer {
     /// The counters so far (all zero until the local channel is open), or those of the last
     /// run once it returned.
     pub fn stats(&self) -> ImportStats {
-        let finished = || *self.finished.lock().unwrap_or_else(PoisonError::into_inner);
+        let finished = || self.finished.lock().unwrap_or_else(PoisonError::into_inner).0;
         lock(&self.sink).as_ref().map_or_else(finished, |sink| sink.stats)
+    }
+
+    /// The frames of each message type missed so far (empty until the local channel is open;
+    /// those of the last run once it returned): every type of a typed channel's registry, in
+    /// its order, then any tag it does not list.
+    ///
+    /// A type's count is exact as of its last frame received; frames missed of types not
+    /// received since are in [`ImportStats::missed`] and in no type's count. The local
+    /// channel's subscribers count the same gaps ([`bcast::typed::Subscriber::lost_by_type`]),
+    /// as the importer numbers its frames as the source did.
+    pub fn missed_by_type(&self) -> Vec<TypeCount> {
+        let finished = || self.finished.lock().unwrap_or_else(PoisonError::into_inner).1.clone();
+        lock(&self.sink).as_ref().map_or_else(finished, |sink| sink.by_type.counts())
     }
 
     /// A handle that makes [`run`](Self::run) return.
@@ -161,7 +175,8 @@ impl Importer {
         drop(subscriber);
         // Give the local channel back (its writer lock with it), keeping the counters.
         if let Some(sink) = lock(&self.sink).take() {
-            *self.finished.lock().unwrap_or_else(PoisonError::into_inner) = sink.stats;
+            *self.finished.lock().unwrap_or_else(PoisonError::into_inner) =
+                (sink.stats, sink.by_type.counts());
         }
         session.close().wait().map_err(RelayError::zenoh("close the session"))?;
         outcome
@@ -230,9 +245,9 @@ impl Importer {
         let capacity = self.capacity(desc)?;
         // For the report only: a file that appears meanwhile is reopened, and said created.
         let reopened = std::fs::symlink_metadata(path).is_ok();
-        let ring = match &desc.registry {
-            Some(bytes) => {
-                let registry = Registry::from_bytes(bytes)?;
+        let registry = desc.registry.as_deref().map(Registry::from_bytes).transpose()?;
+        let ring = match &registry {
+            Some(registry) => {
                 let created = match &desc.description {
                     Some(description) => registry.create_described_channel(
                         path,
@@ -276,6 +291,8 @@ impl Importer {
             registry_hash: desc.registry_hash,
             tracker,
             stats: ImportStats::default(),
+            by_type: TypeTally::new(registry.as_ref()),
+            unwritten: 0,
             resume,
             events: Arc::clone(&self.events),
             failure: None,

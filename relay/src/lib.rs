@@ -30,6 +30,12 @@
 //! [`ImportStats::while_down`]), and those lost on the way with both sides up
 //! ([`ImportStats::in_transit`]).
 //!
+//! The importer writes each frame numbered as the source numbered it, so the local channel's
+//! readers count the frames that never reached it as lost, in total and per message type
+//! ([`bcast::typed::Subscriber::lost_by_type`]), as readers of the source count theirs. The
+//! relay reports them per type as well: [`Exporter::lost_by_type`] and
+//! [`Importer::missed_by_type`].
+//!
 //! # Restarts
 //!
 //! Either side may restart. An importer connects again by itself; a new exporter run is
@@ -51,9 +57,11 @@
 //! # Wire format
 //!
 //! Each Zenoh message under `KEY` is a batch: a 56-byte header (exporter run id, source epoch,
-//! registry hash, cumulative losses) and frames of `seq`, `tag`, `len` and payload. The
-//! exporter answers queries on `KEY/@registry` with the channel's capacity and registry.
+//! registry hash, cumulative losses) and frames of `seq`, `tag`, `tag_seq`, `len` and
+//! payload. The exporter answers queries on `KEY/@registry` with the channel's capacity,
+//! registry and schema description.
 
+mod by_type;
 mod config;
 mod error;
 mod event;
@@ -66,6 +74,7 @@ mod stop;
 mod tracker;
 mod wire;
 
+pub use by_type::TypeCount;
 pub use config::{DEFAULT_ENDPOINT, TlsOptions, ZenohOptions};
 pub use error::RelayError;
 pub use event::{RelayEvent, RelaySide};

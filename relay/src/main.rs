@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use bcast_relay::{
     ExportOptions, Exporter, ImportOptions, Importer, RelayError, RelayEvent, StopHandle,
-    TlsOptions, ZenohOptions,
+    TlsOptions, TypeCount, ZenohOptions,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -135,7 +135,11 @@ fn main() -> ExitCode {
                 }
                 println!("export: {e}");
             });
-            let stats = || println!("export: {}", exporter.stats());
+            let stats = || {
+                let stats = exporter.stats();
+                println!("export: {stats}");
+                by_type("export: lost by type", &exporter.lost_by_type(), stats.lost);
+            };
             let supervisor =
                 Supervisor { every: net.stats_every(), started: &started, side: "export" };
             supervisor.run(|| exporter.run(), &exporter.stop_handle(), stats)
@@ -152,7 +156,11 @@ fn main() -> ExitCode {
                 }
                 println!("import: {e}");
             });
-            let stats = || println!("import: {}", importer.stats());
+            let stats = || {
+                let stats = importer.stats();
+                println!("import: {stats}");
+                by_type("import: missed by type", &importer.missed_by_type(), stats.missed);
+            };
             let supervisor =
                 Supervisor { every: net.stats_every(), started: &started, side: "import" };
             supervisor.run(|| importer.run(), &importer.stop_handle(), stats)
@@ -165,6 +173,19 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints `label: Quote 0, Trade 12` once frames were lost (`total`) on a channel whose frames
+/// are counted per type, with the part of `total` not attributed to a type: frames lost
+/// before a type's first frame arrived, or after its last.
+fn by_type(label: &str, counts: &[TypeCount], total: u64) {
+    if total == 0 || counts.is_empty() {
+        return;
+    }
+    let attributed: u64 = counts.iter().map(|c| c.count).sum();
+    let rest = total.saturating_sub(attributed);
+    let rest = if rest > 0 { format!(" ({rest} not attributed to a type)") } else { String::new() };
+    println!("{label}: {}{rest}", TypeCount::list(counts));
 }
 
 /// The signal (SIGINT or SIGTERM) that asked the relay to stop; 0 while none has. Accessed

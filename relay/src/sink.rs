@@ -1,8 +1,9 @@
 //! [`Sink`]: what the importer does with each message: check it, follow its sequence, write its
-//! frames to the local channel, note the progress.
+//! frames to the local channel numbered so that its readers see the gaps, note the progress.
 
 use bcast::Writer;
 
+use crate::by_type::TypeTally;
 use crate::error::RelayError;
 use crate::event::EventSink;
 use crate::resume::{Progress, ResumeFile};
@@ -16,6 +17,12 @@ pub(crate) struct Sink {
     pub(crate) registry_hash: u64,
     pub(crate) tracker: Tracker,
     pub(crate) stats: ImportStats,
+    /// Frames missed per type, counted as the local channel's readers count them.
+    pub(crate) by_type: TypeTally,
+    /// Source frames not written since the last frame written (missed, or too large): the
+    /// next frame written skips as many sequence numbers, so the local channel's readers count
+    /// them as lost.
+    pub(crate) unwritten: u64,
     pub(crate) resume: ResumeFile,
     pub(crate) events: EventSink,
     /// Set when the importer cannot go on; its `run` returns it.
@@ -46,12 +53,22 @@ impl Sink {
         let mut events = Vec::new();
         self.tracker.begin_batch(&batch.header, &mut self.stats, &mut events);
         for frame in batch.frames() {
-            if !self.tracker.frame(frame.seq, &mut self.stats, &mut events) {
+            let Some(missed) = self.tracker.frame(frame.seq, &mut self.stats, &mut events) else {
                 continue;
-            }
-            match self.writer.send_with_tag(frame.payload, frame.tag) {
-                Ok(()) => self.stats.frames += 1,
-                Err(bcast::Error::MtuLimitExceeded { .. }) => self.stats.oversize += 1,
+            };
+            // Saturating: only a hostile exporter's numbers jump near 2^64.
+            self.unwritten = self.unwritten.saturating_add(missed);
+            let seq = self.writer.messages_published().saturating_add(self.unwritten);
+            self.by_type.current.observe_numbers(frame.tag, seq, frame.tag_seq);
+            match self.writer.send_numbered(frame.payload, frame.tag, seq, frame.tag_seq) {
+                Ok(()) => {
+                    self.stats.frames += 1;
+                    self.unwritten = 0;
+                }
+                Err(bcast::Error::MtuLimitExceeded { .. }) => {
+                    self.stats.oversize += 1;
+                    self.unwritten = self.unwritten.saturating_add(1);
+                }
                 Err(error) => {
                     self.failure = Some(error.into());
                     break;

@@ -73,25 +73,28 @@ impl Tracker {
         }
     }
 
-    /// Takes note of a frame; `false` if it is stale (at or before one already passed).
+    /// Takes note of a frame: the frames missed just before it, or `None` if it is stale (at or
+    /// before one already passed).
     pub(crate) fn frame(
         &mut self,
         seq: u64,
         stats: &mut ImportStats,
         events: &mut Vec<RelayEvent>,
-    ) -> bool {
+    ) -> Option<u64> {
         let restarted = self.restarted.take();
         let wide = u128::from(seq);
+        let mut gap = 0;
         match self.next_seq {
             Some(expected) if wide < expected => {
                 self.restarted = restarted;
                 stats.stale = stats.stale.saturating_add(1);
-                return false;
+                return None;
             }
             Some(expected) if wide > expected => {
                 // `expected < seq`, so both fit in a u64.
                 let expected = u64::try_from(expected).unwrap_or(u64::MAX);
                 let missed = seq - expected;
+                gap = missed;
                 let source_lost = missed.min(self.unmatched_lost);
                 self.unmatched_lost -= source_lost;
                 let rest = missed - source_lost;
@@ -111,7 +114,7 @@ impl Tracker {
             _ => {}
         }
         self.next_seq = Some(wide + 1);
-        true
+        Some(gap)
     }
 }
 
@@ -126,7 +129,8 @@ mod tests {
     fn feed(tracker: &mut Tracker, h: BatchHeader, seqs: &[u64], stats: &mut ImportStats) -> usize {
         let mut events = Vec::new();
         tracker.begin_batch(&h, stats, &mut events);
-        let written = seqs.iter().filter(|&&seq| tracker.frame(seq, stats, &mut events)).count();
+        let written =
+            seqs.iter().filter(|&&seq| tracker.frame(seq, stats, &mut events).is_some()).count();
         written + events.len() * 1000
     }
 
@@ -209,8 +213,10 @@ mod tests {
         feed(&mut tracker, header(1, 9, 0), &[10, 11], &mut stats);
         let mut events = Vec::new();
         tracker.begin_batch(&header(2, 9, 0), &mut stats, &mut events);
-        assert!(tracker.frame(50, &mut stats, &mut events));
-        assert!(tracker.frame(52, &mut stats, &mut events));
+        assert_eq!(tracker.frame(50, &mut stats, &mut events), Some(38));
+        assert_eq!(tracker.frame(52, &mut stats, &mut events), Some(1));
+        assert_eq!(tracker.frame(53, &mut stats, &mut events), Some(0));
+        assert_eq!(tracker.frame(53, &mut stats, &mut events), None);
         assert_eq!((stats.missed, stats.while_down, stats.in_transit), (39, 38, 1));
         let gap = events[1].to_string();
         assert!(gap.starts_with("gap: 38 frames missed while the exporter was down"), "{gap}");

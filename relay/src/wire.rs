@@ -5,7 +5,7 @@
 //! ```text
 //! header (56 bytes)
 //!   magic     4  b"BCRB"
-//!   version   2  1
+//!   version   2  2
 //!   flags     2  0 (reserved)
 //!   count     4  frames that follow
 //!   reserved  4  0
@@ -17,6 +17,7 @@
 //! then `count` frames, back to back:
 //!   seq       8  the frame's sequence number in the source channel
 //!   tag       4  its tag
+//!   tag_seq   4  its tag sequence (0: the source's writer does not count per tag)
 //!   len       4  payload bytes
 //!   payload   len
 //! ```
@@ -41,13 +42,16 @@ use thiserror::Error;
 
 const BATCH_MAGIC: [u8; 4] = *b"BCRB";
 const DESC_MAGIC: [u8; 4] = *b"BCRD";
-const VERSION: u16 = 1;
+/// The version of batches: 2 added each frame's tag sequence.
+const VERSION: u16 = 2;
 /// The version of the channel description: 2 added the schema description.
 const DESC_VERSION: u16 = 2;
 const TYPED: u16 = 1;
 const DESCRIBED: u16 = 2;
 /// Bytes of a batch header.
 pub(crate) const HEADER_LEN: usize = 56;
+/// Bytes in front of each frame's payload in a batch.
+pub(crate) const FRAME_HEADER_LEN: usize = 20;
 const DESC_LEN: usize = 32;
 
 /// Why a message from the network was dropped.
@@ -79,6 +83,7 @@ pub(crate) struct BatchHeader {
 pub(crate) struct Frame<'a> {
     pub(crate) seq: u64,
     pub(crate) tag: u32,
+    pub(crate) tag_seq: u32,
     pub(crate) payload: &'a [u8],
 }
 
@@ -97,12 +102,14 @@ impl BatchBuilder {
     }
 
     /// Appends a frame. A payload over `u32::MAX` bytes cannot come from a ring.
-    pub(crate) fn push(&mut self, seq: u64, tag: u32, payload: &[u8]) {
-        let len = u32::try_from(payload.len()).expect("ring payloads are far below 4 GiB");
-        self.bytes.extend_from_slice(&seq.to_le_bytes());
-        self.bytes.extend_from_slice(&tag.to_le_bytes());
+    pub(crate) fn push(&mut self, frame: Frame<'_>) {
+        let len = u32::try_from(frame.payload.len()).expect("ring payloads are far below 4 GiB");
+        self.bytes.reserve(FRAME_HEADER_LEN + frame.payload.len());
+        self.bytes.extend_from_slice(&frame.seq.to_le_bytes());
+        self.bytes.extend_from_slice(&frame.tag.to_le_bytes());
+        self.bytes.extend_from_slice(&frame.tag_seq.to_le_bytes());
         self.bytes.extend_from_slice(&len.to_le_bytes());
-        self.bytes.extend_from_slice(payload);
+        self.bytes.extend_from_slice(frame.payload);
         self.count += 1;
     }
 
@@ -191,13 +198,14 @@ fn split_frame(bytes: &[u8]) -> Result<(Frame<'_>, &[u8]), WireError> {
     let mut input = Reader(bytes);
     let seq = u64::from_le_bytes(input.take()?);
     let tag = u32::from_le_bytes(input.take()?);
+    let tag_seq = u32::from_le_bytes(input.take()?);
     let len =
         usize::try_from(u32::from_le_bytes(input.take()?)).map_err(|_| WireError::Truncated)?;
     if input.0.len() < len {
         return Err(WireError::Truncated);
     }
     let (payload, rest) = input.0.split_at(len);
-    Ok((Frame { seq, tag, payload }, rest))
+    Ok((Frame { seq, tag, tag_seq, payload }, rest))
 }
 
 /// What the exporter serves about its source channel: enough to make a mirror of it.

@@ -117,13 +117,14 @@ fn render(view: &FeedView<'_>) -> (u64, String) {
 
 /// Publishes warm-up messages (numbered from `u64::MAX` down) until the mirror shows one, so
 /// that the exporter and the importer's subscription are both in place; returns the
-/// subscriber of the mirror, positioned after them. The mirror holds nothing else: importers
+/// subscriber of the mirror (counting losses per type), positioned after them. The mirror holds nothing else: importers
 /// start at the live edge.
 fn warm_up(
     publisher: &mut bcast::typed::Publisher<Feed>,
     mirror: &str,
 ) -> bcast::typed::Subscriber<Feed> {
-    let mut subscriber = eventually("the mirror channel", || attach::<Feed>(mirror).ok());
+    let mut subscriber =
+        eventually("the mirror channel", || attach::<Feed>(mirror).ok()).with_losses_by_type();
     let mut n = u64::MAX;
     eventually("a warm-up message through the relay", || {
         publisher.publish(&Trade { n, price: 0.0, qty: 0 }).expect("publish");
@@ -454,4 +455,64 @@ fn an_importer_stops_when_the_source_is_recreated_with_another_schema() {
 /// Whether the importer printed its final error.
 fn importer_exited(importer: &Relay) -> bool {
     importer.output().iter().any(|line| line.starts_with("bcast-relay: "))
+}
+
+#[test]
+fn frames_lost_on_the_way_are_losses_per_type_for_the_mirrors_subscribers_and_the_relay() {
+    let paths = Paths::new("typelosses", &["source", "mirror"]);
+    let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(7));
+    // A small source, lapped many times by a burst, and a large mirror that is not.
+    let mut publisher = create::<Feed>(source, 1 << 14).expect("source");
+    let exporter =
+        Relay::start("exporter", &["export", source, "--key", "t/types", "--listen", &port]);
+    let import =
+        ["import", "--key", "t/types", mirror, "--connect", &port, "--capacity", "16777216"];
+    let importer = Relay::start("importer", &import);
+    importer.wait_for("created the local channel (typed, 16777216 bytes)");
+    let mut subscriber = warm_up(&mut publisher, mirror);
+
+    const BURST: u64 = 100_000;
+    for n in 0..BURST {
+        publish(&mut publisher, n);
+    }
+    let numbers = receive_until(&mut subscriber, BURST - 1);
+    // Per type (`n % 3`): the messages between its first and last one received that did not
+    // arrive; for trades, from the burst's first, as a warm-up trade arrived before it.
+    let mut expected = [0u64; 3];
+    for (kind, lost) in expected.iter_mut().enumerate() {
+        let of_kind: Vec<u64> = numbers.iter().copied().filter(|n| n % 3 == kind as u64).collect();
+        let first = if kind == 1 { 1 } else { of_kind[0] };
+        let last = of_kind[of_kind.len() - 1];
+        let between = (first..=last).filter(|n| n % 3 == kind as u64).count() as u64;
+        *lost = between - of_kind.len() as u64;
+    }
+    // The mirror's subscriber counts what never reached the mirror as lost, per type too,
+    // because the importer numbers frames as the source did.
+    let lost: Vec<u64> = subscriber.lost_by_type().expect("counted").map(|(_, n)| n).collect();
+    assert_eq!(lost, expected);
+    let total = subscriber.stats().lost;
+    assert!(total > 0, "the burst lapped the exporter");
+    assert_eq!(total, BURST - numbers.len() as u64, "every burst message received or lost");
+
+    // The relay reports them too: the importer what it missed, the exporter what its reader lost.
+    importer.signal("INT");
+    let (status, output) = importer.wait_exit();
+    assert!(status.success(), "{}", output.join("\n"));
+    let last = |output: &[String], needle: &str| {
+        output.iter().rev().find(|l| l.contains(needle)).cloned().unwrap_or_default()
+    };
+    let stats = last(&output, "import: frames");
+    assert_eq!(number_after(&stats, "missed"), Some(total), "{stats}");
+    let by_type = last(&output, "import: missed by type: ");
+    let counts = ["Quote", "Trade", "Note"].map(|name| number_after(&by_type, name));
+    assert_eq!(counts, expected.map(Some), "{by_type}");
+    exporter.signal("INT");
+    let (status, output) = exporter.wait_exit();
+    assert!(status.success(), "{}", output.join("\n"));
+    let exported = last(&output, "export: frames");
+    let by_type = last(&output, "export: lost by type: ");
+    let counts = ["Quote", "Trade", "Note"].map(|name| number_after(&by_type, name).unwrap_or(0));
+    let source_lost = number_after(&exported, "lost").expect("a count");
+    assert!(counts.iter().sum::<u64>() > 0, "{by_type}");
+    assert!(counts.iter().sum::<u64>() <= source_lost, "{by_type} / {exported}");
 }

@@ -108,6 +108,26 @@ impl TagLosses {
         self.count(message.tag(), message.seq(), message.tag_seq());
     }
 
+    /// Counts a message by its numbers: its `tag`, sequence number `seq` and tag sequence
+    /// `tag_seq`, as [`Message::seq`] and [`Message::tag_seq`] give them. For messages that
+    /// come from elsewhere than a reader, such as a relay's batches or a recording; they must
+    /// come in sequence order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut losses = bcast::TagLosses::default();
+    /// losses.observe_numbers(1, 10, 1);
+    /// losses.observe_numbers(2, 11, 1);
+    /// losses.observe_numbers(1, 14, 3); // 12 and 13 are missing: one of them was tag 1's second
+    /// assert_eq!(losses.lost(1), 1);
+    /// assert_eq!(losses.unattributed(2), 1, "the other one's tag is not known yet");
+    /// ```
+    #[inline]
+    pub fn observe_numbers(&mut self, tag: u32, seq: u64, tag_seq: u32) {
+        self.count(tag, seq, tag_seq);
+    }
+
     /// Counts one message. Every typed read pays for this, so the usual case (the tag's next
     /// number) costs a short scan and two stores; gaps and new tags go out of line.
     #[inline]

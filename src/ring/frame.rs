@@ -6,7 +6,8 @@
 //!          bits 32..40  kind: 0 nothing published here yet, 1 message, 2 padding
 //!          bits 40..48  flags: fragments of a message larger than the MTU (none today: 0)
 //!          bits 48..64  schema version of the message's type (0: unversioned)
-//! word 1:  sequence number: messages the channel carried before this one
+//! word 1:  sequence number: messages the channel carried before this one, or more where
+//!          `Writer::send_numbered` skipped numbers (messages lost before this channel)
 //! word 2:  bits  0..32  tag
 //!          bits 32..64  tag sequence: 1 + messages with this tag before this one, wrapping
 //!                       from 2^32 - 1 to 1; 0 where the writer does not count per tag (raw

@@ -86,7 +86,9 @@ impl Writer {
         self.head.position
     }
 
-    /// Number of messages published on this ring so far (by this writer and its predecessors).
+    /// Number of messages published on this ring so far (by this writer and its predecessors),
+    /// with the sequence numbers [`send_numbered`](Self::send_numbered) skipped: the next
+    /// message's sequence number.
     #[inline]
     pub fn messages_published(&self) -> u64 {
         self.head.seq
@@ -177,6 +179,62 @@ impl Writer {
     #[inline]
     pub fn send_with_tag(&mut self, payload: &[u8], tag: u32) -> Result<(), Error> {
         self.send_counted(payload, tag, 0)
+    }
+
+    /// Publishes a copy of `payload` numbered as another channel numbered it: sequence number
+    /// `seq` and tag sequence `tag_seq` (0 for none), for a relay or a replay that carries a
+    /// stream on.
+    ///
+    /// `seq` may skip numbers ahead of [`messages_published`](Self::messages_published): every
+    /// reader of this ring counts the messages skipped as lost ([`ReaderStats::lost`], and per
+    /// tag in [`TagLosses`]), as a reader of the original channel would have. A typed channel's
+    /// subscribers count per-type losses from `tag_seq`, which is 1 + the messages with `tag`
+    /// the original writer sent before this one. The numbers skipped count in
+    /// [`messages_published`](Self::messages_published) and in a reader's
+    /// [`Lag::messages`](crate::Lag::messages) while they lie ahead of it.
+    ///
+    /// [`ReaderStats::lost`]: crate::ReaderStats::lost
+    /// [`TagLosses`]: crate::TagLosses
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SequenceBehind`] if `seq` is below
+    /// [`messages_published`](Self::messages_published): sequence numbers never go back.
+    /// [`Error::MtuLimitExceeded`] if the payload exceeds [`mtu`](Self::mtu).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ring = bcast::RingBuffer::with_capacity(1024);
+    /// let mut writer = ring.clone().into_writer();
+    /// let mut reader = ring.into_reader();
+    /// writer.send_numbered(b"first", 7, 0, 1)?;
+    /// writer.send_numbered(b"fourth", 7, 3, 4)?; // the two between never reached us
+    /// let mut buf = [0; 16];
+    /// while let Some(received) = reader.try_recv(&mut buf)? {
+    ///     assert_eq!(received.tag, 7);
+    /// }
+    /// assert_eq!(reader.stats().lost, 2);
+    /// assert_eq!(writer.messages_published(), 4);
+    /// assert!(writer.send_numbered(b"late", 7, 2, 3).is_err());
+    /// # Ok::<(), bcast::Error>(())
+    /// ```
+    #[inline]
+    pub fn send_numbered(
+        &mut self,
+        payload: &[u8],
+        tag: u32,
+        seq: u64,
+        tag_seq: u32,
+    ) -> Result<(), Error> {
+        let next = self.head.seq;
+        if seq < next {
+            return Err(Error::SequenceBehind { seq, next });
+        }
+        self.check_len(payload.len())?;
+        self.head.seq = seq;
+        self.head.publish(payload, tag, tag_seq);
+        Ok(())
     }
 
     /// Like [`send_with_tag`](Self::send_with_tag), with the message's tag sequence: 1 + the

@@ -4,11 +4,15 @@ fn sample_header() -> BatchHeader {
     BatchHeader { exporter: 1, epoch: 2, registry: 3, lost: 4, overruns: 5 }
 }
 
+fn frame(seq: u64, tag: u32, tag_seq: u32, payload: &[u8]) -> Frame<'_> {
+    Frame { seq, tag, tag_seq, payload }
+}
+
 fn sample_batch() -> Vec<u8> {
     let mut builder = BatchBuilder::new();
-    builder.push(10, 7, b"first");
-    builder.push(12, 8, b"");
-    builder.push(13, 9, &[0xAB; 300]);
+    builder.push(frame(10, 7, 1, b"first"));
+    builder.push(frame(12, 8, 0, b""));
+    builder.push(frame(13, 9, u32::MAX, &[0xAB; 300]));
     assert_eq!(builder.count(), 3);
     builder.take(&sample_header())
 }
@@ -19,18 +23,18 @@ fn batches_round_trip() {
     let batch = Batch::parse(&bytes).unwrap();
     assert_eq!(batch.header, sample_header());
     let frames: Vec<_> = batch.frames().collect();
-    assert_eq!(frames[0], Frame { seq: 10, tag: 7, payload: b"first" });
-    assert_eq!(frames[1], Frame { seq: 12, tag: 8, payload: b"" });
-    assert_eq!((frames[2].seq, frames[2].tag, frames[2].payload.len()), (13, 9, 300));
+    assert_eq!(frames[0], frame(10, 7, 1, b"first"));
+    assert_eq!(frames[1], frame(12, 8, 0, b""));
+    assert_eq!(frames[2], frame(13, 9, u32::MAX, &[0xAB; 300]));
 }
 
 #[test]
 fn the_builder_starts_over_after_take() {
     let mut builder = BatchBuilder::new();
-    builder.push(1, 1, b"x");
+    builder.push(frame(1, 1, 1, b"x"));
     let _ = builder.take(&BatchHeader::default());
     assert_eq!((builder.count(), builder.len()), (0, HEADER_LEN));
-    builder.push(2, 2, b"y");
+    builder.push(frame(2, 2, 1, b"y"));
     let bytes = builder.take(&BatchHeader::default());
     let seqs: Vec<_> = Batch::parse(&bytes).unwrap().frames().map(|f| f.seq).collect();
     assert_eq!(seqs, [2]);
@@ -54,7 +58,8 @@ fn corrupt_fields_are_rejected() {
     bad_count[8] = 2;
     assert_eq!(Batch::parse(&bad_count).unwrap_err(), WireError::Inconsistent);
     let mut huge_len = good.clone();
-    huge_len[HEADER_LEN + 12..HEADER_LEN + 16].copy_from_slice(&u32::MAX.to_le_bytes());
+    huge_len[HEADER_LEN + 16..HEADER_LEN + FRAME_HEADER_LEN]
+        .copy_from_slice(&u32::MAX.to_le_bytes());
     assert_eq!(Batch::parse(&huge_len).unwrap_err(), WireError::Truncated);
     let mut trailing = good;
     trailing.push(0);
@@ -75,7 +80,7 @@ fn arbitrary_bytes_never_panic() {
         bytes[at] = state.to_le_bytes()[7];
         if let Ok(batch) = Batch::parse(&bytes) {
             // Whatever parses accounts for every byte.
-            let framed: usize = batch.frames().map(|f| 16 + f.payload.len()).sum();
+            let framed: usize = batch.frames().map(|f| FRAME_HEADER_LEN + f.payload.len()).sum();
             assert_eq!(HEADER_LEN + framed, bytes.len());
         }
     }
