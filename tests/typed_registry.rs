@@ -1,5 +1,6 @@
-//! Schema registries: what changes a fingerprint, and every way a subscriber (or a second
-//! publisher) is refused a ring whose registry differs from its own.
+//! Schema registries: what changes a fingerprint, which differences a subscriber or a publisher
+//! tolerates (fewer or more types), and every way one is refused a ring whose registry is not
+//! compatible with its own.
 
 use core::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -143,31 +144,86 @@ fn a_changed_tag_or_codec_is_named() {
     ));
 }
 
-/// Checks both ways between `Wide` and `Narrow`, which lacks one type of `Wide`: `name` (tag
-/// `tag`) is the only difference, named on the side that has it.
-fn assert_one_type_missing<Wide: bcast::typed::Channel, Narrow: bcast::typed::Channel>(
-    name: &str,
-    tag: u32,
-) {
-    // The channel has the type and the subscriber lacks it, then the other way round.
-    for channel_has_it in [true, false] {
-        let mismatch =
-            if channel_has_it { refusal::<Wide, Narrow>() } else { refusal::<Narrow, Wide>() };
-        let differences = mismatch.differences();
-        let (entry, said) = match differences.as_slice() {
-            [Difference::OnlyTheirs(entry)] if channel_has_it => (entry, "is only in the channel"),
-            [Difference::OnlyOurs(entry)] if !channel_has_it => (entry, "is not in the channel"),
-            _ => panic!("one type only on one side expected: {differences:?}"),
-        };
-        assert!(entry.name == name && entry.tag == tag, "{differences:?}");
-        let text = mismatch.to_string();
-        assert!(text.contains(&format!("`{name}` (tag {tag}) {said}")), "{text}");
-    }
+/// A base `Quote` numbered `n`.
+fn base_quote(n: u64) -> base::Quote {
+    base::Quote { bid: n as f64, ask: n as f64 + 0.5, top: base::Level { price: 1.0, qty: n } }
 }
 
 #[test]
-fn missing_and_extra_types_are_named_on_their_side() {
-    assert_one_type_missing::<base::Feed, fewer::Feed>("Trade", 2);
+fn a_subscriber_may_know_fewer_types_than_the_channel_and_skips_the_others()
+-> Result<(), Box<dyn std::error::Error>> {
+    let ring = RingBuffer::with_capacity(4096);
+    let mut publisher = Publisher::<base::Feed>::new(ring.clone())?;
+    let mut fewer = Subscriber::<fewer::Feed>::new(ring.clone())?;
+    let mut all = Subscriber::<base::Feed>::new(ring)?;
+    for n in 0..3 {
+        publisher.publish(&base::Trade { price: n as f64 })?;
+        publisher.publish(&base_quote(n))?;
+    }
+    // One at a time, and in batches: only quotes, and the trades counted.
+    let mut quotes = 0;
+    while let Some(fewer::FeedView::Quote(_)) = fewer.try_recv()? {
+        quotes += 1;
+    }
+    assert_eq!((quotes, fewer.skipped_other_types()), (3, 3));
+    publisher.publish(&base::Trade { price: 9.0 })?;
+    publisher.publish(&base_quote(9))?;
+    assert_eq!(fewer.batch_iter().count(), 1);
+    assert_eq!(fewer.skipped_other_types(), 4);
+    // A subscriber of every type receives all of them.
+    assert_eq!(all.batch_iter().count(), 8);
+    assert_eq!(all.skipped_other_types(), 0);
+    Ok(())
+}
+
+#[test]
+fn a_subscriber_may_know_types_the_channel_does_not_carry() -> Result<(), Box<dyn std::error::Error>>
+{
+    let ring = RingBuffer::with_capacity(4096);
+    let mut publisher = Publisher::<fewer::Feed>::new(ring.clone())?;
+    let mut more = Subscriber::<base::Feed>::new(ring)?;
+    publisher.publish(&base_quote(1))?;
+    assert!(matches!(more.try_recv()?, Some(base::FeedView::Quote(_))));
+    Ok(())
+}
+
+#[test]
+fn a_publisher_may_list_fewer_types_than_the_channel_but_not_more() {
+    let ring = RingBuffer::with_capacity(4096);
+    drop(Publisher::<base::Feed>::new(ring.clone()).expect("the first publisher"));
+    drop(Publisher::<fewer::Feed>::new(ring.clone()).expect("a publisher of some of its types"));
+    let ring = RingBuffer::with_capacity(4096);
+    drop(Publisher::<fewer::Feed>::new(ring.clone()).expect("the first publisher"));
+    let Err(TypedOpenError::Mismatch(mismatch)) = Publisher::<base::Feed>::new(ring) else {
+        panic!("a publisher of a type the channel's subscribers were not checked for");
+    };
+    assert_eq!(mismatch.side, bcast::typed::Side::Publishing);
+    let refusals = mismatch.refusals();
+    assert!(
+        matches!(refusals.as_slice(), [Difference::OnlyOurs(entry)] if entry.name == "Trade"),
+        "{refusals:?}"
+    );
+    let text = mismatch.to_string();
+    assert!(text.contains("`Trade` (tag 2) is not in the channel"), "{text}");
+}
+
+#[test]
+fn a_subscriber_of_a_channel_sharing_no_type_with_it_is_refused() {
+    let ring = RingBuffer::with_capacity(4096);
+    let _publisher = Publisher::<fewer::Feed>::new(ring.clone()).expect("the publisher");
+    let Err(TypedOpenError::Mismatch(mismatch)) = Subscriber::<trades::Feed>::new(ring) else {
+        panic!("a subscriber that would never receive anything must be told");
+    };
+    assert_eq!(mismatch.refusals(), [Difference::NoTypeInCommon]);
+    let text = mismatch.to_string();
+    assert!(text.ends_with("; no message type in common with the channel"), "{text}");
+}
+
+mod trades {
+    #[derive(bcast::BcastChannel)]
+    pub(crate) enum Feed {
+        Trade(super::base::Trade),
+    }
 }
 
 #[test]
@@ -178,6 +234,7 @@ fn another_rkyv_format_is_a_mismatch() {
     assert!(!ours.matches(&theirs));
     let mismatch = SchemaMismatch {
         path: None,
+        side: bcast::typed::Side::Subscribing,
         ours,
         theirs,
         ours_description: None,
@@ -306,7 +363,34 @@ mod updates {
 
 #[test]
 fn a_missing_type_is_named_by_its_tag_when_another_type_has_its_name() {
-    assert_one_type_missing::<updates::Both, updates::OrdersOnly>("Update", 12);
+    let (both, orders_only) =
+        (Registry::of::<updates::Both>(), Registry::of::<updates::OrdersOnly>());
+    // A subscriber of fewer types, and one of more: differences, but no refusal.
+    for (ours, theirs) in [(&orders_only, &both), (&both, &orders_only)] {
+        let mismatch = SchemaMismatch {
+            path: None,
+            side: bcast::typed::Side::Subscribing,
+            ours: ours.clone(),
+            theirs: theirs.clone(),
+            ours_description: None,
+            theirs_description: None,
+        };
+        let differences = mismatch.differences();
+        let entry = match differences.as_slice() {
+            [Difference::OnlyTheirs(entry) | Difference::OnlyOurs(entry)] => entry,
+            _ => panic!("one type only on one side expected: {differences:?}"),
+        };
+        assert_eq!((&*entry.name, entry.tag), ("Update", 12));
+        assert!(mismatch.refusals().is_empty(), "{mismatch}");
+    }
+    // A publisher of a type the channel does not list is refused, the type named by its tag.
+    let ring = RingBuffer::with_capacity(4096);
+    drop(Publisher::<updates::OrdersOnly>::new(ring.clone()).expect("the first publisher"));
+    let Err(TypedOpenError::Mismatch(mismatch)) = Publisher::<updates::Both>::new(ring) else {
+        panic!("refused");
+    };
+    let text = mismatch.to_string();
+    assert!(text.contains("`Update` (tag 12) is not in the channel"), "{text}");
 }
 
 #[test]

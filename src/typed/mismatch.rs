@@ -3,20 +3,32 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use super::codec::RkyvFormat;
+use super::codec::{CodecKind, RkyvFormat};
 use super::description::Description;
 use super::entry::TypeEntry;
 use super::error::place;
 use super::field_difference::{FieldDifference, field_differences};
 use super::registry::Registry;
 
-/// The channel's registry differs from this program's: the error of a
-/// [`Subscriber::new`](super::Subscriber::new) or [`Publisher::new`](super::Publisher::new)
-/// whose schema does not match.
+/// The channel's registry differs from this program's in a way that keeps it off the channel:
+/// the error of a [`Subscriber::new`](super::Subscriber::new) or
+/// [`Publisher::new`](super::Publisher::new) whose schema is not compatible.
 ///
-/// Its [`Display`](fmt::Display) form names every differing type on both sides and, where
-/// both sides describe a changed type (channels made by this version do), the fields that
-/// differ.
+/// Two registries need not be equal to work together. Types are matched by tag, and a type on
+/// both sides must be the same (name, fingerprint and codec) on both; besides:
+///
+/// - a **subscriber** may list fewer types than the channel (it skips the frames of the
+///   others, and counts them: [`Subscriber::skipped_other_types`](super::Subscriber::skipped_other_types))
+///   or more (it never receives those);
+/// - a **publisher** may list fewer types than the channel (its subscribers were checked
+///   against all of them), not more;
+/// - the rkyv format of both builds must agree when a type they share is archived with rkyv;
+/// - the two must share a type: a subscriber of a channel none of whose types it knows is
+///   refused ([`Difference::NoTypeInCommon`]), rather than waiting for messages that never come.
+///
+/// The [`refusals`](Self::refusals) are the differences that break these rules, and its
+/// [`Display`](fmt::Display) form names them and, where both sides describe a changed type
+/// (channels made by this version do), the fields that differ.
 ///
 /// # Examples
 ///
@@ -38,6 +50,7 @@ use super::registry::Registry;
 ///
 /// let ring = bcast::RingBuffer::with_capacity(4096);
 /// let _publisher = Publisher::<v1::Feed>::new(ring.clone())?;
+/// // Quote differs on the two sides: the subscriber is refused.
 /// let Err(TypedOpenError::Mismatch(mismatch)) = Subscriber::<v2::Feed>::new(ring) else {
 ///     panic!("a subscriber of another schema must be refused");
 /// };
@@ -49,6 +62,8 @@ use super::registry::Registry;
 pub struct SchemaMismatch {
     /// The channel file, or `None` for an in-memory ring.
     pub path: Option<PathBuf>,
+    /// Which end of the channel this program was to be.
+    pub side: Side,
     /// This program's registry.
     pub ours: Registry,
     /// The registry stored in the channel.
@@ -57,6 +72,16 @@ pub struct SchemaMismatch {
     pub ours_description: Option<Description>,
     /// The description stored in the channel, where it has one.
     pub theirs_description: Option<Description>,
+}
+
+/// Which end of a channel a registry is checked for: what may differ from the channel's
+/// registry depends on it (see [`SchemaMismatch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// A [`Publisher`](super::Publisher), or a channel file made with a registry.
+    Publishing,
+    /// A [`Subscriber`](super::Subscriber).
+    Subscribing,
 }
 
 /// One difference between two registries; see [`SchemaMismatch::differences`].
@@ -73,6 +98,9 @@ pub enum Difference {
     OnlyOurs(TypeEntry),
     /// A type of the channel that this program does not have.
     OnlyTheirs(TypeEntry),
+    /// The two registries have no message type in common: the one difference that is all
+    /// differences together, and refuses a subscriber (see [`SchemaMismatch::refusals`]).
+    NoTypeInCommon,
     /// A type of both sides (same tag, or same name under another tag) whose name, tag,
     /// fingerprint or codec differs.
     Changed {
@@ -145,6 +173,30 @@ impl SchemaMismatch {
 }
 
 impl SchemaMismatch {
+    /// The differences that keep this program's [`side`](Self::side) off the channel: empty
+    /// when the two registries are compatible (see the rules above).
+    pub fn refusals(&self) -> Vec<Difference> {
+        // A type archived with rkyv that both sides have: then both builds must read rkyv's
+        // archives alike.
+        let shares_rkyv = self
+            .ours
+            .types
+            .iter()
+            .any(|entry| entry.codec == CodecKind::Rkyv && self.theirs.types.contains(entry));
+        let mut refusals = self.differences();
+        refusals.retain(|difference| match difference {
+            Difference::RkyvFormat { .. } => shares_rkyv,
+            Difference::OnlyOurs(_) => self.side == Side::Publishing,
+            Difference::OnlyTheirs(_) => false,
+            Difference::NoTypeInCommon | Difference::Changed { .. } => true,
+        });
+        let shared = self.ours.types.iter().any(|entry| self.theirs.types.contains(entry));
+        if !shared && !self.theirs.types.is_empty() && refusals.is_empty() {
+            refusals.push(Difference::NoTypeInCommon);
+        }
+        refusals
+    }
+
     /// Where the descriptions of `ours` and `theirs` part, if both sides describe them.
     fn field_differences(&self, ours: &TypeEntry, theirs: &TypeEntry) -> Vec<FieldDifference> {
         let (Some(our_description), Some(their_description)) =
@@ -174,7 +226,7 @@ impl fmt::Display for SchemaMismatch {
             self.ours.channel,
             self.theirs.channel
         )?;
-        for difference in self.differences() {
+        for difference in self.refusals() {
             write!(f, "; {difference}")?;
         }
         Ok(())
@@ -193,6 +245,7 @@ impl fmt::Display for Difference {
             Self::OnlyTheirs(entry) => {
                 write!(f, "`{}` (tag {}) is only in the channel", entry.name, entry.tag)
             }
+            Self::NoTypeInCommon => f.write_str("no message type in common with the channel"),
             Self::Changed { ours, theirs, fields } => {
                 let mut parts = Vec::new();
                 if ours.name != theirs.name {

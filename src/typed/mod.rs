@@ -68,8 +68,11 @@
 //!
 //! A channel's registry lists, for each message type, its tag, name, fingerprint and codec,
 //! plus the rkyv format of the build. The publisher stores it in the ring header when it makes
-//! the channel; subscribers compare it with their own and refuse a mismatch with a
-//! [`SchemaMismatch`] that names the differing types. Adding, removing, renaming, reordering or
+//! the channel; subscribers compare it with their own. They need not be equal: a subscriber
+//! may know only some of the channel's types (it skips the others' frames, and counts them) or
+//! more (those never arrive), and a publisher may publish only some of them; a type both sides
+//! have must be the same on both, and anything else is refused with a [`SchemaMismatch`] that
+//! names the differing types and fields. Adding, removing, renaming, reordering or
 //! retyping a field changes a type's fingerprint; a type alias does not. The fingerprint is a
 //! hash of the type's [`Shape`] ([`shape`]). The publisher also stores the shapes
 //! ([`description`]), so that a [`Decoder`] renders any frame as a [`Value`] without the Rust
@@ -121,7 +124,7 @@ pub use error::{DecodeError, PublishError};
 pub use field_difference::FieldDifference;
 pub use json::{JsonError, JsonMessage};
 pub use message::{TypedMessage, View};
-pub use mismatch::{Difference, SchemaMismatch};
+pub use mismatch::{Difference, SchemaMismatch, Side};
 pub use open::TypedOpenError;
 pub use owned::ToMessage;
 pub use publisher::Publisher;

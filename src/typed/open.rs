@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::channel::Channel;
 use super::description::{self, Description, DescriptionError};
 use super::error::place;
-use super::mismatch::SchemaMismatch;
+use super::mismatch::{SchemaMismatch, Side};
 use super::registry::{Registry, RegistryError};
 use crate::error::{Error, OpenError};
 use crate::ring::metadata::{AppendError, NewSection, SectionKind};
@@ -34,7 +34,8 @@ pub enum TypedOpenError {
         /// The channel file, or `None` for a heap or caller-memory ring.
         path: Option<PathBuf>,
     },
-    /// The channel's registry differs from this program's; the error lists the differences.
+    /// The channel's registry is not compatible with this program's; the error lists the
+    /// differences that refuse it.
     #[error(transparent)]
     Mismatch(Box<SchemaMismatch>),
     /// The channel's registry bytes cannot be parsed.
@@ -101,7 +102,7 @@ pub(super) fn store_or_check_registry(
 ) -> Result<(), TypedOpenError> {
     let committed = ring.committed();
     match stored(ring)? {
-        Some(theirs) => compare(ring, ours, theirs, || {
+        Some(theirs) => compare(ring, ours, theirs, Side::Publishing, || {
             description.and_then(|bytes| Description::decode(bytes).ok())
         }),
         None if committed > 0 => Err(untyped(ring)),
@@ -134,20 +135,24 @@ pub(super) fn store_or_check_registry(
     }
 }
 
-/// Checks that the registry stored in `ring` is `C`'s: `Ok(true)` if it is, `Ok(false)` if
-/// the ring has neither a registry nor frames (its publisher has not stored one yet).
-pub(crate) fn check<C: Channel, A>(ring: &RingBuffer<A>) -> Result<bool, TypedOpenError> {
+/// Checks that the registry stored in `ring` is compatible with `C`'s for a subscriber:
+/// `Ok(Some(registry))`, the channel's, if it is; `Ok(None)` if the ring has neither a registry
+/// nor frames (its publisher has not stored one yet).
+pub(crate) fn check<C: Channel, A>(
+    ring: &RingBuffer<A>,
+) -> Result<Option<Registry>, TypedOpenError> {
     // `committed` first, with Acquire (paired with the writer's Release store of `committed`
     // after each frame): a publisher stores its registry (Release on `metadata_len`) before
     // its first frame, so a ring with frames but no registry seen after them has none.
     let committed = ring.committed();
     match stored(ring)? {
         Some(theirs) => {
-            compare(ring, Registry::of::<C>(), theirs, || Some(Description::of(C::SHAPES)))
-                .map(|()| true)
+            let ours = Registry::of::<C>();
+            let described = || Some(Description::of(C::SHAPES));
+            compare(ring, ours, theirs.clone(), Side::Subscribing, described).map(|()| Some(theirs))
         }
         None if committed > 0 => Err(untyped(ring)),
-        None => Ok(false),
+        None => Ok(None),
     }
 }
 
@@ -175,26 +180,34 @@ pub(super) fn stored<A>(ring: &RingBuffer<A>) -> Result<Option<Registry>, TypedO
     })
 }
 
-/// Checks that `theirs` (and the channel's description) match `ours`; on a mismatch, the error
-/// explains it with `ours_description` (made only then) and the channel's description.
+/// Checks that `theirs` (and the channel's description) are compatible with `ours` for `side`;
+/// if not, the error explains it with `ours_description` (made only then) and the channel's
+/// description.
 pub(super) fn compare<A>(
     ring: &RingBuffer<A>,
     ours: Registry,
     theirs: Registry,
+    side: Side,
     ours_description: impl FnOnce() -> Option<Description>,
 ) -> Result<(), TypedOpenError> {
     if ours.matches(&theirs) {
         return check_description(ring, &theirs);
     }
     let path = ring.path().map(ToOwned::to_owned);
-    // Only to explain the mismatch: a channel without a readable description is told apart
-    // by its registry alone.
-    let theirs_description = Description::read_from(ring).ok().flatten();
-    Err(TypedOpenError::Mismatch(Box::new(SchemaMismatch {
+    let mut mismatch = SchemaMismatch {
         path,
+        side,
         ours,
         theirs,
-        ours_description: ours_description(),
-        theirs_description,
-    })))
+        ours_description: None,
+        theirs_description: None,
+    };
+    if mismatch.refusals().is_empty() {
+        return check_description(ring, &mismatch.theirs);
+    }
+    // Only to explain the refusal: a channel without a readable description is told apart by
+    // its registry alone.
+    mismatch.theirs_description = Description::read_from(ring).ok().flatten();
+    mismatch.ours_description = ours_description();
+    Err(TypedOpenError::Mismatch(Box::new(mismatch)))
 }

@@ -14,6 +14,7 @@ use super::open::TypedOpenError;
 use super::open::check;
 use super::payload::{Access, Trusted};
 use super::recv::RecvError;
+use super::registry::Registry;
 use super::view_batch::ViewBatch;
 use crate::error::Error;
 use crate::reader::{Reader, Received, TagLosses};
@@ -59,8 +60,13 @@ pub struct Subscriber<C> {
     /// The frames of the current batch: offset in `buffer` and what the ring said.
     slots: Vec<(usize, Received)>,
     unknown: UnknownTag,
-    /// Whether the ring's registry was found to be `C`'s (see [`Subscriber::new`]).
+    /// Whether the ring's registry was found compatible with `C`'s (see [`Subscriber::new`]).
     checked: bool,
+    /// The tags of the channel's other types: listed in its registry, not in `C`. Their frames
+    /// are skipped and counted in `skipped`.
+    other_types: Box<[u32]>,
+    /// Frames of the channel's other types skipped.
+    skipped: u64,
     /// Losses per type, from the tag sequences of every frame read, once asked for
     /// ([`with_losses_by_type`](Self::with_losses_by_type)).
     losses: Option<Box<TagLosses>>,
@@ -79,16 +85,22 @@ impl<C: Channel> Subscriber<C> {
     /// The ring's schema registry is checked now if it has one. A ring without one and without
     /// frames is a channel whose publisher is not made yet: the subscriber then checks the
     /// registry when the first frame arrives, before decoding it, and reports a registry that
-    /// is not `C`'s as [`RecvError::Schema`]. So subscribers and the publisher can be made in
-    /// any order.
+    /// is not compatible with `C`'s as [`RecvError::Schema`]. So subscribers and the publisher
+    /// can be made in any order.
+    ///
+    /// The registries need not be equal: `C` may list only some of the channel's message types
+    /// (the subscriber skips the frames of the others and counts them,
+    /// [`skipped_other_types`](Self::skipped_other_types)), or types the channel does not
+    /// carry (they never arrive). A type on both sides must be the same on both
+    /// ([`SchemaMismatch`](super::SchemaMismatch) has the rules).
     ///
     /// # Errors
     ///
-    /// [`TypedOpenError::Mismatch`] if the ring's schema differs from `C`'s;
+    /// [`TypedOpenError::Mismatch`] if the ring's schema is not compatible with `C`'s;
     /// [`TypedOpenError::Untyped`] if it has none but holds frames (an untyped writer's);
     /// [`TypedOpenError::CorruptRegistry`] if the registry cannot be read.
     pub fn new<A>(ring: RingBuffer<A>) -> Result<Self, TypedOpenError> {
-        let checked = check::<C, A>(&ring)?;
+        let registry = check::<C, A>(&ring)?;
         let ring = ring.read_only();
         let reader = ring.clone().into_reader();
         let len = reader.mtu().clamp(16, INITIAL_BUFFER).div_ceil(16);
@@ -98,7 +110,9 @@ impl<C: Channel> Subscriber<C> {
             buffer: vec![Block([0; 16]); len],
             slots: Vec::new(),
             unknown: UnknownTag::default(),
-            checked,
+            checked: registry.is_some(),
+            other_types: registry.as_ref().map(other_types::<C>).unwrap_or_default(),
+            skipped: 0,
             losses: None,
             channel: PhantomData,
         })
@@ -106,12 +120,15 @@ impl<C: Channel> Subscriber<C> {
 
     /// Checks the registry of a channel that had none when this subscriber was made, now that
     /// a frame arrived (a typed publisher stores its registry before its first frame): `true`
-    /// if it is `C`'s. Out of line and returning a `bool`, so that reads pay one test of
-    /// `checked` for it (a call returning the error cost 16 instructions a read).
+    /// if it is compatible with `C`'s. Out of line and returning a `bool`, so that reads pay
+    /// one test of `checked` for it (a call returning the error cost 16 instructions a read).
     #[cold]
     #[inline(never)]
     fn check_late(&mut self) -> bool {
-        self.checked = matches!(check::<C, ReadOnly>(&self.ring), Ok(true));
+        if let Ok(Some(registry)) = check::<C, ReadOnly>(&self.ring) {
+            self.other_types = other_types::<C>(&registry);
+            self.checked = true;
+        }
         self.checked
     }
 
@@ -333,13 +350,24 @@ impl<C: Channel> Subscriber<C> {
     }
 
     /// Whether the frame `received` is to be decoded: the registry checked first if it was not
-    /// yet (see [`Subscriber::new`]), then the [`UnknownTag`] policy.
+    /// yet (see [`Subscriber::new`]); a frame of the channel's other types is skipped and
+    /// counted; then the [`UnknownTag`] policy.
     #[inline]
     fn admits(&mut self, received: &Received) -> Result<bool, RecvError> {
         if !self.checked && !self.check_late() {
             return Err(self.late_error());
         }
+        if self.is_other_type(received) {
+            self.skipped += 1;
+            return Ok(false);
+        }
         self.unknown.admits::<C>(received)
+    }
+
+    /// Whether `received` is a frame of one of the channel's types that `C` does not list.
+    #[inline]
+    fn is_other_type(&self, received: &Received) -> bool {
+        !C::carries_tag(received.tag) && self.other_types.contains(&received.tag)
     }
 
     /// Decodes the frame `fetch` copied to the start of the buffer.
@@ -402,6 +430,7 @@ impl<C: Channel> Subscriber<C> {
         self.slots.clear();
         let limit = self.reader.committed();
         let mut offset = 0;
+        let mut error = None;
         while self.reader.position() < limit {
             match self.copy_next(offset) {
                 Ok(Some(received)) => {
@@ -411,14 +440,25 @@ impl<C: Channel> Subscriber<C> {
                 Ok(None) => break,
                 // The buffer is full: the frame stays for the next batch.
                 Err(Error::BufferTooSmall { .. }) => break,
-                Err(error) => return Some(RecvError::from_ring(error, self.reader.position())),
+                Err(ring) => {
+                    error = Some(RecvError::from_ring(ring, self.reader.position()));
+                    break;
+                }
             }
         }
         if !self.checked && !self.slots.is_empty() && !self.check_late() {
             self.slots.clear();
             return Some(self.late_error());
         }
-        None
+        if !self.other_types.is_empty() {
+            let before = self.slots.len();
+            let (slots, other_types) = (&mut self.slots, &self.other_types);
+            slots.retain(|(_, received)| {
+                C::carries_tag(received.tag) || !other_types.contains(&received.tag)
+            });
+            self.skipped += (before - self.slots.len()) as u64;
+        }
+        error
     }
 
     /// Copies the next frame to `buffer[offset..]`. At offset 0 the buffer grows to fit any
@@ -475,6 +515,40 @@ impl<C: Channel> Subscriber<C> {
     /// resets.
     pub fn stats(&self) -> crate::reader::ReaderStats {
         self.reader.stats()
+    }
+
+    /// Frames of the channel's message types that `C` does not list, skipped: a subscriber may
+    /// know only some of a channel's types (see [`Subscriber::new`]). They count as received
+    /// in [`stats`](Self::stats), which is the reader's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[bcast::typed::message(tag = 1)] pub struct Quote { pub px: f64 }
+    /// # #[bcast::typed::message(tag = 2)] pub struct Trade { pub qty: u64 }
+    /// #[derive(bcast::BcastChannel)]
+    /// pub enum Md {
+    ///     Quote(Quote),
+    ///     Trade(Trade),
+    /// }
+    /// /// A subscriber interested in quotes only.
+    /// #[derive(bcast::BcastChannel)]
+    /// pub enum Quotes {
+    ///     Quote(Quote),
+    /// }
+    ///
+    /// let ring = bcast::RingBuffer::with_capacity(4096);
+    /// let mut publisher = bcast::typed::Publisher::<Md>::new(ring.clone())?;
+    /// let mut subscriber = bcast::typed::Subscriber::<Quotes>::new(ring)?;
+    /// publisher.publish(&Trade { qty: 5 })?;
+    /// publisher.publish(&Quote { px: 1.5 })?;
+    /// let Some(QuotesView::Quote(quote)) = subscriber.try_recv()? else { panic!() };
+    /// assert_eq!(quote.px, 1.5);
+    /// assert_eq!(subscriber.skipped_other_types(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn skipped_other_types(&self) -> u64 {
+        self.skipped
     }
 
     /// Messages lost per message type of the channel, in `C`'s order, if the subscriber counts
@@ -585,4 +659,9 @@ impl<C> fmt::Debug for Subscriber<C> {
             .field("unknown", &self.unknown)
             .finish_non_exhaustive()
     }
+}
+
+/// The tags of `registry` (a channel's) that `C` does not list.
+fn other_types<C: Channel>(registry: &Registry) -> Box<[u32]> {
+    registry.types.iter().map(|entry| entry.tag).filter(|&tag| !C::carries_tag(tag)).collect()
 }
