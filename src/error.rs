@@ -69,7 +69,7 @@ pub enum Error {
     /// The ring already has a live [`Writer`](crate::Writer).
     #[error("the ring already has a writer")]
     WriterExists,
-    /// [`Writer::send_numbered`](crate::Writer::send_numbered) was given a sequence number
+    /// [`Writer::send_stamped`](crate::Writer::send_stamped) was given a sequence number
     /// below the writer's next: sequence numbers never go back.
     #[error("sequence number {seq} is below the writer's next, {next}")]
     SequenceBehind {

@@ -136,6 +136,7 @@ mod writer;
 
 pub use error::{Error, FileRefusal, Lapped, LayoutError, OpenError};
 pub use reader::{Batch, FilterTag, Lag, Message, Reader, ReaderStats, Received, TagLosses};
+pub use ring::frame::Stamp;
 pub use ring_buffer::{ChannelInfo, ReadOnly, ReadWrite, RingBuffer};
 #[cfg(target_os = "linux")]
 pub use shm::CreateOptions;

@@ -561,7 +561,7 @@ fn received_seq(subscriber: &Subscriber<market::MarketData>) -> u64 {
     stats.received + stats.skipped + stats.lost - 1
 }
 
-/// A channel carried on frame by frame with `Writer::send_numbered`, some frames dropped on
+/// A channel carried on frame by frame with `Writer::send_stamped`, some frames dropped on
 /// the way (as a relay or a replay of a recording with gaps would), gives the copy's
 /// subscribers the losses a subscriber of the source would have counted: in total and per type.
 #[test]
@@ -592,7 +592,7 @@ fn a_copy_numbered_as_its_source_shows_the_frames_dropped_on_the_way_as_losses()
             dropped[usize::try_from(frame.tag - 1)?] += 1;
             continue;
         }
-        writer.send_numbered(&buf[..frame.len], frame.tag, frame.seq, frame.tag_seq)?;
+        writer.send_stamped(&buf[..frame.len], bcast::Stamp::from(&frame))?;
     }
     assert_eq!(writer.messages_published(), 202, "numbered as the source");
     while subscriber.try_recv()?.is_some() {}
@@ -604,7 +604,8 @@ fn a_copy_numbered_as_its_source_shows_the_frames_dropped_on_the_way_as_losses()
     assert_eq!(lost, dropped);
     assert!(dropped.iter().all(|&d| d > 0), "both types dropped");
     // Numbers never go back: the writer refuses one below its next and stays where it was.
-    let refused = writer.send_numbered(b"late", 1, 150, 1);
+    let late = bcast::Stamp { tag: 1, seq: 150, tag_seq: 1, version: 0 };
+    let refused = writer.send_stamped(b"late", late);
     assert_eq!(refused, Err(bcast::Error::SequenceBehind { seq: 150, next: 202 }));
     assert_eq!(writer.messages_published(), 202);
     Ok(())

@@ -351,10 +351,10 @@ mod description {
     #[test]
     fn another_version_and_duplicate_tags_are_named() {
         let mut bytes = channel();
-        bytes[0] = 2;
+        bytes[0] = 3;
         assert_eq!(
             Description::decode(&bytes),
-            Err(DescriptionError::Version { found: 2, expected: 1 })
+            Err(DescriptionError::Version { found: 3, expected: 2 })
         );
         let twice = encode(&[(3, &Level::SHAPE), (3, &Side::SHAPE)]);
         assert_eq!(Description::decode(&twice), Err(DescriptionError::DuplicateTag { tag: 3 }));
@@ -480,13 +480,13 @@ mod stored {
         assert!(error.to_string().contains("tag 7"), "{error}");
 
         rewrite(&mut file, name as u64 + 2, b'B');
-        rewrite(&mut file, 0, 2);
+        rewrite(&mut file, 0, 3);
         let error = attach().expect_err("another format version");
         assert!(
             matches!(
                 error,
                 TypedOpenError::CorruptDescription {
-                    reason: DescriptionError::Version { found: 2, expected: 1 },
+                    reason: DescriptionError::Version { found: 3, expected: 2 },
                     ..
                 }
             ),

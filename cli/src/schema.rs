@@ -118,7 +118,10 @@ fn reach(description: &Description, id: NodeId, out: &mut Vec<NodeId>) {
 /// One struct's or enum's declaration; nothing for other nodes.
 fn declare(description: &Description, id: NodeId, out: &mut String) {
     match description.node(id) {
-        Node::Struct { name, reprs, style, fields, layout } => {
+        Node::Struct { name, reprs, style, fields, layout, version } => {
+            if *version != 0 {
+                let _ = writeln!(out, "#[bcast(version = {version})]");
+            }
             if !reprs.is_empty() {
                 let reprs: Vec<String> = reprs.iter().map(|repr| escape(repr)).collect();
                 let _ = writeln!(out, "#[repr({})]", reprs.join(", "));
@@ -202,7 +205,7 @@ pub(crate) fn to_json(registry: &Registry, description: &Description) -> Value {
     let nodes: Vec<Value> = description.node_ids().map(|id| node_json(description, id)).collect();
     json!({
         "channel": registry.channel,
-        "format_version": bcast::typed::description::FORMAT_VERSION,
+        "format_version": description.format(),
         "types": types,
         "nodes": nodes,
     })
@@ -253,9 +256,10 @@ fn node_json(description: &Description, id: NodeId) -> Value {
             "collection": collection.set_name(),
             "element": element.index(),
         }),
-        Node::Struct { name, reprs, style: s, fields: f, layout } => json!({
+        Node::Struct { name, reprs, style: s, fields: f, layout, version } => json!({
             "kind": "struct",
             "name": name,
+            "version": version,
             "reprs": reprs,
             "style": style(*s),
             "fields": fields(f),

@@ -24,7 +24,7 @@ impl Context {
     /// Whether `key` is one of this context's keys.
     fn allows(self, key: &str) -> bool {
         match self {
-            Self::Message => matches!(key, "tag" | "pod" | "crate"),
+            Self::Message => matches!(key, "tag" | "version" | "pod" | "crate"),
             Self::Channel => key == "crate",
             Self::Schema => matches!(key, "pod" | "crate"),
         }
@@ -33,7 +33,7 @@ impl Context {
     /// The keys this context allows, for error messages.
     fn expected(self) -> &'static str {
         match self {
-            Self::Message => "`tag = <u32>`, `pod` or `crate = \"...\"`",
+            Self::Message => "`tag = <u32>`, `version = <u16>`, `pod` or `crate = \"...\"`",
             Self::Channel => "`crate = \"...\"` (tags and codecs belong on the message structs)",
             Self::Schema => "`pod` or `crate = \"...\"`",
         }
@@ -58,11 +58,22 @@ pub(crate) struct Tag {
     pub(crate) span: Span,
 }
 
+/// `version = N`, as written.
+#[derive(Clone, Copy)]
+pub(crate) struct Version {
+    /// The value; 0 is parsed here and refused by validation.
+    pub(crate) value: u16,
+    /// The literal's span.
+    pub(crate) span: Span,
+}
+
 /// The parsed keys. A repeated key keeps its first value.
 #[derive(Default)]
 pub(crate) struct Attrs {
     /// `tag = N`.
     pub(crate) tag: Option<Tag>,
+    /// `version = N`.
+    pub(crate) version: Option<Version>,
     /// `pod`: its span.
     pub(crate) pod: Option<Span>,
     /// `crate = "path"`.
@@ -122,6 +133,14 @@ impl Attrs {
                 match self.tag {
                     Some(_) => found.push(duplicate()),
                     None => self.tag = Some(Tag { value, span: lit.span() }),
+                }
+            }
+            "version" => {
+                let lit: LitInt = meta.value()?.parse()?;
+                let value = lit.base10_parse::<u16>()?;
+                match self.version {
+                    Some(_) => found.push(duplicate()),
+                    None => self.version = Some(Version { value, span: lit.span() }),
                 }
             }
             "pod" => match self.pod {

@@ -25,6 +25,12 @@ pub(crate) fn message(input: &Input<'_>) -> syn::Result<()> {
                     "tag 0 is reserved for untyped frames; pick another `u32`",
                 ));
             }
+            if let Some(version) = input.attrs.version.filter(|version| version.value == 0) {
+                errors.push(syn::Error::new(
+                    version.span,
+                    "versions start at 1; leave `version` out for an unversioned type",
+                ));
+            }
             if input.attrs.pod.is_some() {
                 errors.check(pod_fields(input.ident, shape));
             }
@@ -100,6 +106,12 @@ pub(crate) fn schema(input: &Input<'_>) -> syn::Result<()> {
     match &input.data {
         Data::Struct(_, shape) => {
             errors.check(not_generic(input, "a schema type"));
+            if let Some(version) = input.attrs.version.filter(|version| version.value == 0) {
+                errors.push(syn::Error::new(
+                    version.span,
+                    "versions start at 1; leave `version` out for an unversioned type",
+                ));
+            }
             if input.attrs.pod.is_some() {
                 errors.check(pod_fields(input.ident, shape));
             }

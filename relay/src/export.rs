@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use bcast::typed::Registry;
 use bcast::typed::description::Description;
-use bcast::{ReadOnly, Reader, RingBuffer, TagLosses};
+use bcast::{ReadOnly, Reader, RingBuffer, Stamp, TagLosses};
 use zenoh::Wait;
 use zenoh::pubsub::Publisher;
 use zenoh::qos::CongestionControl;
@@ -234,8 +234,7 @@ impl Exporter {
                     }
                     batch.losses.observe(&frame);
                     let payload = &scratch[..frame.len];
-                    let (seq, tag, tag_seq) = (frame.seq, frame.tag, frame.tag_seq);
-                    batch.batch.push(Frame { seq, tag, tag_seq, payload });
+                    batch.batch.push(Frame { stamp: Stamp::from(&frame), payload });
                     self.counters.bytes.add(frame.len as u64);
                     if batch.batch.len() < self.options.batch_bytes {
                         continue;

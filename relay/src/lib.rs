@@ -57,7 +57,7 @@
 //! # Wire format
 //!
 //! Each Zenoh message under `KEY` is a batch: a 56-byte header (exporter run id, source epoch,
-//! registry hash, cumulative losses) and frames of `seq`, `tag`, `tag_seq`, `len` and
+//! registry hash, cumulative losses) and frames of `seq`, `tag`, `tag_seq`, `version`, `len` and
 //! payload. The exporter answers queries on `KEY/@registry` with the channel's capacity,
 //! registry and schema description.
 

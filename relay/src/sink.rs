@@ -1,7 +1,7 @@
 //! [`Sink`]: what the importer does with each message: check it, follow its sequence, write its
 //! frames to the local channel numbered so that its readers see the gaps, note the progress.
 
-use bcast::Writer;
+use bcast::{Stamp, Writer};
 
 use crate::by_type::TypeTally;
 use crate::error::RelayError;
@@ -53,14 +53,15 @@ impl Sink {
         let mut events = Vec::new();
         self.tracker.begin_batch(&batch.header, &mut self.stats, &mut events);
         for frame in batch.frames() {
-            let Some(missed) = self.tracker.frame(frame.seq, &mut self.stats, &mut events) else {
+            let source = frame.stamp;
+            let Some(missed) = self.tracker.frame(source.seq, &mut self.stats, &mut events) else {
                 continue;
             };
             // Saturating: only a hostile exporter's numbers jump near 2^64.
             self.unwritten = self.unwritten.saturating_add(missed);
             let seq = self.writer.messages_published().saturating_add(self.unwritten);
-            self.by_type.current.observe_numbers(frame.tag, seq, frame.tag_seq);
-            match self.writer.send_numbered(frame.payload, frame.tag, seq, frame.tag_seq) {
+            self.by_type.current.observe_numbers(source.tag, seq, source.tag_seq);
+            match self.writer.send_stamped(frame.payload, Stamp { seq, ..source }) {
                 Ok(()) => {
                     self.stats.frames += 1;
                     self.unwritten = 0;

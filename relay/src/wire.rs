@@ -18,6 +18,8 @@
 //!   seq       8  the frame's sequence number in the source channel
 //!   tag       4  its tag
 //!   tag_seq   4  its tag sequence (0: the source's writer does not count per tag)
+//!   version   2  the schema version of its type (0: unversioned)
+//!   reserved  2  0
 //!   len       4  payload bytes
 //!   payload   len
 //! ```
@@ -38,11 +40,12 @@
 //! then, if described: u32 length, the schema description (`Description::to_bytes`)
 //! ```
 
+use bcast::Stamp;
 use thiserror::Error;
 
 const BATCH_MAGIC: [u8; 4] = *b"BCRB";
 const DESC_MAGIC: [u8; 4] = *b"BCRD";
-/// The version of batches: 2 added each frame's tag sequence.
+/// The version of batches: 2 added each frame's tag sequence and schema version.
 const VERSION: u16 = 2;
 /// The version of the channel description: 2 added the schema description.
 const DESC_VERSION: u16 = 2;
@@ -51,7 +54,7 @@ const DESCRIBED: u16 = 2;
 /// Bytes of a batch header.
 pub(crate) const HEADER_LEN: usize = 56;
 /// Bytes in front of each frame's payload in a batch.
-pub(crate) const FRAME_HEADER_LEN: usize = 20;
+pub(crate) const FRAME_HEADER_LEN: usize = 24;
 const DESC_LEN: usize = 32;
 
 /// Why a message from the network was dropped.
@@ -78,12 +81,10 @@ pub(crate) struct BatchHeader {
     pub(crate) overruns: u64,
 }
 
-/// One relayed frame, borrowed from a batch.
+/// One relayed frame, borrowed from a batch: its stamp in the source channel and its payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Frame<'a> {
-    pub(crate) seq: u64,
-    pub(crate) tag: u32,
-    pub(crate) tag_seq: u32,
+    pub(crate) stamp: Stamp,
     pub(crate) payload: &'a [u8],
 }
 
@@ -105,9 +106,12 @@ impl BatchBuilder {
     pub(crate) fn push(&mut self, frame: Frame<'_>) {
         let len = u32::try_from(frame.payload.len()).expect("ring payloads are far below 4 GiB");
         self.bytes.reserve(FRAME_HEADER_LEN + frame.payload.len());
-        self.bytes.extend_from_slice(&frame.seq.to_le_bytes());
-        self.bytes.extend_from_slice(&frame.tag.to_le_bytes());
-        self.bytes.extend_from_slice(&frame.tag_seq.to_le_bytes());
+        let Stamp { tag, seq, tag_seq, version } = frame.stamp;
+        self.bytes.extend_from_slice(&seq.to_le_bytes());
+        self.bytes.extend_from_slice(&tag.to_le_bytes());
+        self.bytes.extend_from_slice(&tag_seq.to_le_bytes());
+        self.bytes.extend_from_slice(&version.to_le_bytes());
+        self.bytes.extend_from_slice(&0u16.to_le_bytes());
         self.bytes.extend_from_slice(&len.to_le_bytes());
         self.bytes.extend_from_slice(frame.payload);
         self.count += 1;
@@ -199,13 +203,15 @@ fn split_frame(bytes: &[u8]) -> Result<(Frame<'_>, &[u8]), WireError> {
     let seq = u64::from_le_bytes(input.take()?);
     let tag = u32::from_le_bytes(input.take()?);
     let tag_seq = u32::from_le_bytes(input.take()?);
+    let version = u16::from_le_bytes(input.take()?);
+    let _reserved = input.take::<2>()?;
     let len =
         usize::try_from(u32::from_le_bytes(input.take()?)).map_err(|_| WireError::Truncated)?;
     if input.0.len() < len {
         return Err(WireError::Truncated);
     }
     let (payload, rest) = input.0.split_at(len);
-    Ok((Frame { seq, tag, tag_seq, payload }, rest))
+    Ok((Frame { stamp: Stamp { tag, seq, tag_seq, version }, payload }, rest))
 }
 
 /// What the exporter serves about its source channel: enough to make a mirror of it.

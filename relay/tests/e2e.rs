@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bcast::typed::TypedOpenError;
-use common::{Paths, Relay, attach, create, endpoint, eventually, number_after};
+use common::{Paths, Relay, attach, create, endpoint, eventually, key, number_after};
 
 /// A quote (rkyv codec).
 #[bcast::typed::message(tag = 1)]
@@ -167,13 +167,13 @@ fn typed_messages_of_several_types_arrive_intact_and_in_order() {
     let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(0));
     let mut publisher = create::<Feed>(source, 1 << 20).expect("source");
     let exporter =
-        Relay::start("exporter", &["export", source, "--key", "t/typed", "--listen", &port]);
+        Relay::start("exporter", &["export", source, "--key", &key("typed"), "--listen", &port]);
     exporter.wait_for("attached to the source channel (typed");
     for n in 0..100 {
         publish(&mut publisher, 1_000_000 + n); // before any importer: not relayed to it
     }
     let importer =
-        Relay::start("importer", &["import", "--key", "t/typed", mirror, "--connect", &port]);
+        Relay::start("importer", &["import", "--key", &key("typed"), mirror, "--connect", &port]);
     importer.wait_for("created the local channel (typed, 1048576 bytes)");
     let mut subscriber = warm_up(&mut publisher, mirror);
 
@@ -225,9 +225,9 @@ fn a_subscriber_of_another_schema_is_refused_on_the_importing_side() {
     let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(1));
     // The importer starts first and waits for the exporter, which waits for the source.
     let importer =
-        Relay::start("importer", &["import", "--key", "t/schema", mirror, "--listen", &port]);
+        Relay::start("importer", &["import", "--key", &key("schema"), mirror, "--listen", &port]);
     let exporter =
-        Relay::start("exporter", &["export", source, "--key", "t/schema", "--connect", &port]);
+        Relay::start("exporter", &["export", source, "--key", &key("schema"), "--connect", &port]);
     importer.wait_for("waiting for an exporter");
     exporter.wait_for("waiting for the source channel");
     let mut publisher = create::<Feed>(source, 1 << 16).expect("source");
@@ -247,8 +247,8 @@ fn a_killed_and_restarted_importer_resumes_and_reports_its_gap() {
     let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(2));
     let mut publisher = create::<Feed>(source, 1 << 20).expect("source");
     let _exporter =
-        Relay::start("exporter", &["export", source, "--key", "t/resume", "--listen", &port]);
-    let import = ["import", "--key", "t/resume", mirror, "--connect", &port];
+        Relay::start("exporter", &["export", source, "--key", &key("resume"), "--listen", &port]);
+    let import = ["import", "--key", &key("resume"), mirror, "--connect", &port];
     let importer = Relay::start("importer", &import);
     importer.wait_for("created the local channel");
     let mut subscriber = warm_up(&mut publisher, mirror);
@@ -256,6 +256,9 @@ fn a_killed_and_restarted_importer_resumes_and_reports_its_gap() {
     // A steady stream, one message a millisecond, while the importer dies and comes back.
     let stop = AtomicBool::new(false);
     let numbers = std::thread::scope(|scope| {
+        // Stops the publisher however this closure ends: a failed step below panics, and the
+        // scope waits for the publisher before the panic goes on.
+        let _stop = StopOnDrop(&stop);
         let publishing = scope.spawn(|| {
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
@@ -287,15 +290,24 @@ fn a_killed_and_restarted_importer_resumes_and_reports_its_gap() {
     assert!(reported > 0);
 }
 
+/// Sets its flag when dropped.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 #[test]
 fn an_untyped_channel_is_relayed_untyped_across_an_exporter_restart() {
     let paths = Paths::new("untyped", &["source", "mirror"]);
     let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(3));
     let mut writer = bcast::RingBuffer::create(source, 1 << 16).expect("source").into_writer();
-    let export = ["export", source, "--key", "t/untyped", "--listen", &port, "--no-batch"];
+    let export = ["export", source, "--key", &key("untyped"), "--listen", &port, "--no-batch"];
     let exporter = Relay::start("exporter", &export);
     let importer =
-        Relay::start("importer", &["import", "--key", "t/untyped", mirror, "--connect", &port]);
+        Relay::start("importer", &["import", "--key", &key("untyped"), mirror, "--connect", &port]);
     importer.wait_for("created the local channel (untyped, 65536 bytes)");
     let mut reader = bcast::RingBuffer::attach(mirror).expect("mirror").into_reader();
     let mut buf = vec![0u8; reader.mtu()];
@@ -330,9 +342,9 @@ fn losses_of_the_exporter_are_counted_and_every_frame_is_accounted_for() {
     // A small source, lapped many times by a burst, and a large mirror that is not.
     let mut writer = bcast::RingBuffer::create(source, 1 << 14).expect("source").into_writer();
     let exporter =
-        Relay::start("exporter", &["export", source, "--key", "t/loss", "--listen", &port]);
+        Relay::start("exporter", &["export", source, "--key", &key("loss"), "--listen", &port]);
     let import =
-        ["import", "--key", "t/loss", mirror, "--connect", &port, "--capacity", "16777216"];
+        ["import", "--key", &key("loss"), mirror, "--connect", &port, "--capacity", "16777216"];
     let importer = Relay::start("importer", &import);
     importer.wait_for("created the local channel (untyped, 16777216 bytes)");
     let mut reader = bcast::RingBuffer::attach(mirror).expect("mirror").into_reader();
@@ -390,9 +402,9 @@ fn malformed_messages_from_the_network_are_counted_and_dropped() {
     let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(5));
     let mut writer = bcast::RingBuffer::create(source, 1 << 16).expect("source").into_writer();
     let _exporter =
-        Relay::start("exporter", &["export", source, "--key", "t/bad", "--listen", &port]);
+        Relay::start("exporter", &["export", source, "--key", &key("bad"), "--listen", &port]);
     let importer =
-        Relay::start("importer", &["import", "--key", "t/bad", mirror, "--connect", &port]);
+        Relay::start("importer", &["import", "--key", &key("bad"), mirror, "--connect", &port]);
     importer.wait_for("created the local channel");
 
     let mut config = zenoh::Config::default();
@@ -402,8 +414,8 @@ fn malformed_messages_from_the_network_are_counted_and_dropped() {
     let mut reader = bcast::RingBuffer::attach(mirror).expect("mirror").into_reader();
     let mut buf = vec![0u8; reader.mtu()];
     eventually("garbage counted and a good frame relayed after it", || {
-        session.put("t/bad", b"not a batch".to_vec()).wait().expect("put");
-        session.put("t/bad", vec![0xFF; 300]).wait().expect("put");
+        session.put(&key("bad"), b"not a batch".to_vec()).wait().expect("put");
+        session.put(&key("bad"), vec![0xFF; 300]).wait().expect("put");
         writer.send_with_tag(b"good", 1).expect("send");
         std::thread::sleep(Duration::from_millis(50));
         let mut good = false;
@@ -423,9 +435,11 @@ fn an_importer_stops_when_the_source_is_recreated_with_another_schema() {
     let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(6));
     let mut publisher = create::<Feed>(source, 1 << 16).expect("source");
     let exporter =
-        Relay::start("exporter", &["export", source, "--key", "t/reschema", "--listen", &port]);
-    let importer =
-        Relay::start("importer", &["import", "--key", "t/reschema", mirror, "--connect", &port]);
+        Relay::start("exporter", &["export", source, "--key", &key("reschema"), "--listen", &port]);
+    let importer = Relay::start(
+        "importer",
+        &["import", "--key", &key("reschema"), mirror, "--connect", &port],
+    );
     importer.wait_for("created the local channel (typed");
     drop(warm_up(&mut publisher, mirror));
 
@@ -464,9 +478,9 @@ fn frames_lost_on_the_way_are_losses_per_type_for_the_mirrors_subscribers_and_th
     // A small source, lapped many times by a burst, and a large mirror that is not.
     let mut publisher = create::<Feed>(source, 1 << 14).expect("source");
     let exporter =
-        Relay::start("exporter", &["export", source, "--key", "t/types", "--listen", &port]);
+        Relay::start("exporter", &["export", source, "--key", &key("types"), "--listen", &port]);
     let import =
-        ["import", "--key", "t/types", mirror, "--connect", &port, "--capacity", "16777216"];
+        ["import", "--key", &key("types"), mirror, "--connect", &port, "--capacity", "16777216"];
     let importer = Relay::start("importer", &import);
     importer.wait_for("created the local channel (typed, 16777216 bytes)");
     let mut subscriber = warm_up(&mut publisher, mirror);

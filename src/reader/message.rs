@@ -2,7 +2,7 @@
 
 use super::Frames;
 use crate::error::Error;
-use crate::ring::frame::FrameHeader;
+use crate::ring::frame::{FrameHeader, Stamp};
 
 /// A lazy handle to one message in the ring, yielded by [`Reader::batch_iter`] and
 /// [`Reader::receive_next`].
@@ -76,12 +76,26 @@ impl<'a> Message<'a> {
     pub fn tag_seq(&self) -> u32 {
         self.header.tag_seq
     }
+
+    /// The schema version of the message's type that wrote it, as typed publishers stamp it
+    /// (`#[bcast::typed::message(version = N)]`); 0 from raw writers and for unversioned types.
+    #[inline]
+    pub fn version(&self) -> u16 {
+        self.header.schema_version
+    }
+}
+
+impl From<&Received> for Stamp {
+    fn from(received: &Received) -> Self {
+        let Received { tag, seq, tag_seq, version, .. } = *received;
+        Self { tag, seq, tag_seq, version }
+    }
 }
 
 impl Received {
     pub(super) fn new(position: u64, header: FrameHeader) -> Self {
-        let (tag, tag_seq) = (header.tag, header.tag_seq);
-        Self { len: header.len as usize, tag, tag_seq, position, seq: header.seq }
+        let (tag, tag_seq, version) = (header.tag, header.tag_seq, header.schema_version);
+        Self { len: header.len as usize, tag, tag_seq, version, position, seq: header.seq }
     }
 }
 
@@ -98,4 +112,6 @@ pub struct Received {
     pub seq: u64,
     /// Tag sequence, as [`Message::tag_seq`]: 0 from a writer that does not count per tag.
     pub tag_seq: u32,
+    /// Schema version, as [`Message::version`]: 0 from raw writers and unversioned types.
+    pub version: u16,
 }

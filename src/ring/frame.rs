@@ -7,7 +7,7 @@
 //!          bits 40..48  flags: fragments of a message larger than the MTU (none today: 0)
 //!          bits 48..64  schema version of the message's type (0: unversioned)
 //! word 1:  sequence number: messages the channel carried before this one, or more where
-//!          `Writer::send_numbered` skipped numbers (messages lost before this channel)
+//!          `Writer::send_stamped` skipped numbers (messages lost before this channel)
 //! word 2:  bits  0..32  tag
 //!          bits 32..64  tag sequence: 1 + messages with this tag before this one, wrapping
 //!                       from 2^32 - 1 to 1; 0 where the writer does not count per tag (raw
@@ -25,6 +25,37 @@
 //!
 //! A message's payload starts 32 bytes into its frame, so it is as aligned as the frame: a
 //! 32-byte payload and its header fill exactly one 64-byte cache line.
+
+/// What a frame header says of a message besides its length: its tag, its numbers and the
+/// schema version of its type.
+///
+/// [`Received`](crate::Received) and [`Message`](crate::Message) give them for a message read;
+/// [`Writer::send_stamped`](crate::Writer::send_stamped) publishes a message with the stamp
+/// another channel gave it, for a relay or a replay that carries a stream on.
+///
+/// # Examples
+///
+/// ```
+/// let ring = bcast::RingBuffer::with_capacity(1024);
+/// let mut writer = ring.clone().into_writer();
+/// let mut reader = ring.into_reader();
+/// let stamp = bcast::Stamp { tag: 7, seq: 0, tag_seq: 1, version: 2 };
+/// writer.send_stamped(b"quote", stamp)?;
+/// let received = reader.try_recv(&mut [0; 16])?.expect("published");
+/// assert_eq!(bcast::Stamp::from(&received), stamp);
+/// # Ok::<(), bcast::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Stamp {
+    /// The message's tag.
+    pub tag: u32,
+    /// Its sequence number: the messages its channel carried before it.
+    pub seq: u64,
+    /// Its tag sequence: 1 + the messages with its tag before it (0: not counted per tag).
+    pub tag_seq: u32,
+    /// The schema version of its type (0: unversioned, or a raw writer's).
+    pub version: u16,
+}
 
 /// Bytes of the frame header.
 pub(crate) const FRAME_HEADER_LEN: u64 = 32;
@@ -60,10 +91,12 @@ pub(crate) struct FrameHeader {
 }
 
 impl FrameHeader {
-    /// A message frame's header; `tag_seq` 0 where the writer does not count per tag.
+    /// A message frame's header; `tag_seq` 0 where the writer does not count per tag,
+    /// `schema_version` 0 for an unversioned type or a raw writer.
     #[inline]
-    pub(crate) fn message(len: u32, tag: u32, tag_seq: u32, seq: u64) -> Self {
-        Self { kind: FrameKind::Message, len, schema_version: 0, seq, tag, tag_seq }
+    pub(crate) fn message(len: u32, stamp: Stamp) -> Self {
+        let Stamp { tag, seq, tag_seq, version } = stamp;
+        Self { kind: FrameKind::Message, len, schema_version: version, seq, tag, tag_seq }
     }
 
     /// The header of a padding frame spanning `span` bytes (a multiple of [`FRAME_ALIGN`]). It
@@ -144,7 +177,7 @@ mod tests {
             tag_seq: u32::MAX,
         };
         assert_eq!(round_trip(full), Some(full));
-        let empty = FrameHeader::message(0, 0, 0, 0);
+        let empty = FrameHeader::message(0, Stamp::default());
         assert_eq!(round_trip(empty), Some(empty));
         let padding = FrameHeader::padding(16, 9);
         assert_eq!(round_trip(padding), Some(padding));
@@ -155,7 +188,7 @@ mod tests {
 
     #[test]
     fn every_published_commit_word_is_nonzero_and_zero_decodes_to_nothing() {
-        assert_ne!(FrameHeader::message(0, 0, 0, 0).pack()[0], 0);
+        assert_ne!(FrameHeader::message(0, Stamp::default()).pack()[0], 0);
         assert_ne!(FrameHeader::padding(16, 0).pack()[0], 0);
         assert_eq!(FrameHeader::decode(0, 0, 0), None);
     }

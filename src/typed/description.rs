@@ -30,7 +30,7 @@ use crate::ring_buffer::RingBuffer;
 pub const MAX_TYPE_NAME: usize = 256;
 
 /// The version of the format this build writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 
 /// How deeply nodes may nest (a struct in a vector in an option is three deep, the primitive
 /// inside it four): deeper descriptions are refused, so that walking one never exhausts a stack.
@@ -172,6 +172,8 @@ pub enum Node {
         /// Where its fields lie in memory, if its layout is defined (`#[repr(C)]`, `packed`,
         /// `transparent`): what a pod record's bytes are.
         layout: Option<NodeLayout>,
+        /// Its declared version as a message type; 0 if it is unversioned.
+        version: u16,
     },
     /// An enum.
     Enum {
@@ -361,6 +363,7 @@ impl<'s> Builder<'s> {
                 style: shape.style(),
                 fields: self.fields(shape.fields()),
                 layout: shape.layout().map(NodeLayout::from),
+                version: shape.version(),
             },
             Kind::Enum(shape) => Node::Enum {
                 name: shape.name().to_owned(),
@@ -463,14 +466,17 @@ fn put_node(out: &mut Vec<u8>, node: &Node) {
             out.extend([code::SET, collection_code(*collection)]);
             put_id(out, *element);
         }
-        Node::Struct { name, reprs, style, fields, layout } => {
+        Node::Struct { name, reprs, style, fields, layout, version } => {
             out.push(code::STRUCT);
             put_str(out, name);
             put_reprs(out, reprs);
             put_fields(out, *style, fields);
+            // Format 1 has the layout flag alone; format 2 (written when a struct is
+            // versioned) adds the version flag.
+            let versioned = if *version == 0 { 0 } else { VERSIONED };
             match layout {
                 Some(layout) => {
-                    out.push(1);
+                    out.push(HAS_LAYOUT | versioned);
                     out.extend_from_slice(&layout.size.to_le_bytes());
                     out.extend_from_slice(&layout.align.to_le_bytes());
                     for slot in &layout.slots {
@@ -478,7 +484,10 @@ fn put_node(out: &mut Vec<u8>, node: &Node) {
                         out.extend_from_slice(&slot.size.to_le_bytes());
                     }
                 }
-                None => out.push(0),
+                None => out.push(versioned),
+            }
+            if *version != 0 {
+                out.extend_from_slice(&version.to_le_bytes());
             }
         }
         Node::Enum { name, reprs, variants } => {
@@ -514,6 +523,14 @@ impl Description {
         Self { nodes, fingerprints, types }
     }
 
+    /// The format version [`to_bytes`](Self::to_bytes) writes: 1 (which builds from before
+    /// message versions read) unless a struct is versioned, [`FORMAT_VERSION`] then.
+    pub fn format(&self) -> u16 {
+        let versioned =
+            self.nodes.iter().any(|node| matches!(node, Node::Struct { version: 1.., .. }));
+        if versioned { FORMAT_VERSION } else { 1 }
+    }
+
     /// The description in its wire format, as [`decode`](Self::decode) reads it.
     ///
     /// # Panics
@@ -522,7 +539,7 @@ impl Description {
     /// Rust type comes near either.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(16 + self.nodes.len() * 16 + self.types.len() * 8);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&self.format().to_le_bytes());
         out.extend_from_slice(&count(self.nodes.len()).to_le_bytes());
         self.nodes.iter().for_each(|node| put_node(&mut out, node));
         out.extend_from_slice(&count(self.types.len()).to_le_bytes());
@@ -542,9 +559,9 @@ impl Description {
     /// [`MAX_DEPTH`] deep. Never panics, and allocates at most in proportion to `bytes`.
     pub fn decode(bytes: &[u8]) -> Result<Self, DescriptionError> {
         let mut input = Input::new(bytes);
-        let version = input.u16()?;
-        if version != FORMAT_VERSION {
-            return Err(DescriptionError::Version { found: version, expected: FORMAT_VERSION });
+        let format = input.u16()?;
+        if !(1..=FORMAT_VERSION).contains(&format) {
+            return Err(DescriptionError::Version { found: format, expected: FORMAT_VERSION });
         }
         let count = input.u32()?;
         // Every node takes at least one byte.
@@ -792,8 +809,8 @@ impl Table {
                 let name = input.str()?.to_owned();
                 let reprs = reprs(input)?;
                 let (style, fields) = self.fields(input, index)?;
-                let layout = layout(input, fields.len())?;
-                Node::Struct { name, reprs, style, fields, layout }
+                let (layout, version) = layout_and_version(input, fields.len())?;
+                Node::Struct { name, reprs, style, fields, layout, version }
             }
             code::ENUM => {
                 let name = input.str()?.to_owned();
@@ -877,7 +894,7 @@ impl Table {
             Node::Set { collection, element } => {
                 (Hasher::new("generic", collection.set_name()).u64(print(element)), depth(element))
             }
-            Node::Struct { name, reprs, style, fields, layout } => {
+            Node::Struct { name, reprs, style, fields, layout, version } => {
                 let hash = reprs.iter().fold(Hasher::new("struct", name), |h, r| h.str(r));
                 let mut hash = self.hash_fields(hash, *style, fields);
                 if let Some(layout) = layout {
@@ -885,6 +902,7 @@ impl Table {
                     hash =
                         layout.slots.iter().fold(hash, |h, slot| h.u64(slot.offset).u64(slot.size));
                 }
+                let hash = hash.version(*version);
                 (hash, deepest(&mut fields.iter().map(|field| &field.node)))
             }
             Node::Enum { name, reprs, variants } => {
@@ -925,15 +943,34 @@ fn collection(input: &mut Input<'_>) -> Result<Collection, DescriptionError> {
     }
 }
 
+/// A struct's flags: it has a layout; it is versioned (format 2).
+const HAS_LAYOUT: u8 = 1;
+const VERSIONED: u8 = 2;
+
 /// A struct's optional layout, with one slot per each of its `fields` fields, each inside the
-/// struct.
-fn layout(input: &mut Input<'_>, fields: usize) -> Result<Option<NodeLayout>, DescriptionError> {
+/// struct, and its version (0 if it is unversioned).
+fn layout_and_version(
+    input: &mut Input<'_>,
+    fields: usize,
+) -> Result<(Option<NodeLayout>, u16), DescriptionError> {
     let at = input.at();
-    match input.u8()? {
-        0 => return Ok(None),
-        1 => {}
-        _ => return Err(input.malformed(at).into()),
+    let flags = input.u8()?;
+    if flags & !(HAS_LAYOUT | VERSIONED) != 0 {
+        return Err(input.malformed(at).into());
     }
+    let layout = if flags & HAS_LAYOUT != 0 { Some(layout(input, fields)?) } else { None };
+    if flags & VERSIONED == 0 {
+        return Ok((layout, 0));
+    }
+    let at = input.at();
+    match input.u16()? {
+        0 => Err(input.malformed(at).into()),
+        version => Ok((layout, version)),
+    }
+}
+
+/// A struct's layout, with one slot per each of its `fields` fields, each inside the struct.
+fn layout(input: &mut Input<'_>, fields: usize) -> Result<NodeLayout, DescriptionError> {
     let at = input.at();
     let (size, align) = (input.u64()?, input.u64()?);
     if !align.is_power_of_two() {
@@ -949,7 +986,7 @@ fn layout(input: &mut Input<'_>, fields: usize) -> Result<Option<NodeLayout>, De
         }
         slots.push(slot);
     }
-    Ok(Some(NodeLayout { size, align, slots }))
+    Ok(NodeLayout { size, align, slots })
 }
 
 fn reprs(input: &mut Input<'_>) -> Result<Vec<String>, DescriptionError> {

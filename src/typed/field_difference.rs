@@ -49,6 +49,15 @@ pub enum FieldDifference {
         /// The channel's order.
         theirs: Vec<String>,
     },
+    /// The same message type declared as another version.
+    Version {
+        /// Where.
+        path: String,
+        /// This program's version (0: unversioned).
+        ours: u16,
+        /// The channel's.
+        theirs: u16,
+    },
     /// The same type with other `#[repr]` attributes, another style of fields (named, tuple,
     /// unit), or, for a struct with a defined layout, other field offsets or sizes (a `usize`
     /// on a 32-bit publisher, say).
@@ -74,6 +83,13 @@ impl fmt::Display for FieldDifference {
                 ours.join(", "),
                 theirs.join(", ")
             ),
+            Self::Version { path, ours, theirs } => {
+                let version = |v: &u16| match v {
+                    0 => "unversioned".to_owned(),
+                    v => format!("version {v}"),
+                };
+                write!(f, "`{path}`: {} here, {} in the channel", version(ours), version(theirs))
+            }
             Self::Layout { path } => {
                 write!(
                     f,
@@ -146,9 +162,13 @@ impl Walk<'_> {
                 self.node(format!("{path}[]"), *x, *y);
             }
             (
-                Node::Struct { name: m, reprs: r, style: s, fields: xs, layout: a },
-                Node::Struct { name: n, reprs: q, style: t, fields: ys, layout: b },
+                Node::Struct { name: m, reprs: r, style: s, fields: xs, layout: a, version: v },
+                Node::Struct { name: n, reprs: q, style: t, fields: ys, layout: b, version: w },
             ) if m == n => {
+                if v != w {
+                    let (ours, theirs) = (*v, *w);
+                    self.push(FieldDifference::Version { path: path.clone(), ours, theirs });
+                }
                 if r != q || s != t || a != b {
                     self.push(FieldDifference::Layout { path: path.clone() });
                 }

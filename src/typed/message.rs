@@ -3,6 +3,7 @@
 
 use super::codec::Codec;
 use super::schema::Schema;
+use super::shape::Kind;
 
 /// A message type: a [`Schema`] with a stable tag and a [`Codec`].
 ///
@@ -17,6 +18,13 @@ pub trait TypedMessage: Schema + Sized + 'static {
     const TAG: u32;
     /// How the type is encoded: [`Rkyv`](super::Rkyv) or [`Pod`](super::Pod).
     type Codec: Codec<Self>;
+    /// The type's declared version (`#[bcast::typed::message(version = N)]`), which
+    /// publishers stamp on every frame of it ([`Message::version`](crate::Message::version));
+    /// 0 for an unversioned type. Taken from its [`SHAPE`](Schema::SHAPE).
+    const VERSION: u16 = match Self::SHAPE.kind() {
+        Kind::Struct(shape) => shape.version(),
+        _ => 0,
+    };
 }
 
 /// What a subscriber hands out for a message of type `M`: `&'a Archived<M>` for an rkyv

@@ -110,7 +110,10 @@ pub(super) fn store_or_check_registry(
             let registry = ours.to_bytes();
             let mut sections = Vec::with_capacity(2);
             if let Some(body) = description {
-                let version = description::FORMAT_VERSION;
+                // The section's version is the body's format (its first two bytes).
+                let version = body
+                    .first_chunk()
+                    .map_or(description::FORMAT_VERSION, |format| u16::from_le_bytes(*format));
                 sections.push(NewSection { kind: SectionKind::Description, version, body });
             }
             sections.push(NewSection { kind: SectionKind::Registry, version: 1, body: &registry });

@@ -124,7 +124,7 @@ impl<C: Channel> Publisher<C> {
         };
         // 1, 2, ... 2^32 - 1, then 1 again: 0 is "not counted".
         let tag_seq = slot.wrapping_add(1).max(1);
-        self.writer.send_counted(payload, M::TAG, tag_seq)?;
+        self.writer.send_counted(payload, M::TAG, tag_seq, M::VERSION)?;
         *slot = tag_seq;
         Ok(())
     }

@@ -150,6 +150,7 @@ pub struct Struct {
     style: Style,
     fields: &'static [Field],
     layout: Option<Layout>,
+    version: u16,
 }
 
 /// Where a struct with a defined layout keeps its fields: what the bytes of a pod record are,
@@ -295,6 +296,7 @@ impl Kind {
                 .strs(shape.reprs)
                 .fields(shape.style, shape.fields)
                 .layout(shape.layout)
+                .version(shape.version)
                 .finish(),
             Self::Enum(shape) => {
                 let mut hash = Hasher::new("enum", shape.name).strs(shape.reprs);
@@ -399,7 +401,19 @@ impl Slot {
 impl Struct {
     /// A struct named `name` (without its module path) with `fields` in declaration order.
     pub const fn new(name: &'static str, style: Style, fields: &'static [Field]) -> Self {
-        Self { name, reprs: &[], style, fields, layout: None }
+        Self { name, reprs: &[], style, fields, layout: None, version: 0 }
+    }
+
+    /// The same struct, declared as version `version` of its message type
+    /// (`#[bcast::typed::message(version = N)]`); 0 is unversioned.
+    #[must_use]
+    pub const fn with_version(self, version: u16) -> Self {
+        Self { version, ..self }
+    }
+
+    /// Its declared version; 0 if it is unversioned.
+    pub const fn version(&self) -> u16 {
+        self.version
     }
 
     /// The same struct with its `#[repr]` attributes (`"C"`, `"packed"`, ...), in order.
@@ -581,6 +595,15 @@ impl Hasher {
             i += 1;
         }
         self
+    }
+
+    /// Nothing for an unversioned struct (so that its fingerprint is what it was before
+    /// versions existed); else `"version"` and the version.
+    pub(crate) const fn version(self, version: u16) -> Self {
+        if version == 0 {
+            return self;
+        }
+        self.str("version").u64(version as u64)
     }
 
     pub(crate) const fn style(self, style: Style) -> Self {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::error::Error;
 use crate::ring::Shared;
-use crate::ring::frame::{FRAME_ALIGN, FrameHeader, FrameKind, frame_len};
+use crate::ring::frame::{FRAME_ALIGN, FrameHeader, FrameKind, Stamp, frame_len};
 use crate::ring::header::CHECKPOINTS;
 use crate::ring::raw::RawRing;
 use crate::ring::wide;
@@ -87,7 +87,7 @@ impl Writer {
     }
 
     /// Number of messages published on this ring so far (by this writer and its predecessors),
-    /// with the sequence numbers [`send_numbered`](Self::send_numbered) skipped: the next
+    /// with the sequence numbers [`send_stamped`](Self::send_stamped) skipped: the next
     /// message's sequence number.
     #[inline]
     pub fn messages_published(&self) -> u64 {
@@ -178,18 +178,18 @@ impl Writer {
     /// ```
     #[inline]
     pub fn send_with_tag(&mut self, payload: &[u8], tag: u32) -> Result<(), Error> {
-        self.send_counted(payload, tag, 0)
+        self.send_counted(payload, tag, 0, 0)
     }
 
-    /// Publishes a copy of `payload` numbered as another channel numbered it: sequence number
-    /// `seq` and tag sequence `tag_seq` (0 for none), for a relay or a replay that carries a
+    /// Publishes a copy of `payload` with the [`Stamp`] another channel gave it: its tag,
+    /// sequence number, tag sequence and schema version, for a relay or a replay that carries a
     /// stream on.
     ///
-    /// `seq` may skip numbers ahead of [`messages_published`](Self::messages_published): every
-    /// reader of this ring counts the messages skipped as lost ([`ReaderStats::lost`], and per
-    /// tag in [`TagLosses`]), as a reader of the original channel would have. A typed channel's
-    /// subscribers count per-type losses from `tag_seq`, which is 1 + the messages with `tag`
-    /// the original writer sent before this one. The numbers skipped count in
+    /// `stamp.seq` may skip numbers ahead of [`messages_published`](Self::messages_published):
+    /// every reader of this ring counts the messages skipped as lost ([`ReaderStats::lost`],
+    /// and per tag in [`TagLosses`]), as a reader of the original channel would have. A typed
+    /// channel's subscribers count per-type losses from `stamp.tag_seq`, and decode the payload
+    /// as written by `stamp.version` of its type. The numbers skipped count in
     /// [`messages_published`](Self::messages_published) and in a reader's
     /// [`Lag::messages`](crate::Lag::messages) while they lie ahead of it.
     ///
@@ -198,57 +198,57 @@ impl Writer {
     ///
     /// # Errors
     ///
-    /// [`Error::SequenceBehind`] if `seq` is below
+    /// [`Error::SequenceBehind`] if `stamp.seq` is below
     /// [`messages_published`](Self::messages_published): sequence numbers never go back.
     /// [`Error::MtuLimitExceeded`] if the payload exceeds [`mtu`](Self::mtu).
     ///
     /// # Examples
     ///
     /// ```
+    /// use bcast::Stamp;
+    ///
     /// let ring = bcast::RingBuffer::with_capacity(1024);
     /// let mut writer = ring.clone().into_writer();
     /// let mut reader = ring.into_reader();
-    /// writer.send_numbered(b"first", 7, 0, 1)?;
-    /// writer.send_numbered(b"fourth", 7, 3, 4)?; // the two between never reached us
+    /// writer.send_stamped(b"first", Stamp { tag: 7, seq: 0, tag_seq: 1, version: 0 })?;
+    /// // The two messages between never reached us.
+    /// writer.send_stamped(b"fourth", Stamp { tag: 7, seq: 3, tag_seq: 4, version: 0 })?;
     /// let mut buf = [0; 16];
     /// while let Some(received) = reader.try_recv(&mut buf)? {
     ///     assert_eq!(received.tag, 7);
     /// }
     /// assert_eq!(reader.stats().lost, 2);
     /// assert_eq!(writer.messages_published(), 4);
-    /// assert!(writer.send_numbered(b"late", 7, 2, 3).is_err());
+    /// let late = Stamp { tag: 7, seq: 2, tag_seq: 3, version: 0 };
+    /// assert!(writer.send_stamped(b"late", late).is_err());
     /// # Ok::<(), bcast::Error>(())
     /// ```
     #[inline]
-    pub fn send_numbered(
-        &mut self,
-        payload: &[u8],
-        tag: u32,
-        seq: u64,
-        tag_seq: u32,
-    ) -> Result<(), Error> {
+    pub fn send_stamped(&mut self, payload: &[u8], stamp: Stamp) -> Result<(), Error> {
         let next = self.head.seq;
-        if seq < next {
-            return Err(Error::SequenceBehind { seq, next });
+        if stamp.seq < next {
+            return Err(Error::SequenceBehind { seq: stamp.seq, next });
         }
         self.check_len(payload.len())?;
-        self.head.seq = seq;
-        self.head.publish(payload, tag, tag_seq);
+        self.head.seq = stamp.seq;
+        self.head.publish(payload, stamp);
         Ok(())
     }
 
-    /// Like [`send_with_tag`](Self::send_with_tag), with the message's tag sequence: 1 + the
-    /// messages with `tag` sent before it (wrapping from 2^32 - 1 to 1), so that readers count
-    /// per-tag losses; 0 for a writer that does not count.
+    /// Like [`send_with_tag`](Self::send_with_tag), with the message's tag sequence (1 + the
+    /// messages with `tag` sent before it, wrapping from 2^32 - 1 to 1, so that readers count
+    /// per-tag losses; 0 for a writer that does not count) and its type's schema `version`.
     #[inline]
     pub(crate) fn send_counted(
         &mut self,
         payload: &[u8],
         tag: u32,
         tag_seq: u32,
+        version: u16,
     ) -> Result<(), Error> {
         self.check_len(payload.len())?;
-        self.head.publish(payload, tag, tag_seq);
+        let seq = self.head.seq;
+        self.head.publish(payload, Stamp { tag, seq, tag_seq, version });
         Ok(())
     }
 
@@ -276,7 +276,8 @@ impl Writer {
     /// Publishes the first `len` staged bytes (called by `Claim`).
     #[inline(always)]
     fn publish_staged(&mut self, len: usize, tag: u32) {
-        self.head.publish(&self.staging[..len], tag, 0);
+        let seq = self.head.seq;
+        self.head.publish(&self.staging[..len], Stamp { tag, seq, tag_seq: 0, version: 0 });
     }
 }
 
@@ -298,7 +299,8 @@ impl Head {
     /// docs). Always inlined: out of line, its prologue and the callers' moves cost a third of
     /// a small message (BENCHMARKS.md, hot spots 2 and 3).
     #[inline(always)]
-    fn publish(&mut self, payload: &[u8], tag: u32, tag_seq: u32) {
+    /// `stamp.seq` is the writer's `seq`, which the callers set.
+    fn publish(&mut self, payload: &[u8], stamp: Stamp) {
         let ring = self.ring;
         let capacity = ring.capacity();
         let frame = frame_len(payload.len() as u64);
@@ -322,7 +324,7 @@ impl Head {
         }
         // A payload is at most the MTU, which `mtu_for` caps below `u32::MAX`.
         #[allow(clippy::cast_possible_truncation)]
-        let header = FrameHeader::message(payload.len() as u32, tag, tag_seq, self.seq);
+        let header = FrameHeader::message(payload.len() as u32, stamp);
         // Nothing is published at `end` yet, and a reader must not take what the word there
         // held on an earlier lap (payload, say) for a frame: `store_message` clears it before
         // it publishes this frame, whose commit word makes the clearing visible with it.

@@ -22,8 +22,12 @@ pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
             let (style, fields) = fields(shape, krate);
             types.extend(shape.fields.iter().map(|field| field.ty));
             let layout = layout(input, shape);
+            let version = input.attrs.version.filter(|version| version.value != 0).map(|version| {
+                let value = version.value;
+                quote!(.with_version(#value))
+            });
             quote! {
-                #p::Kind::Struct(#p::Struct::new(#name, #style, &[#(#fields),*]).with_reprs(&[#(#reprs),*])#layout)
+                #p::Kind::Struct(#p::Struct::new(#name, #style, &[#(#fields),*]).with_reprs(&[#(#reprs),*])#layout #version)
             }
         }
         Data::Enum(_, variants) => {

@@ -5,7 +5,7 @@ fn sample_header() -> BatchHeader {
 }
 
 fn frame(seq: u64, tag: u32, tag_seq: u32, payload: &[u8]) -> Frame<'_> {
-    Frame { seq, tag, tag_seq, payload }
+    Frame { stamp: Stamp { tag, seq, tag_seq, version: u16::from(tag == 9) * 3 }, payload }
 }
 
 fn sample_batch() -> Vec<u8> {
@@ -36,7 +36,7 @@ fn the_builder_starts_over_after_take() {
     assert_eq!((builder.count(), builder.len()), (0, HEADER_LEN));
     builder.push(frame(2, 2, 1, b"y"));
     let bytes = builder.take(&BatchHeader::default());
-    let seqs: Vec<_> = Batch::parse(&bytes).unwrap().frames().map(|f| f.seq).collect();
+    let seqs: Vec<_> = Batch::parse(&bytes).unwrap().frames().map(|f| f.stamp.seq).collect();
     assert_eq!(seqs, [2]);
 }
 
@@ -58,7 +58,7 @@ fn corrupt_fields_are_rejected() {
     bad_count[8] = 2;
     assert_eq!(Batch::parse(&bad_count).unwrap_err(), WireError::Inconsistent);
     let mut huge_len = good.clone();
-    huge_len[HEADER_LEN + 16..HEADER_LEN + FRAME_HEADER_LEN]
+    huge_len[HEADER_LEN + 20..HEADER_LEN + FRAME_HEADER_LEN]
         .copy_from_slice(&u32::MAX.to_le_bytes());
     assert_eq!(Batch::parse(&huge_len).unwrap_err(), WireError::Truncated);
     let mut trailing = good;

@@ -17,6 +17,12 @@ pub fn endpoint(slot: u16) -> String {
     format!("tcp/127.0.0.1:{}", 20_000 + pid * 8 + slot)
 }
 
+/// A Zenoh key for the test `name`, unique to this process, so that test runs on one machine
+/// never hear each other.
+pub fn key(name: &str) -> String {
+    format!("t/{name}/{}", std::process::id())
+}
+
 /// Channel files under /dev/shm, unique to the test and process, removed on drop (with the
 /// importer's resume files and the writers' lock files).
 pub struct Paths(Vec<String>);
