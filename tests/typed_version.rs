@@ -38,10 +38,18 @@ mod v1 {
 }
 
 mod v2 {
-    /// The quote at version 2.
+    /// The quote at version 2, which added `ask`.
     #[bcast::typed::message(tag = 1, version = 2)]
     pub(crate) struct Quote {
         pub(crate) bid: f64,
+        #[bcast(since = 2)]
+        pub(crate) ask: f64,
+    }
+    /// The same fields, but `ask` claimed by the first version.
+    #[bcast::typed::message(tag = 1, version = 2)]
+    pub(crate) struct Unmarked {
+        pub(crate) bid: f64,
+        pub(crate) ask: f64,
     }
     #[derive(bcast::BcastChannel)]
     pub(crate) enum Feed {
@@ -56,6 +64,9 @@ fn a_declared_version_is_the_types_and_its_shapes() {
     assert_eq!((v2::Quote::VERSION, v1::Trade::VERSION), (2, 3));
     let Kind::Struct(quote) = v2::Quote::SHAPE.kind() else { unreachable!() };
     assert_eq!(quote.version(), 2);
+    let since: Vec<u16> = quote.fields().iter().map(|field| field.since()).collect();
+    assert_eq!(since, [0, 2], "0 for the first version's fields");
+    assert_ne!(v2::Quote::SHAPE.fingerprint(), v2::Unmarked::SHAPE.fingerprint());
     // The version is part of the fingerprint; an unversioned type's is what it always was.
     let fingerprints =
         [unversioned::Quote::SHAPE, v1::Quote::SHAPE, v2::Quote::SHAPE].map(|s| s.fingerprint());
@@ -107,6 +118,23 @@ fn descriptions_carry_versions_and_stay_in_the_first_format_without_them()
         })
         .to_vec();
     assert_eq!(versions, [1, 3]);
+    let quote = Description::of(&[(1, &v2::Quote::SHAPE)]);
+    let read = Description::decode(&quote.to_bytes())?;
+    let Node::Struct { fields, .. } = read.node(read.root(1).expect("described")) else {
+        unreachable!()
+    };
+    let since: Vec<(&str, u16)> = fields.iter().map(|f| (f.name.as_str(), f.since)).collect();
+    assert_eq!(since, [("bid", 0), ("ask", 2)]);
+    assert_eq!(read.fingerprint(read.root(1).expect("described")), v2::Quote::SHAPE.fingerprint());
+    // The version block: the struct's version, then each field's `since`. A field of a version
+    // past the struct's, of version 1 (written as 0), or before an earlier one is malformed.
+    let bytes = quote.to_bytes();
+    let at = bytes.windows(6).position(|w| w == [2, 0, 0, 0, 2, 0]).expect("the version block");
+    for since in [[0u8, 3], [0, 1], [2, 0]] {
+        let mut bad = bytes.clone();
+        (bad[at + 2], bad[at + 4]) = (since[0], since[1]);
+        assert!(Description::decode(&bad).is_err(), "fields since {since:?}");
+    }
     // Descriptions without a versioned type are read by builds from before versions.
     let plain = Description::of(<unversioned::Feed as bcast::typed::Channel>::SHAPES).to_bytes();
     assert_eq!(plain[..2], 1u16.to_le_bytes());
@@ -131,5 +159,6 @@ fn a_subscriber_of_another_version_is_refused_with_both_versions() {
     };
     let text = mismatch.to_string();
     assert!(text.contains("`Quote`: version 1 here, version 2 in the channel"), "{text}");
+    assert!(text.contains("`Quote`: `ask` only in the channel"), "{text}");
     assert!(!text.contains("Trade"), "the shared Trade is the same on both sides: {text}");
 }

@@ -171,6 +171,9 @@ fn fields_text(
                 let place = slot
                     .map(|slot| format!(" // offset {}, {} bytes", slot.offset, slot.size))
                     .unwrap_or_default();
+                if field.since != 0 {
+                    let _ = writeln!(text, "{indent}    #[bcast(since = {})]", field.since);
+                }
                 let _ = writeln!(
                     text,
                     "{indent}    {}: {},{place}",
@@ -221,6 +224,7 @@ fn node_json(description: &Description, id: NodeId) -> Value {
                     "name": field.name,
                     "node": field.node.index(),
                     "type": description.type_name(field.node),
+                    "since": field.since,
                 })
             })
             .collect()

@@ -8,7 +8,7 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{DeriveInput, Expr, Fields, Ident, Member, Path, Type, Visibility};
 
-use crate::attr::{Attrs, Context};
+use crate::attr::{Attrs, Context, Version};
 use crate::errors::Errors;
 
 /// A derive's input.
@@ -69,6 +69,8 @@ pub(crate) struct Field<'a> {
     pub(crate) member: Member,
     /// Its type.
     pub(crate) ty: &'a Type,
+    /// `#[bcast(since = N)]`: the version of a versioned message that added it.
+    pub(crate) since: Option<Version>,
 }
 
 /// One enum variant.
@@ -92,10 +94,14 @@ impl<'a> Input<'a> {
         let reprs = reprs(node, &mut parse_errors);
         let data = match &node.data {
             syn::Data::Struct(data) => {
-                Data::Struct(data.struct_token.span, Shape::new(&data.fields))
+                Data::Struct(data.struct_token.span, Shape::new(&data.fields, &mut parse_errors))
             }
             syn::Data::Enum(data) => {
-                Data::Enum(data.enum_token.span, data.variants.iter().map(Variant::new).collect())
+                let variants = data.variants.iter();
+                Data::Enum(
+                    data.enum_token.span,
+                    variants.map(|v| Variant::new(v, &mut parse_errors)).collect(),
+                )
             }
             syn::Data::Union(data) => Data::Union(data.union_token.span),
         };
@@ -120,8 +126,8 @@ impl<'a> Input<'a> {
 }
 
 impl<'a> Shape<'a> {
-    /// Reads `fields`.
-    pub(crate) fn new(fields: &'a Fields) -> Self {
+    /// Reads `fields` and their `#[bcast(...)]` attributes; mistakes go to `errors`.
+    pub(crate) fn new(fields: &'a Fields, errors: &mut Errors) -> Self {
         let style = match fields {
             Fields::Named(_) => Style::Named,
             Fields::Unnamed(_) => Style::Tuple,
@@ -130,18 +136,21 @@ impl<'a> Shape<'a> {
         let fields = fields
             .iter()
             .zip(fields.members())
-            .map(|(field, member)| Field { member, ty: &field.ty })
+            .map(|(field, member)| {
+                let since = Attrs::from_attributes(&field.attrs, Context::Field, errors).since;
+                Field { member, ty: &field.ty, since }
+            })
             .collect();
         Shape { style, fields }
     }
 }
 
 impl<'a> Variant<'a> {
-    fn new(variant: &'a syn::Variant) -> Self {
+    fn new(variant: &'a syn::Variant, errors: &mut Errors) -> Self {
         Variant {
             original: variant,
             ident: &variant.ident,
-            shape: Shape::new(&variant.fields),
+            shape: Shape::new(&variant.fields, errors),
             discriminant: variant.discriminant.as_ref().map(|(_, expr)| expr),
         }
     }

@@ -18,6 +18,8 @@ pub(crate) enum Context {
     Channel,
     /// `#[derive(BcastSchema)]`, or `#[bcast::typed::schema]`.
     Schema,
+    /// A field of any of them.
+    Field,
 }
 
 impl Context {
@@ -27,6 +29,7 @@ impl Context {
             Self::Message => matches!(key, "tag" | "version" | "pod" | "crate"),
             Self::Channel => key == "crate",
             Self::Schema => matches!(key, "pod" | "crate"),
+            Self::Field => key == "since",
         }
     }
 
@@ -36,6 +39,7 @@ impl Context {
             Self::Message => "`tag = <u32>`, `version = <u16>`, `pod` or `crate = \"...\"`",
             Self::Channel => "`crate = \"...\"` (tags and codecs belong on the message structs)",
             Self::Schema => "`pod` or `crate = \"...\"`",
+            Self::Field => "`since = <u16>` (the version of a versioned message that added it)",
         }
     }
 
@@ -45,6 +49,7 @@ impl Context {
             Self::Message => "a message struct",
             Self::Channel => "a channel enum",
             Self::Schema => "a schema type",
+            Self::Field => "a field",
         }
     }
 }
@@ -58,7 +63,7 @@ pub(crate) struct Tag {
     pub(crate) span: Span,
 }
 
-/// `version = N`, as written.
+/// `version = N` or `since = N`, as written.
 #[derive(Clone, Copy)]
 pub(crate) struct Version {
     /// The value; 0 is parsed here and refused by validation.
@@ -74,6 +79,8 @@ pub(crate) struct Attrs {
     pub(crate) tag: Option<Tag>,
     /// `version = N`.
     pub(crate) version: Option<Version>,
+    /// `since = N`, on a field.
+    pub(crate) since: Option<Version>,
     /// `pod`: its span.
     pub(crate) pod: Option<Span>,
     /// `crate = "path"`.
@@ -135,12 +142,13 @@ impl Attrs {
                     None => self.tag = Some(Tag { value, span: lit.span() }),
                 }
             }
-            "version" => {
+            "version" | "since" => {
                 let lit: LitInt = meta.value()?.parse()?;
-                let value = lit.base10_parse::<u16>()?;
-                match self.version {
+                let value = Version { value: lit.base10_parse::<u16>()?, span: lit.span() };
+                let slot = if key == "version" { &mut self.version } else { &mut self.since };
+                match slot {
                     Some(_) => found.push(duplicate()),
-                    None => self.version = Some(Version { value, span: lit.span() }),
+                    None => *slot = Some(value),
                 }
             }
             "pod" => match self.pod {

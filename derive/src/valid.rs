@@ -34,6 +34,7 @@ pub(crate) fn message(input: &Input<'_>) -> syn::Result<()> {
             if input.attrs.pod.is_some() {
                 errors.check(pod_fields(input.ident, shape));
             }
+            errors.check(field_versions(input, shape));
         }
         Data::Enum(token, _) => errors.push(syn::Error::new(
             *token,
@@ -64,6 +65,7 @@ pub(crate) fn channel(input: &Input<'_>) -> syn::Result<()> {
             }
             let mut seen: Vec<(String, &syn::Ident)> = Vec::new();
             for variant in variants {
+                errors.check(no_field_versions(&variant.shape));
                 let Some((ty, _)) = variant.newtype() else {
                     errors.push(syn::Error::new_spanned(
                         variant.original,
@@ -106,18 +108,16 @@ pub(crate) fn schema(input: &Input<'_>) -> syn::Result<()> {
     match &input.data {
         Data::Struct(_, shape) => {
             errors.check(not_generic(input, "a schema type"));
-            if let Some(version) = input.attrs.version.filter(|version| version.value == 0) {
-                errors.push(syn::Error::new(
-                    version.span,
-                    "versions start at 1; leave `version` out for an unversioned type",
-                ));
-            }
+            errors.check(no_field_versions(shape));
             if input.attrs.pod.is_some() {
                 errors.check(pod_fields(input.ident, shape));
             }
         }
         Data::Enum(_, variants) => {
             errors.check(not_generic(input, "a schema type"));
+            for variant in variants {
+                errors.check(no_field_versions(&variant.shape));
+            }
             for discriminant in variants.iter().filter_map(|variant| variant.discriminant) {
                 if literal_discriminant(discriminant).is_none() {
                     errors.push(syn::Error::new_spanned(
@@ -131,6 +131,81 @@ pub(crate) fn schema(input: &Input<'_>) -> syn::Result<()> {
             .push(syn::Error::new(*token, "bcast schemas support structs and enums, not unions")),
     }
     errors.finish()
+}
+
+/// `#[bcast(since = N)]` on a message's fields: only with the message's `version`, naming one
+/// of its versions, and in order, since a version only appends fields to the one before.
+fn field_versions(input: &Input<'_>, shape: &Shape<'_>) -> syn::Result<()> {
+    let mut errors = Errors::default();
+    let Some(version) = input.attrs.version.map(|version| version.value) else {
+        for since in shape.fields.iter().filter_map(|field| field.since) {
+            errors.push(syn::Error::new(
+                since.span,
+                "`since` needs the message's own version: add `version = N` to its attribute",
+            ));
+        }
+        return errors.finish();
+    };
+    // The version of the fields so far, and the last field that set it.
+    let mut last = (1, None);
+    for field in &shape.fields {
+        let Some(since) = field.since else {
+            if let (later, Some(member)) = last {
+                errors.push(syn::Error::new_spanned(
+                    field.ty,
+                    format!(
+                        "a field without `since` is of version 1: it must come before \
+                         `{}` (version {later}), as versions only append fields",
+                        member_name(member)
+                    ),
+                ));
+            }
+            continue;
+        };
+        if since.value == 0 || since.value > version {
+            errors.push(syn::Error::new(
+                since.span,
+                format!(
+                    "`since = {}` is not a version of this message: its versions run from 1 \
+                     to {version}",
+                    since.value
+                ),
+            ));
+        } else if since.value < last.0 {
+            errors.push(syn::Error::new(
+                since.span,
+                format!(
+                    "a field of version {} must come before the fields of version {}, as \
+                     versions only append fields",
+                    since.value, last.0
+                ),
+            ));
+        } else if since.value > 1 {
+            last = (since.value, Some(&field.member));
+        }
+    }
+    errors.finish()
+}
+
+/// Refuses `#[bcast(since = N)]` outside a message struct.
+fn no_field_versions(shape: &Shape<'_>) -> syn::Result<()> {
+    let mut errors = Errors::default();
+    for since in shape.fields.iter().filter_map(|field| field.since) {
+        errors.push(syn::Error::new(
+            since.span,
+            "`since` marks a field of a versioned message struct; a schema type or channel \
+             evolves with the message that holds it",
+        ));
+    }
+    errors.finish()
+}
+
+/// A field's name, or its index in a tuple struct.
+fn member_name(member: &syn::Member) -> String {
+    match member {
+        syn::Member::Named(ident) => ident.to_string(),
+        syn::Member::Unnamed(index) => index.index.to_string(),
+    }
 }
 
 /// A type's tokens as text, to compare channel variants' types.
@@ -166,7 +241,7 @@ fn not_generic(input: &Input<'_>, what: &str) -> syn::Result<()> {
 /// check the rest.
 pub(crate) fn pod_fields(ident: &syn::Ident, shape: &Shape<'_>) -> syn::Result<()> {
     let mut errors = Errors::default();
-    for Field { member, ty } in &shape.fields {
+    for Field { member, ty, .. } in &shape.fields {
         let Some((culprit, advice)) = not_any_bytes(ty) else { continue };
         let field = match member {
             syn::Member::Named(name) => format!("field `{name}`"),

@@ -97,7 +97,7 @@ pub(crate) fn expand(
 /// The errors of a struct's fields that cannot be pod (see [`valid::pod_fields`]).
 fn pod_field_errors(input: &DeriveInput) -> Option<syn::Error> {
     let syn::Data::Struct(data) = &input.data else { return None };
-    valid::pod_fields(&input.ident, &Shape::new(&data.fields)).err()
+    valid::pod_fields(&input.ident, &Shape::new(&data.fields, &mut Errors::default())).err()
 }
 
 /// `args` without the `pod` key, or `None` if they do not parse.

@@ -193,6 +193,8 @@ pub struct NodeField {
     pub name: String,
     /// Its type's node.
     pub node: NodeId,
+    /// In a versioned struct, the version that added it; 0 for a field of the first version.
+    pub since: u16,
 }
 
 /// Where the fields of a struct [`Node`] lie in memory (the run-time form of a
@@ -382,6 +384,7 @@ impl<'s> Builder<'s> {
             .map(|field| NodeField {
                 name: field.name().to_owned(),
                 node: self.node(field.shape()),
+                since: field.since(),
             })
             .collect()
     }
@@ -488,6 +491,7 @@ fn put_node(out: &mut Vec<u8>, node: &Node) {
             }
             if *version != 0 {
                 out.extend_from_slice(&version.to_le_bytes());
+                fields.iter().for_each(|field| out.extend_from_slice(&field.since.to_le_bytes()));
             }
         }
         Node::Enum { name, reprs, variants } => {
@@ -810,6 +814,10 @@ impl Table {
                 let reprs = reprs(input)?;
                 let (style, fields) = self.fields(input, index)?;
                 let (layout, version) = layout_and_version(input, fields.len())?;
+                let mut fields = fields;
+                if version != 0 {
+                    read_since(input, version, &mut fields)?;
+                }
                 Node::Struct { name, reprs, style, fields, layout, version }
             }
             code::ENUM => {
@@ -862,7 +870,7 @@ impl Table {
         let mut fields = Vec::with_capacity(capacity(count, input, 6));
         for _ in 0..count {
             let name = input.str()?.to_owned();
-            fields.push(NodeField { name, node: self.reference(input, index)? });
+            fields.push(NodeField { name, node: self.reference(input, index)?, since: 0 });
         }
         Ok((style, fields))
     }
@@ -923,7 +931,7 @@ impl Table {
 
     fn hash_fields(&self, hash: Hasher, style: Style, fields: &[NodeField]) -> Hasher {
         fields.iter().fold(hash.style(style), |hash, field| {
-            hash.str(&field.name).u64(self.fingerprints[field.node.0 as usize])
+            hash.str(&field.name).u64(self.fingerprints[field.node.0 as usize]).since(field.since)
         })
     }
 }
@@ -967,6 +975,25 @@ fn layout_and_version(
         0 => Err(input.malformed(at).into()),
         version => Ok((layout, version)),
     }
+}
+
+/// The version that added each of a versioned struct's `fields`, at most its `version`, in
+/// order: 0 (the first version) or 2 and up, never going back.
+fn read_since(
+    input: &mut Input<'_>,
+    version: u16,
+    fields: &mut [NodeField],
+) -> Result<(), DescriptionError> {
+    let mut last = 0;
+    for field in fields {
+        let at = input.at();
+        let since = input.u16()?;
+        if since == 1 || since > version || since < last {
+            return Err(input.malformed(at).into());
+        }
+        (field.since, last) = (since, since);
+    }
+    Ok(())
 }
 
 /// A struct's layout, with one slot per each of its `fields` fields, each inside the struct.

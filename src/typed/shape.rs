@@ -209,12 +209,13 @@ pub struct Variant {
     fields: &'static [Field],
 }
 
-/// A field of a struct or an enum variant: its name (`0`, `1`, ... for tuple fields) and its
-/// type's shape.
+/// A field of a struct or an enum variant: its name (`0`, `1`, ... for tuple fields), its
+/// type's shape, and in a versioned message type, the version that added it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
     name: &'static str,
     shape: &'static Shape,
+    since: u16,
 }
 
 impl Shape {
@@ -520,7 +521,19 @@ impl Variant {
 impl Field {
     /// A field named `name` (`"0"`, `"1"`, ... in a tuple struct or variant) of shape `shape`.
     pub const fn new(name: &'static str, shape: &'static Shape) -> Self {
-        Self { name, shape }
+        Self { name, shape, since: 0 }
+    }
+
+    /// The same field, added in version `since` of its versioned message type
+    /// (`#[bcast(since = N)]`); 0 (or 1) for a field of the first version.
+    #[must_use]
+    pub const fn with_since(self, since: u16) -> Self {
+        Self { since: if since == 1 { 0 } else { since }, ..self }
+    }
+
+    /// The version that added the field; 0 for a field of the type's first version.
+    pub const fn since(&self) -> u16 {
+        self.since
     }
 
     /// The field's name.
@@ -573,12 +586,12 @@ impl Hasher {
         self.u64(shape.fingerprint)
     }
 
-    /// The fields' style, then each field's name and shape, in order.
+    /// The fields' style, then each field's name, shape and version, in order.
     const fn fields(mut self, style: Style, fields: &[Field]) -> Self {
         self = self.style(style);
         let mut i = 0;
         while i < fields.len() {
-            self = self.str(fields[i].name).shape(fields[i].shape);
+            self = self.str(fields[i].name).shape(fields[i].shape).since(fields[i].since);
             i += 1;
         }
         self
@@ -604,6 +617,14 @@ impl Hasher {
             return self;
         }
         self.str("version").u64(version as u64)
+    }
+
+    /// Nothing for a field of the first version; else `"since"` and the version that added it.
+    pub(crate) const fn since(self, since: u16) -> Self {
+        if since == 0 {
+            return self;
+        }
+        self.str("since").u64(since as u64)
     }
 
     pub(crate) const fn style(self, style: Style) -> Self {

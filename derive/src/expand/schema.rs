@@ -180,7 +180,11 @@ fn fields(shape: &Shape<'_>, krate: &Path) -> (TokenStream, Vec<TokenStream>) {
             let ty = field.ty;
             // Spanned at the type, so a type without a schema is reported there.
             let shape = quote_spanned!(ty.span()=> &<#ty as #krate::__private::Schema>::SHAPE);
-            quote!(#krate::__private::Field::new(#name, #shape))
+            let since = field.since.filter(|since| since.value > 1).map(|since| {
+                let value = since.value;
+                quote!(.with_since(#value))
+            });
+            quote!(#krate::__private::Field::new(#name, #shape) #since)
         })
         .collect();
     (style, fields)
