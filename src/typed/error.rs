@@ -46,6 +46,20 @@ pub enum DecodeError {
         /// The message type.
         type_name: &'static str,
     },
+    /// A frame written by another version of its message type that this build cannot read: an
+    /// rkyv message (reads across versions are for pod messages so far), or a pod record whose
+    /// length is not that of its version.
+    #[error("`{type_name}` version {ours} cannot read the {len}-byte payload of version {found}")]
+    Version {
+        /// The message type the tag names.
+        type_name: &'static str,
+        /// This build's version of it.
+        ours: u16,
+        /// The frame's.
+        found: u16,
+        /// Payload length.
+        len: usize,
+    },
     /// A pod payload does not have the size of its type.
     #[error("`{type_name}` is {expected} bytes, the payload has {found}")]
     Length {

@@ -7,6 +7,7 @@ use super::codec::{CodecKind, RkyvFormat};
 use super::description::Description;
 use super::entry::TypeEntry;
 use super::error::place;
+use super::evolution::{Evolution, Side};
 use super::field_difference::{FieldDifference, field_differences};
 use super::registry::Registry;
 
@@ -18,13 +19,17 @@ use super::registry::Registry;
 /// both sides must be the same (name, fingerprint and codec) on both; besides:
 ///
 /// - a **subscriber** may list fewer types than the channel (it skips the frames of the
-///   others, and counts them: [`Subscriber::skipped_other_types`](super::Subscriber::skipped_other_types))
-///   or more (it never receives those);
+///   others, and counts them: [`Subscriber::skipped_other_types`]) or more (it never receives
+///   those);
 /// - a **publisher** may list fewer types than the channel (its subscribers were checked
 ///   against all of them), not more;
+/// - a type may differ as another version of itself, when the two versions are compatible
+///   ([`Evolution`]: a later version only appends fields, marked `since`);
 /// - the rkyv format of both builds must agree when a type they share is archived with rkyv;
 /// - the two must share a type: a subscriber of a channel none of whose types it knows is
 ///   refused ([`Difference::NoTypeInCommon`]), rather than waiting for messages that never come.
+///
+/// [`Subscriber::skipped_other_types`]: super::Subscriber::skipped_other_types
 ///
 /// The [`refusals`](Self::refusals) are the differences that break these rules, and its
 /// [`Display`](fmt::Display) form names them and, where both sides describe a changed type
@@ -74,16 +79,6 @@ pub struct SchemaMismatch {
     pub theirs_description: Option<Description>,
 }
 
-/// Which end of a channel a registry is checked for: what may differ from the channel's
-/// registry depends on it (see [`SchemaMismatch`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Side {
-    /// A [`Publisher`](super::Publisher), or a channel file made with a registry.
-    Publishing,
-    /// A [`Subscriber`](super::Subscriber).
-    Subscribing,
-}
-
 /// One difference between two registries; see [`SchemaMismatch::differences`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Difference {
@@ -111,6 +106,8 @@ pub enum Difference {
         /// Where the two types part, field by field, when both sides describe them; empty
         /// otherwise.
         fields: Vec<FieldDifference>,
+        /// Whether they are versions of one type that can share the channel.
+        evolution: Evolution,
     },
 }
 
@@ -160,6 +157,7 @@ impl SchemaMismatch {
                     ours: entry.clone(),
                     theirs: other.clone(),
                     fields: self.field_differences(entry, other),
+                    evolution: self.evolution(entry, other),
                 }),
                 Some(_) => {}
                 None => out.push(Difference::OnlyOurs(entry.clone())),
@@ -188,13 +186,42 @@ impl SchemaMismatch {
             Difference::RkyvFormat { .. } => shares_rkyv,
             Difference::OnlyOurs(_) => self.side == Side::Publishing,
             Difference::OnlyTheirs(_) => false,
-            Difference::NoTypeInCommon | Difference::Changed { .. } => true,
+            Difference::Changed { evolution, .. } => *evolution != Evolution::Compatible,
+            Difference::NoTypeInCommon => true,
         });
-        let shared = self.ours.types.iter().any(|entry| self.theirs.types.contains(entry));
+        let shared = self.ours.types.iter().any(|entry| {
+            self.theirs
+                .types
+                .iter()
+                .any(|other| other.tag == entry.tag && other.codec == entry.codec)
+        });
         if !shared && !self.theirs.types.is_empty() && refusals.is_empty() {
             refusals.push(Difference::NoTypeInCommon);
         }
         refusals
+    }
+
+    /// Whether `ours` and `theirs` are versions of one type that this side can share the
+    /// channel across.
+    fn evolution(&self, ours: &TypeEntry, theirs: &TypeEntry) -> Evolution {
+        let (Some(our_description), Some(their_description)) =
+            (&self.ours_description, &self.theirs_description)
+        else {
+            return Evolution::Unrelated;
+        };
+        match (our_description.root(ours.tag), their_description.root(theirs.tag)) {
+            (Some(our_root), Some(their_root))
+                if ours.tag == theirs.tag && ours.codec == theirs.codec =>
+            {
+                Evolution::of(
+                    self.side,
+                    ours.codec,
+                    (our_description, our_root),
+                    (their_description, their_root),
+                )
+            }
+            _ => Evolution::Unrelated,
+        }
     }
 
     /// Where the descriptions of `ours` and `theirs` part, if both sides describe them.
@@ -246,7 +273,7 @@ impl fmt::Display for Difference {
                 write!(f, "`{}` (tag {}) is only in the channel", entry.name, entry.tag)
             }
             Self::NoTypeInCommon => f.write_str("no message type in common with the channel"),
-            Self::Changed { ours, theirs, fields } => {
+            Self::Changed { ours, theirs, fields, evolution } => {
                 let mut parts = Vec::new();
                 if ours.name != theirs.name {
                     parts.push(format!(
@@ -272,6 +299,9 @@ impl fmt::Display for Difference {
                 write!(f, "`{}` (tag {}) changed: {}", ours.name, ours.tag, parts.join(", "))?;
                 for field in fields {
                     write!(f, "; {field}")?;
+                }
+                if let Evolution::Refused(rule) = evolution {
+                    write!(f, "; {rule}")?;
                 }
                 Ok(())
             }

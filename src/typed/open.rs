@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use super::channel::Channel;
 use super::description::{self, Description, DescriptionError};
 use super::error::place;
-use super::mismatch::{SchemaMismatch, Side};
+use super::evolution::Side;
+use super::mismatch::SchemaMismatch;
 use super::registry::{Registry, RegistryError};
 use crate::error::{Error, OpenError};
 use crate::ring::metadata::{AppendError, NewSection, SectionKind};
@@ -184,8 +185,7 @@ pub(super) fn stored<A>(ring: &RingBuffer<A>) -> Result<Option<Registry>, TypedO
 }
 
 /// Checks that `theirs` (and the channel's description) are compatible with `ours` for `side`;
-/// if not, the error explains it with `ours_description` (made only then) and the channel's
-/// description.
+/// `ours_description` is made only when the registries differ.
 pub(super) fn compare<A>(
     ring: &RingBuffer<A>,
     ours: Registry,
@@ -196,21 +196,18 @@ pub(super) fn compare<A>(
     if ours.matches(&theirs) {
         return check_description(ring, &theirs);
     }
-    let path = ring.path().map(ToOwned::to_owned);
-    let mut mismatch = SchemaMismatch {
-        path,
+    // Both descriptions decide whether two versions of a type are compatible, and explain a
+    // refusal; a channel without a readable description is told apart by its registry alone.
+    let mismatch = SchemaMismatch {
+        path: ring.path().map(ToOwned::to_owned),
         side,
         ours,
         theirs,
-        ours_description: None,
-        theirs_description: None,
+        ours_description: ours_description(),
+        theirs_description: Description::read_from(ring).ok().flatten(),
     };
     if mismatch.refusals().is_empty() {
         return check_description(ring, &mismatch.theirs);
     }
-    // Only to explain the refusal: a channel without a readable description is told apart by
-    // its registry alone.
-    mismatch.theirs_description = Description::read_from(ring).ok().flatten();
-    mismatch.ours_description = ours_description();
     Err(TypedOpenError::Mismatch(Box::new(mismatch)))
 }

@@ -10,11 +10,13 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 use super::channel::Channel;
 use super::decode::{UnknownTag, decode};
 use super::entry::TypeEntry;
+use super::error::DecodeError;
 use super::open::TypedOpenError;
 use super::open::check;
 use super::payload::{Access, Trusted};
 use super::recv::RecvError;
 use super::registry::Registry;
+use super::shape::Kind;
 use super::view_batch::ViewBatch;
 use crate::error::Error;
 use crate::reader::{Reader, Received, TagLosses};
@@ -247,9 +249,14 @@ impl<C: Channel> Subscriber<C> {
             _ => None,
         };
         let received = match (found, index) {
-            (Ok(Some(received)), Some(index)) => {
+            (Ok(Some(mut received)), Some(index)) => {
                 if let Some(losses) = &mut self.losses {
                     losses.observe_at(index, &received);
+                }
+                // Frames of unversioned types, as every frame of an unversioned channel is,
+                // pay this test.
+                if received.version != 0 {
+                    self.adapt(0, &mut received)?;
                 }
                 received
             }
@@ -273,11 +280,11 @@ impl<C: Channel> Subscriber<C> {
         first: Result<Option<Received>, Error>,
     ) -> Result<Option<Received>, RecvError> {
         match first {
-            Ok(Some(received)) => {
+            Ok(Some(mut received)) => {
                 if let Some(losses) = &mut self.losses {
                     losses.observe(&received);
                 }
-                if self.admits(&received)? {
+                if self.admits(&mut received)? {
                     return Ok(Some(received));
                 }
             }
@@ -342,18 +349,19 @@ impl<C: Channel> Subscriber<C> {
         loop {
             let next = self.copy_next(0);
             let next = next.map_err(|error| RecvError::from_ring(error, self.reader.position()));
-            let Some(received) = next? else { return Ok(None) };
-            if self.admits(&received)? {
+            let Some(mut received) = next? else { return Ok(None) };
+            if self.admits(&mut received)? {
                 return Ok(Some(received));
             }
         }
     }
 
-    /// Whether the frame `received` is to be decoded: the registry checked first if it was not
-    /// yet (see [`Subscriber::new`]); a frame of the channel's other types is skipped and
-    /// counted; then the [`UnknownTag`] policy.
+    /// Whether the frame `received`, copied to the start of the buffer, is to be decoded: the
+    /// registry checked first if it was not yet (see [`Subscriber::new`]); a frame of the
+    /// channel's other types is skipped and counted; then the [`UnknownTag`] policy. One of
+    /// another version of its type is [`adapt`](Self::adapt)ed.
     #[inline]
-    fn admits(&mut self, received: &Received) -> Result<bool, RecvError> {
+    fn admits(&mut self, received: &mut Received) -> Result<bool, RecvError> {
         if !self.checked && !self.check_late() {
             return Err(self.late_error());
         }
@@ -361,13 +369,74 @@ impl<C: Channel> Subscriber<C> {
             self.skipped += 1;
             return Ok(false);
         }
-        self.unknown.admits::<C>(received)
+        let admitted = self.unknown.admits::<C>(received)?;
+        if admitted && received.version != 0 {
+            self.adapt(0, received)?;
+        }
+        Ok(admitted)
     }
 
     /// Whether `received` is a frame of one of the channel's types that `C` does not list.
     #[inline]
     fn is_other_type(&self, received: &Received) -> bool {
         !C::carries_tag(received.tag) && self.other_types.contains(&received.tag)
+    }
+
+    /// Makes the frame `received` copied to `buffer[offset..]`, written by another version of
+    /// its message type, readable as this build's version, in the buffer: a newer pod record
+    /// is read as its prefix (the fields this version knows), an older one is completed with
+    /// zeros for the fields added since (zero bytes are a valid value of every pod field).
+    /// Frames of unversioned types, unknown tags and this build's version are left as they are.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::Version`] for an rkyv frame of another version, or a pod record whose
+    /// length is not that of the version it says it is.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn adapt(
+        &mut self,
+        offset: usize,
+        received: &mut Received,
+    ) -> Result<(), RecvError> {
+        let Some(index) = C::type_index(received.tag) else { return Ok(()) };
+        let Kind::Struct(shape) = C::SHAPES[index].1.kind() else { return Ok(()) };
+        let (ours, found) = (shape.version(), received.version);
+        if ours == 0 || ours == found {
+            return Ok(());
+        }
+        let refuse = || RecvError::Decode {
+            position: received.position,
+            source: DecodeError::Version {
+                type_name: shape.name(),
+                ours,
+                found,
+                len: received.len,
+            },
+        };
+        // Pod types have a layout; rkyv ones do not.
+        let Some(layout) = shape.layout() else { return Err(refuse()) };
+        let size = layout.size();
+        if found > ours {
+            if received.len < size {
+                return Err(refuse());
+            }
+        } else {
+            // The record of version `found` ends where the first field added after it starts.
+            let slots = shape.fields().iter().zip(layout.fields());
+            let end =
+                slots.filter(|(field, _)| field.since() > found).map(|(_, slot)| slot.offset());
+            if received.len != end.min().unwrap_or(size) {
+                return Err(refuse());
+            }
+            let needed = (offset + size).div_ceil(16);
+            if self.buffer.len() < needed {
+                self.buffer.resize(needed, Block([0; 16]));
+            }
+            self.buffer.as_mut_bytes()[offset + received.len..offset + size].fill(0);
+        }
+        received.len = size;
+        Ok(())
     }
 
     /// Decodes the frame `fetch` copied to the start of the buffer.
@@ -433,7 +502,13 @@ impl<C: Channel> Subscriber<C> {
         let mut error = None;
         while self.reader.position() < limit {
             match self.copy_next(offset) {
-                Ok(Some(received)) => {
+                Ok(Some(mut received)) => {
+                    if received.version != 0
+                        && let Err(failed) = self.adapt(offset, &mut received)
+                    {
+                        error = Some(failed);
+                        break;
+                    }
                     self.slots.push((offset, received));
                     offset += received.len.next_multiple_of(16);
                 }

@@ -1,0 +1,202 @@
+//! Reading across versions of a pod message type: a subscriber of version N reads frames of
+//! versions N - 1 and N + 1, a publisher may be older than its channel, and every change the
+//! rules do not allow is refused with the rule it breaks.
+
+use std::time::Duration;
+
+use bcast::RingBuffer;
+use bcast::typed::{
+    Difference, Evolution, Publisher, RecvError, Subscriber, TypedMessage, TypedOpenError,
+};
+
+/// Defines module `$m` with a pod `Trade` (tag 2) of the given version and fields, and a
+/// `Feed` channel of it.
+macro_rules! trade {
+    ($m:ident, version = $v:literal, { $($(#[$a:meta])* $f:ident: $t:ty),* }) => {
+        mod $m {
+            #[bcast::typed::message(tag = 2, version = $v, pod)]
+            #[derive(Debug, Clone, Copy, PartialEq)]
+            #[repr(C)]
+            pub(crate) struct Trade {
+                $($(#[$a])* pub(crate) $f: $t),*
+            }
+            #[derive(Debug, bcast::BcastChannel)]
+            pub(crate) enum Feed {
+                Trade(Trade),
+            }
+        }
+    };
+}
+
+trade!(v1, version = 1, { price: f64, qty: u64 });
+trade!(v2, version = 2, {
+    price: f64,
+    qty: u64,
+    #[bcast(since = 2)] venue: u32,
+    #[bcast(since = 2)] flags: u32
+});
+trade!(v3, version = 3, {
+    price: f64,
+    qty: u64,
+    #[bcast(since = 2)] venue: u32,
+    #[bcast(since = 2)] flags: u32,
+    #[bcast(since = 3)] id: u64
+});
+// Changes the rules refuse.
+trade!(retyped, version = 2, { price: f32, pad: u32, qty: u64 });
+trade!(removed, version = 2, { price: f64 });
+trade!(unmarked, version = 2, { price: f64, qty: u64, venue: u32, flags: u32 });
+trade!(same_version, version = 1, { price: f64, qty: u64, #[bcast(since = 1)] venue: u64 });
+
+/// Publishes `P`'s trades on a heap ring read by a subscriber of `S`.
+fn channel<P: bcast::typed::Channel, S: bcast::typed::Channel>()
+-> Result<(Publisher<P>, Subscriber<S>), TypedOpenError> {
+    let ring = RingBuffer::with_capacity(1 << 16);
+    let publisher = Publisher::<P>::new(ring.clone())?;
+    Ok((publisher, Subscriber::<S>::new(ring)?))
+}
+
+#[test]
+fn a_newer_subscriber_reads_older_records_with_the_added_fields_zero()
+-> Result<(), Box<dyn std::error::Error>> {
+    let (mut publisher, mut subscriber) = channel::<v1::Feed, v3::Feed>()?;
+    for qty in 1..=3 {
+        publisher.publish(&v1::Trade { price: 1.5, qty })?;
+    }
+    let complete = |qty| v3::Trade { price: 1.5, qty, venue: 0, flags: 0, id: 0 };
+    // One at a time, in a batch (with each frame's version), and waiting.
+    let v3::FeedView::Trade(trade) = subscriber.try_recv()?.expect("published");
+    assert_eq!(*trade, complete(1));
+    let batch: Vec<(u16, v3::Trade)> = subscriber
+        .batch_iter()
+        .with_meta()
+        .map(|item| item.map(|(meta, v3::FeedView::Trade(trade))| (meta.version, *trade)))
+        .collect::<Result<_, _>>()?;
+    assert_eq!(batch, [(1, complete(2)), (1, complete(3))]);
+    publisher.publish(&v1::Trade { price: 1.5, qty: 4 })?;
+    let Some(v3::FeedView::Trade(trade)) = subscriber.recv_timeout(Duration::from_secs(5))? else {
+        panic!("published");
+    };
+    assert_eq!(*trade, complete(4));
+    Ok(())
+}
+
+#[test]
+fn the_added_fields_are_zero_whatever_the_subscribers_buffer_held_before()
+-> Result<(), Box<dyn std::error::Error>> {
+    use bcast::zerocopy::IntoBytes;
+
+    let (publisher, mut subscriber) = channel::<v1::Feed, v3::Feed>()?;
+    let ring = publisher.ring().clone();
+    drop(publisher);
+    let mut writer = ring.into_writer();
+    let record = v1::Trade { price: 4.0, qty: 8 };
+    let stamp = |seq| bcast::Stamp { tag: v1::Trade::TAG, seq, tag_seq: 1, version: 1 };
+    for round in 0..2 {
+        // A frame of no type of the channel, all ones, copied into the buffer and refused.
+        writer.send_with_tag(&[0xFF; 64], 99)?;
+        let seq = writer.messages_published();
+        writer.send_stamped(record.as_bytes(), stamp(seq))?;
+        let trade = if round == 0 {
+            assert!(matches!(subscriber.try_recv(), Err(RecvError::UnknownTag { tag: 99, .. })));
+            let v3::FeedView::Trade(trade) = subscriber.try_recv()?.expect("sent");
+            *trade
+        } else {
+            let mut batch = subscriber.batch_iter();
+            assert!(matches!(batch.next(), Some(Err(RecvError::UnknownTag { tag: 99, .. }))));
+            let v3::FeedView::Trade(trade) = batch.next().expect("sent")?;
+            *trade
+        };
+        assert_eq!(trade, v3::Trade { price: 4.0, qty: 8, venue: 0, flags: 0, id: 0 });
+    }
+    Ok(())
+}
+
+#[test]
+fn an_older_subscriber_reads_the_fields_it_knows_of_newer_records()
+-> Result<(), Box<dyn std::error::Error>> {
+    let (mut publisher, mut subscriber) = channel::<v3::Feed, v1::Feed>()?;
+    let trade = |qty| v3::Trade { price: 2.5, qty, venue: 7, flags: 1, id: 99 };
+    publisher.publish(&trade(1))?;
+    publisher.publish(&trade(2))?;
+    let v1::FeedView::Trade(first) = subscriber.try_recv()?.expect("published");
+    assert_eq!(*first, v1::Trade { price: 2.5, qty: 1 });
+    let rest: Vec<v1::Trade> = subscriber
+        .batch_iter()
+        .map(|item| item.map(|v1::FeedView::Trade(trade)| *trade))
+        .collect::<Result<_, _>>()?;
+    assert_eq!(rest, [v1::Trade { price: 2.5, qty: 2 }]);
+    // A version between: its own fields, none of the later one's.
+    let (mut publisher, mut middle) = channel::<v3::Feed, v2::Feed>()?;
+    publisher.publish(&trade(3))?;
+    let v2::FeedView::Trade(trade) = middle.try_recv()?.expect("published");
+    assert_eq!(*trade, v2::Trade { price: 2.5, qty: 3, venue: 7, flags: 1 });
+    Ok(())
+}
+
+#[test]
+fn a_publisher_may_be_older_than_its_channel_but_not_newer()
+-> Result<(), Box<dyn std::error::Error>> {
+    let ring = RingBuffer::with_capacity(1 << 16);
+    drop(Publisher::<v2::Feed>::new(ring.clone())?);
+    let mut older = Publisher::<v1::Feed>::new(ring.clone())?;
+    let mut subscriber = Subscriber::<v2::Feed>::new(ring.clone())?;
+    older.publish(&v1::Trade { price: 1.0, qty: 3 })?;
+    let v2::FeedView::Trade(trade) = subscriber.try_recv()?.expect("published");
+    assert_eq!(*trade, v2::Trade { price: 1.0, qty: 3, venue: 0, flags: 0 });
+    drop(older);
+    let Err(TypedOpenError::Mismatch(mismatch)) = Publisher::<v3::Feed>::new(ring) else {
+        panic!("a publisher newer than the channel's registry");
+    };
+    assert!(mismatch.to_string().contains("cannot be newer than the channel's registry"));
+    Ok(())
+}
+
+/// The rule a subscriber of `S` breaks on a channel of `P`.
+fn rule<P: bcast::typed::Channel, S: bcast::typed::Channel>() -> (&'static str, String) {
+    let Err(TypedOpenError::Mismatch(mismatch)) = channel::<P, S>() else {
+        panic!("refused");
+    };
+    let refusals = mismatch.refusals();
+    let [Difference::Changed { evolution: Evolution::Refused(rule), .. }] = refusals.as_slice()
+    else {
+        panic!("one changed type: {refusals:?}");
+    };
+    (rule, mismatch.to_string())
+}
+
+#[test]
+fn every_change_the_rules_do_not_allow_is_refused_with_its_rule() {
+    let (rule_text, text) = rule::<v1::Feed, retyped::Feed>();
+    assert!(rule_text.contains("cannot change its type, name, place or version"), "{text}");
+    assert!(text.contains("`Trade.price`: f32 here, f64 in the channel"), "{text}");
+    let (rule_text, _) = rule::<v1::Feed, removed::Feed>();
+    assert!(rule_text.contains("cannot remove fields"), "{rule_text}");
+    let (rule_text, _) = rule::<v1::Feed, unmarked::Feed>();
+    assert!(rule_text.contains("must say so"), "{rule_text}");
+    let (rule_text, _) = rule::<v1::Feed, same_version::Feed>();
+    assert!(rule_text.contains("the same version on both sides"), "{rule_text}");
+    // Both ways.
+    let (rule_text, _) = rule::<unmarked::Feed, v1::Feed>();
+    assert!(rule_text.contains("must say so"), "{rule_text}");
+}
+
+#[test]
+fn a_record_whose_length_is_not_that_of_its_version_is_an_error_not_a_guess()
+-> Result<(), Box<dyn std::error::Error>> {
+    let (publisher, mut subscriber) = channel::<v1::Feed, v3::Feed>()?;
+    // A writer that says version 1 and sends 20 bytes, where version 1 is 16.
+    let ring = publisher.ring().clone();
+    drop(publisher);
+    let mut writer = ring.into_writer();
+    let stamp = bcast::Stamp { tag: v1::Trade::TAG, seq: 0, tag_seq: 1, version: 1 };
+    writer.send_stamped(&[0; 20], stamp)?;
+    let error = subscriber.try_recv().map(|_| ()).unwrap_err();
+    let RecvError::Decode { source, .. } = &error else { panic!("{error:?}") };
+    assert!(matches!(
+        source,
+        bcast::typed::DecodeError::Version { ours: 3, found: 1, len: 20, .. }
+    ));
+    assert!(error.to_string().contains("version 3 cannot read the 20-byte payload of version 1"));
+    Ok(())
+}
