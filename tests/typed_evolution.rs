@@ -1,8 +1,11 @@
 //! Reading across versions of a pod message type: a subscriber of version N reads frames of
-//! versions N - 1 and N + 1, a publisher may be older than its channel, and every change the
-//! rules do not allow is refused with the rule it breaks.
+//! versions N - 1 and N + 1 (in one process and across processes over `/dev/shm`), a publisher
+//! may be older than its channel, and every change the rules do not allow is refused with the
+//! rule it breaks.
 
-use std::time::Duration;
+mod common;
+
+use std::time::{Duration, Instant};
 
 use bcast::RingBuffer;
 use bcast::typed::{
@@ -198,5 +201,75 @@ fn a_record_whose_length_is_not_that_of_its_version_is_an_error_not_a_guess()
         bcast::typed::DecodeError::Version { ours: 3, found: 1, len: 20, .. }
     ));
     assert!(error.to_string().contains("version 3 cannot read the 20-byte payload of version 1"));
+    Ok(())
+}
+
+/// Messages each side of the cross-process test publishes.
+const MESSAGES: u64 = 500;
+/// Set for the child process: `PATH VERSION`, the channel and the subscriber's version.
+const CHILD_ENV: &str = "BCAST_EVOLUTION_CHILD";
+
+/// Run in a child process by `versions_are_read_across_processes`: a subscriber of version 1
+/// or 3 reads the channel from its oldest frame until it has every message.
+#[test]
+#[cfg(all(target_os = "linux", not(miri)))]
+fn child_subscriber_of_another_version() -> Result<(), Box<dyn std::error::Error>> {
+    let Ok(argument) = std::env::var(CHILD_ENV) else { return Ok(()) };
+    let (path, version) = argument.rsplit_once(' ').expect("PATH VERSION");
+    let ring = RingBuffer::attach(path)?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut qty = 0;
+    if version == "3" {
+        let mut subscriber = Subscriber::<v3::Feed>::new(ring)?;
+        subscriber.reset_to_oldest();
+        while qty < MESSAGES {
+            assert!(Instant::now() < deadline, "timed out after {qty} messages");
+            while let Some(v3::FeedView::Trade(trade)) = subscriber.try_recv()? {
+                assert_eq!(*trade, v3::Trade { price: 0.5, qty, venue: 0, flags: 0, id: 0 });
+                qty += 1;
+            }
+        }
+    } else {
+        let mut subscriber = Subscriber::<v1::Feed>::new(ring)?;
+        subscriber.reset_to_oldest();
+        while qty < MESSAGES {
+            assert!(Instant::now() < deadline, "timed out after {qty} messages");
+            while let Some(v1::FeedView::Trade(trade)) = subscriber.try_recv()? {
+                assert_eq!(*trade, v1::Trade { price: 0.5, qty });
+                qty += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+#[cfg(all(target_os = "linux", not(miri)))]
+fn versions_are_read_across_processes() -> Result<(), Box<dyn std::error::Error>> {
+    use std::process::Command;
+
+    for (publishing, reading) in [(1, 3), (3, 1)] {
+        let path = common::ShmPath::new(&format!("evolution-{publishing}-{reading}"));
+        let ring = RingBuffer::create(&path.0, 1 << 16)?;
+        let mut publish: Box<dyn FnMut(u64) -> Result<(), bcast::typed::PublishError>> =
+            if publishing == 1 {
+                let mut publisher = Publisher::<v1::Feed>::new(ring)?;
+                Box::new(move |qty| publisher.publish(&v1::Trade { price: 0.5, qty }))
+            } else {
+                let mut publisher = Publisher::<v3::Feed>::new(ring)?;
+                let trade = |qty| v3::Trade { price: 0.5, qty, venue: 4, flags: 2, id: qty };
+                Box::new(move |qty| publisher.publish(&trade(qty)))
+            };
+        let mut child = Command::new(std::env::current_exe()?)
+            .args(["--exact", "child_subscriber_of_another_version", "--nocapture"])
+            .env(CHILD_ENV, format!("{} {reading}", path.0.display()))
+            .spawn()?;
+        // 500 records of at most 40 bytes fit the ring: the child may start late and replay.
+        for qty in 0..MESSAGES {
+            publish(qty)?;
+        }
+        let status = child.wait()?;
+        assert!(status.success(), "the version-{reading} child failed: {status}");
+    }
     Ok(())
 }
