@@ -1,14 +1,16 @@
-//! `bcast schema PATH`: a typed channel's schema description, as Rust declarations (text) or
-//! as its node table (`--json`). `inspect` shows the same.
+//! `bcast schema PATH`: a typed channel's schema description, as Rust declarations (text), as
+//! its node table (`--json`), or as a schema lock to commit (`--lock`); `bcast schema check
+//! --lock FILE PATH` checks a channel against a committed lock. `inspect` shows the
+//! declarations too.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use bcast::typed::Registry;
 use bcast::typed::description::{Description, Node, NodeField, NodeId, NodeLayout};
 use bcast::typed::shape::Style;
+use bcast::typed::{Registry, SchemaLock};
 use serde_json::{Value, json};
 
 use crate::channel::Channel;
@@ -17,12 +19,34 @@ use crate::format::{self, escape};
 
 /// Arguments of `bcast schema`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub(crate) struct Args {
+    #[command(subcommand)]
+    command: Option<Check>,
     /// The channel file, e.g. /dev/shm/feed.
-    path: PathBuf,
+    #[arg(required = true)]
+    path: Option<PathBuf>,
     /// Print the description's node table as one JSON object instead of Rust declarations.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "lock")]
     pub(crate) json: bool,
+    /// Print the channel's schema lock, to commit and check later builds against
+    /// (`bcast schema check`, or `bcast::typed::SchemaLock::check_file` in a test).
+    #[arg(long)]
+    lock: bool,
+}
+
+/// `bcast schema check`.
+#[derive(Debug, clap::Subcommand)]
+enum Check {
+    /// Check that a channel's schemas are a compatible evolution of a committed schema lock:
+    /// exit 0 if they are, 1 naming each type, field and rule if not.
+    Check {
+        /// The schema lock file (written by `bcast schema PATH --lock`).
+        #[arg(long, value_name = "FILE")]
+        lock: PathBuf,
+        /// The channel file.
+        path: PathBuf,
+    },
 }
 
 /// Runs `bcast schema`.
@@ -32,8 +56,20 @@ pub(crate) struct Args {
 /// If the channel cannot be attached, is untyped, has no readable description, or the output
 /// cannot be written.
 pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
-    let channel = Channel::attach(&args.path)?;
-    let path = args.path.display();
+    if let Some(Check::Check { lock, path }) = &args.command {
+        return check(lock, path, out);
+    }
+    let Some(path) = &args.path else {
+        return Err(CliError::Usage("bcast schema needs a channel path".into()));
+    };
+    if args.lock {
+        let channel = Channel::attach(path)?;
+        let lock = SchemaLock::read_from(&channel.ring)
+            .map_err(|error| CliError::Channel(format!("{}: {error}", path.display())))?;
+        return Ok(out.write_all(lock.render().as_bytes())?);
+    }
+    let channel = Channel::attach(path)?;
+    let path = path.display();
     let registry = match &channel.registry {
         Ok(Some(registry)) => registry,
         Ok(None) => {
@@ -54,6 +90,31 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     } else {
         Ok(out.write_all(declarations(registry, &description).as_bytes())?)
     }
+}
+
+/// `bcast schema check --lock FILE PATH`.
+fn check(lock: &Path, path: &Path, out: &mut impl Write) -> Result<()> {
+    let bytes = std::fs::read(lock)
+        .map_err(|error| CliError::Channel(format!("{}: {error}", lock.display())))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        CliError::Channel(format!("{}: not a schema lock: it is not text", lock.display()))
+    })?;
+    let locked = SchemaLock::parse(&text)
+        .map_err(|error| CliError::Channel(format!("{}: {error}", lock.display())))?;
+    let channel = Channel::attach(path)?;
+    let current = SchemaLock::read_from(&channel.ring)
+        .map_err(|error| CliError::Channel(format!("{}: {error}", path.display())))?;
+    current.check(&locked).map_err(|error| {
+        CliError::Channel(format!("{} against {}: {error}", path.display(), lock.display()))
+    })?;
+    writeln!(
+        out,
+        "{}: compatible with {} ({} types)",
+        path.display(),
+        lock.display(),
+        current.registry().types.len()
+    )?;
+    Ok(())
 }
 
 /// The message types of `registry` and every struct and enum they hold, as Rust declarations:

@@ -918,3 +918,45 @@ fn stat_counts_losses_per_type() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn schema_locks_are_printed_and_checked_against_channels() -> TestResult {
+    let dir = support::TempDir::new("schema-lock");
+    let channel = dir.0.join("md");
+    let _publisher = Publisher::<MarketData>::new(RingBuffer::create(&channel, 1 << 16)?)?;
+    let channel = channel.to_str().expect("UTF-8");
+    // The lock the tool prints is the library's, and the channel is compatible with it.
+    let text = stdout_of(&["schema", channel, "--lock"]);
+    assert_eq!(text, bcast::typed::SchemaLock::of::<MarketData>().render());
+    let lock = dir.0.join("md.lock");
+    std::fs::write(&lock, &text)?;
+    let lock = lock.to_str().expect("UTF-8");
+    let said = stdout_of(&["schema", "check", "--lock", lock, channel]);
+    assert!(said.contains("compatible with") && said.contains("(2 types)"), "{said}");
+    // A lock of another `Quote` (tag 1, other fields): exit 1, naming the field.
+    let other = dir.0.join("other.lock");
+    std::fs::write(&other, bcast::typed::SchemaLock::of::<book_quote::Feed>().render())?;
+    let output = bcast(&["schema", "check", "--lock", other.to_str().expect("UTF-8"), channel]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("`Quote`: `ask` added here"), "{stderr}");
+    // Not a lock file: exit 1, saying so; no path: a usage error.
+    let output = bcast(&["schema", "check", "--lock", channel, channel]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a schema lock"));
+    assert_eq!(bcast(&["schema"]).status.code(), Some(2));
+    Ok(())
+}
+
+/// A `Quote` under the test channel's tag with fewer fields.
+mod book_quote {
+    #[bcast::typed::message(tag = 1)]
+    pub(crate) struct Quote {
+        pub(crate) symbol: String,
+        pub(crate) bid: f64,
+    }
+    #[derive(bcast::BcastChannel)]
+    pub(crate) enum Feed {
+        Quote(Quote),
+    }
+}

@@ -99,6 +99,7 @@ mod field_difference;
 #[cfg(target_os = "linux")]
 mod file;
 mod json;
+mod lock;
 mod message;
 mod mismatch;
 mod open;
@@ -125,6 +126,7 @@ pub use error::{DecodeError, PublishError};
 pub use evolution::{Evolution, Side};
 pub use field_difference::FieldDifference;
 pub use json::{JsonError, JsonMessage};
+pub use lock::{LockError, SchemaLock};
 pub use message::{TypedMessage, View};
 pub use mismatch::{Difference, SchemaMismatch};
 pub use open::TypedOpenError;
