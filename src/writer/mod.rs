@@ -238,7 +238,9 @@ impl Writer {
     /// Like [`send_with_tag`](Self::send_with_tag), with the message's tag sequence (1 + the
     /// messages with `tag` sent before it, wrapping from 2^32 - 1 to 1, so that readers count
     /// per-tag losses; 0 for a writer that does not count) and its type's schema `version`.
-    #[inline]
+    /// Always inlined, as `publish` is: out of line, its callers' constant payload lengths no
+    /// longer shape the copy, which doubled a small message's cost (BENCHMARKS.md, run 14).
+    #[inline(always)]
     pub(crate) fn send_counted(
         &mut self,
         payload: &[u8],
