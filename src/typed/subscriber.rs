@@ -28,6 +28,10 @@ use crate::ring_buffer::{ReadOnly, RingBuffer};
 #[repr(C, align(16))]
 pub(super) struct Block([u8; 16]);
 
+/// Types whose versions a subscriber keeps at hand (see `Subscriber::versions`); frames of the
+/// others go through [`Subscriber::adapt`], which finds them.
+const INLINE_VERSIONS: usize = 16;
+
 /// Initial buffer size: enough for a batch of many small messages; it grows for larger ones.
 const INITIAL_BUFFER: usize = 64 * 1024;
 
@@ -69,6 +73,9 @@ pub struct Subscriber<C> {
     other_types: Box<[u32]>,
     /// Frames of the channel's other types skipped.
     skipped: u64,
+    /// The version of each of `C`'s first [`INLINE_VERSIONS`] types, by index, so that a read
+    /// of a frame of its type's version costs a comparison, not a call.
+    versions: [u16; INLINE_VERSIONS],
     /// Losses per type, from the tag sequences of every frame read, once asked for
     /// ([`with_losses_by_type`](Self::with_losses_by_type)).
     losses: Option<Box<TagLosses>>,
@@ -115,6 +122,12 @@ impl<C: Channel> Subscriber<C> {
             checked: registry.is_some(),
             other_types: registry.as_ref().map(other_types::<C>).unwrap_or_default(),
             skipped: 0,
+            versions: core::array::from_fn(|index| {
+                C::SHAPES.get(index).map_or(0, |(_, shape)| match shape.kind() {
+                    Kind::Struct(shape) => shape.version(),
+                    _ => 0,
+                })
+            }),
             losses: None,
             channel: PhantomData,
         })
@@ -254,9 +267,11 @@ impl<C: Channel> Subscriber<C> {
                     losses.observe_at(index, &received);
                 }
                 // Frames of unversioned types, as every frame of an unversioned channel is,
-                // pay this test.
-                if received.version != 0 {
-                    self.adapt(0, &mut received)?;
+                // pay the first test; those of the reader's version the second.
+                if received.version != 0
+                    && self.versions.get(index).is_none_or(|&ours| ours != received.version)
+                {
+                    received.len = self.adapt(0, Frame::of(&received))?;
                 }
                 received
             }
@@ -371,7 +386,7 @@ impl<C: Channel> Subscriber<C> {
         }
         let admitted = self.unknown.admits::<C>(received)?;
         if admitted && received.version != 0 {
-            self.adapt(0, received)?;
+            received.len = self.adapt(0, Frame::of(received))?;
         }
         Ok(admitted)
     }
@@ -392,33 +407,27 @@ impl<C: Channel> Subscriber<C> {
     ///
     /// [`DecodeError::Version`] for an rkyv frame of another version, or a pod record whose
     /// length is not that of the version it says it is.
+    /// Returns the length of the payload to decode. Takes the frame's fields by value, so that
+    /// the callers' `Received` stays in registers.
     #[cold]
     #[inline(never)]
-    pub(super) fn adapt(
-        &mut self,
-        offset: usize,
-        received: &mut Received,
-    ) -> Result<(), RecvError> {
-        let Some(index) = C::type_index(received.tag) else { return Ok(()) };
-        let Kind::Struct(shape) = C::SHAPES[index].1.kind() else { return Ok(()) };
-        let (ours, found) = (shape.version(), received.version);
+    fn adapt(&mut self, offset: usize, frame: Frame) -> Result<usize, RecvError> {
+        let Frame { tag, version: found, len, position } = frame;
+        let Some(index) = C::type_index(tag) else { return Ok(len) };
+        let Kind::Struct(shape) = C::SHAPES[index].1.kind() else { return Ok(len) };
+        let ours = shape.version();
         if ours == 0 || ours == found {
-            return Ok(());
+            return Ok(len);
         }
         let refuse = || RecvError::Decode {
-            position: received.position,
-            source: DecodeError::Version {
-                type_name: shape.name(),
-                ours,
-                found,
-                len: received.len,
-            },
+            position,
+            source: DecodeError::Version { type_name: shape.name(), ours, found, len },
         };
         // Pod types have a layout; rkyv ones do not.
         let Some(layout) = shape.layout() else { return Err(refuse()) };
         let size = layout.size();
         if found > ours {
-            if received.len < size {
+            if len < size {
                 return Err(refuse());
             }
         } else {
@@ -426,17 +435,16 @@ impl<C: Channel> Subscriber<C> {
             let slots = shape.fields().iter().zip(layout.fields());
             let end =
                 slots.filter(|(field, _)| field.since() > found).map(|(_, slot)| slot.offset());
-            if received.len != end.min().unwrap_or(size) {
+            if len != end.min().unwrap_or(size) {
                 return Err(refuse());
             }
             let needed = (offset + size).div_ceil(16);
             if self.buffer.len() < needed {
                 self.buffer.resize(needed, Block([0; 16]));
             }
-            self.buffer.as_mut_bytes()[offset + received.len..offset + size].fill(0);
+            self.buffer.as_mut_bytes()[offset + len..offset + size].fill(0);
         }
-        received.len = size;
-        Ok(())
+        Ok(size)
     }
 
     /// Decodes the frame `fetch` copied to the start of the buffer.
@@ -503,11 +511,14 @@ impl<C: Channel> Subscriber<C> {
         while self.reader.position() < limit {
             match self.copy_next(offset) {
                 Ok(Some(mut received)) => {
-                    if received.version != 0
-                        && let Err(failed) = self.adapt(offset, &mut received)
-                    {
-                        error = Some(failed);
-                        break;
+                    if received.version != 0 {
+                        match self.adapt(offset, Frame::of(&received)) {
+                            Ok(len) => received.len = len,
+                            Err(failed) => {
+                                error = Some(failed);
+                                break;
+                            }
+                        }
                     }
                     self.slots.push((offset, received));
                     offset += received.len.next_multiple_of(16);
@@ -739,4 +750,20 @@ impl<C> fmt::Debug for Subscriber<C> {
 /// The tags of `registry` (a channel's) that `C` does not list.
 fn other_types<C: Channel>(registry: &Registry) -> Box<[u32]> {
     registry.types.iter().map(|entry| entry.tag).filter(|&tag| !C::carries_tag(tag)).collect()
+}
+
+/// What [`Subscriber::adapt`] needs of a frame, by value.
+#[derive(Clone, Copy)]
+struct Frame {
+    tag: u32,
+    version: u16,
+    len: usize,
+    position: u64,
+}
+
+impl Frame {
+    fn of(received: &Received) -> Self {
+        let Received { tag, version, len, position, .. } = *received;
+        Self { tag, version, len, position }
+    }
 }
