@@ -402,13 +402,13 @@ impl<C: Channel> Subscriber<C> {
     /// is read as its prefix (the fields this version knows), an older one is completed with
     /// zeros for the fields added since (zero bytes are a valid value of every pod field).
     /// Frames of unversioned types, unknown tags and this build's version are left as they are.
+    /// Returns the length of the payload to decode. Takes the frame's fields by value, so that
+    /// the callers' `Received` stays in registers.
     ///
     /// # Errors
     ///
     /// [`DecodeError::Version`] for an rkyv frame of another version, or a pod record whose
     /// length is not that of the version it says it is.
-    /// Returns the length of the payload to decode. Takes the frame's fields by value, so that
-    /// the callers' `Received` stays in registers.
     #[cold]
     #[inline(never)]
     fn adapt(&mut self, offset: usize, frame: Frame) -> Result<usize, RecvError> {
