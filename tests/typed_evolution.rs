@@ -138,20 +138,43 @@ fn an_older_subscriber_reads_the_fields_it_knows_of_newer_records()
 }
 
 #[test]
-fn a_publisher_may_be_older_than_its_channel_but_not_newer()
+fn a_publisher_may_be_older_than_its_channel_and_a_newer_one_rolls_it_over()
 -> Result<(), Box<dyn std::error::Error>> {
-    let ring = RingBuffer::with_capacity(1 << 16);
-    drop(Publisher::<v2::Feed>::new(ring.clone())?);
-    let mut older = Publisher::<v1::Feed>::new(ring.clone())?;
-    let mut subscriber = Subscriber::<v2::Feed>::new(ring.clone())?;
+    let path = common::ShmPath::new("evolution-rollover");
+    let ring = RingBuffer::create(&path.0, 1 << 16)?;
+    drop(Publisher::<v2::Feed>::new(ring)?);
+    // An older publisher writes into the version-2 channel; its subscribers complete the records.
+    let mut older = Publisher::<v1::Feed>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
+    let mut v2_subscriber = Subscriber::<v2::Feed>::new(RingBuffer::attach(&path.0)?)?;
+    let mut v1_subscriber = Subscriber::<v1::Feed>::new(RingBuffer::attach(&path.0)?)?;
     older.publish(&v1::Trade { price: 1.0, qty: 3 })?;
-    let v2::FeedView::Trade(trade) = subscriber.try_recv()?.expect("published");
+    let v2::FeedView::Trade(trade) = v2_subscriber.try_recv()?.expect("published");
     assert_eq!(*trade, v2::Trade { price: 1.0, qty: 3, venue: 0, flags: 0 });
     drop(older);
-    let Err(TypedOpenError::Mismatch(mismatch)) = Publisher::<v3::Feed>::new(ring) else {
-        panic!("a publisher newer than the channel's registry");
-    };
-    assert!(mismatch.to_string().contains("cannot be newer than the channel's registry"));
+    // A publisher of version 3 takes the file over: the channel's registry is version 3 from
+    // now on, and the subscribers attached before read on.
+    let mut newer = Publisher::<v3::Feed>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
+    let registry =
+        bcast::typed::Registry::read_from(&RingBuffer::attach(&path.0)?)?.expect("typed");
+    assert_eq!(registry, bcast::typed::Registry::of::<v3::Feed>());
+    newer.publish(&v3::Trade { price: 2.0, qty: 4, venue: 5, flags: 6, id: 7 })?;
+    let v1::FeedView::Trade(trade) = v1_subscriber.try_recv()?.expect("the first record");
+    assert_eq!(*trade, v1::Trade { price: 1.0, qty: 3 });
+    let v1::FeedView::Trade(trade) = v1_subscriber.try_recv()?.expect("the version-3 record");
+    assert_eq!(*trade, v1::Trade { price: 2.0, qty: 4 });
+    let v2::FeedView::Trade(trade) = v2_subscriber.try_recv()?.expect("the version-3 record");
+    assert_eq!(*trade, v2::Trade { price: 2.0, qty: 4, venue: 5, flags: 6 });
+    // Subscribers of every version attach to the rolled-over channel.
+    let mut v3_subscriber = Subscriber::<v3::Feed>::new(RingBuffer::attach(&path.0)?)?;
+    assert!(Subscriber::<v1::Feed>::new(RingBuffer::attach(&path.0)?).is_ok());
+    newer.publish(&v3::Trade { price: 3.0, qty: 5, venue: 1, flags: 2, id: 3 })?;
+    let v3::FeedView::Trade(trade) = v3_subscriber.try_recv()?.expect("published");
+    assert_eq!(trade.id, 3);
+    // An older publisher is still welcome; one that breaks a rule is not.
+    drop(newer);
+    drop(Publisher::<v1::Feed>::new(RingBuffer::create(&path.0, 1 << 16)?)?);
+    let refused = Publisher::<retyped::Feed>::new(RingBuffer::create(&path.0, 1 << 16)?);
+    assert!(matches!(refused, Err(TypedOpenError::Mismatch(_))));
     Ok(())
 }
 

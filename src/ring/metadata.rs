@@ -14,7 +14,10 @@
 //! ```
 //!
 //! Sections follow each other from the start of the area up to the header's `metadata_len`
-//! (H6), which whoever appends stores with Release after the section's bytes. A reader skips a
+//! (H6), which whoever appends stores with Release after the section's bytes. A later section
+//! of a kind supersedes the earlier ones: that is how a publisher of a newer version of the
+//! channel's schema rolls it over while readers that attached before keep reading (they hold
+//! what they read; the area is only ever appended to). A reader skips a
 //! section of a kind it does not know unless it is required; a body longer than the format it
 //! knows is read by its prefix (formats grow by appending fields, and a change that an older
 //! reader would misread takes a new kind). The bytes are untrusted: every length is checked
@@ -113,11 +116,12 @@ impl Metadata<'_> {
         self.find(|_| false).map(|_| ())
     }
 
-    /// The body of the first section of `kind`, or `None` if there is none.
+    /// The body of the last section of `kind` (which supersedes the earlier ones), or `None`
+    /// if there is none.
     ///
     /// # Errors
     ///
-    /// As for [`check`](Self::check), for the sections before it.
+    /// As for [`check`](Self::check).
     pub(crate) fn section(&self, kind: SectionKind) -> Result<Option<Vec<u8>>, LayoutError> {
         let Some(section) = self.find(|found| found == kind as u16)? else { return Ok(None) };
         let mut body = vec![0; section.len];
@@ -170,23 +174,24 @@ impl Metadata<'_> {
             .ok_or(LayoutError::CorruptMetadata { offset: len })
     }
 
-    /// The first published section whose kind `wanted` accepts, after checking every section
-    /// before it.
+    /// The last published section whose kind `wanted` accepts, after checking every section.
     fn find(&self, wanted: impl Fn(u16) -> bool) -> Result<Option<Section>, LayoutError> {
         let end = self.published()?;
         let mut at = 0;
+        let mut found = None;
         // Each section takes at least 16 bytes of a bounded area: the walk ends.
         while at < end {
             let section = self.section_at(at, end)?;
             if wanted(section.kind) {
-                return Ok(Some(section));
-            }
-            if SectionKind::from_wire(section.kind).is_none() && section.flags & REQUIRED != 0 {
+                found = Some(section);
+            } else if SectionKind::from_wire(section.kind).is_none()
+                && section.flags & REQUIRED != 0
+            {
                 return Err(LayoutError::UnknownSection { kind: section.kind });
             }
             at = section.body + section.len.next_multiple_of(8);
         }
-        Ok(None)
+        Ok(found)
     }
 
     /// The section whose header is at byte `at`, which must end by `end`.
@@ -306,6 +311,18 @@ mod tests {
                 }
             });
         }
+    }
+
+    #[test]
+    fn a_later_section_of_a_kind_supersedes_the_earlier_ones() {
+        with_area(|area| {
+            area.append(&[registry(b"version 1")]).expect("fits");
+            let description =
+                NewSection { kind: SectionKind::Description, version: 1, body: b"shapes" };
+            area.append(&[description, registry(b"version 2")]).expect("fits");
+            assert_eq!(area.section(SectionKind::Registry), Ok(Some(b"version 2".to_vec())));
+            assert_eq!(area.section(SectionKind::Description), Ok(Some(b"shapes".to_vec())));
+        });
     }
 
     #[test]

@@ -21,8 +21,9 @@ pub enum Side {
 /// each marked `#[bcast(since = N)]` with a version the earlier one does not have: same name,
 /// `#[repr]` and field style, every field of the earlier version unchanged and in place, and
 /// for pod records, the earlier record a prefix of the later in memory. A subscriber then
-/// reads either version as its own ([`Subscriber::new`](super::Subscriber::new) says how);
-/// a publisher may be older than the channel's registry, not newer.
+/// reads either version as its own ([`Subscriber::new`](super::Subscriber::new) says how); a
+/// publisher may be older than the channel's registry, and one of a later version rolls the
+/// channel over to its registry ([`Publisher::new`](super::Publisher::new)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Evolution {
     /// Not two versions of one type: one side is unversioned, or not described.
@@ -35,9 +36,8 @@ pub enum Evolution {
 
 impl Evolution {
     /// The verdict on `ours` (a node of this program's description) and `theirs` (of the
-    /// channel's), message types of codec `codec` on both sides, for `side`.
+    /// channel's), message types of codec `codec` on both sides.
     pub(crate) fn of(
-        side: Side,
         codec: CodecKind,
         ours: (&Description, NodeId),
         theirs: (&Description, NodeId),
@@ -68,12 +68,6 @@ impl Evolution {
         if name != their_name || reprs != their_reprs || style != their_style {
             return Self::Refused(
                 "a type's name, `#[repr]` and field style cannot change between versions",
-            );
-        }
-        if side == Side::Publishing && ours_v > theirs_v {
-            return Self::Refused(
-                "a publisher cannot be newer than the channel's registry: make the channel anew \
-                 for the new version (rolling a channel over to it is not supported yet)",
             );
         }
         if codec == CodecKind::Rkyv {

@@ -214,7 +214,6 @@ impl SchemaMismatch {
                 if ours.tag == theirs.tag && ours.codec == theirs.codec =>
             {
                 Evolution::of(
-                    self.side,
                     ours.codec,
                     (our_description, our_root),
                     (their_description, their_root),

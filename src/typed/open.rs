@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::channel::Channel;
-use super::description::{self, Description, DescriptionError};
+use super::description::{self, Description, DescriptionError, Node};
 use super::error::place;
 use super::evolution::Side;
 use super::mismatch::SchemaMismatch;
@@ -91,10 +91,14 @@ pub(crate) fn store_or_check<C: Channel>(
 }
 
 /// Stores `ours` (after `description`, if given) in a ring that has no registry and no
-/// frames; checks the stored ones otherwise.
+/// frames; checks the stored ones otherwise, and rolls the channel over to `ours` when it
+/// holds a later version of one of the channel's types.
 ///
 /// Both sections are published together (one store of `metadata_len`), so a reader that sees
 /// the registry sees the description with it; if they do not both fit, neither is stored.
+/// Rolling over appends them after the channel's: later sections supersede earlier ones for
+/// whoever reads the registry from then on, while subscribers that attached before keep the
+/// one they checked, and read the later version's records as theirs (by their prefix).
 pub(super) fn store_or_check_registry(
     ring: &RingBuffer<ReadWrite>,
     ours: Registry,
@@ -103,40 +107,66 @@ pub(super) fn store_or_check_registry(
 ) -> Result<(), TypedOpenError> {
     let committed = ring.committed();
     match stored(ring)? {
-        Some(theirs) => compare(ring, ours, theirs, Side::Publishing, || {
-            description.and_then(|bytes| Description::decode(bytes).ok())
-        }),
-        None if committed > 0 => Err(untyped(ring)),
-        None => {
-            let registry = ours.to_bytes();
-            let mut sections = Vec::with_capacity(2);
-            if let Some(body) = description {
-                // The section's version is the body's format (its first two bytes).
-                let version = body
-                    .first_chunk()
-                    .map_or(description::FORMAT_VERSION, |format| u16::from_le_bytes(*format));
-                sections.push(NewSection { kind: SectionKind::Description, version, body });
-            }
-            sections.push(NewSection { kind: SectionKind::Registry, version: 1, body: &registry });
-            ring.store_metadata_sections(&sections).map_err(|error| match error {
-                AppendError::Full { index, room } => {
-                    let len = sections[index].body.len();
-                    match sections[index].kind {
-                        SectionKind::Description => {
-                            TypedOpenError::DescriptionTooLarge { channel, len, max: room }
-                        }
-                        SectionKind::Registry => {
-                            TypedOpenError::RegistryTooLarge { channel, len, max: room }
-                        }
-                    }
-                }
-                AppendError::Layout(reason) => TypedOpenError::CorruptRegistry {
-                    path: ring.path().map(ToOwned::to_owned),
-                    reason: reason.into(),
-                },
-            })
+        Some(theirs) => {
+            let ours_description = || description.and_then(|bytes| Description::decode(bytes).ok());
+            let newer = !ours.matches(&theirs)
+                && ours_description()
+                    .zip(Description::read_from(ring).ok().flatten())
+                    .is_some_and(|(ours, theirs)| newer_versions(&ours, &theirs));
+            compare(ring, ours.clone(), theirs, Side::Publishing, ours_description)?;
+            if newer { append(ring, &ours, channel, description) } else { Ok(()) }
         }
+        None if committed > 0 => Err(untyped(ring)),
+        None => append(ring, &ours, channel, description),
     }
+}
+
+/// Whether `ours` describes a later version of one of the types `theirs` describes.
+fn newer_versions(ours: &Description, theirs: &Description) -> bool {
+    let version = |description: &Description, tag| match description
+        .root(tag)
+        .map(|root| description.node(root))
+    {
+        Some(Node::Struct { version, .. }) => *version,
+        _ => 0,
+    };
+    ours.types().iter().any(|&(tag, _)| version(ours, tag) > version(theirs, tag))
+}
+
+/// Appends `ours` (after `description`, if given) to the ring's metadata, published together.
+fn append(
+    ring: &RingBuffer<ReadWrite>,
+    ours: &Registry,
+    channel: &'static str,
+    description: Option<&[u8]>,
+) -> Result<(), TypedOpenError> {
+    let registry = ours.to_bytes();
+    let mut sections = Vec::with_capacity(2);
+    if let Some(body) = description {
+        // The section's version is the body's format (its first two bytes).
+        let version = body
+            .first_chunk()
+            .map_or(description::FORMAT_VERSION, |format| u16::from_le_bytes(*format));
+        sections.push(NewSection { kind: SectionKind::Description, version, body });
+    }
+    sections.push(NewSection { kind: SectionKind::Registry, version: 1, body: &registry });
+    ring.store_metadata_sections(&sections).map_err(|error| match error {
+        AppendError::Full { index, room } => {
+            let len = sections[index].body.len();
+            match sections[index].kind {
+                SectionKind::Description => {
+                    TypedOpenError::DescriptionTooLarge { channel, len, max: room }
+                }
+                SectionKind::Registry => {
+                    TypedOpenError::RegistryTooLarge { channel, len, max: room }
+                }
+            }
+        }
+        AppendError::Layout(reason) => TypedOpenError::CorruptRegistry {
+            path: ring.path().map(ToOwned::to_owned),
+            reason: reason.into(),
+        },
+    })
 }
 
 /// Checks that the registry stored in `ring` is compatible with `C`'s for a subscriber:

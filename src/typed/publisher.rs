@@ -58,7 +58,11 @@ impl<C: Channel> Publisher<C> {
     /// Becomes the writer of `ring`, which may be on the heap
     /// ([`RingBuffer::with_capacity`]), in caller memory ([`RingBuffer::init_raw`]) or in a channel
     /// file ([`RingBuffer::create`]): stores `C`'s schema registry in the ring's header if it
-    /// has none, or checks the one it has (a previous publisher's).
+    /// has none, or checks the one it has (a previous publisher's). A publisher may publish
+    /// only some of the channel's types, or an earlier version of one; one of a later version
+    /// rolls the channel over: it appends its registry and description to the header, which
+    /// subscribers attaching from then on check against, while those attached before read its
+    /// records as their own version (see [`Evolution`](super::Evolution)).
     ///
     /// # Errors
     ///
