@@ -296,3 +296,29 @@ fn versions_are_read_across_processes() -> Result<(), Box<dyn std::error::Error>
     }
     Ok(())
 }
+
+#[test]
+fn tools_decode_records_of_every_version_without_the_types()
+-> Result<(), Box<dyn std::error::Error>> {
+    use bcast::typed::Decoder;
+    use bcast::typed::decoder::FrameError;
+    use bcast::zerocopy::IntoBytes;
+
+    let (publisher, _subscriber) = channel::<v3::Feed, v3::Feed>()?;
+    let decoder = Decoder::read_from(publisher.ring())?;
+    let old = v1::Trade { price: 1.5, qty: 2 };
+    let value = decoder.decode_version(2, 1, old.as_bytes())?;
+    assert_eq!(value.to_string(), "Trade { price: 1.5, qty: 2 }");
+    let middle = v2::Trade { price: 1.5, qty: 2, venue: 3, flags: 4 };
+    let value = decoder.decode_version(2, 2, middle.as_bytes())?;
+    assert_eq!(value.to_string(), "Trade { price: 1.5, qty: 2, venue: 3, flags: 4 }");
+    let wrong = decoder.decode_version(2, 1, middle.as_bytes());
+    assert!(matches!(wrong, Err(FrameError::Size { expected: 16, found: 24 })), "{wrong:?}");
+    // A description of an earlier version decodes a later record by the fields it knows.
+    let (earlier, _subscriber) = channel::<v1::Feed, v1::Feed>()?;
+    let decoder = Decoder::read_from(earlier.ring())?;
+    let newer = v3::Trade { price: 1.5, qty: 2, venue: 3, flags: 4, id: 5 };
+    let value = decoder.decode_version(2, 3, newer.as_bytes())?;
+    assert_eq!(value.to_string(), "Trade { price: 1.5, qty: 2 }");
+    Ok(())
+}

@@ -361,7 +361,10 @@ impl Tail<'_> {
             type_name: self.names.get(received.tag),
             len: received.len,
         };
-        let decoded = self.decoder.as_ref().map(|decoder| decoder.decode(received.tag, payload));
+        let decoded = self
+            .decoder
+            .as_ref()
+            .map(|decoder| decoder.decode_version(received.tag, received.version, payload));
         match decoded {
             Some(Ok(value)) => self.print_message(out, meta, &value)?,
             Some(Err(error)) => self.print_hex(out, meta, Some(error.to_string()))?,

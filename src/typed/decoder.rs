@@ -285,6 +285,76 @@ impl Decoder {
         self.registry.types.iter().find(|entry| entry.tag == tag).map(|entry| &*entry.name)
     }
 
+    /// Decodes the payload of a frame with `tag` written by `version` of its type (the frame's
+    /// [`Received::version`](crate::Received::version)): as [`decode`](Self::decode), and for
+    /// a pod record of another version than the description's, the fields the two versions
+    /// share: a later version's record by the prefix this description knows, an earlier one's
+    /// without the fields added since (the value has only the fields the record holds).
+    ///
+    /// # Errors
+    ///
+    /// As for [`decode`](Self::decode); [`FrameError::Size`] for a record whose length is not
+    /// that of its version.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bcast::typed::Decoder;
+    ///
+    /// #[bcast::typed::message(tag = 1, version = 2, pod)]
+    /// pub struct Level { pub price: f64, #[bcast(since = 2)] pub size: u64 }
+    /// #[derive(bcast::BcastChannel)]
+    /// pub enum Book { Level(Level) }
+    ///
+    /// let ring = bcast::RingBuffer::with_capacity(4096);
+    /// let _publisher = bcast::typed::Publisher::<Book>::new(ring.clone())?;
+    /// let decoder = Decoder::read_from(&ring)?;
+    /// // A version-1 record holds the price alone.
+    /// let value = decoder.decode_version(1, 1, &1.5f64.to_le_bytes())?;
+    /// assert_eq!(value.to_string(), "Level { price: 1.5 }");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode_version(
+        &self,
+        tag: u32,
+        version: u16,
+        payload: &[u8],
+    ) -> Result<Value, FrameError> {
+        let entry = self.registry.types.iter().find(|entry| entry.tag == tag);
+        let root = self.description.root(tag);
+        let (Some(entry), Some(root)) = (entry, root) else { return self.decode(tag, payload) };
+        let Node::Struct { name, style, fields, layout: Some(layout), version: described, .. } =
+            self.description.node(root)
+        else {
+            return self.decode(tag, payload);
+        };
+        if entry.codec != CodecKind::Pod || version == 0 || *described == 0 || version == *described
+        {
+            return self.decode(tag, payload);
+        }
+        let expected = if version > *described {
+            layout.size
+        } else {
+            let slots = fields.iter().zip(&layout.slots);
+            let added = slots.filter(|(field, _)| field.since > version).map(|(_, s)| s.offset);
+            added.min().unwrap_or(layout.size)
+        };
+        let short = (payload.len() as u64) < expected;
+        if short || (version < *described && payload.len() as u64 != expected) {
+            return Err(FrameError::Size { expected, found: payload.len() });
+        }
+        let mut walk = Walk { decoder: self, bytes: payload, budget: self.max_values };
+        let mut present = Vec::new();
+        let mut values = Vec::new();
+        for (field, slot) in fields.iter().zip(&layout.slots) {
+            if field.since <= version {
+                values.push(walk.pod(field.node, slot.offset, slot.size)?);
+                present.push(field.clone());
+            }
+        }
+        Ok(Value::Struct { name: name.clone(), fields: named(*style, &present, values) })
+    }
+
     /// Decodes the payload of a frame with `tag`: the value its publisher sent.
     ///
     /// `payload` need not be aligned.

@@ -114,6 +114,24 @@ mod tests {
         }
     }
 
+    /// A task registered as soon as its stream is made, before the hub thread has run, and a
+    /// publication right after: the hub must count it as new, however late its thread starts.
+    #[test]
+    fn a_publication_before_the_hub_thread_runs_wakes_the_tasks_registered_before_it() {
+        let ring = RingBuffer::with_capacity(4096);
+        let shared = Arc::clone(ring.shared());
+        let mut writer = ring.into_writer();
+        let hub = Hub::of(&shared);
+        let woken = Arc::new(Flag::default());
+        hub.register(&Waker::from(Arc::clone(&woken)));
+        writer.send(b"published before the hub thread looks").expect("send");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !woken.0.load(Ordering::Relaxed) {
+            assert!(std::time::Instant::now() < deadline, "the task was never woken");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
     #[test]
     fn a_task_registered_during_a_wake_up_is_woken_by_the_publication_that_follows() {
         let ring = RingBuffer::with_capacity(4096);
