@@ -27,10 +27,14 @@ impl Hub {
         }
         let hub = Arc::new(Self::default());
         *slot = Arc::downgrade(&hub) as Weak<dyn core::any::Any + Send + Sync>;
+        // Loaded here, before any task of this hub can register, not by the thread when it
+        // starts: a publication between a task's registration and the thread's start would
+        // then count as seen, and the task sleep until the next one.
+        let seen = shared.ring.header().load_committed();
         let (weak, shared) = (Arc::downgrade(&hub), Arc::clone(shared));
         std::thread::Builder::new()
             .name("bcast-async-hub".into())
-            .spawn(move || run(&weak, &shared))
+            .spawn(move || run(&weak, &shared, seen))
             .expect("spawning the bcast async hub thread");
         hub
     }
@@ -51,9 +55,9 @@ impl Hub {
     }
 }
 
-/// The hub thread: park until the writer publishes, wake everyone, repeat while streams live.
-fn run(hub: &Weak<Hub>, shared: &Shared) {
-    let mut seen = shared.ring.header().load_committed();
+/// The hub thread: park until the writer publishes past `seen` (the committed position when
+/// the hub was made), wake everyone, repeat while streams live.
+fn run(hub: &Weak<Hub>, shared: &Shared, mut seen: u64) {
     while let Some(next) = step(hub, shared, seen) {
         seen = next;
     }
