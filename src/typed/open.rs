@@ -108,12 +108,18 @@ pub(super) fn store_or_check_registry(
     let committed = ring.committed();
     match stored(ring)? {
         Some(theirs) => {
-            let ours_description = || description.and_then(|bytes| Description::decode(bytes).ok());
-            let newer = !ours.matches(&theirs)
-                && ours_description()
-                    .zip(Description::read_from(ring).ok().flatten())
-                    .is_some_and(|(ours, theirs)| newer_versions(&ours, &theirs));
-            compare(ring, ours.clone(), theirs, Side::Publishing, ours_description)?;
+            // Decoded once, and only when the registries differ: to tell whether ours is a
+            // later version, and to explain a refusal.
+            let ours_description = (!ours.matches(&theirs))
+                .then(|| description.and_then(|bytes| Description::decode(bytes).ok()))
+                .flatten();
+            let newer = ours_description.as_ref().is_some_and(|ours| {
+                Description::read_from(ring)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|theirs| newer_versions(ours, &theirs))
+            });
+            compare(ring, ours.clone(), theirs, Side::Publishing, || ours_description)?;
             if newer { append(ring, &ours, channel, description) } else { Ok(()) }
         }
         None if committed > 0 => Err(untyped(ring)),
