@@ -27,7 +27,8 @@ cargo +nightly miri test -q --lib --test ring --test overrun --test corrupt --te
 # its maintainers recommend Tree Borrows, under which the typed tests run.
 echo "ci/miri.sh: typed tests (Tree Borrows, one seed)"
 MIRIFLAGS="$MIRIFLAGS -Zmiri-tree-borrows" \
-  cargo +nightly miri test -q --test typed_roundtrip --test typed_hostile --test typed_registry
+  cargo +nightly miri test -q --test typed_roundtrip --test typed_hostile --test typed_registry \
+    --test typed_evolution_archives
 echo "ci/miri.sh: racing writer and readers, seeds 0..$seeds"
 MIRIFLAGS="$MIRIFLAGS -Zmiri-many-seeds=0..$seeds" \
   cargo +nightly miri test -q --test overrun racing_writer_never_hands_readers_a_torn_message

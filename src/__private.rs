@@ -8,7 +8,7 @@ pub use std::string::String;
 pub use crate::ring_buffer::{ReadWrite, RingBuffer};
 pub use crate::typed::shape::{Enum, Field, Kind, Layout, Slot, Struct, Style, Variant};
 pub use crate::typed::{
-    Channel, DecodeError, InChannel, JsonError, JsonMessage, MessageVisitor, Payload, Pod,
+    Channel, Codec, DecodeError, InChannel, JsonError, JsonMessage, MessageVisitor, Payload, Pod,
     PublishError, Publisher, Rkyv, Schema, Shape, Subscriber, ToMessage, TypeEntry, TypedMessage,
     TypedOpenError, View, json_line, tag_from_name,
 };

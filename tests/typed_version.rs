@@ -1,6 +1,6 @@
 //! Message versions: declared with `version = N`, stamped on every frame, part of the type's
-//! shape, fingerprint and schema description; a subscriber of another version is refused with
-//! both versions named.
+//! shape, fingerprint and schema description; a subscriber of an incompatible version is
+//! refused with both versions named.
 
 use bcast::RingBuffer;
 use bcast::typed::description::{Description, Node};
@@ -150,10 +150,28 @@ fn descriptions_carry_versions_and_stay_in_the_first_format_without_them()
     Ok(())
 }
 
+mod unmarked {
+    /// Version 2 of the quote, with `ask` not marked as added by it.
+    #[bcast::typed::message(tag = 1, version = 2)]
+    pub(crate) struct Quote {
+        pub(crate) bid: f64,
+        pub(crate) ask: f64,
+    }
+    #[derive(bcast::BcastChannel)]
+    pub(crate) enum Feed {
+        Quote(Quote),
+        Trade(super::v1::Trade),
+    }
+}
+
 #[test]
-fn a_subscriber_of_another_version_is_refused_with_both_versions() {
+fn a_subscriber_of_an_incompatible_version_is_refused_with_both_versions() {
+    // Compatible versions share the channel.
     let ring = RingBuffer::with_capacity(4096);
     let _publisher = Publisher::<v2::Feed>::new(ring.clone()).expect("the publisher");
+    assert!(Subscriber::<v1::Feed>::new(ring).is_ok());
+    let ring = RingBuffer::with_capacity(4096);
+    let _publisher = Publisher::<unmarked::Feed>::new(ring.clone()).expect("the publisher");
     let Err(TypedOpenError::Mismatch(mismatch)) = Subscriber::<v1::Feed>::new(ring) else {
         panic!("refused");
     };

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use bcast::typed::Value;
 use bcast::typed::decoder::Decoder;
+use bcast::typed::description::Node;
 use bcast::{ReadOnly, Reader, Received, RingBuffer};
 use serde::Serialize;
 
@@ -185,6 +186,7 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     while args.count.is_none_or(|count| tail.printed < count) {
         match reader.try_recv(&mut tail.buf) {
             Ok(Some(received)) => {
+                tail.renew_decoder(ring.as_ref(), received);
                 tail.print(out, &reader, received)?;
                 last_frame = Instant::now();
             }
@@ -339,6 +341,21 @@ impl Tail<'_> {
             writeln!(out, "-- {count} overruns did not clear (inconsistent channel header) --")?;
         }
         Ok(out.flush()?)
+    }
+
+    /// Reads the channel's description again when `received` is of a later version of its
+    /// type than the decoder's: a publisher of that version rolled the channel over and
+    /// stored its description (which a later rkyv archive needs to be decoded at all).
+    fn renew_decoder(&mut self, ring: Option<&RingBuffer<ReadOnly>>, received: Received) {
+        let (Some(decoder), Some(ring)) = (&self.decoder, ring) else { return };
+        let description = decoder.description();
+        let described = description.root(received.tag).map(|root| description.node(root));
+        let Some(Node::Struct { version, .. }) = described else { return };
+        if received.version > *version
+            && let Ok(renewed) = Decoder::read_from(ring)
+        {
+            self.decoder = Some(renewed);
+        }
     }
 
     /// Prints a loss line if the reader's loss count grew, then the frame's line.

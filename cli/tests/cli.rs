@@ -337,6 +337,60 @@ fn tail_text_shows_a_hex_preview_of_the_first_bytes() -> TestResult {
     Ok(())
 }
 
+/// Version 1 of an rkyv message, for `tail` across a rollover.
+mod level_v1 {
+    #[bcast::typed::message(tag = 5, version = 1)]
+    #[derive(Debug)]
+    pub struct Level {
+        pub price: f64,
+    }
+    #[derive(Debug, bcast::BcastChannel)]
+    pub enum Book {
+        Level(Level),
+    }
+}
+
+/// Version 2 of it.
+mod level_v2 {
+    #[bcast::typed::message(tag = 5, version = 2)]
+    #[derive(Debug)]
+    pub struct Level {
+        pub price: f64,
+        #[bcast(since = 2)]
+        pub venue: Option<String>,
+    }
+    #[derive(Debug, bcast::BcastChannel)]
+    pub enum Book {
+        Level(Level),
+    }
+}
+
+#[test]
+fn tail_reads_the_description_again_when_a_later_version_rolls_the_channel_over() -> TestResult {
+    use std::io::{BufRead, BufReader};
+
+    let path = ShmPath::new("tail-rollover");
+    let mut first = Publisher::<level_v1::Book>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
+    first.publish(&level_v1::Level { price: 1.5 })?;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bcast"))
+        .args(["tail", path.as_str(), "--from-start", "--json", "--count", "2"])
+        .args(["--timeout", "30"])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+    // The tail decoded the first message with version 1's description before the rollover.
+    let before: Value = serde_json::from_str(&lines.next().expect("the first message")?)?;
+    assert_eq!(before["fields"], serde_json::json!({ "price": 1.5 }));
+    drop(first);
+    let mut second = Publisher::<level_v2::Book>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
+    second.publish(&level_v2::Level { price: 2.5, venue: Some("XCME".into()) })?;
+    let after: Value = serde_json::from_str(&lines.next().expect("the second message")?)?;
+    assert_eq!(after["event"], "message", "{after}");
+    assert_eq!(after["fields"], serde_json::json!({ "price": 2.5, "venue": "XCME" }));
+    assert!(child.wait()?.success());
+    Ok(())
+}
+
 #[test]
 fn tail_follows_frames_published_after_it_starts() -> TestResult {
     let path = ShmPath::new("tail-follow");

@@ -129,6 +129,25 @@ impl Metadata<'_> {
         Ok(Some(body))
     }
 
+    /// The bodies of every section of `kind`, oldest first: a channel rolled over to later
+    /// versions of its types keeps the descriptions of the earlier ones.
+    ///
+    /// # Errors
+    ///
+    /// As for [`check`](Self::check).
+    pub(crate) fn sections(&self, kind: SectionKind) -> Result<Vec<Vec<u8>>, LayoutError> {
+        let mut sections = Vec::new();
+        self.walk(|section| sections.push(section))?;
+        let bodies = sections.into_iter().filter(|section| section.kind == kind as u16);
+        Ok(bodies
+            .map(|section| {
+                let mut body = vec![0; section.len];
+                self.load(section.body, &mut body);
+                body
+            })
+            .collect())
+    }
+
     /// Appends `sections`, in order, and publishes them together: a reader sees all of them or
     /// none.
     ///
@@ -176,22 +195,30 @@ impl Metadata<'_> {
 
     /// The last published section whose kind `wanted` accepts, after checking every section.
     fn find(&self, wanted: impl Fn(u16) -> bool) -> Result<Option<Section>, LayoutError> {
+        let mut found = None;
+        self.walk(|section| {
+            if wanted(section.kind) {
+                found = Some(section);
+            }
+        })?;
+        Ok(found)
+    }
+
+    /// Visits every published section, in order, failing at one that is corrupt or required of
+    /// a kind this build does not know.
+    fn walk(&self, mut visit: impl FnMut(Section)) -> Result<(), LayoutError> {
         let end = self.published()?;
         let mut at = 0;
-        let mut found = None;
         // Each section takes at least 16 bytes of a bounded area: the walk ends.
         while at < end {
             let section = self.section_at(at, end)?;
-            if wanted(section.kind) {
-                found = Some(section);
-            } else if SectionKind::from_wire(section.kind).is_none()
-                && section.flags & REQUIRED != 0
-            {
+            if SectionKind::from_wire(section.kind).is_none() && section.flags & REQUIRED != 0 {
                 return Err(LayoutError::UnknownSection { kind: section.kind });
             }
             at = section.body + section.len.next_multiple_of(8);
+            visit(section);
         }
-        Ok(found)
+        Ok(())
     }
 
     /// The section whose header is at byte `at`, which must end by `end`.

@@ -303,6 +303,11 @@ impl<A> RingBuffer<A> {
         self.shared.ring.metadata().section(kind)
     }
 
+    /// The bodies of every metadata section of `kind`, oldest first.
+    pub(crate) fn metadata_sections(&self, kind: SectionKind) -> Result<Vec<Vec<u8>>, LayoutError> {
+        self.shared.ring.metadata().sections(kind)
+    }
+
     /// Data capacity in bytes (a power of two).
     pub fn capacity(&self) -> usize {
         usize::try_from(self.shared.ring.capacity()).unwrap_or(usize::MAX)

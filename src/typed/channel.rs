@@ -28,6 +28,11 @@ pub trait Channel: Sized + 'static {
     /// [`View`](super::View).
     type View<'a>;
 
+    /// The [`Codec::ROOT`](super::Codec) of each of [`TYPES`](Self::TYPES): what a view of
+    /// it points at.
+    #[doc(hidden)]
+    const ROOTS: &'static [core::alloc::Layout];
+
     /// The index in [`TYPES`](Self::TYPES) of the message type tagged `tag`, if the channel
     /// has one. The derive implements it as a `match`.
     fn type_index(tag: u32) -> Option<usize> {

@@ -11,6 +11,7 @@
 //! description nests at most [`MAX_DEPTH`](super::description::MAX_DEPTH) deep). A frame that
 //! breaks a rule is a [`FrameError`], never a panic.
 
+use super::archived::{self, Format, ReprC, Size, primitive_width};
 use super::codec::{CodecKind, RkyvFormat};
 use super::description::{Description, DescriptionError, Node, NodeField, NodeId, NodeVariant};
 use super::registry::{Registry, RegistryError};
@@ -125,6 +126,19 @@ pub enum FrameError {
         /// The payload's length.
         found: usize,
     },
+    /// An rkyv archive of a later version of its type than the decoder's description: its
+    /// root cannot be found without that version's description, which the publisher that
+    /// rolled the channel over to it stored ([`Decoder::read_from`] reads it).
+    #[error(
+        "an archive of version {version}, later than the description's {described}: read the \
+         channel's description again"
+    )]
+    Version {
+        /// The frame's version.
+        version: u16,
+        /// The version the decoder's description has of the type.
+        described: u16,
+    },
     /// The frame decodes into more values than the decoder allows.
     #[error("the frame holds more than {limit} values")]
     TooManyValues {
@@ -146,60 +160,6 @@ pub enum FrameError {
         /// Why it cannot be decoded.
         what: &'static str,
     },
-}
-
-/// A size and an alignment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Size {
-    size: u64,
-    align: u64,
-}
-
-/// What rkyv's format (the registry's `rkyv_format`) changes in archived bytes.
-#[derive(Debug, Clone, Copy)]
-struct Format {
-    /// Bytes of an archived `usize` and of a relative pointer's offset.
-    word: u64,
-    big_endian: bool,
-    unaligned: bool,
-}
-
-impl Format {
-    /// A primitive of `size` bytes.
-    fn scalar(self, size: u64) -> Size {
-        Size { size, align: if self.unaligned { 1 } else { size.max(1) } }
-    }
-
-    /// A run of `count` words (a string, a vector, a relative pointer and its length, ...).
-    fn words(self, count: u64) -> Size {
-        Size { size: count * self.word, align: self.scalar(self.word).align }
-    }
-}
-
-/// Lays out fields one after another as `#[repr(C)]` does.
-#[derive(Debug, Clone, Copy)]
-struct ReprC {
-    size: u64,
-    align: u64,
-}
-
-impl ReprC {
-    fn new() -> Self {
-        Self { size: 0, align: 1 }
-    }
-
-    /// Places a field of `field`'s size and alignment; its offset.
-    fn place(&mut self, field: Size) -> Option<u64> {
-        let offset = self.size.checked_next_multiple_of(field.align)?;
-        self.size = offset.checked_add(field.size)?;
-        self.align = self.align.max(field.align);
-        Some(offset)
-    }
-
-    /// The struct's size (padded to its alignment) and alignment.
-    fn finish(self) -> Option<Size> {
-        Some(Size { size: self.size.checked_next_multiple_of(self.align)?, align: self.align })
-    }
 }
 
 /// The `u8` tag rkyv gives each variant of an enum: its explicit discriminant, or one more
@@ -231,17 +191,8 @@ impl Decoder {
         if !readable && registry.types.iter().any(|entry| entry.codec == CodecKind::Rkyv) {
             return Err(DecoderError::RkyvFormat(rkyv));
         }
-        let format = Format {
-            word: u64::from(registry.rkyv_format.usize_bytes),
-            big_endian: registry.rkyv_format.big_endian,
-            unaligned: registry.rkyv_format.unaligned,
-        };
-        // Nodes come children first, so each node's parts are sized before it.
-        let mut sizes: Vec<Option<Size>> = Vec::with_capacity(description.nodes().len());
-        for node in description.nodes() {
-            let size = archived_size(format, &description, &sizes, node);
-            sizes.push(size);
-        }
+        let format = Format::of(registry.rkyv_format);
+        let sizes = archived::sizes(format, &description);
         Ok(Self { registry, description, format, sizes, max_values: DEFAULT_MAX_VALUES })
     }
 
@@ -287,14 +238,17 @@ impl Decoder {
 
     /// Decodes the payload of a frame with `tag` written by `version` of its type (the frame's
     /// [`Received::version`](crate::Received::version)): as [`decode`](Self::decode), and for
-    /// a pod record of another version than the description's, the fields the two versions
-    /// share: a later version's record by the prefix this description knows, an earlier one's
-    /// without the fields added since (the value has only the fields the record holds).
+    /// a message of another version than the description's, the fields the two versions
+    /// share. An earlier version's record or archive is decoded without the fields added since
+    /// (the value has only the fields the message holds); a later version's pod record by the
+    /// prefix this description knows. A later version's rkyv archive needs that version's
+    /// description ([`FrameError::Version`]).
     ///
     /// # Errors
     ///
-    /// As for [`decode`](Self::decode); [`FrameError::Size`] for a record whose length is not
-    /// that of its version.
+    /// As for [`decode`](Self::decode); [`FrameError::Size`] for a pod record whose length is
+    /// not that of its version; [`FrameError::Version`] for an rkyv archive of a later
+    /// version.
     ///
     /// # Examples
     ///
@@ -323,36 +277,48 @@ impl Decoder {
         let entry = self.registry.types.iter().find(|entry| entry.tag == tag);
         let root = self.description.root(tag);
         let (Some(entry), Some(root)) = (entry, root) else { return self.decode(tag, payload) };
-        let Node::Struct { name, style, fields, layout: Some(layout), version: described, .. } =
+        let Node::Struct { name, style, fields, layout, version: described, .. } =
             self.description.node(root)
         else {
             return self.decode(tag, payload);
         };
-        if entry.codec != CodecKind::Pod || version == 0 || *described == 0 || version == *described
-        {
+        if version == 0 || *described == 0 || version == *described {
             return self.decode(tag, payload);
         }
-        let expected = if version > *described {
-            layout.size
-        } else {
-            let slots = fields.iter().zip(&layout.slots);
-            let added = slots.filter(|(field, _)| field.since > version).map(|(_, s)| s.offset);
-            added.min().unwrap_or(layout.size)
-        };
-        let short = (payload.len() as u64) < expected;
-        if short || (version < *described && payload.len() as u64 != expected) {
-            return Err(FrameError::Size { expected, found: payload.len() });
-        }
+        let described = *described;
         let mut walk = Walk { decoder: self, bytes: payload, budget: self.max_values };
-        let mut present = Vec::new();
-        let mut values = Vec::new();
-        for (field, slot) in fields.iter().zip(&layout.slots) {
-            if field.since <= version {
-                values.push(walk.pod(field.node, slot.offset, slot.size)?);
-                present.push(field.clone());
+        // The fields the record holds: a prefix, as fields come in the order of their versions.
+        let present = &fields[..fields.iter().take_while(|field| field.since <= version).count()];
+        let values = match (entry.codec, layout) {
+            (CodecKind::Pod, Some(layout)) => {
+                let expected = match layout.slots.get(present.len()) {
+                    Some(added) if version < described => added.offset,
+                    _ => layout.size,
+                };
+                let short = (payload.len() as u64) < expected;
+                if short || (version < described && payload.len() as u64 != expected) {
+                    return Err(FrameError::Size { expected, found: payload.len() });
+                }
+                let slots = present.iter().zip(&layout.slots);
+                let values =
+                    slots.map(|(field, slot)| walk.pod(field.node, slot.offset, slot.size));
+                named(*style, present, values.collect::<Result<_, _>>()?)
             }
-        }
-        Ok(Value::Struct { name: name.clone(), fields: named(*style, &present, values) })
+            (CodecKind::Rkyv, _) if version < described => {
+                let Some(earlier) = archived::version_root(&self.sizes, fields, version) else {
+                    return Err(walk.unsupported(root, "has no archived size"));
+                };
+                let size = earlier.root.size;
+                let Some(at) = (payload.len() as u64).checked_sub(size) else {
+                    return Err(walk.out_of_bounds(0, size));
+                };
+                walk.spend()?;
+                walk.fields(*style, present, ReprC::new(), at, root)?
+            }
+            (CodecKind::Rkyv, _) => return Err(FrameError::Version { version, described }),
+            (CodecKind::Pod, None) => return self.decode(tag, payload),
+        };
+        Ok(Value::Struct { name: name.clone(), fields: values })
     }
 
     /// Decodes the payload of a frame with `tag`: the value its publisher sent.
@@ -391,81 +357,6 @@ impl Decoder {
             }
         }
     }
-}
-
-/// The archived size and alignment of `node`, whose parts' are in `sizes`.
-fn archived_size(
-    format: Format,
-    description: &Description,
-    sizes: &[Option<Size>],
-    node: &Node,
-) -> Option<Size> {
-    let size = |id: NodeId| sizes.get(id.index()).copied().flatten();
-    let repr_c = |parts: &mut dyn Iterator<Item = NodeId>| {
-        let mut layout = ReprC::new();
-        for id in parts {
-            layout.place(size(id)?)?;
-        }
-        layout.finish()
-    };
-    match node {
-        Node::Primitive(primitive) => Some(match primitive_width(*primitive) {
-            Some(width) => format.scalar(width),
-            None => format.scalar(format.word),
-        }),
-        Node::String | Node::Vec(_) => Some(format.words(2)),
-        Node::Str | Node::Slice(_) => None,
-        Node::Box(inner) => match description.node(*inner) {
-            Node::Str | Node::Slice(_) => Some(format.words(2)),
-            _ => Some(format.words(1)),
-        },
-        Node::Option(inner) => {
-            let mut layout = ReprC::new();
-            layout.place(format.scalar(1))?;
-            layout.place(size(*inner)?)?;
-            layout.finish()
-        }
-        Node::Array { len, element } => {
-            let element = size(*element)?;
-            Some(Size { size: element.size.checked_mul(*len)?, align: element.align })
-        }
-        Node::Tuple(elements) => repr_c(&mut elements.iter().copied()),
-        Node::Map { collection: Collection::BTree, .. }
-        | Node::Set { collection: Collection::BTree, .. } => Some(format.words(2)),
-        Node::Map { collection: Collection::Hash, .. }
-        | Node::Set { collection: Collection::Hash, .. } => Some(format.words(3)),
-        Node::Struct { fields, .. } => repr_c(&mut fields.iter().map(|field| field.node)),
-        Node::Enum { variants, .. } => {
-            // `#[repr(u8)]`: a union of `#[repr(C)]` structs, each the tag and the fields.
-            let mut whole = Size { size: 0, align: 1 };
-            for variant in variants {
-                let mut layout = ReprC::new();
-                layout.place(format.scalar(1))?;
-                for field in &variant.fields {
-                    layout.place(size(field.node)?)?;
-                }
-                let Size { size, align } = layout.finish()?;
-                whole = Size { size: whole.size.max(size), align: whole.align.max(align) };
-            }
-            Some(Size {
-                size: whole.size.checked_next_multiple_of(whole.align)?,
-                align: whole.align,
-            })
-        }
-    }
-}
-
-/// The width of a primitive other than `usize` and `isize` (whose width is the format's).
-fn primitive_width(primitive: Primitive) -> Option<u64> {
-    Some(match primitive {
-        Primitive::Unit => 0,
-        Primitive::Bool | Primitive::U8 | Primitive::I8 => 1,
-        Primitive::U16 | Primitive::I16 => 2,
-        Primitive::U32 | Primitive::I32 | Primitive::F32 | Primitive::Char => 4,
-        Primitive::U64 | Primitive::I64 | Primitive::F64 => 8,
-        Primitive::U128 | Primitive::I128 => 16,
-        Primitive::Usize | Primitive::Isize => return None,
-    })
 }
 
 /// Where a B-tree node keeps its parts (rkyv's `Node`, `LeafNode` and `InnerNode`, all

@@ -633,6 +633,18 @@ impl Description {
             .transpose()
     }
 
+    /// Every description stored in `ring`, the latest first: a channel rolled over to a later
+    /// version of a type keeps the descriptions of the earlier ones, which frames still in the
+    /// ring may be of. Descriptions that cannot be read are left out.
+    ///
+    /// # Errors
+    ///
+    /// [`DescriptionError::Metadata`] if the header's metadata area is corrupt.
+    pub(crate) fn all_from<A>(ring: &RingBuffer<A>) -> Result<Vec<Self>, DescriptionError> {
+        let sections = ring.metadata_sections(SectionKind::Description)?;
+        Ok(sections.iter().rev().filter_map(|bytes| Self::decode(bytes).ok()).collect())
+    }
+
     /// Checks that every `(tag, fingerprint)` is described, with a description that hashes to
     /// that fingerprint: how a channel's description is checked against its registry.
     ///

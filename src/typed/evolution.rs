@@ -1,8 +1,9 @@
 //! [`Evolution`]: whether two versions of a message type can share a channel, by the rules of
 //! schema evolution, and the [`Side`] of the channel that asks.
 
-use super::codec::CodecKind;
-use super::description::{Description, Node, NodeId};
+use super::archived::{self, Format};
+use super::codec::{CodecKind, RkyvFormat};
+use super::description::{Description, Node, NodeField, NodeId};
 
 /// Which end of a channel a registry is checked for: what may differ from the channel's
 /// registry depends on it (see [`SchemaMismatch`](super::SchemaMismatch)).
@@ -19,8 +20,10 @@ pub enum Side {
 ///
 /// Two versions are compatible when a later version only appends fields to an earlier one,
 /// each marked `#[bcast(since = N)]` with a version the earlier one does not have: same name,
-/// `#[repr]` and field style, every field of the earlier version unchanged and in place, and
-/// for pod records, the earlier record a prefix of the later in memory. A subscriber then
+/// `#[repr]` and field style, every field of the earlier version unchanged and in place; for
+/// pod records, the earlier record a prefix of the later in memory; for rkyv archives, added
+/// fields whose zero bytes are a value (numbers, `bool`, `char`, `Option`, and arrays, tuples
+/// and structs of them) and that do not raise the archive's alignment. A subscriber then
 /// reads either version as its own ([`Subscriber::new`](super::Subscriber::new) says how); a
 /// publisher may be older than the channel's registry, and one of a later version rolls the
 /// channel over to its registry ([`Publisher::new`](super::Publisher::new)).
@@ -36,9 +39,10 @@ pub enum Evolution {
 
 impl Evolution {
     /// The verdict on `ours` (a node of this program's description) and `theirs` (of the
-    /// channel's), message types of codec `codec` on both sides.
+    /// channel's), message types of codec `codec` on both sides, archived in `format` if rkyv's.
     pub(crate) fn of(
         codec: CodecKind,
+        format: RkyvFormat,
         ours: (&Description, NodeId),
         theirs: (&Description, NodeId),
     ) -> Self {
@@ -70,11 +74,6 @@ impl Evolution {
                 "a type's name, `#[repr]` and field style cannot change between versions",
             );
         }
-        if codec == CodecKind::Rkyv {
-            return Self::Refused(
-                "reads across versions are supported for pod messages only, so far",
-            );
-        }
         // The earlier version's side, and the later one's.
         let ((older, old_fields, old_layout), (newer, new_fields, new_layout), old_version) =
             if ours_v < theirs_v {
@@ -104,6 +103,9 @@ impl Evolution {
                  version after the earlier one",
             );
         }
+        if codec == CodecKind::Rkyv {
+            return Self::archives(format, (older, old_fields, old_version), (newer, new_fields));
+        }
         match (old_layout, new_layout) {
             (Some(old), Some(new))
                 if new.slots.starts_with(&old.slots)
@@ -117,6 +119,36 @@ impl Evolution {
             _ => Self::Refused(
                 "a later version's record must start with the earlier one's, byte for byte",
             ),
+        }
+    }
+
+    /// The verdict on two versions of an rkyv message whose earlier fields agree: a subscriber
+    /// of the later version completes an archive of the earlier one in place, with zeros for
+    /// the fields added since, after its root (which stays where it is).
+    fn archives(
+        format: RkyvFormat,
+        (older, old_fields, old_version): (&Description, &[NodeField], u16),
+        (newer, new_fields): (&Description, &[NodeField]),
+    ) -> Self {
+        let added = &new_fields[old_fields.len()..];
+        if !added.iter().all(|field| archived::zeros_are_valid(newer, field.node)) {
+            return Self::Refused(
+                "a field that a later version adds to an rkyv message must read as zero bytes \
+                 in an earlier one's: a number, `bool`, `char`, an `Option` (then `None`), or \
+                 arrays, tuples and structs of them; wrap a `String`, `Vec`, map or enum in \
+                 an `Option`",
+            );
+        }
+        let format = Format::of(format);
+        let old = archived::version_root(&archived::sizes(format, older), old_fields, old_version);
+        let new = archived::version_root(&archived::sizes(format, newer), new_fields, u16::MAX);
+        match (old, new) {
+            (Some(old), Some(new)) if new.root.align <= old.root.align => Self::Compatible,
+            (Some(_), Some(_)) => Self::Refused(
+                "a field that a later version adds to an rkyv message cannot raise the \
+                 alignment of its archive: an earlier version's archive is not aligned for it",
+            ),
+            _ => Self::Refused("an rkyv message's versions must have archived sizes"),
         }
     }
 }

@@ -215,6 +215,7 @@ impl SchemaMismatch {
             {
                 Evolution::of(
                     ours.codec,
+                    self.ours.rkyv_format,
                     (our_description, our_root),
                     (their_description, their_root),
                 )

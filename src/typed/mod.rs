@@ -87,6 +87,7 @@
 //! [`RecvError::Decode`], never undefined behaviour. The `*_unchecked` reads skip rkyv
 //! validation for trusted writers.
 
+mod archived;
 mod channel;
 mod codec;
 mod decode;

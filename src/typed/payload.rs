@@ -28,7 +28,8 @@ impl Trusted {
     ///
     /// Every frame decoded with the token whose tag is the `TAG` of one of the channel's message
     /// types `M` is an encoding of an `M` by [`Publisher::publish`](super::Publisher::publish),
-    /// built with the same definition of `M` and the same crate versions.
+    /// built with the same definition of `M` and the same crate versions, or such an encoding
+    /// of a compatible version of `M` that the subscriber made into one of `M`.
     pub(crate) unsafe fn vouch() -> Self {
         Self(())
     }

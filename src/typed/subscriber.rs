@@ -7,10 +7,14 @@ use std::time::Duration;
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
+use super::archived::{self, Format};
 use super::channel::Channel;
+use super::codec::{CodecKind, RkyvFormat};
 use super::decode::{UnknownTag, decode};
+use super::description::{Description, Node};
 use super::entry::TypeEntry;
 use super::error::DecodeError;
+use super::evolution::Evolution;
 use super::open::TypedOpenError;
 use super::open::check;
 use super::payload::{Access, Trusted};
@@ -76,6 +80,8 @@ pub struct Subscriber<C> {
     /// The version of each of `C`'s first [`INLINE_VERSIONS`] types, by index, so that a read
     /// of a frame of its type's version costs a comparison, not a call.
     versions: [u16; INLINE_VERSIONS],
+    /// How to read the archives of other versions of `C`'s rkyv types met so far.
+    crossings: Vec<Crossing>,
     /// Losses per type, from the tag sequences of every frame read, once asked for
     /// ([`with_losses_by_type`](Self::with_losses_by_type)).
     losses: Option<Box<TagLosses>>,
@@ -100,8 +106,10 @@ impl<C: Channel> Subscriber<C> {
     /// The registries need not be equal: `C` may list only some of the channel's message types
     /// (the subscriber skips the frames of the others and counts them,
     /// [`skipped_other_types`](Self::skipped_other_types)), or types the channel does not
-    /// carry (they never arrive). A type on both sides must be the same on both
-    /// ([`SchemaMismatch`](super::SchemaMismatch) has the rules).
+    /// carry (they never arrive). A type on both sides must be the same on both, or a
+    /// compatible version of it ([`SchemaMismatch`](super::SchemaMismatch) and [`Evolution`]
+    /// have the rules): the subscriber reads messages of every version as its own, with the
+    /// fields added since zero or `None` in older ones.
     ///
     /// # Errors
     ///
@@ -128,6 +136,7 @@ impl<C: Channel> Subscriber<C> {
                     _ => 0,
                 })
             }),
+            crossings: Vec::new(),
             losses: None,
             channel: PhantomData,
         })
@@ -241,9 +250,10 @@ impl<C: Channel> Subscriber<C> {
     ///
     /// Every frame on the ring whose tag is the `TAG` of one of `C`'s message types `M` is an
     /// encoding of an `M` by [`Publisher::publish`](super::Publisher::publish), built with the
-    /// same definition of `M` and the same crate versions. (The registry check compares
-    /// fingerprints, which a buggy or hostile writer can forge; raw frames with those tags
-    /// break this too.)
+    /// same definition of `M` or of a compatible version of it ([`Evolution`]), and the same
+    /// crate versions; and the channel's descriptions of later versions are the ones their
+    /// publishers stored. (The registry check compares fingerprints, which a buggy or hostile
+    /// writer can forge; raw frames with those tags break this too.)
     #[inline]
     pub unsafe fn try_recv_unchecked(&mut self) -> Result<Option<C::View<'_>>, RecvError> {
         // SAFETY: the caller's promise is the token's.
@@ -398,17 +408,26 @@ impl<C: Channel> Subscriber<C> {
     }
 
     /// Makes the frame `received` copied to `buffer[offset..]`, written by another version of
-    /// its message type, readable as this build's version, in the buffer: a newer pod record
-    /// is read as its prefix (the fields this version knows), an older one is completed with
-    /// zeros for the fields added since (zero bytes are a valid value of every pod field).
-    /// Frames of unversioned types, unknown tags and this build's version are left as they are.
-    /// Returns the length of the payload to decode. Takes the frame's fields by value, so that
-    /// the callers' `Received` stays in registers.
+    /// its message type, readable as this build's version, in the buffer; frames of
+    /// unversioned types, unknown tags and this build's version are left as they are. Returns
+    /// the length of the payload to decode. Takes the frame's fields by value, so that the
+    /// callers' `Received` stays in registers.
+    ///
+    /// - A pod record of a later version is read as its prefix (the fields this version
+    ///   knows); one of an earlier version is completed with zeros for the fields added since
+    ///   (zero bytes are a valid value of every pod field).
+    /// - An rkyv archive's root is its last bytes. One of a later version is cut right after
+    ///   the part of its root this version knows, so that this version's root ends the archive
+    ///   (the later fields' out-of-line bytes stay before it, unreferenced); one of an earlier
+    ///   version is completed after its root with zeros for the fields added since, which the
+    ///   rules of [`Evolution`] make valid archived values. The root stays where it is, so
+    ///   every relative pointer in the archive still points where it did. The layouts come
+    ///   from the descriptions of both versions ([`Crossing`]).
     ///
     /// # Errors
     ///
-    /// [`DecodeError::Version`] for an rkyv frame of another version, or a pod record whose
-    /// length is not that of the version it says it is.
+    /// [`DecodeError::Version`] for a record whose length is not that of the version it says
+    /// it is, or an archive of a version the channel does not describe compatibly.
     #[cold]
     #[inline(never)]
     fn adapt(&mut self, offset: usize, frame: Frame) -> Result<usize, RecvError> {
@@ -423,28 +442,111 @@ impl<C: Channel> Subscriber<C> {
             position,
             source: DecodeError::Version { type_name: shape.name(), ours, found, len },
         };
-        // Pod types have a layout; rkyv ones do not.
-        let Some(layout) = shape.layout() else { return Err(refuse()) };
-        let size = layout.size();
-        if found > ours {
-            if len < size {
-                return Err(refuse());
+        let crossing = match self.crossings.iter().find(|c| (c.tag, c.version) == (tag, found)) {
+            Some(crossing) => *crossing,
+            None => {
+                let crossing = self.crossing(index, found).ok_or_else(refuse)?;
+                self.crossings.push(crossing);
+                crossing
             }
-        } else {
-            // The record of version `found` ends where the first field added after it starts.
-            let slots = shape.fields().iter().zip(layout.fields());
-            let end =
-                slots.filter(|(field, _)| field.since() > found).map(|(_, slot)| slot.offset());
-            if len != end.min().unwrap_or(size) {
-                return Err(refuse());
+        };
+        let layout = crossing.ours;
+        let start = match crossing.frame {
+            FrameShape::Record { len: exact } => (len == exact).then_some(0),
+            FrameShape::Longer => (len >= layout.size()).then_some(0),
+            FrameShape::Archive { root } => {
+                len.checked_sub(root).filter(|root| root % layout.align() == 0)
             }
-            let needed = (offset + size).div_ceil(16);
+        };
+        let start = start.ok_or_else(refuse)?;
+        let end = start + layout.size();
+        self.zero(offset + start + crossing.zero_from, offset + end);
+        Ok(end)
+    }
+
+    /// Sets `buffer[start..end]` to zeros, growing the buffer to hold it.
+    fn zero(&mut self, start: usize, end: usize) {
+        if start < end {
+            let needed = end.div_ceil(16);
             if self.buffer.len() < needed {
                 self.buffer.resize(needed, Block([0; 16]));
             }
-            self.buffer.as_mut_bytes()[offset + len..offset + size].fill(0);
+            self.buffer.as_mut_bytes()[start..end].fill(0);
         }
-        Ok(size)
+    }
+
+    /// How to read messages of version `found` of `C`'s type at `index` as this build's
+    /// version. A pod record's lengths come from the type's layout. An rkyv archive's root
+    /// sizes come from this build's description of its type for an earlier version (whose
+    /// fields are a prefix of it), from the channel's description of that version for a later
+    /// one (which a publisher of it stored when it rolled the channel over), checked to be a
+    /// compatible evolution of this one. `None` if it cannot be read: no such description,
+    /// not compatible, or a layout the description does not mirror exactly.
+    fn crossing(&self, index: usize, found: u16) -> Option<Crossing> {
+        let tag = C::TYPES[index].tag;
+        let real = *C::ROOTS.get(index)?;
+        let Kind::Struct(shape) = C::SHAPES.get(index)?.1.kind() else { return None };
+        // Pod types have a layout; rkyv ones do not.
+        if let Some(layout) = shape.layout() {
+            if layout.size() != real.size() {
+                return None;
+            }
+            let crossing =
+                |frame, zero_from| Crossing { tag, version: found, frame, zero_from, ours: real };
+            if found > shape.version() {
+                return Some(crossing(FrameShape::Longer, real.size()));
+            }
+            // The record of version `found` ends where the first field added after it starts.
+            let slots = shape.fields().iter().zip(layout.fields());
+            let added =
+                slots.filter(|(field, _)| field.since() > found).map(|(_, slot)| slot.offset());
+            let end = added.min().unwrap_or(real.size());
+            return Some(crossing(FrameShape::Record { len: end }, end));
+        }
+        let rkyv = RkyvFormat::current();
+        let format = Format::of(rkyv);
+        let ours = Description::of(C::SHAPES);
+        let our_root = ours.root(tag)?;
+        let Node::Struct { fields, version, .. } = ours.node(our_root) else { return None };
+        let sizes = archived::sizes(format, &ours);
+        let full = archived::version_root(&sizes, fields, u16::MAX)?.root;
+        // The mirror agrees with the compiler, or the archive is not touched.
+        if (full.size, full.align) != (real.size() as u64, real.align() as u64) {
+            return None;
+        }
+        let (theirs, zero_from) = if found < *version {
+            let earlier = archived::version_root(&sizes, fields, found)?;
+            (earlier.root.size, earlier.added_at)
+        } else {
+            let descriptions = Description::all_from(&self.ring).ok()?;
+            let (theirs, their_root) = descriptions.iter().find_map(|description| {
+                let root = description.root(tag)?;
+                let described = matches!(description.node(root), Node::Struct { version, .. } if *version == found);
+                described.then_some((description, root))
+            })?;
+            let verdict =
+                Evolution::of(CodecKind::Rkyv, rkyv, (&ours, our_root), (theirs, their_root));
+            let Node::Struct { fields: their_fields, .. } = theirs.node(their_root) else {
+                return None;
+            };
+            if verdict != Evolution::Compatible {
+                return None;
+            }
+            let their_sizes = archived::sizes(format, theirs);
+            let root = archived::version_root(&their_sizes, their_fields, u16::MAX)?.root;
+            // A later root holds this version's: cutting it never reaches past the archive.
+            if root.size < full.size {
+                return None;
+            }
+            (root.size, full.size)
+        };
+        Some(Crossing {
+            tag,
+            version: found,
+            frame: FrameShape::Archive { root: usize::try_from(theirs).ok()? },
+            zero_from: usize::try_from(zero_from).ok()?,
+            ours: real,
+        })
     }
 
     /// Decodes the frame `fetch` copied to the start of the buffer.
@@ -750,6 +852,34 @@ impl<C> fmt::Debug for Subscriber<C> {
 /// The tags of `registry` (a channel's) that `C` does not list.
 fn other_types<C: Channel>(registry: &Registry) -> Box<[u32]> {
     registry.types.iter().map(|entry| entry.tag).filter(|&tag| !C::carries_tag(tag)).collect()
+}
+
+/// How [`Subscriber::adapt`] reads the messages of one other version of a message type as
+/// this build's: found once per type and version ([`Subscriber::crossing`]), then applied to
+/// each frame.
+#[derive(Debug, Clone, Copy)]
+struct Crossing {
+    tag: u32,
+    version: u16,
+    /// Where this build's record or root starts in the frame's payload.
+    frame: FrameShape,
+    /// Offset in this build's record or root of the first field the frame's version lacks,
+    /// zeroed (its size when it lacks none).
+    zero_from: usize,
+    /// This build's record (`M`) or root (`Archived<M>`).
+    ours: core::alloc::Layout,
+}
+
+/// What a frame of another version holds, and so where this build's record or root starts.
+#[derive(Debug, Clone, Copy)]
+enum FrameShape {
+    /// A pod record of an earlier version: exactly `len` bytes, at the start.
+    Record { len: usize },
+    /// A pod record of a later version: at least this build's, at the start.
+    Longer,
+    /// An rkyv archive whose root, of `root` bytes, ends it: this build's root starts where
+    /// that one does.
+    Archive { root: usize },
 }
 
 /// What [`Subscriber::adapt`] needs of a frame, by value.

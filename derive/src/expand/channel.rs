@@ -90,6 +90,10 @@ fn channel_impl(
         let p = private(krate, *span);
         quote_spanned!(*span=> (<#ty as #p::TypedMessage>::TAG, &<#ty as #p::Schema>::SHAPE))
     });
+    let roots = carried.iter().map(|Carried { ty, span, .. }| {
+        let p = private(krate, *span);
+        quote_spanned!(*span=> <<#ty as #p::TypedMessage>::Codec as #p::Codec<#ty>>::ROOT)
+    });
     let tags: Vec<TokenStream> = carried
         .iter()
         .map(|Carried { ty, span, .. }| {
@@ -119,6 +123,7 @@ fn channel_impl(
             const NAME: &'static str = #name;
             const TYPES: &'static [#p::TypeEntry] = &[#(#entries),*];
             const SHAPES: &'static [(u32, &'static #p::Shape)] = &[#(#shapes),*];
+            const ROOTS: &'static [::core::alloc::Layout] = &[#(#roots),*];
             type View<'a> = #view<'a>;
 
             #[inline]

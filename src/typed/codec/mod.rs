@@ -78,6 +78,11 @@ pub trait Codec<M>: sealed::Sealed + 'static {
     /// What a subscriber hands out for a message of type `M`: `&'a Archived<M>` or `&'a M`.
     type View<'a>;
 
+    /// The layout of what a view points at: `Archived<M>`, the root at the end of an archive,
+    /// or `M`.
+    #[doc(hidden)]
+    const ROOT: core::alloc::Layout;
+
     /// The payload of `message`: its own bytes, or its encoding in `scratch`.
     #[doc(hidden)]
     fn encode<'a>(message: &'a M, scratch: &'a mut Scratch) -> Result<&'a [u8], PublishError>;

@@ -34,6 +34,8 @@ where
 {
     const KIND: CodecKind = CodecKind::Pod;
 
+    const ROOT: core::alloc::Layout = core::alloc::Layout::new::<M>();
+
     type View<'a> = &'a M;
 
     #[inline]

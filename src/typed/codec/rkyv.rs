@@ -39,6 +39,8 @@ where
 
     type View<'a> = &'a Archived<M>;
 
+    const ROOT: core::alloc::Layout = core::alloc::Layout::new::<Archived<M>>();
+
     #[inline]
     fn encode<'a>(message: &'a M, scratch: &'a mut Scratch) -> Result<&'a [u8], PublishError> {
         let Scratch { buf, arena } = scratch;

@@ -22,6 +22,14 @@ impl ::bcast::__private::Channel for MarketData {
             &<Trade as ::bcast::__private::Schema>::SHAPE,
         ),
     ];
+    const ROOTS: &'static [::core::alloc::Layout] = &[
+        <<Quote as ::bcast::__private::TypedMessage>::Codec as ::bcast::__private::Codec<
+            Quote,
+        >>::ROOT,
+        <<Trade as ::bcast::__private::TypedMessage>::Codec as ::bcast::__private::Codec<
+            Trade,
+        >>::ROOT,
+    ];
     type View<'a> = MarketDataView<'a>;
     #[inline]
     #[allow(unreachable_patterns)]

@@ -18,6 +18,11 @@ impl ::bcast::__private::Channel for MarketData {
             &<Quote as ::bcast::__private::Schema>::SHAPE,
         ),
     ];
+    const ROOTS: &'static [::core::alloc::Layout] = &[
+        <<Quote as ::bcast::__private::TypedMessage>::Codec as ::bcast::__private::Codec<
+            Quote,
+        >>::ROOT,
+    ];
     type View<'a> = MarketDataView<'a>;
     #[inline]
     #[allow(unreachable_patterns)]
