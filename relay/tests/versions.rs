@@ -1,6 +1,7 @@
-//! Schema versions across the relay: a source published at one version of a pod type, and
-//! subscribers of the mirror at earlier and later versions, read under the same rules as at the
-//! source (the relay carries each frame's version).
+//! Schema versions across the relay: a source published at one version of a pod type and of an
+//! rkyv one, and subscribers of the mirror at earlier and later versions, read under the same
+//! rules as at the source (the relay carries each frame's version, and the mirror the source's
+//! description).
 
 mod common;
 
@@ -17,11 +18,22 @@ mod v1 {
         /// Its price.
         pub(crate) price: f64,
     }
+    /// A quote at version 1 (rkyv).
+    #[bcast::typed::message(tag = 5, version = 1)]
+    #[derive(Debug, Clone, PartialEq)]
+    pub(crate) struct Quote {
+        /// Its number.
+        pub(crate) n: u64,
+        /// Its instrument.
+        pub(crate) symbol: String,
+    }
     /// The channel at version 1.
     #[derive(Debug, bcast::BcastChannel)]
     pub(crate) enum Book {
         /// A level.
         Level(Level),
+        /// A quote.
+        Quote(Quote),
     }
 }
 
@@ -39,11 +51,25 @@ mod v2 {
         #[bcast(since = 2)]
         pub(crate) size: u64,
     }
+    /// The quote at version 2, which added its venue.
+    #[bcast::typed::message(tag = 5, version = 2)]
+    #[derive(Debug, Clone, PartialEq)]
+    pub(crate) struct Quote {
+        /// Its number.
+        pub(crate) n: u64,
+        /// Its instrument.
+        pub(crate) symbol: String,
+        /// Its venue.
+        #[bcast(since = 2)]
+        pub(crate) venue: Option<String>,
+    }
     /// The channel at version 2.
     #[derive(Debug, bcast::BcastChannel)]
     pub(crate) enum Book {
         /// A level.
         Level(Level),
+        /// A quote.
+        Quote(Quote),
     }
 }
 
@@ -59,20 +85,54 @@ fn mirror_subscribers_of_earlier_and_later_versions_read_the_relayed_records() {
     importer.wait_for("created the local channel (typed");
     let mut older = eventually("the mirror", || attach::<v1::Book>(mirror).ok());
     let mut same = attach::<v2::Book>(mirror).expect("a subscriber of the source's version");
-    let mut n = 0;
     let level = |n: u64| v2::Level { n, price: n as f64 / 4.0, size: n * 10 };
-    // Publish until both subscribers have read one record, each by its own version.
-    let (first_old, first_same) = eventually("a relayed record", || {
+    let quote = |n: u64| v2::Quote {
+        n,
+        symbol: format!("instrument {n} with a name longer than rkyv keeps inline"),
+        venue: Some(format!("venue {n}")),
+    };
+    // Publish until both subscribers have read a record and an archive, each by its own
+    // version, and check everything they read.
+    let (mut n, mut seen_old, mut seen_same) = (0, [false; 2], [false; 2]);
+    eventually("a relayed record and archive", || {
         publisher.publish(&level(n)).expect("publish");
+        publisher.publish(&quote(n)).expect("publish");
         n += 1;
         std::thread::sleep(std::time::Duration::from_millis(20));
-        let old = older.try_recv().expect("a version-1 read");
-        let new = same.try_recv().expect("a version-2 read");
-        match (old, new) {
-            (Some(v1::BookView::Level(old)), Some(v2::BookView::Level(new))) => Some((*old, *new)),
-            _ => None,
+        while let Some(view) = older.try_recv().expect("a version-1 read") {
+            match view {
+                v1::BookView::Level(old) => {
+                    assert_eq!(*old, v1::Level { n: old.n, price: old.n as f64 / 4.0 });
+                    seen_old[0] = true;
+                }
+                v1::BookView::Quote(old) => {
+                    let v1::Book::Quote(old) =
+                        v1::BookView::Quote(old).to_message().expect("owned")
+                    else {
+                        unreachable!()
+                    };
+                    assert_eq!(old, v1::Quote { n: old.n, symbol: quote(old.n).symbol });
+                    seen_old[1] = true;
+                }
+            }
         }
+        while let Some(view) = same.try_recv().expect("a version-2 read") {
+            match view {
+                v2::BookView::Level(new) => {
+                    assert_eq!(*new, level(new.n), "the source's version, whole");
+                    seen_same[0] = true;
+                }
+                v2::BookView::Quote(new) => {
+                    let v2::Book::Quote(new) =
+                        v2::BookView::Quote(new).to_message().expect("owned")
+                    else {
+                        unreachable!()
+                    };
+                    assert_eq!(new, quote(new.n), "the source's version, whole");
+                    seen_same[1] = true;
+                }
+            }
+        }
+        (seen_old == [true; 2] && seen_same == [true; 2]).then_some(())
     });
-    assert_eq!(first_same, level(first_same.n), "the source's version, whole");
-    assert_eq!(first_old, v1::Level { n: first_same.n, price: first_same.price });
 }
