@@ -123,8 +123,8 @@ pub enum RelayError {
     /// is.
     #[error("schema description: {0}")]
     Description(#[from] bcast::typed::description::DescriptionError),
-    /// The exporter now relays a channel with another schema than the one the local channel
-    /// was made with; its frames are refused.
+    /// The exporter now relays batches under another schema than the local channel's and
+    /// does not describe that schema when asked (for 10 s); its frames are refused.
     #[error(
         "the exporter's channel changed its schema (registry hash {found:#018x}, this channel \
          has {expected:#018x}); remove {} or import under another path", .path.display()
@@ -136,6 +136,18 @@ pub enum RelayError {
         expected: u64,
         /// The exporter's.
         found: u64,
+    },
+    /// The exporter now relays a channel whose schema is not a compatible evolution of the
+    /// local channel's (a publisher of it would be refused there); its frames are refused.
+    #[error(
+        "the exporter's channel changed its schema to one the local channel cannot roll over \
+         to: {source}; remove {} or import under another path", .path.display()
+    )]
+    SchemaRefused {
+        /// The local channel.
+        path: PathBuf,
+        /// Why the local channel refuses the exporter's schema.
+        source: bcast::typed::TypedOpenError,
     },
     /// A ring operation failed in a way the relay does not recover from.
     #[error("ring: {0}")]

@@ -92,6 +92,15 @@ pub enum RelayEvent {
         /// The new channel's epoch.
         epoch: u64,
     },
+    /// A publisher of a later version of the channel's types rolled the source over to its
+    /// schema: the exporter relays it from now on (`side` exporter), and the importer rolled
+    /// its local channel over to it (`side` importer), whose subscribers read on.
+    SchemaRolledOver {
+        /// The side that followed the rollover.
+        side: RelaySide,
+        /// The hash of the registry rolled over to.
+        registry: u64,
+    },
 }
 
 impl fmt::Display for RelayEvent {
@@ -199,6 +208,16 @@ impl fmt::Display for RelayEvent {
             Self::SourceChanged { epoch } => {
                 write!(f, "the source channel was recreated (epoch {epoch:#018x})")
             }
+            Self::SchemaRolledOver { side: RelaySide::Exporter, registry } => write!(
+                f,
+                "the source channel was rolled over to a later schema version (registry \
+                 {registry:#018x}): relaying it"
+            ),
+            Self::SchemaRolledOver { side: RelaySide::Importer, registry } => write!(
+                f,
+                "rolled the local channel over to the exporter's later schema version \
+                 (registry {registry:#018x})"
+            ),
         }
     }
 }

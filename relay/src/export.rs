@@ -14,10 +14,29 @@ use zenoh::qos::CongestionControl;
 use crate::by_type::{TypeCount, TypeTally};
 use crate::config::{ZenohOptions, open_session};
 use crate::error::RelayError;
-use crate::event::{EventSink, RelayEvent, ignore_events};
+use crate::event::{EventSink, RelayEvent, RelaySide, ignore_events};
 use crate::stats::{ExportCounters, ExportStats};
 use crate::stop::StopHandle;
 use crate::wire::{BatchBuilder, BatchHeader, ChannelDesc, Frame};
+
+/// The description of `ring` the exporter serves, and its registry.
+fn describe(ring: &RingBuffer<ReadOnly>) -> Result<(ChannelDesc, Option<Registry>), RelayError> {
+    let registry = Registry::read_from(ring)?;
+    let description = Description::read_from(ring)?;
+    let info = ring.info();
+    let channel = ChannelDesc::new(
+        info.capacity as u64,
+        info.epoch,
+        registry.as_ref().map(Registry::to_bytes),
+        description.as_ref().map(Description::to_bytes),
+    );
+    Ok((channel, registry))
+}
+
+/// How many (tag, version) pairs the exporter remembers, looking for the first frame of each:
+/// a bound against a source that makes up versions (the periodic check still follows a
+/// rollover past it).
+const MAX_VERSIONS: usize = 256;
 
 /// How often the exporter checks whether its source was replaced, and how long it waits for
 /// frames before checking its stop flag.
@@ -156,18 +175,10 @@ impl Exporter {
         let mut waiting = false;
         while !self.stop.is_stopped() {
             let Some(ring) = self.attach(&mut waiting)? else { continue };
-            let registry = Registry::read_from(&ring)?;
-            let description = Description::read_from(&ring)?;
-            let info = ring.info();
-            let channel = ChannelDesc::new(
-                info.capacity as u64,
-                info.epoch,
-                registry.as_ref().map(Registry::to_bytes),
-                description.as_ref().map(Description::to_bytes),
-            );
+            let (channel, registry) = describe(&ring)?;
             let header = BatchHeader {
                 exporter,
-                epoch: info.epoch,
+                epoch: channel.epoch,
                 registry: channel.registry_hash,
                 ..BatchHeader::default()
             };
@@ -175,10 +186,10 @@ impl Exporter {
             self.by_type.lock().unwrap_or_else(PoisonError::into_inner).restart(registry.as_ref());
             self.counters.attachments.add(1);
             (self.events)(&RelayEvent::SourceAttached {
-                epoch: info.epoch,
+                epoch: channel.epoch,
                 typed: registry.is_some(),
             });
-            self.pump(&ring, &publisher, header)?;
+            self.pump(&ring, &publisher, header, &desc)?;
         }
         drop(publisher);
         session.close().wait().map_err(RelayError::zenoh("close the session"))
@@ -204,12 +215,14 @@ impl Exporter {
         }
     }
 
-    /// Publishes the ring's frames until it is replaced or the exporter is stopped.
+    /// Publishes the ring's frames until it is replaced or the exporter is stopped; follows a
+    /// rollover of its schema (the description served in `desc`, and each batch's registry).
     fn pump(
         &self,
         ring: &RingBuffer<ReadOnly>,
         publisher: &Publisher<'_>,
         header: BatchHeader,
+        desc: &Mutex<Option<Vec<u8>>>,
     ) -> Result<(), RelayError> {
         let mut reader = ring.clone().into_reader();
         let mut scratch = vec![0u8; reader.mtu()];
@@ -224,6 +237,8 @@ impl Exporter {
         let mut backoff = MIN_BACKOFF;
         // After an overrun, the loss is known once the next frame is read: the lost count then.
         let mut lost_before_overrun = None;
+        // The (tag, version) pairs of the frames read so far.
+        let mut versions: Vec<(u32, u16)> = Vec::new();
         loop {
             let pending = match reader.try_recv(&mut scratch) {
                 Ok(Some(frame)) => {
@@ -231,6 +246,17 @@ impl Exporter {
                     if let Some(before) = lost_before_overrun.take() {
                         let lost = reader.stats().lost - before;
                         (self.events)(&RelayEvent::Overrun { lost });
+                    }
+                    // A frame of a version not seen yet may be the first of a publisher that
+                    // rolled the source over: its registry is stored before its first frame, so
+                    // it is readable now. Frames before it go under the schema they came under.
+                    if frame.version != 0
+                        && !versions.contains(&(frame.tag, frame.version))
+                        && versions.len() < MAX_VERSIONS
+                    {
+                        versions.push((frame.tag, frame.version));
+                        self.flush(&mut batch, &reader, publisher);
+                        self.follow_rollover(ring, &mut batch.header, desc);
                     }
                     batch.losses.observe(&frame);
                     let payload = &scratch[..frame.len];
@@ -263,15 +289,7 @@ impl Exporter {
                 }
                 Err(error) => return Err(error.into()),
             };
-            if batch.batch.count() > 0 {
-                batch.publish(&reader, publisher, &self.counters);
-                // Shared only when a type's count moved: most batches lose nothing.
-                let attributed = batch.losses.iter().map(|(_, lost)| lost).sum();
-                if attributed != std::mem::replace(&mut batch.attributed, attributed) {
-                    self.by_type.lock().unwrap_or_else(PoisonError::into_inner).current =
-                        batch.losses.clone();
-                }
-            }
+            self.flush(&mut batch, &reader, publisher);
             if self.stop.is_stopped() {
                 return Ok(());
             }
@@ -279,6 +297,8 @@ impl Exporter {
                 if ring.is_replaced() {
                     return Ok(());
                 }
+                // The batch is sent: what follows is relayed under the rolled-over schema.
+                self.follow_rollover(ring, &mut batch.header, desc);
                 checked = Instant::now();
             }
             if !pending {
@@ -289,6 +309,43 @@ impl Exporter {
 }
 
 impl Exporter {
+    /// Publishes the frames gathered in `batch`, if any.
+    fn flush(&self, batch: &mut Outgoing, reader: &Reader, publisher: &Publisher<'_>) {
+        if batch.batch.count() == 0 {
+            return;
+        }
+        batch.publish(reader, publisher, &self.counters);
+        // Shared only when a type's count moved: most batches lose nothing.
+        let attributed = batch.losses.iter().map(|(_, lost)| lost).sum();
+        if attributed != std::mem::replace(&mut batch.attributed, attributed) {
+            self.by_type.lock().unwrap_or_else(PoisonError::into_inner).current =
+                batch.losses.clone();
+        }
+    }
+
+    /// Checks whether a publisher of a later version rolled the source over to its schema (a
+    /// registry other than the one `header` relays); if so, serves its description and relays
+    /// under it from now on. A registry that cannot be read now changes nothing: it was read
+    /// when the exporter attached, and published sections never change.
+    fn follow_rollover(
+        &self,
+        ring: &RingBuffer<ReadOnly>,
+        header: &mut BatchHeader,
+        desc: &Mutex<Option<Vec<u8>>>,
+    ) {
+        let Ok((channel, registry)) = describe(ring) else { return };
+        if channel.registry_hash == header.registry || registry.is_none() {
+            return;
+        }
+        header.registry = channel.registry_hash;
+        *desc.lock().unwrap_or_else(PoisonError::into_inner) = Some(channel.to_bytes());
+        self.by_type.lock().unwrap_or_else(PoisonError::into_inner).restart(registry.as_ref());
+        (self.events)(&RelayEvent::SchemaRolledOver {
+            side: RelaySide::Exporter,
+            registry: channel.registry_hash,
+        });
+    }
+
     /// Sleeps for `pause`, waking at least every [`POLL`] to check the stop flag; `true` if
     /// the exporter was stopped.
     fn pause(&self, pause: Duration) -> bool {

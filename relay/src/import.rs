@@ -31,6 +31,9 @@ const RETRY: Duration = Duration::from_millis(250);
 const HINT_AFTER: Duration = Duration::from_secs(5);
 /// How often `run` checks its stop flag and the callback's failures.
 const POLL: Duration = Duration::from_millis(50);
+/// How long the importer asks for the schema of batches that arrive under another one than
+/// the local channel's before it gives up.
+const SCHEMA_PATIENCE: Duration = Duration::from_secs(10);
 
 /// What an [`Importer`] relays and how.
 #[derive(Debug, Clone)]
@@ -142,9 +145,11 @@ impl Importer {
     /// [`ImportOptions::max_capacity`]; [`RelayError::Open`] or [`RelayError::Typed`] if the
     /// local channel cannot be created (another writer holds it, or it carries another
     /// registry); [`RelayError::UntypedLocalChannel`] or [`RelayError::TypedLocalChannel`] if a
-    /// channel of the other kind is already at the path; [`RelayError::SchemaChanged`]
-    /// if the exporter later relays a channel of another schema; [`RelayError::ResumeFile`] if
-    /// the resume file cannot be written.
+    /// channel of the other kind is already at the path; [`RelayError::SchemaRefused`] if the
+    /// exporter later relays a schema that is not a compatible evolution of the local
+    /// channel's (a compatible one rolls the local channel over), [`RelayError::SchemaChanged`]
+    /// if it does not describe it; [`RelayError::ResumeFile`] if the resume file cannot be
+    /// written.
     pub fn run(&self) -> Result<(), RelayError> {
         let key = crate::key(&self.options.key)?;
         let registry_key = crate::registry_key(&key)?;
@@ -163,10 +168,35 @@ impl Importer {
             })
             .wait()
             .map_err(RelayError::zenoh("declare the subscriber"))?;
+        let mut asked_since: Option<Instant> = None;
         let outcome = loop {
             std::thread::sleep(POLL);
             if let Some(failure) = lock(&self.sink).as_mut().and_then(|sink| sink.failure.take()) {
                 break Err(failure);
+            }
+            // Batches under another schema: ask the exporter for it (outside the lock, which
+            // the subscriber's callback takes), and roll the local channel over to it.
+            let pending = lock(&self.sink).as_ref().and_then(|sink| sink.pending);
+            if let Some(pending) = pending {
+                let since = *asked_since.get_or_insert_with(Instant::now);
+                let desc = fetch_desc(&session, &registry_key)?;
+                let mut sink = lock(&self.sink);
+                let Some(sink) = sink.as_mut() else { continue };
+                match desc {
+                    Some(desc) if desc.registry_hash == pending => {
+                        sink.roll_over(&desc);
+                        asked_since = None;
+                    }
+                    // The exporter answers with another schema, or not at all, for too long.
+                    _ if since.elapsed() >= SCHEMA_PATIENCE => {
+                        break Err(RelayError::SchemaChanged {
+                            path: self.options.path.clone(),
+                            expected: sink.registry_hash,
+                            found: pending,
+                        });
+                    }
+                    _ => {}
+                }
             }
             if self.stop.is_stopped() {
                 break Ok(());
@@ -297,6 +327,8 @@ impl Importer {
             events: Arc::clone(&self.events),
             failure: None,
             path: path.clone(),
+            pending: None,
+            held: Vec::new(),
         })
     }
 }

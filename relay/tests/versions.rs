@@ -86,11 +86,6 @@ fn mirror_subscribers_of_earlier_and_later_versions_read_the_relayed_records() {
     let mut older = eventually("the mirror", || attach::<v1::Book>(mirror).ok());
     let mut same = attach::<v2::Book>(mirror).expect("a subscriber of the source's version");
     let level = |n: u64| v2::Level { n, price: n as f64 / 4.0, size: n * 10 };
-    let quote = |n: u64| v2::Quote {
-        n,
-        symbol: format!("instrument {n} with a name longer than rkyv keeps inline"),
-        venue: Some(format!("venue {n}")),
-    };
     // Publish until both subscribers have read a record and an archive, each by its own
     // version, and check everything they read.
     let (mut n, mut seen_old, mut seen_same) = (0, [false; 2], [false; 2]);
@@ -135,4 +130,81 @@ fn mirror_subscribers_of_earlier_and_later_versions_read_the_relayed_records() {
         }
         (seen_old == [true; 2] && seen_same == [true; 2]).then_some(())
     });
+}
+
+/// A version-2 quote of number `n`.
+fn quote(n: u64) -> v2::Quote {
+    v2::Quote {
+        n,
+        symbol: format!("instrument {n} with a name longer than rkyv keeps inline"),
+        venue: Some(format!("venue {n}")),
+    }
+}
+
+#[test]
+fn a_source_rolled_over_to_a_later_version_rolls_the_mirror_over_under_its_subscribers() {
+    let paths = Paths::new("rollover", &["source", "mirror"]);
+    let (source, mirror, port) = (paths.get(0), paths.get(1), endpoint(1));
+    let key = key("rollover");
+    let mut first = create::<v1::Book>(source, 1 << 16).expect("source");
+    let exporter = Relay::start("exporter", &["export", source, "--key", &key, "--listen", &port]);
+    let importer = Relay::start("importer", &["import", "--key", &key, mirror, "--connect", &port]);
+    importer.wait_for("created the local channel (typed");
+    let mut older = eventually("the mirror", || attach::<v1::Book>(mirror).ok());
+    let mut n = 0;
+    // Reads the mirror with the version-1 subscriber; the number of the last quote read.
+    let read_quotes = |older: &mut bcast::typed::Subscriber<v1::Book>| {
+        let mut last = None;
+        while let Some(view) = older.try_recv().expect("a version-1 read") {
+            if let v1::BookView::Quote(view) = view {
+                let v1::Book::Quote(old) = v1::BookView::Quote(view).to_message().expect("owned")
+                else {
+                    unreachable!()
+                };
+                assert_eq!(old, v1::Quote { n: old.n, symbol: quote(old.n).symbol });
+                last = Some(old.n);
+            }
+        }
+        last
+    };
+    eventually("a relayed version-1 quote", || {
+        first.publish(&v1::Quote { n, symbol: quote(n).symbol }).expect("publish");
+        n += 1;
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        read_quotes(&mut older)
+    });
+    // The source's publisher is upgraded: version 2 takes the file over and rolls it over.
+    drop(first);
+    let mut second = create::<v2::Book>(source, 1 << 16).expect("the version-2 publisher");
+    let upgraded = n;
+    eventually("a relayed version-2 quote, read by the version-1 subscriber", || {
+        second.publish(&quote(n)).expect("publish");
+        n += 1;
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        read_quotes(&mut older).filter(|&last| last >= upgraded)
+    });
+    exporter.wait_for("rolled over to a later schema version");
+    importer.wait_for("rolled the local channel over to the exporter's later schema version");
+    // Subscribers that attach to the mirror from now on check against version 2.
+    let ring = bcast::RingBuffer::attach(mirror).expect("the mirror");
+    let registry = bcast::typed::Registry::read_from(&ring).expect("readable");
+    assert_eq!(registry, Some(bcast::typed::Registry::of::<v2::Book>()));
+    let mut newer = attach::<v2::Book>(mirror).expect("a version-2 subscriber");
+    newer.reset_to_oldest();
+    let mut whole = 0;
+    while let Some(view) = newer.try_recv().expect("a version-2 read") {
+        if let v2::BookView::Quote(view) = view {
+            let v2::Book::Quote(new) = v2::BookView::Quote(view).to_message().expect("owned")
+            else {
+                unreachable!()
+            };
+            if new.n >= upgraded {
+                assert_eq!(new, quote(new.n), "a version-2 quote, whole");
+                whole += 1;
+            } else {
+                assert_eq!(new.venue, None, "a version-1 quote, without the venue");
+            }
+        }
+    }
+    assert!(whole > 0, "version-2 quotes were relayed whole");
 }

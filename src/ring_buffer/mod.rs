@@ -74,6 +74,14 @@ impl<A> RingBuffer<A> {
     }
 }
 
+impl RingBuffer<ReadWrite> {
+    /// A handle to the ring `writer` writes, for code that acts as its writer (storing
+    /// metadata, which only the writer may append).
+    pub(crate) fn of_writer(writer: &Writer) -> Self {
+        Self { shared: Arc::clone(writer.shared()), access: PhantomData }
+    }
+}
+
 impl<A> fmt::Debug for RingBuffer<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RingBuffer")

@@ -127,6 +127,64 @@ pub(super) fn store_or_check_registry(
     }
 }
 
+impl Registry {
+    /// Stores this registry, and `description` with it, in the channel that `writer` writes,
+    /// as a [`Publisher`](super::Publisher) of its types would: a channel that carries an
+    /// earlier version of one of its types is rolled over to it (both are appended to the
+    /// header; subscribers attached before read on), one that carries a compatible registry is
+    /// left as it is, one without a registry and without frames gets it. For programs that
+    /// forward a typed channel without its Rust types, such as a relay whose source was rolled
+    /// over to a later version while it ran.
+    ///
+    /// # Errors
+    ///
+    /// [`TypedOpenError::Mismatch`] if the channel's registry is not compatible with this one
+    /// (the rules are a publisher's); [`TypedOpenError::Untyped`] if it has none but holds
+    /// frames; [`TypedOpenError::CorruptDescription`] if `description` does not describe this
+    /// registry's types; [`TypedOpenError::DescriptionTooLarge`] or
+    /// [`TypedOpenError::RegistryTooLarge`] if they do not fit the header.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # mod v1 {
+    /// #     #[bcast::typed::message(tag = 1, version = 1)] pub struct Ping { pub at: u64 }
+    /// #     #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
+    /// # }
+    /// # mod v2 {
+    /// #     #[bcast::typed::message(tag = 1, version = 2)]
+    /// #     pub struct Ping { pub at: u64, #[bcast(since = 2)] pub from: Option<String> }
+    /// #     #[derive(bcast::BcastChannel)] pub enum Pings { Ping(Ping) }
+    /// # }
+    /// use bcast::typed::description::Description;
+    /// use bcast::typed::{Channel, Registry};
+    ///
+    /// // A forwarder's channel, made with version 1 of `Ping`...
+    /// let v1 = Registry::of::<v1::Pings>();
+    /// let ring = bcast::RingBuffer::with_capacity(4096);
+    /// v1.roll_over(&ring.clone().into_writer(), &Description::of(v1::Pings::SHAPES))?;
+    /// // ...goes on at version 2, which its source rolled over to.
+    /// let writer = ring.clone().into_writer();
+    /// let v2 = Registry::of::<v2::Pings>();
+    /// v2.roll_over(&writer, &Description::of(v2::Pings::SHAPES))?;
+    /// assert_eq!(Registry::read_from(&ring)?, Some(v2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn roll_over(
+        &self,
+        writer: &crate::writer::Writer,
+        description: &Description,
+    ) -> Result<(), TypedOpenError> {
+        let ring = RingBuffer::of_writer(writer);
+        let types = self.types.iter().map(|entry| (entry.tag, entry.fingerprint));
+        description.check(types).map_err(|reason| TypedOpenError::CorruptDescription {
+            path: ring.path().map(ToOwned::to_owned),
+            reason,
+        })?;
+        store_or_check_registry(&ring, self.clone(), "relayed", Some(&description.to_bytes()))
+    }
+}
+
 /// Whether `ours` describes a later version of one of the types `theirs` describes.
 fn newer_versions(ours: &Description, theirs: &Description) -> bool {
     let version = |description: &Description, tag| match description

@@ -72,6 +72,11 @@ impl Writer {
         Self { shared, head, staging: Vec::new() }
     }
 
+    /// What every handle of this writer's ring shares.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     /// Largest payload a message may carry: a quarter of the capacity, less the 32-byte frame
     /// header, and never more than 2^32 - 32 bytes (the frame header's 32-bit length field),
     /// which binds rings of 32 GiB and more.
