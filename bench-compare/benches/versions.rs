@@ -12,9 +12,9 @@
 //! Records: a pod quote of six `u64` (48 bytes; version 2 appends two more, 64 bytes) and an
 //! rkyv quote of an inline symbol and five numbers (48 archived bytes; version 2 appends an
 //! `Option<u32>` and a `u32`, 64 bytes). Cases, each a publisher of one version and a subscriber
-//! of one: `plain` (no version on either side), `2>2` (both at version 2), `1>2` (a version-2
-//! subscriber reads version-1 messages) and `2>1` (a version-1 subscriber reads version-2
-//! messages).
+//! of one: `plain` (no version on either side), `1>1` (both at version 1: the same fields as
+//! `plain`, declared versioned), `1>2` (a version-2 subscriber reads version-1 messages) and
+//! `2>1` (a version-1 subscriber reads version-2 messages).
 //!
 //! One pinned thread publishes `N` records into a fresh 1 MiB heap ring (no reader), then a
 //! subscriber made at the oldest retained record reads and checks all that the ring still
@@ -211,11 +211,11 @@ impl Case {
     fn label(self) -> &'static str {
         match self {
             Self::PodPlain => "pod:plain",
-            Self::PodSame => "pod:2>2",
+            Self::PodSame => "pod:1>1",
             Self::PodOlder => "pod:1>2",
             Self::PodNewer => "pod:2>1",
             Self::RkyvPlain => "rkyv:plain",
-            Self::RkyvSame => "rkyv:2>2",
+            Self::RkyvSame => "rkyv:1>1",
             Self::RkyvOlder => "rkyv:1>2",
             Self::RkyvNewer => "rkyv:2>1",
         }
@@ -232,11 +232,11 @@ impl Case {
     fn run<B: Bench>(self, bench: &B) -> B::Out {
         match self {
             Self::PodPlain => bench.run::<pod_plain::Feed, pod_plain::Quote, pod_plain::Feed>(),
-            Self::PodSame => bench.run::<pod_v2::Feed, pod_v2::Quote, pod_v2::Feed>(),
+            Self::PodSame => bench.run::<pod_v1::Feed, pod_v1::Quote, pod_v1::Feed>(),
             Self::PodOlder => bench.run::<pod_v1::Feed, pod_v1::Quote, pod_v2::Feed>(),
             Self::PodNewer => bench.run::<pod_v2::Feed, pod_v2::Quote, pod_v1::Feed>(),
             Self::RkyvPlain => bench.run::<rkyv_plain::Feed, rkyv_plain::Quote, rkyv_plain::Feed>(),
-            Self::RkyvSame => bench.run::<rkyv_v2::Feed, rkyv_v2::Quote, rkyv_v2::Feed>(),
+            Self::RkyvSame => bench.run::<rkyv_v1::Feed, rkyv_v1::Quote, rkyv_v1::Feed>(),
             Self::RkyvOlder => bench.run::<rkyv_v1::Feed, rkyv_v1::Quote, rkyv_v2::Feed>(),
             Self::RkyvNewer => bench.run::<rkyv_v2::Feed, rkyv_v2::Quote, rkyv_v1::Feed>(),
         }

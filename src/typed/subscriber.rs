@@ -264,7 +264,7 @@ impl<C: Channel> Subscriber<C> {
     /// One message: a fast path for what nearly every read is (nothing pending, or a frame
     /// of one of `C`'s types on a checked channel that fits the buffer), everything else out
     /// of line.
-    #[inline]
+    #[inline(always)]
     fn recv(&mut self, access: Access) -> Result<Option<C::View<'_>>, RecvError> {
         let found = self.reader.try_recv(self.buffer.as_mut_bytes());
         let index = match &found {
