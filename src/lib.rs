@@ -145,6 +145,9 @@ pub use writer::{Claim, Writer};
 
 pub mod typed;
 
+#[cfg(target_os = "linux")]
+pub mod record;
+
 #[doc = include_str!("typed/doc/bcast_channel.md")]
 pub use bcast_derive::BcastChannel;
 #[doc = include_str!("typed/doc/bcast_message.md")]

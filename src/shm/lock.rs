@@ -79,6 +79,28 @@ impl WriterLock {
     }
 }
 
+impl WriterLock {
+    /// Whether a process holds the lock of `channel` now, probed with a shared lock taken and
+    /// released at once (a writer taking the lock meanwhile waits a moment: see
+    /// `lock_exclusive`). A lock file that cannot be opened (another user's) counts as held.
+    pub(crate) fn is_held(channel: &Path) -> bool {
+        let path = lock_path(channel);
+        let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC;
+        let file = match OpenOptions::new().read(true).custom_flags(flags).open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return false,
+            Err(_) => return true,
+        };
+        match flock(&file, libc::LOCK_SH | libc::LOCK_NB) {
+            Ok(()) => {
+                let _ = flock(&file, libc::LOCK_UN);
+                false
+            }
+            Err(_) => true,
+        }
+    }
+}
+
 /// `DIR/.NAME.lock` for the channel `DIR/NAME`.
 pub(crate) fn lock_path(channel: &Path) -> PathBuf {
     let name = channel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

@@ -34,7 +34,7 @@
 
 mod create;
 mod liveness;
-mod lock;
+pub(crate) mod lock;
 mod open;
 
 use core::ptr::NonNull;
