@@ -12,6 +12,9 @@ pub(crate) enum CliError {
     /// A ring operation failed (a corrupt frame, a message over the MTU...).
     #[error(transparent)]
     Ring(#[from] bcast::Error),
+    /// Recording a channel, or reading a recording, failed.
+    #[error(transparent)]
+    Record(#[from] bcast::record::RecordError),
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Io(#[from] io::Error),

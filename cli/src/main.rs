@@ -1,14 +1,16 @@
 //! `bcast`: look into bcast channels from the command line.
 //!
 //! - `bcast inspect PATH`: layout, capacity, frontiers, lap, writer, file mode, schema registry;
-//! - `bcast tail PATH`: frames as they arrive, one line each, decoded on a typed channel;
+//! - `bcast tail PATH`: frames as they arrive, one line each, decoded on a typed channel
+//!   (`--recording DIR`: a recording's frames);
 //! - `bcast schema PATH`: a typed channel's schema, as Rust declarations or JSON;
 //! - `bcast stat PATH`: messages/s and bytes/s per message type, interval by interval;
 //! - `bcast bench`: a quick ping-pong latency histogram between two threads over heap rings,
 //!   or two processes over `/dev/shm` (`--shm`);
 //! - `bcast export PATH...`: the channels' counters over HTTP, for Prometheus;
 //! - `bcast ls [DIR]`: the channels in a directory, one line each;
-//! - `bcast rm PATH...`: removes channels whose writer is gone.
+//! - `bcast rm PATH...`: removes channels whose writer is gone;
+//! - `bcast record PATH --dir DIR`: records a channel into segment files.
 //!
 //! Output fits a terminal; `--json` makes it machine-readable (one JSON document per line).
 //! Errors go to stderr with a non-zero exit status.
@@ -20,6 +22,7 @@ mod export;
 mod format;
 mod inspect;
 mod ls;
+mod record;
 mod rm;
 mod schema;
 mod stat;
@@ -60,6 +63,8 @@ enum Command {
     Ls(ls::Args),
     /// Remove channel files whose writer is gone; never files that are not channels.
     Rm(rm::Args),
+    /// Record a channel into a directory of segment files, until Ctrl-C.
+    Record(record::Args),
 }
 
 impl Command {
@@ -74,6 +79,7 @@ impl Command {
             Self::Export(args) => args.json,
             Self::Ls(args) => args.json,
             Self::Rm(args) => args.json,
+            Self::Record(args) => args.json,
         }
     }
 }
@@ -101,6 +107,7 @@ fn main() -> ExitCode {
         Command::Export(args) => export::run(&args, &mut out),
         Command::Ls(args) => ls::run(&args, &mut out),
         Command::Rm(args) => rm::run(&args, &mut out),
+        Command::Record(args) => record::run(&args, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(CliError::from));
     match result {

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use bcast::record::{Entry, GapCause, RecordError, Recording};
 use bcast::typed::Value;
 use bcast::typed::decoder::Decoder;
 use bcast::typed::description::Node;
@@ -29,7 +30,12 @@ const REPLACED_CHECK: Duration = Duration::from_millis(250);
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The channel file, e.g. /dev/shm/feed.
-    path: PathBuf,
+    #[arg(required_unless_present = "recording")]
+    path: Option<PathBuf>,
+    /// Print a recording's frames (a directory `bcast record` writes) instead of a channel's,
+    /// from its start, then follow it while it is written.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["path", "from_start", "from_oldest"])]
+    recording: Option<PathBuf>,
     /// Print one JSON object per line instead of a table.
     #[arg(long)]
     pub(crate) json: bool,
@@ -56,7 +62,8 @@ pub(crate) struct Args {
 /// What every frame's line shows first: where the frame is and what it is.
 #[derive(Debug, Clone, Copy, Serialize)]
 struct Meta<'a> {
-    position: u64,
+    /// The frame's position in the ring; `null` for a recording's frame.
+    position: Option<u64>,
     seq: u64,
     tag: u32,
     /// The type the registry gives the tag, `null` if none does.
@@ -70,7 +77,7 @@ impl Meta<'_> {
     fn columns(&self) -> String {
         format!(
             "{:>10} {:>7} {:>4} {:<10} {:>5}",
-            self.position,
+            self.position.map_or_else(|| "-".to_owned(), |position| position.to_string()),
             self.seq,
             self.tag,
             self.type_name.unwrap_or("-"),
@@ -137,6 +144,21 @@ enum Event<'a> {
         /// Overruns seen with an unchanged claimed position.
         count: u64,
     },
+    /// Messages `from..to` that a recording does not hold, and why.
+    Gap {
+        /// The first missing sequence number.
+        from: u64,
+        /// One past the last.
+        to: u64,
+        /// `overrun`, `not recorded` or `corrupt`.
+        cause: &'static str,
+    },
+    /// A recording's segment is corrupt or truncated: the records before it were shown, and
+    /// `tail` goes on with the next segment.
+    Corrupt {
+        /// What is wrong, and where.
+        error: String,
+    },
 }
 
 /// Runs `bcast tail`.
@@ -155,7 +177,13 @@ enum Event<'a> {
 ///
 /// If the channel cannot be attached, holds a corrupt frame, or the output cannot be written.
 pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
-    let channel = Channel::attach(&args.path)?;
+    if let Some(dir) = &args.recording {
+        return run_recording(args, dir, out);
+    }
+    let Some(path) = &args.path else {
+        return Err(CliError::Usage("give a channel file, or --recording DIR".to_owned()));
+    };
+    let channel = Channel::attach(path)?;
     let decoder = if args.raw { None } else { channel.decoder() };
     if !args.json {
         let payload = if decoder.is_some() { "message" } else { "payload (hex)" };
@@ -176,7 +204,7 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
         channel.ring.into_reader()
     };
     let buf = vec![0; reader.mtu()];
-    let mut tail = Tail { args, names, decoder, buf, lost: 0, printed: 0 };
+    let mut tail = Tail { args, path, names, decoder, buf, lost: 0, printed: 0 };
     let mut last_frame = Instant::now();
     let mut last_check = Instant::now();
     let mut ring = Some(ring);
@@ -239,6 +267,72 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
+/// Runs `bcast tail --recording DIR`: the recording's frames from its start, decoded with the
+/// schema its newest segment holds, its gaps and corrupt segments as lines of their own; then
+/// follows it while a recorder writes it, until `--count` or `--timeout`.
+fn run_recording(args: &Args, dir: &std::path::Path, out: &mut impl Write) -> Result<()> {
+    let recording = Recording::open(dir)?;
+    let schema = recording.schema()?;
+    let registry = schema.as_ref().and_then(|schema| schema.registry.clone());
+    let description = schema.as_ref().and_then(|schema| schema.descriptions.last().cloned());
+    let decoder = match (&registry, description) {
+        (Some(registry), Some(description)) if !args.raw => {
+            Decoder::new(registry.clone(), description).ok()
+        }
+        _ => None,
+    };
+    if !args.json {
+        let payload = if decoder.is_some() { "message" } else { "payload (hex)" };
+        writeln!(
+            out,
+            "{:>10} {:>7} {:>4} {:<10} {:>5}  {payload}",
+            "position", "seq", "tag", "type", "len"
+        )?;
+    }
+    let names = TypeNames::new(registry.as_ref());
+    let mut tail = Tail { args, path: dir, names, decoder, buf: Vec::new(), lost: 0, printed: 0 };
+    let mut reader = recording.read_from_start()?;
+    let mut last_entry = Instant::now();
+    while args.count.is_none_or(|count| tail.printed < count) {
+        match reader.next_entry() {
+            Ok(Some(Entry::Frame(frame))) => {
+                let stamp = frame.stamp;
+                tail.buf.clear();
+                tail.buf.extend_from_slice(frame.payload);
+                tail.print_recorded(out, stamp)?;
+                last_entry = Instant::now();
+            }
+            Ok(Some(Entry::Gap { from, to, cause })) => {
+                let cause = match cause {
+                    GapCause::Overrun => "overrun",
+                    GapCause::Corrupt => "corrupt",
+                    _ => "not recorded",
+                };
+                tail.event(out, &Event::Gap { from, to, cause }, || {
+                    format!("-- {} messages not in the recording ({cause}) --", to - from)
+                })?;
+            }
+            Ok(None) => {
+                out.flush()?;
+                if args.timeout.is_some_and(|timeout| last_entry.elapsed() >= timeout) {
+                    break;
+                }
+                std::thread::sleep(RECORDING_POLL);
+            }
+            Err(RecordError::Corrupt { segment, offset, defect }) => {
+                let error = format!("{}: {defect} at byte {offset}", segment.display());
+                let text = format!("-- corrupt segment {error}: going on with the next --");
+                tail.event(out, &Event::Corrupt { error: error.clone() }, || text)?;
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(())
+}
+
+/// How often `tail --recording` looks for more at the end of a recording being written.
+const RECORDING_POLL: Duration = Duration::from_millis(20);
+
 /// Overruns that resetting did not clear.
 #[derive(Debug, Default)]
 struct Stuck {
@@ -253,6 +347,8 @@ struct Stuck {
 /// The state of a running `tail`.
 struct Tail<'a> {
     args: &'a Args,
+    /// The channel file (or the recording directory).
+    path: &'a std::path::Path,
     names: TypeNames,
     /// Decodes a typed channel's frames; `None` shows them in hex.
     decoder: Option<Decoder>,
@@ -277,8 +373,8 @@ impl Tail<'_> {
         if ring.as_ref().is_some_and(|ring| !ring.is_replaced()) {
             return Ok(None);
         }
-        let path = self.args.path.display().to_string();
-        let channel = match Channel::attach(&self.args.path) {
+        let path = self.path.display().to_string();
+        let channel = match Channel::attach(self.path) {
             Ok(channel) => channel,
             Err(CliError::Open(bcast::OpenError::Io { source, .. }))
                 if source.kind() == std::io::ErrorKind::NotFound =>
@@ -358,6 +454,29 @@ impl Tail<'_> {
         }
     }
 
+    /// Prints the line of a recorded frame whose payload is in `buf`.
+    fn print_recorded(&mut self, out: &mut impl Write, stamp: bcast::Stamp) -> Result<()> {
+        let payload = &self.buf[..];
+        let meta = Meta {
+            position: None,
+            seq: stamp.seq,
+            tag: stamp.tag,
+            type_name: self.names.get(stamp.tag),
+            len: payload.len(),
+        };
+        let decoded = self
+            .decoder
+            .as_ref()
+            .map(|decoder| decoder.decode_version(stamp.tag, stamp.version, payload));
+        match decoded {
+            Some(Ok(value)) => self.print_message(out, meta, &value)?,
+            Some(Err(error)) => self.print_hex(out, meta, Some(error.to_string()))?,
+            None => self.print_hex(out, meta, None)?,
+        }
+        self.printed += 1;
+        Ok(())
+    }
+
     /// Prints a loss line if the reader's loss count grew, then the frame's line.
     fn print(&mut self, out: &mut impl Write, reader: &Reader, received: Received) -> Result<()> {
         let lost = reader.stats().lost;
@@ -372,7 +491,7 @@ impl Tail<'_> {
         }
         let payload = &self.buf[..received.len];
         let meta = Meta {
-            position: received.position,
+            position: Some(received.position),
             seq: received.seq,
             tag: received.tag,
             type_name: self.names.get(received.tag),
