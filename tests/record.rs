@@ -405,3 +405,90 @@ fn a_truncated_header_is_corrupt_when_no_recorder_writes() -> Result<(), Box<dyn
     assert_eq!(read.frames.last().map(|f| f.0), Some(299));
     Ok(())
 }
+
+#[test]
+fn a_replay_keeps_tags_sequence_numbers_and_gaps_for_typed_subscribers()
+-> Result<(), Box<dyn std::error::Error>> {
+    use bcast::record::{Pace, Replayer};
+    use bcast::typed::{Publisher, Subscriber};
+    use common::market::{MarketData, MarketDataView, quote, trade};
+
+    let dir = TempDir::new("record-replay");
+    let ring = RingBuffer::with_capacity(8192);
+    let mut recorder = Recorder::new(&ring, &dir.0, RecorderOptions::default())?;
+    let mut publisher = Publisher::<MarketData>::new(ring)?;
+    for i in 0..10 {
+        publisher.publish(&quote(i))?;
+        publisher.publish(&trade(i))?;
+    }
+    recorder.record_pending()?;
+    // The recorder is lapped: a gap.
+    for i in 10..500 {
+        publisher.publish(&trade(i))?;
+    }
+    recorder.record_pending()?;
+    for i in 500..510 {
+        publisher.publish(&trade(i))?;
+    }
+    recorder.record_pending()?;
+    drop(recorder);
+
+    // A new channel with the recording's schema, and a typed subscriber of it.
+    let recording = Recording::open(&dir.0)?;
+    let schema = recording.schema()?.expect("segments");
+    let registry = schema.registry.expect("a typed recording");
+    let copy = RingBuffer::with_capacity(1 << 20);
+    let writer = copy.clone().into_writer();
+    registry.roll_over(&writer, schema.descriptions.last().expect("described"))?;
+    let mut subscriber = Subscriber::<MarketData>::new(copy)?;
+    let mut replayer = Replayer::new(recording.read_from_start()?, writer, Pace::Max);
+    let replayed = replayer.replay_available()?;
+    let stats = replayer.stats();
+    assert_eq!(replayed, stats.frames);
+    let mut read = Vec::new();
+    while let Some(view) = subscriber.try_recv()? {
+        read.push(match view {
+            MarketDataView::Quote(q) => (1, q.ts.to_native()),
+            MarketDataView::Trade(t) => (2, t.qty),
+        });
+    }
+    assert_eq!(read.len() as u64, stats.frames);
+    assert_eq!(&read[..4], [(1, 0), (2, 0), (1, 1), (2, 1)]);
+    assert_eq!(read.last(), Some(&(2, 509)));
+    // The subscriber counts the recording's gap as lost, exactly.
+    assert!(stats.missing > 0);
+    assert_eq!(subscriber.stats().lost, stats.missing);
+    assert_eq!(stats.frames + stats.missing, 520, "every message published, or the gap");
+    Ok(())
+}
+
+#[test]
+fn a_replay_keeps_the_recorded_pace_sped_up() -> Result<(), Box<dyn std::error::Error>> {
+    use bcast::record::{Pace, Replayer};
+
+    let dir = TempDir::new("record-pace");
+    let ring = RingBuffer::with_capacity(1 << 16);
+    let mut recorder = Recorder::new(&ring, &dir.0, RecorderOptions::default())?;
+    let mut writer = ring.into_writer();
+    for seq in 0..5 {
+        writer.send(&payload(seq, 16))?;
+        recorder.record_pending()?;
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(recorder);
+    let recording = Recording::open(&dir.0)?;
+    let copy = RingBuffer::with_capacity(1 << 16);
+    let mut reader = copy.clone().into_reader();
+    let mut replayer =
+        Replayer::new(recording.read_from_start()?, copy.into_writer(), Pace::Speed(2.0));
+    let started = Instant::now();
+    assert_eq!(replayer.replay_available()?, 5);
+    // Four intervals of at least 20 ms, at twice the speed.
+    assert!(started.elapsed() >= Duration::from_millis(39), "{:?}", started.elapsed());
+    let mut buf = [0; 64];
+    for seq in 0..5 {
+        let message = reader.try_recv(&mut buf)?.expect("replayed");
+        assert_eq!((message.seq, &buf[..message.len]), (seq, &payload(seq, 16)[..]));
+    }
+    Ok(())
+}

@@ -10,7 +10,8 @@
 //! - `bcast export PATH...`: the channels' counters over HTTP, for Prometheus;
 //! - `bcast ls [DIR]`: the channels in a directory, one line each;
 //! - `bcast rm PATH...`: removes channels whose writer is gone;
-//! - `bcast record PATH --dir DIR`: records a channel into segment files.
+//! - `bcast record PATH --dir DIR`: records a channel into segment files;
+//! - `bcast replay DIR --to PATH`: publishes a recording into a channel.
 //!
 //! Output fits a terminal; `--json` makes it machine-readable (one JSON document per line).
 //! Errors go to stderr with a non-zero exit status.
@@ -23,9 +24,11 @@ mod format;
 mod inspect;
 mod ls;
 mod record;
+mod replay;
 mod rm;
 mod schema;
 mod stat;
+mod stop;
 mod tail;
 
 use std::io::{self, Write};
@@ -65,6 +68,8 @@ enum Command {
     Rm(rm::Args),
     /// Record a channel into a directory of segment files, until Ctrl-C.
     Record(record::Args),
+    /// Publish a recording into a channel, at the recorded pace, faster, or at once.
+    Replay(replay::Args),
 }
 
 impl Command {
@@ -80,6 +85,7 @@ impl Command {
             Self::Ls(args) => args.json,
             Self::Rm(args) => args.json,
             Self::Record(args) => args.json,
+            Self::Replay(args) => args.json,
         }
     }
 }
@@ -108,6 +114,7 @@ fn main() -> ExitCode {
         Command::Ls(args) => ls::run(&args, &mut out),
         Command::Rm(args) => rm::run(&args, &mut out),
         Command::Record(args) => record::run(&args, &mut out),
+        Command::Replay(args) => replay::run(&args, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(CliError::from));
     match result {

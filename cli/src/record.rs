@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bcast::RingBuffer;
@@ -11,7 +10,7 @@ use bcast::record::{Fsync, Recorder, RecorderOptions, RecorderStats};
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::format;
+use crate::{format, stop};
 
 /// Arguments of `bcast record`.
 #[derive(Debug, clap::Args)]
@@ -58,21 +57,6 @@ struct Summary {
     deleted: u64,
 }
 
-/// Set by SIGINT and SIGTERM: the recorder stops at its next check. Accessed with Relaxed: the
-/// flag is all that is passed.
-static STOP: AtomicBool = AtomicBool::new(false);
-
-/// SIGINT and SIGTERM stop the recording cleanly (what it gathered is written first); a second
-/// one ends the process at once, as if no handler were set.
-extern "C" fn on_signal(signal: libc::c_int) {
-    if STOP.swap(true, Ordering::Relaxed) {
-        // SAFETY: `signal` is async-signal-safe; SIG_DFL is a valid disposition.
-        unsafe { libc::signal(signal, libc::SIG_DFL) };
-        // SAFETY: `raise` is async-signal-safe.
-        unsafe { libc::raise(signal) };
-    }
-}
-
 /// Runs `bcast record`.
 ///
 /// # Errors
@@ -90,18 +74,9 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
         from_oldest: args.from_oldest,
     };
     let mut recorder = Recorder::new(&ring, &args.dir, options)?;
-    let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-    for signal in [libc::SIGINT, libc::SIGTERM] {
-        // SAFETY: the handler only swaps an atomic and calls async-signal-safe functions.
-        unsafe { libc::signal(signal, handler) };
-    }
-    if let Some(duration) = args.duration {
-        std::thread::spawn(move || {
-            std::thread::sleep(duration);
-            STOP.store(true, Ordering::Relaxed);
-        });
-    }
-    recorder.run(&STOP)?;
+    stop::on_signals();
+    stop::after(args.duration);
+    recorder.run(&stop::STOP)?;
     summary(out, args.json, recorder.stats())
 }
 
@@ -122,7 +97,7 @@ fn summary(out: &mut impl Write, json: bool, stats: RecorderStats) -> Result<()>
 
 /// A size in bytes: a number with an optional `K`, `M` or `G` (binary units; `KiB`, `MiB`,
 /// `GiB` too).
-fn parse_size(text: &str) -> std::result::Result<u64, String> {
+pub(crate) fn parse_size(text: &str) -> std::result::Result<u64, String> {
     let trimmed = text.trim_end_matches("iB").trim_end_matches('B');
     let (number, shift) = match trimmed.as_bytes().last() {
         Some(b'K' | b'k') => (&trimmed[..trimmed.len() - 1], 10),

@@ -141,3 +141,38 @@ fn tail_reports_a_corrupt_segment_and_goes_on() -> TestResult {
     assert!(last.contains("qty: 99"), "the segments after it are shown: {text}");
     Ok(())
 }
+
+#[test]
+fn replay_publishes_a_recording_that_typed_subscribers_read_as_the_original() -> TestResult {
+    use bcast::typed::Subscriber;
+    use market::MarketDataView;
+
+    let path = ShmPath::new("cli-replay-source");
+    let copy = ShmPath::new("cli-replay-copy");
+    let dir = TempDir::new("cli-replay");
+    let mut publisher = Publisher::<MarketData>::new(RingBuffer::create(&path.0, 1 << 16)?)?;
+    let ring = RingBuffer::attach(&path.0)?;
+    let mut recorder =
+        bcast::record::Recorder::new(&ring, &dir.0, bcast::record::RecorderOptions::default())?;
+    for i in 0..50 {
+        publisher.publish(&quote(i))?;
+        publisher.publish(&trade(i))?;
+    }
+    recorder.record_pending()?;
+    drop(recorder);
+    let args = ["replay", dir.as_str(), "--to", copy.as_str(), "--max", "--from", "20", "--json"];
+    let summary: Value = serde_json::from_str(stdout_of(&args).trim())?;
+    assert_eq!(summary["frames"], 80, "{summary}");
+    let mut subscriber = Subscriber::<MarketData>::new(RingBuffer::attach(&copy.0)?)?;
+    subscriber.reset_to_oldest();
+    let mut read = Vec::new();
+    while let Some(view) = subscriber.try_recv()? {
+        read.push(match view {
+            MarketDataView::Quote(q) => (1, q.ts.to_native()),
+            MarketDataView::Trade(t) => (2, t.qty),
+        });
+    }
+    let expected: Vec<(u32, u64)> = (10..50).flat_map(|i| [(1, i), (2, i)]).collect();
+    assert_eq!(read, expected);
+    Ok(())
+}

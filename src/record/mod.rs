@@ -7,6 +7,8 @@
 //! a recording describes itself. [`Recording`] opens a directory and a [`RecordingReader`]
 //! iterates its entries from the start, a sequence number or a time, also while a recorder
 //! writes it; a corrupt or truncated segment is reported after the intact records before it.
+//! A [`Replayer`] publishes a recording into a channel again, with its tags and sequence
+//! numbers, at the recorded pace, faster, or as fast as possible.
 //! The format is written down in `docs/recording.md`.
 //!
 //! Linux only, as channel files are.
@@ -15,6 +17,7 @@ mod error;
 mod files;
 mod recorder;
 mod recording;
+mod replayer;
 mod segment;
 
 pub use self::error::{RecordError, SchemaError};
@@ -22,4 +25,5 @@ pub use self::recorder::{Fsync, Recorder, RecorderOptions, RecorderStats};
 pub use self::recording::{
     Entry, RecordedFrame, RecordedSchema, Recording, RecordingReader, SegmentInfo, Start,
 };
+pub use self::replayer::{Pace, ReplayStats, Replayer};
 pub use self::segment::{GapCause, SegmentDefect};

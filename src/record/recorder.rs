@@ -83,6 +83,10 @@ const WRITE_CHUNK: usize = 1 << 20;
 /// A recorder writes an index entry for the first record past every this many bytes.
 const INDEX_EVERY: u64 = 64 << 10;
 
+/// How many frames read in one go share a reading of the clock (at 10 million frames a second,
+/// 6 µs of them).
+const CLOCK_EVERY: u64 = 64;
+
 /// How long [`Recorder::run`] waits for a frame before it writes what it gathered and checks
 /// its stop flag.
 const IDLE: Duration = Duration::from_millis(20);
@@ -219,12 +223,18 @@ impl Recorder {
     /// [`RecordError::Io`] if a segment cannot be written; [`RecordError::Ring`] if the channel
     /// holds a corrupt frame.
     pub fn record_pending(&mut self) -> Result<u64, RecordError> {
-        let mut count = 0;
+        let mut count: u64 = 0;
         let limit = self.reader.committed();
+        let mut time_ns = 0;
         while self.reader.position() < limit {
             match self.reader.try_recv(&mut self.scratch) {
                 Ok(Some(received)) => {
-                    self.record(received)?;
+                    // The clock costs as much as the rest of a small frame's recording: frames
+                    // read in one go share a reading, refreshed every `CLOCK_EVERY` frames.
+                    if count.is_multiple_of(CLOCK_EVERY) {
+                        time_ns = now_ns();
+                    }
+                    self.record(received, time_ns)?;
                     count += 1;
                 }
                 Ok(None) => break,
@@ -287,9 +297,8 @@ impl Recorder {
         Ok(())
     }
 
-    /// Appends the frame `received`, read into `scratch`.
-    fn record(&mut self, received: Received) -> Result<(), RecordError> {
-        let time_ns = now_ns();
+    /// Appends the frame `received`, read into `scratch` at `time_ns`.
+    fn record(&mut self, received: Received, time_ns: u64) -> Result<(), RecordError> {
         if received.version != 0 && !self.versions.contains(&(received.tag, received.version)) {
             self.versions.push((received.tag, received.version));
             // A publisher stores its registry before its first frame: a rollover shows now.

@@ -39,6 +39,8 @@ pub struct SegmentInfo {
     pub epoch: u64,
     /// When the segment was made.
     pub created: SystemTime,
+    /// The recorded channel's capacity in bytes.
+    pub capacity: u64,
     /// Its size in bytes.
     pub bytes: u64,
 }
@@ -151,6 +153,7 @@ impl Recording {
                 first_seq: header.first_seq,
                 epoch: header.epoch,
                 created: time_of(header.created_ns),
+                capacity: header.capacity,
                 bytes,
             });
         }

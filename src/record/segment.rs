@@ -217,7 +217,6 @@ impl GapCause {
 impl Record<'_> {
     /// Appends the record, padded to a multiple of 8 bytes, to `out`.
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        let start = out.len();
         let gap_end;
         let (kind, cause, stamp, time_ns, payload): (u8, u8, Stamp, u64, &[u8]) = match *self {
             Record::Frame { stamp, time_ns, payload } => (KIND_FRAME, 0, stamp, time_ns, payload),
@@ -227,19 +226,23 @@ impl Record<'_> {
                 (KIND_GAP, cause.wire(), stamp, time_ns, &gap_end)
             }
         };
-        out.extend_from_slice(&len32(RECORD_HEADER + payload.len()).to_le_bytes());
-        out.extend_from_slice(&0u32.to_le_bytes()); // the CRC, below
-        out.extend_from_slice(&[kind, cause]);
-        out.extend_from_slice(&stamp.version.to_le_bytes());
-        out.extend_from_slice(&stamp.tag.to_le_bytes());
-        out.extend_from_slice(&stamp.tag_seq.to_le_bytes());
-        out.extend_from_slice(&0u32.to_le_bytes());
-        out.extend_from_slice(&stamp.seq.to_le_bytes());
-        out.extend_from_slice(&time_ns.to_le_bytes());
+        let len = RECORD_HEADER + payload.len();
+        let mut header = [0u8; RECORD_HEADER];
+        header[..4].copy_from_slice(&len32(len).to_le_bytes());
+        header[8..10].copy_from_slice(&[kind, cause]);
+        header[10..12].copy_from_slice(&stamp.version.to_le_bytes());
+        header[12..16].copy_from_slice(&stamp.tag.to_le_bytes());
+        header[16..20].copy_from_slice(&stamp.tag_seq.to_le_bytes());
+        header[24..32].copy_from_slice(&stamp.seq.to_le_bytes());
+        header[32..40].copy_from_slice(&time_ns.to_le_bytes());
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&header[8..]);
+        crc.update(payload);
+        header[4..8].copy_from_slice(&crc.finalize().to_le_bytes());
+        out.reserve(len.next_multiple_of(8));
+        out.extend_from_slice(&header);
         out.extend_from_slice(payload);
-        let crc = crc32fast::hash(&out[start + 8..]);
-        out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
-        out.resize(out.len().next_multiple_of(8), 0);
+        out.resize(out.len() + (len.next_multiple_of(8) - len), 0);
     }
 
     /// The record at the start of `bytes`, and the bytes it takes with its padding; `Ok(None)`
