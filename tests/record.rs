@@ -492,3 +492,62 @@ fn a_replay_keeps_the_recorded_pace_sped_up() -> Result<(), Box<dyn std::error::
     }
     Ok(())
 }
+
+#[test]
+fn a_recording_reads_as_typed_messages_with_a_live_subscribers_rules()
+-> Result<(), Box<dyn std::error::Error>> {
+    use bcast::record::{RecordedError, RecordedSubscriber};
+    use bcast::typed::{Publisher, TypedOpenError};
+    use common::market::{MarketData, MarketDataView, quote, trade};
+
+    let dir = TempDir::new("record-typed");
+    let ring = RingBuffer::with_capacity(8192);
+    let mut recorder = Recorder::new(&ring, &dir.0, RecorderOptions::default())?;
+    let mut publisher = Publisher::<MarketData>::new(ring)?;
+    publisher.publish(&quote(1))?;
+    recorder.record_pending()?;
+    for i in 0..300 {
+        publisher.publish(&trade(i))?; // laps the recorder: a gap
+    }
+    recorder.record_pending()?;
+    publisher.publish(&quote(2))?;
+    recorder.record_pending()?;
+    drop(recorder);
+
+    let recording = Recording::open(&dir.0)?;
+    let mut typed = RecordedSubscriber::<MarketData>::new(&recording, Start::Beginning)?;
+    let Some(MarketDataView::Quote(first)) = typed.try_recv()? else { panic!("a quote") };
+    assert_eq!(first.ts, 1);
+    let mut trades = Vec::new();
+    let mut last_quote = None;
+    while let Some(view) = typed.try_recv()? {
+        match view {
+            MarketDataView::Trade(trade) => trades.push(trade.qty),
+            MarketDataView::Quote(quote) => last_quote = Some(quote.ts.to_native()),
+        }
+    }
+    assert_eq!(last_quote, Some(2));
+    // The trades the recorder kept: the last ones, in order.
+    assert_eq!(trades.last(), Some(&299));
+    assert!(trades.windows(2).all(|w| w[1] == w[0] + 1));
+    let trades = trades.len() as u64;
+    assert_eq!(1 + trades + typed.stats().lost + 1, 302, "every message, or lost");
+    assert!(typed.stats().lost > 0);
+
+    // A channel of another schema is refused, as a live subscriber would be.
+    #[bcast::typed::message(tag = 1)]
+    #[derive(Debug)]
+    struct Other {
+        name: String,
+    }
+    #[derive(Debug, bcast::BcastChannel)]
+    enum OtherFeed {
+        Other(Other),
+    }
+    let refused = RecordedSubscriber::<OtherFeed>::new(&recording, Start::Beginning);
+    assert!(
+        matches!(refused, Err(RecordedError::Schema(TypedOpenError::Mismatch(_)))),
+        "{refused:?}"
+    );
+    Ok(())
+}

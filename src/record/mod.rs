@@ -8,7 +8,8 @@
 //! iterates its entries from the start, a sequence number or a time, also while a recorder
 //! writes it; a corrupt or truncated segment is reported after the intact records before it.
 //! A [`Replayer`] publishes a recording into a channel again, with its tags and sequence
-//! numbers, at the recorded pace, faster, or as fast as possible.
+//! numbers, at the recorded pace, faster, or as fast as possible; a [`RecordedSubscriber`]
+//! reads it as typed messages, with a live subscriber's views and checks.
 //! The format is written down in `docs/recording.md`.
 //!
 //! Linux only, as channel files are.
@@ -19,6 +20,7 @@ mod recorder;
 mod recording;
 mod replayer;
 mod segment;
+mod subscriber;
 
 pub use self::error::{RecordError, SchemaError};
 pub use self::recorder::{Fsync, Recorder, RecorderOptions, RecorderStats};
@@ -27,3 +29,4 @@ pub use self::recording::{
 };
 pub use self::replayer::{Pace, ReplayStats, Replayer};
 pub use self::segment::{GapCause, SegmentDefect};
+pub use self::subscriber::{RecordedError, RecordedSubscriber};

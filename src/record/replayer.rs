@@ -121,31 +121,53 @@ impl Replayer {
             if follow.is_some_and(|stop| stop.load(Ordering::Relaxed)) {
                 return Ok(count);
             }
-            let entry = match self.reader.next_entry() {
-                Ok(entry) => entry,
-                Err(RecordError::Corrupt { .. }) => {
-                    self.stats.corrupt_segments += 1;
-                    continue;
-                }
-                Err(error) => return Err(error),
-            };
-            match entry {
-                Some(Entry::Frame(frame)) => {
-                    if let Some(deadline) = due(self.pace, &mut self.origin, frame.time) {
-                        wait_until(deadline);
-                    }
-                    self.writer.send_stamped(frame.payload, frame.stamp)?;
-                    self.stats.frames += 1;
-                    count += 1;
-                }
-                Some(Entry::Gap { from, to, .. }) => {
-                    self.stats.missing += to.saturating_sub(from);
-                }
-                None if follow.is_some() => std::thread::sleep(Duration::from_millis(10)),
-                None => return Ok(count),
+            match self.step()? {
+                Step::Published => count += 1,
+                Step::Skipped => {}
+                Step::End if follow.is_some() => std::thread::sleep(Duration::from_millis(10)),
+                Step::End => return Ok(count),
             }
         }
     }
+
+    /// Handles the recording's next entry: publishes a frame when it is due, counts a gap or
+    /// a corrupt segment.
+    pub(crate) fn step(&mut self) -> Result<Step, RecordError> {
+        let entry = match self.reader.next_entry() {
+            Ok(entry) => entry,
+            Err(RecordError::Corrupt { .. }) => {
+                self.stats.corrupt_segments += 1;
+                return Ok(Step::Skipped);
+            }
+            Err(error) => return Err(error),
+        };
+        match entry {
+            Some(Entry::Frame(frame)) => {
+                if let Some(deadline) = due(self.pace, &mut self.origin, frame.time) {
+                    wait_until(deadline);
+                }
+                self.writer.send_stamped(frame.payload, frame.stamp)?;
+                self.stats.frames += 1;
+                Ok(Step::Published)
+            }
+            Some(Entry::Gap { from, to, .. }) => {
+                self.stats.missing += to.saturating_sub(from);
+                Ok(Step::Skipped)
+            }
+            None => Ok(Step::End),
+        }
+    }
+}
+
+/// What [`Replayer::step`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Published a frame.
+    Published,
+    /// Passed a gap or a corrupt segment.
+    Skipped,
+    /// Reached the end of the recording, for now.
+    End,
 }
 
 /// When a frame recorded at `time` is due under `pace`, given the first frame's `origin` (set
