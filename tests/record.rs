@@ -551,3 +551,31 @@ fn a_recording_reads_as_typed_messages_with_a_live_subscribers_rules()
     );
     Ok(())
 }
+
+#[test]
+fn a_segment_larger_than_a_readers_window_is_read_whole_and_entered_through_its_index()
+-> Result<(), Box<dyn std::error::Error>> {
+    let dir = TempDir::new("record-window");
+    let ring = RingBuffer::with_capacity(1 << 22);
+    let mut recorder = Recorder::new(&ring, &dir.0, RecorderOptions::default())?;
+    let mut writer = ring.into_writer();
+    // Some 5 MiB in one segment: a reader holds a megabyte of it at a time.
+    for round in 0..4 {
+        for seq in round * 5000..(round + 1) * 5000 {
+            writer.send(&payload(seq, 200 + (seq % 400) as usize))?;
+        }
+        recorder.record_pending()?;
+    }
+    recorder.flush()?;
+    assert_eq!(Recording::open(&dir.0)?.segments()?.len(), 1);
+    let read = read_all(&dir.0, Start::Beginning);
+    assert!(read.errors.is_empty() && read.gaps.is_empty(), "{read:?}");
+    assert_eq!(read.frames.len(), 20_000);
+    assert!(read.frames.iter().all(|(s, _, b)| *b == payload(*s, 200 + (*s % 400) as usize)));
+    for start in [1, 9_999, 17_321] {
+        let read = read_all(&dir.0, Start::Seq(start));
+        assert_eq!(read.frames.first().map(|f| f.0), Some(start), "{read:?}");
+        assert_eq!(read.frames.len() as u64, 20_000 - start);
+    }
+    Ok(())
+}

@@ -299,7 +299,7 @@ fn run_recording(args: &Args, dir: &std::path::Path, out: &mut impl Write) -> Re
                 let stamp = frame.stamp;
                 tail.buf.clear();
                 tail.buf.extend_from_slice(frame.payload);
-                tail.print_recorded(out, stamp)?;
+                tail.print_frame(out, None, stamp, frame.payload.len())?;
                 last_entry = Instant::now();
             }
             Ok(Some(Entry::Gap { from, to, cause })) => {
@@ -454,29 +454,6 @@ impl Tail<'_> {
         }
     }
 
-    /// Prints the line of a recorded frame whose payload is in `buf`.
-    fn print_recorded(&mut self, out: &mut impl Write, stamp: bcast::Stamp) -> Result<()> {
-        let payload = &self.buf[..];
-        let meta = Meta {
-            position: None,
-            seq: stamp.seq,
-            tag: stamp.tag,
-            type_name: self.names.get(stamp.tag),
-            len: payload.len(),
-        };
-        let decoded = self
-            .decoder
-            .as_ref()
-            .map(|decoder| decoder.decode_version(stamp.tag, stamp.version, payload));
-        match decoded {
-            Some(Ok(value)) => self.print_message(out, meta, &value)?,
-            Some(Err(error)) => self.print_hex(out, meta, Some(error.to_string()))?,
-            None => self.print_hex(out, meta, None)?,
-        }
-        self.printed += 1;
-        Ok(())
-    }
-
     /// Prints a loss line if the reader's loss count grew, then the frame's line.
     fn print(&mut self, out: &mut impl Write, reader: &Reader, received: Received) -> Result<()> {
         let lost = reader.stats().lost;
@@ -489,18 +466,26 @@ impl Tail<'_> {
                 writeln!(out, "-- lost {messages} messages (overrun) --")?;
             }
         }
-        let payload = &self.buf[..received.len];
-        let meta = Meta {
-            position: Some(received.position),
-            seq: received.seq,
-            tag: received.tag,
-            type_name: self.names.get(received.tag),
-            len: received.len,
-        };
+        let stamp = bcast::Stamp::from(&received);
+        self.print_frame(out, Some(received.position), stamp, received.len)
+    }
+
+    /// Prints the line of the frame `stamp` whose `len` payload bytes are in `buf`: decoded by
+    /// its type's version if the channel is typed, in hex otherwise.
+    fn print_frame(
+        &mut self,
+        out: &mut impl Write,
+        position: Option<u64>,
+        stamp: bcast::Stamp,
+        len: usize,
+    ) -> Result<()> {
+        let payload = &self.buf[..len];
+        let type_name = self.names.get(stamp.tag);
+        let meta = Meta { position, seq: stamp.seq, tag: stamp.tag, type_name, len };
         let decoded = self
             .decoder
             .as_ref()
-            .map(|decoder| decoder.decode_version(received.tag, received.version, payload));
+            .map(|decoder| decoder.decode_version(stamp.tag, stamp.version, payload));
         match decoded {
             Some(Ok(value)) => self.print_message(out, meta, &value)?,
             Some(Err(error)) => self.print_hex(out, meta, Some(error.to_string()))?,

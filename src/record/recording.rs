@@ -2,7 +2,7 @@
 //! iterates its frames and gaps, also while a recorder writes it.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -236,15 +236,22 @@ pub struct RecordingReader {
     reported_tail: bool,
 }
 
-/// The segment a reader reads: all of its bytes read so far.
+/// The segment a reader reads, through a window of its bytes: what was read from the file and
+/// not consumed yet, so that a reader's memory is bounded by its largest record and
+/// [`CHUNK`], whatever the segment's size.
 #[derive(Debug)]
 struct OpenSegment {
     name: SegmentName,
     file: File,
     bytes: Vec<u8>,
-    /// Where the next record starts.
+    /// The offset in the file of `bytes[0]`.
+    base: u64,
+    /// Where the next record starts in `bytes`.
     at: usize,
 }
+
+/// How many bytes a reader reads from a segment at a time.
+const CHUNK: u64 = 1 << 20;
 
 /// What [`RecordingReader::advance`] found: a record's fields, its payload as a range of the
 /// segment's bytes.
@@ -306,6 +313,7 @@ impl RecordingReader {
                         continue;
                     }
                     let left = open.bytes.len() - open.at;
+                    let offset = open.base + offset as u64;
                     let newer = files::segments(&self.dir)?
                         .into_iter()
                         .any(|n| n.number > open.name.number);
@@ -329,7 +337,7 @@ impl RecordingReader {
                     return Ok(None);
                 }
                 Err(defect) => {
-                    let name = open.name;
+                    let (name, offset) = (open.name, open.base + offset as u64);
                     self.current = None;
                     self.after_corruption = true;
                     return Err(self.corrupt(name, offset, defect));
@@ -355,10 +363,7 @@ impl RecordingReader {
             }
             Err(e) => return Err(RecordError::io(&path, "open", e)),
         };
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(|e| RecordError::io(&path, "read", e))?;
-        let header = segment::header_len(&bytes).and_then(|_| SegmentHeader::decode(&bytes));
-        let header = match header {
+        let header = match read_header_from(&mut file, &path)? {
             Ok(header) => header,
             // A recorder writing the newest segment's header right now: not yet.
             Err(SegmentDefect::Truncated) if newest && files::recorder_alive(&self.dir) => {
@@ -370,27 +375,27 @@ impl RecordingReader {
                 return Err(self.corrupt(name, 0, defect));
             }
         };
+        let (header, header_len) = header;
         self.last_number = Some(name.number);
-        let header_len = segment::header_len(&bytes).unwrap_or(bytes.len());
         if let Some(expected) = self.next_seq.filter(|&expected| header.first_seq > expected) {
             let cause =
                 if self.after_corruption { GapCause::Corrupt } else { GapCause::NotRecorded };
             self.pending_gap = Some((expected, header.first_seq, cause));
         }
         self.after_corruption = false;
-        let mut at = header_len;
+        let mut open = OpenSegment { name, file, bytes: Vec::new(), base: header_len, at: 0 };
         if std::mem::take(&mut self.seek) {
-            at = self.entry_point(name, &bytes, header_len);
+            self.enter(&mut open, header_len)?;
         }
-        self.current = Some(OpenSegment { name, file, bytes, at });
+        self.current = Some(open);
         Ok(true)
     }
 
-    /// Where to start reading the first segment for `start`: the last index entry at or before
-    /// it that points at a record, or the first record.
-    fn entry_point(&self, name: SegmentName, bytes: &[u8], header_len: usize) -> usize {
-        let Ok(index) = std::fs::read(files::index_path(&self.dir, name)) else {
-            return header_len;
+    /// Moves `open`, positioned after its header, to the last index entry at or before the
+    /// reader's start that points at a record; leaves it where it is otherwise.
+    fn enter(&self, open: &mut OpenSegment, header_len: u64) -> Result<(), RecordError> {
+        let Ok(index) = std::fs::read(files::index_path(&self.dir, open.name)) else {
+            return Ok(());
         };
         let before = |&(seq, time_ns, _): &(u64, u64, u64)| match self.start {
             Start::Beginning => false,
@@ -398,15 +403,27 @@ impl RecordingReader {
             Start::Time(wanted) => time_of(time_ns) <= wanted,
         };
         let entries: Vec<(u64, u64, u64)> = files::index_entries(&index).collect();
-        let best = entries.iter().rev().find(|entry| before(entry));
-        let Some(&(_, _, offset)) = best else { return header_len };
-        // The index is untrusted too: use the entry only if a record starts there.
-        let offset = usize::try_from(offset).unwrap_or(usize::MAX);
-        let valid = offset >= header_len
-            && offset % 8 == 0
-            && offset < bytes.len()
-            && Record::decode(&bytes[offset..]).is_ok_and(|record| record.is_some());
-        if valid { offset } else { header_len }
+        let Some(&(_, _, offset)) = entries.iter().rev().find(|entry| before(entry)) else {
+            return Ok(());
+        };
+        // The index is untrusted too: use the entry only if a record that checks out starts
+        // there.
+        if offset <= header_len || !offset.is_multiple_of(8) {
+            return Ok(());
+        }
+        let path = files::segment_path(&self.dir, open.name);
+        let seek = |file: &mut File, to| {
+            file.seek(SeekFrom::Start(to)).map_err(|e| RecordError::io(&path, "seek", e))
+        };
+        seek(&mut open.file, offset)?;
+        open.base = offset;
+        read_more(open, &self.dir)?;
+        if !Record::decode(&open.bytes).is_ok_and(|record| record.is_some()) {
+            seek(&mut open.file, header_len)?;
+            open.bytes.clear();
+            open.base = header_len;
+        }
+        Ok(())
     }
 
     /// `found`, unless it comes before the reader's start; notes the sequence number it ends at.
@@ -443,22 +460,43 @@ impl RecordingReader {
         }
     }
 
-    fn corrupt(&self, name: SegmentName, offset: usize, defect: SegmentDefect) -> RecordError {
-        RecordError::Corrupt {
-            segment: files::segment_path(&self.dir, name),
-            offset: offset as u64,
-            defect,
-        }
+    fn corrupt(&self, name: SegmentName, offset: u64, defect: SegmentDefect) -> RecordError {
+        RecordError::Corrupt { segment: files::segment_path(&self.dir, name), offset, defect }
     }
 }
 
-/// Reads what was appended to the segment since; `true` if anything was.
+/// Reads the segment's next chunk into its window, after dropping the bytes consumed;
+/// `true` if anything was read.
 fn read_more(open: &mut OpenSegment, dir: &Path) -> Result<bool, RecordError> {
+    if open.at > 0 {
+        open.bytes.drain(..open.at);
+        open.base += open.at as u64;
+        open.at = 0;
+    }
     let before = open.bytes.len();
-    open.file
-        .read_to_end(&mut open.bytes)
-        .map_err(|e| RecordError::io(&files::segment_path(dir, open.name), "read", e))?;
+    let read = (&mut open.file).take(CHUNK).read_to_end(&mut open.bytes);
+    read.map_err(|e| RecordError::io(&files::segment_path(dir, open.name), "read", e))?;
     Ok(open.bytes.len() > before)
+}
+
+/// The header at the start of `file` and its length (the file is left after it); a defect if
+/// it cannot be read whole or is not a valid header.
+fn read_header_from(
+    file: &mut File,
+    path: &Path,
+) -> Result<Result<(SegmentHeader, u64), SegmentDefect>, RecordError> {
+    let mut bytes = Vec::new();
+    let fixed = segment::HEADER_FIXED as u64;
+    let read = |file: &mut File, bytes: &mut Vec<u8>, n: u64| {
+        file.take(n).read_to_end(bytes).map_err(|e| RecordError::io(path, "read", e))
+    };
+    read(file, &mut bytes, fixed)?;
+    let len = match segment::header_len(&bytes) {
+        Ok(len) => len,
+        Err(defect) => return Ok(Err(defect)),
+    };
+    read(file, &mut bytes, len as u64 - fixed)?;
+    Ok(SegmentHeader::decode(&bytes).map(|header| (header, len as u64)))
 }
 
 /// Opens a segment for reading, never through a symbolic link.

@@ -1,7 +1,7 @@
 //! [`Replayer`]: publishes a recording into a channel again, with its tags and sequence
 //! numbers, at the recorded pace, faster, or as fast as possible.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::error::RecordError;
