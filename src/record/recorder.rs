@@ -4,7 +4,6 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use crate::sync::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::error::RecordError;
@@ -16,6 +15,7 @@ use crate::ring::frame::Stamp;
 use crate::ring::metadata::SectionKind;
 use crate::ring_buffer::{ReadOnly, RingBuffer};
 use crate::shm::lock::WriterLock;
+use crate::sync::{AtomicBool, Ordering};
 
 /// When a recorder makes its writes durable with `fsync`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -136,6 +136,8 @@ pub struct Recorder {
     next_number: u64,
     /// Records encoded and not written yet.
     pending: Vec<u8>,
+    /// Since when records wait in `pending`.
+    gathered_since: Option<Instant>,
     /// Receives each frame.
     scratch: Vec<u8>,
     /// The sequence number expected next.
@@ -198,6 +200,7 @@ impl Recorder {
             segment: None,
             next_number,
             pending: Vec::with_capacity(WRITE_CHUNK + (64 << 10)),
+            gathered_since: None,
             scratch,
             next_seq: None,
             versions: Vec::new(),
@@ -249,16 +252,21 @@ impl Recorder {
     }
 
     /// Records until `stop` is set, waiting for frames in between; writes what it gathered
-    /// whenever the channel is idle, completes segments and applies retention as they come
-    /// due.
+    /// whenever the channel is idle and at least every 20 ms (so that readers of the
+    /// recording follow closely, and a crash of the recorder loses no more), completes
+    /// segments and applies retention as they come due.
     ///
     /// # Errors
     ///
     /// As for [`record_pending`](Self::record_pending).
     pub fn run(&mut self, stop: &AtomicBool) -> Result<(), RecordError> {
         while !stop.load(Ordering::Relaxed) {
-            if self.record_pending()? == 0 {
+            let recorded = self.record_pending()?;
+            let waited = self.gathered_since.is_some_and(|since| since.elapsed() >= IDLE);
+            if recorded == 0 || waited {
                 self.flush()?;
+            }
+            if recorded == 0 {
                 self.reader.wait_until(Instant::now() + IDLE);
             }
             if let Some(segment) = &self.segment {
@@ -286,6 +294,7 @@ impl Recorder {
                 .write_all(&self.pending)
                 .map_err(|e| RecordError::io(&path, "write", e))?;
             self.pending.clear();
+            self.gathered_since = None;
             segment.unsynced.get_or_insert_with(Instant::now);
         }
         if let (Fsync::Every(every), Some(since)) = (self.options.fsync, segment.unsynced)
@@ -325,11 +334,9 @@ impl Recorder {
         self.next_seq = Some(received.seq.wrapping_add(1));
         let payload = &self.scratch[..received.len];
         let frame = Record::Frame { stamp: Stamp::from(&received), time_ns, payload };
-        let mut encoded = std::mem::take(&mut self.pending);
-        let at = encoded.len();
-        frame.encode(&mut encoded);
-        let added = (encoded.len() - at) as u64;
-        self.pending = encoded;
+        let at = self.pending.len();
+        frame.encode(&mut self.pending);
+        let added = (self.pending.len() - at) as u64;
         self.note(received.seq, time_ns, added)?;
         self.stats.frames += 1;
         Ok(())
@@ -347,6 +354,9 @@ impl Recorder {
     /// gathered records once there are enough.
     fn note(&mut self, seq: u64, time_ns: u64, added: u64) -> Result<(), RecordError> {
         let Some(segment) = &mut self.segment else { return Ok(()) };
+        if self.gathered_since.is_none() {
+            self.gathered_since = Some(Instant::now());
+        }
         let offset = segment.len;
         segment.len += added;
         self.stats.bytes += added;

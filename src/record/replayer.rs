@@ -1,11 +1,11 @@
 //! [`Replayer`]: publishes a recording into a channel again, with its tags and sequence
 //! numbers, at the recorded pace, faster, or as fast as possible.
 
-use crate::sync::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::error::RecordError;
 use super::recording::{Entry, RecordingReader};
+use crate::sync::{AtomicBool, Ordering};
 use crate::writer::Writer;
 
 /// How fast a [`Replayer`] publishes.
