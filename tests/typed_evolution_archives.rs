@@ -406,3 +406,19 @@ fn tools_decode_archives_of_earlier_versions_without_the_types()
     assert!(matches!(later, Err(FrameError::Version { version: 3, described: 1 })), "{later:?}");
     Ok(())
 }
+
+#[test]
+fn an_intermediate_version_publishing_on_a_channel_rolled_further_is_read_by_older_subscribers()
+-> Result<(), Box<dyn std::error::Error>> {
+    // Version 1 makes the channel and version 3 rolls it over; then a publisher of version 2,
+    // older than the channel, stores no description of its own.
+    let ring = RingBuffer::with_capacity(1 << 16);
+    drop(Publisher::<v1::Feed>::new(ring.clone())?);
+    let mut old = Subscriber::<v1::Feed>::new(ring.clone())?;
+    drop(Publisher::<v3::Feed>::new(ring.clone())?);
+    let mut middle = Publisher::<v2::Feed>::new(ring)?;
+    middle.publish(&v2(LONG, 1.0))?;
+    // Version 2's root is found in version 3's description, whose fields start with its own.
+    assert_eq!(owned1(old.try_recv()?.expect("published"))?, v1(LONG, 1.0));
+    Ok(())
+}

@@ -204,7 +204,8 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
         channel.ring.into_reader()
     };
     let buf = vec![0; reader.mtu()];
-    let mut tail = Tail { args, path, names, decoder, buf, lost: 0, printed: 0 };
+    let mut tail =
+        Tail { args, path, names, decoder, renewed: Vec::new(), buf, lost: 0, printed: 0 };
     let mut last_frame = Instant::now();
     let mut last_check = Instant::now();
     let mut ring = Some(ring);
@@ -290,7 +291,16 @@ fn run_recording(args: &Args, dir: &std::path::Path, out: &mut impl Write) -> Re
         )?;
     }
     let names = TypeNames::new(registry.as_ref());
-    let mut tail = Tail { args, path: dir, names, decoder, buf: Vec::new(), lost: 0, printed: 0 };
+    let mut tail = Tail {
+        args,
+        path: dir,
+        names,
+        decoder,
+        renewed: Vec::new(),
+        buf: Vec::new(),
+        lost: 0,
+        printed: 0,
+    };
     let mut reader = recording.read_from_start()?;
     let mut last_entry = Instant::now();
     while args.count.is_none_or(|count| tail.printed < count) {
@@ -352,6 +362,8 @@ struct Tail<'a> {
     names: TypeNames,
     /// Decodes a typed channel's frames; `None` shows them in hex.
     decoder: Option<Decoder>,
+    /// The (tag, version) pairs the decoder was read again for.
+    renewed: Vec<(u32, u16)>,
     /// Receives each payload: `reader.mtu()` bytes, so every message fits.
     buf: Vec<u8>,
     /// `reader.stats().lost` when last reported.
@@ -447,10 +459,16 @@ impl Tail<'_> {
         let description = decoder.description();
         let described = description.root(received.tag).map(|root| description.node(root));
         let Some(Node::Struct { version, .. }) = described else { return };
-        if received.version > *version
-            && let Ok(renewed) = Decoder::read_from(ring)
-        {
-            self.decoder = Some(renewed);
+        // Once per (type, version): a frame whose version no description has (a buggy
+        // writer's) does not cost every frame a read of the header.
+        let key = (received.tag, received.version);
+        if received.version > *version && !self.renewed.contains(&key) {
+            if self.renewed.len() < 256 {
+                self.renewed.push(key);
+            }
+            if let Ok(renewed) = Decoder::read_from(ring) {
+                self.decoder = Some(renewed);
+            }
         }
     }
 

@@ -256,7 +256,11 @@ impl Exporter {
                     {
                         versions.push((frame.tag, frame.version));
                         self.flush(&mut batch, &reader, publisher);
-                        self.follow_rollover(ring, &mut batch.header, desc);
+                        if self.follow_rollover(ring, &mut batch.header, desc) {
+                            // The new schema's versions are all to be seen afresh.
+                            versions.clear();
+                            versions.push((frame.tag, frame.version));
+                        }
                     }
                     batch.losses.observe(&frame);
                     let payload = &scratch[..frame.len];
@@ -298,7 +302,9 @@ impl Exporter {
                     return Ok(());
                 }
                 // The batch is sent: what follows is relayed under the rolled-over schema.
-                self.follow_rollover(ring, &mut batch.header, desc);
+                if self.follow_rollover(ring, &mut batch.header, desc) {
+                    versions.clear();
+                }
                 checked = Instant::now();
             }
             if !pending {
@@ -325,17 +331,17 @@ impl Exporter {
 
     /// Checks whether a publisher of a later version rolled the source over to its schema (a
     /// registry other than the one `header` relays); if so, serves its description and relays
-    /// under it from now on. A registry that cannot be read now changes nothing: it was read
-    /// when the exporter attached, and published sections never change.
+    /// under it from now on; `true` if it did. A registry that cannot be read now changes
+    /// nothing: it was read when the exporter attached, and published sections never change.
     fn follow_rollover(
         &self,
         ring: &RingBuffer<ReadOnly>,
         header: &mut BatchHeader,
         desc: &Mutex<Option<Vec<u8>>>,
-    ) {
-        let Ok((channel, registry)) = describe(ring) else { return };
+    ) -> bool {
+        let Ok((channel, registry)) = describe(ring) else { return false };
         if channel.registry_hash == header.registry || registry.is_none() {
-            return;
+            return false;
         }
         header.registry = channel.registry_hash;
         *desc.lock().unwrap_or_else(PoisonError::into_inner) = Some(channel.to_bytes());
@@ -344,6 +350,7 @@ impl Exporter {
             side: RelaySide::Exporter,
             registry: channel.registry_hash,
         });
+        true
     }
 
     /// Sleeps for `pause`, waking at least every [`POLL`] to check the stop flag; `true` if

@@ -179,7 +179,8 @@ impl Importer {
             let pending = lock(&self.sink).as_ref().and_then(|sink| sink.pending);
             if let Some(pending) = pending {
                 let since = *asked_since.get_or_insert_with(Instant::now);
-                let desc = fetch_desc(&session, &registry_key)?;
+                // A query that fails now may succeed later: only the patience ends the wait.
+                let desc = fetch_desc(&session, &registry_key).ok().flatten();
                 let mut sink = lock(&self.sink);
                 let Some(sink) = sink.as_mut() else { continue };
                 match desc {

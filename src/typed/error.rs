@@ -46,9 +46,9 @@ pub enum DecodeError {
         /// The message type.
         type_name: &'static str,
     },
-    /// A frame written by another version of its message type that this build cannot read: an
-    /// rkyv message (reads across versions are for pod messages so far), or a pod record whose
-    /// length is not that of its version.
+    /// A frame written by another version of its message type that this build cannot read: a
+    /// pod record or rkyv archive whose length is not that of the version it says it is, or an
+    /// archive of a later version that the channel does not describe compatibly.
     #[error("`{type_name}` version {ours} cannot read the {len}-byte payload of version {found}")]
     Version {
         /// The message type the tag names.

@@ -36,6 +36,9 @@ pub(super) struct Block([u8; 16]);
 /// others go through [`Subscriber::adapt`], which finds them.
 const INLINE_VERSIONS: usize = 16;
 
+/// How many (type, version) crossings a subscriber keeps.
+const MAX_CROSSINGS: usize = 64;
+
 /// Initial buffer size: enough for a batch of many small messages; it grows for larger ones.
 const INITIAL_BUFFER: usize = 64 * 1024;
 
@@ -446,7 +449,10 @@ impl<C: Channel> Subscriber<C> {
             Some(crossing) => *crossing,
             None => {
                 let crossing = self.crossing(index, found).ok_or_else(refuse)?;
-                self.crossings.push(crossing);
+                // Bounded: a writer that makes up versions cannot grow it without end.
+                if self.crossings.len() < MAX_CROSSINGS {
+                    self.crossings.push(crossing);
+                }
                 crossing
             }
         };
@@ -478,9 +484,9 @@ impl<C: Channel> Subscriber<C> {
     /// How to read messages of version `found` of `C`'s type at `index` as this build's
     /// version. A pod record's lengths come from the type's layout. An rkyv archive's root
     /// sizes come from this build's description of its type for an earlier version (whose
-    /// fields are a prefix of it), from the channel's description of that version for a later
-    /// one (which a publisher of it stored when it rolled the channel over), checked to be a
-    /// compatible evolution of this one. `None` if it cannot be read: no such description,
+    /// fields are a prefix of it), from the channel's description of that version or a later
+    /// one for a later version (which a publisher stored when it rolled the channel over),
+    /// checked to be a compatible evolution of this one. `None` if it cannot be read: no such description,
     /// not compatible, or a layout the description does not mirror exactly.
     fn crossing(&self, index: usize, found: u16) -> Option<Crossing> {
         let tag = C::TYPES[index].tag;
@@ -518,10 +524,13 @@ impl<C: Channel> Subscriber<C> {
             let earlier = archived::version_root(&sizes, fields, found)?;
             (earlier.root.size, earlier.added_at)
         } else {
+            // Any description of that version or a later one: the fields of a version are a
+            // prefix of a later one's (a publisher of an intermediate version that joined a
+            // channel already rolled further stored none of its own).
             let descriptions = Description::all_from(&self.ring).ok()?;
             let (theirs, their_root) = descriptions.iter().find_map(|description| {
                 let root = description.root(tag)?;
-                let described = matches!(description.node(root), Node::Struct { version, .. } if *version == found);
+                let described = matches!(description.node(root), Node::Struct { version, .. } if *version >= found);
                 described.then_some((description, root))
             })?;
             let verdict =
@@ -533,7 +542,7 @@ impl<C: Channel> Subscriber<C> {
                 return None;
             }
             let their_sizes = archived::sizes(format, theirs);
-            let root = archived::version_root(&their_sizes, their_fields, u16::MAX)?.root;
+            let root = archived::version_root(&their_sizes, their_fields, found)?.root;
             // A later root holds this version's: cutting it never reaches past the archive.
             if root.size < full.size {
                 return None;
