@@ -185,15 +185,7 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     };
     let channel = Channel::attach(path)?;
     let decoder = if args.raw { None } else { channel.decoder() };
-    if !args.json {
-        let payload = if decoder.is_some() { "message" } else { "payload (hex)" };
-        writeln!(
-            out,
-            "{:>10} {:>7} {:>4} {:<10} {:>5}  {payload}",
-            "position", "seq", "tag", "type", "len"
-        )?;
-        out.flush()?;
-    }
+    header(args, decoder.is_some(), out)?;
     let names = channel.type_names();
     let ring = channel.ring.clone();
     let mut reader = if args.from_start {
@@ -282,14 +274,7 @@ fn run_recording(args: &Args, dir: &std::path::Path, out: &mut impl Write) -> Re
         }
         _ => None,
     };
-    if !args.json {
-        let payload = if decoder.is_some() { "message" } else { "payload (hex)" };
-        writeln!(
-            out,
-            "{:>10} {:>7} {:>4} {:<10} {:>5}  {payload}",
-            "position", "seq", "tag", "type", "len"
-        )?;
-    }
+    header(args, decoder.is_some(), out)?;
     let names = TypeNames::new(registry.as_ref());
     let mut tail = Tail {
         args,
@@ -338,6 +323,20 @@ fn run_recording(args: &Args, dir: &std::path::Path, out: &mut impl Write) -> Re
         }
     }
     Ok(())
+}
+
+/// Prints the table's header line, unless the output is JSON.
+fn header(args: &Args, decoded: bool, out: &mut impl Write) -> Result<()> {
+    if args.json {
+        return Ok(());
+    }
+    let payload = if decoded { "message" } else { "payload (hex)" };
+    writeln!(
+        out,
+        "{:>10} {:>7} {:>4} {:<10} {:>5}  {payload}",
+        "position", "seq", "tag", "type", "len"
+    )?;
+    Ok(out.flush()?)
 }
 
 /// How often `tail --recording` looks for more at the end of a recording being written.
