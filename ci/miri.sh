@@ -28,8 +28,11 @@ cargo +nightly miri test -q --lib --test ring --test overrun --test corrupt --te
 echo "ci/miri.sh: typed tests (Tree Borrows, one seed)"
 MIRIFLAGS="$MIRIFLAGS -Zmiri-tree-borrows" \
   cargo +nightly miri test -q --test typed_roundtrip --test typed_hostile --test typed_registry \
-    --test typed_evolution_archives
+    --test typed_evolution_archives --test last_values
 echo "ci/miri.sh: racing writer and readers, seeds 0..$seeds"
 MIRIFLAGS="$MIRIFLAGS -Zmiri-many-seeds=0..$seeds" \
   cargo +nightly miri test -q --test overrun racing_writer_never_hands_readers_a_torn_message
+echo "ci/miri.sh: racing publisher and a late subscriber's snapshot, seeds 0..$seeds"
+MIRIFLAGS="$MIRIFLAGS -Zmiri-tree-borrows -Zmiri-many-seeds=0..$seeds" \
+  cargo +nightly miri test -q --test last_values a_late_subscriber
 echo "ci/miri.sh: clean in $(( $(date +%s) - start )) s"

@@ -4,13 +4,14 @@ pub use core::option::Option;
 pub use core::result::Result;
 pub use std::path::Path;
 pub use std::string::String;
+pub use std::vec::Vec;
 
 pub use crate::ring_buffer::{ReadWrite, RingBuffer};
 pub use crate::typed::shape::{Enum, Field, Kind, Layout, Slot, Struct, Style, Variant};
 pub use crate::typed::{
-    Channel, Codec, DecodeError, InChannel, JsonError, JsonMessage, MessageVisitor, Payload, Pod,
-    PublishError, Publisher, Rkyv, Schema, Shape, Subscriber, ToMessage, TypeEntry, TypedMessage,
-    TypedOpenError, View, json_line, tag_from_name,
+    Channel, Codec, DecodeError, InChannel, JsonError, JsonMessage, Key, MessageVisitor, Payload,
+    Pod, PublishError, Publisher, Rkyv, Schema, Shape, Subscriber, ToMessage, TypeEntry,
+    TypedMessage, TypedOpenError, View, json_line, tag_from_name,
 };
 
 /// A pod type's layout, as the derive checks it: `PodLayout<true>` when the type's size is the

@@ -158,6 +158,15 @@ pub enum LayoutError {
         /// The section's kind.
         kind: u16,
     },
+    /// A channel exists with another last-value table than the one requested (or none).
+    #[error("the channel's last-value table is not the one requested")]
+    TableMismatch,
+    /// The channel's last-value table is malformed: the channel is corrupt.
+    #[error("corrupt last-value table: {reason}")]
+    CorruptTable {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// A channel exists with another capacity than the one requested.
     #[error("the channel has capacity {existing}, {requested} was requested")]
     CapacityMismatch {

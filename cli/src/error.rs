@@ -15,6 +15,9 @@ pub(crate) enum CliError {
     /// Recording a channel, or reading a recording, failed.
     #[error(transparent)]
     Record(#[from] bcast::record::RecordError),
+    /// A last-value table's snapshot could not be taken.
+    #[error(transparent)]
+    Snapshot(#[from] bcast::typed::LastValuesError),
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Io(#[from] io::Error),

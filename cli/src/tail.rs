@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bcast::record::{Entry, GapCause, RecordError, Recording};
-use bcast::typed::Value;
 use bcast::typed::decoder::Decoder;
 use bcast::typed::description::Node;
+use bcast::typed::{DecodedSnapshot, Value};
 use bcast::{ReadOnly, Reader, Received, RingBuffer};
 use serde::Serialize;
 
@@ -45,6 +45,10 @@ pub(crate) struct Args {
     /// How many payload bytes to show in hex.
     #[arg(long, value_name = "N", default_value_t = 32)]
     hex_bytes: usize,
+    /// Print the latest message of every key from the channel's last-value table first, then
+    /// follow the channel from where that snapshot ends.
+    #[arg(long, conflicts_with_all = ["raw", "from_start", "from_oldest"])]
+    snapshot: bool,
     /// Start at the first message (position 0); overwritten ones are reported lost.
     #[arg(long, conflicts_with = "from_oldest")]
     from_start: bool,
@@ -144,6 +148,13 @@ enum Event<'a> {
         /// Overruns seen with an unchanged claimed position.
         count: u64,
     },
+    /// The snapshot of `--snapshot` was printed: the live stream follows.
+    Snapshot {
+        /// How many messages it held: one per key.
+        messages: usize,
+        /// Where the live stream goes on.
+        position: u64,
+    },
     /// Messages `from..to` that a recording does not hold, and why.
     Gap {
         /// The first missing sequence number.
@@ -198,6 +209,9 @@ pub(crate) fn run(args: &Args, out: &mut impl Write) -> Result<()> {
     let buf = vec![0; reader.mtu()];
     let mut tail =
         Tail { args, path, names, decoder, renewed: Vec::new(), buf, lost: 0, printed: 0 };
+    if args.snapshot {
+        tail.snapshot(out, &mut reader)?;
+    }
     let mut last_frame = Instant::now();
     let mut last_check = Instant::now();
     let mut ring = Some(ring);
@@ -409,6 +423,28 @@ impl Tail<'_> {
         self.buf.resize(reader.mtu(), 0);
         self.lost = 0;
         Ok(Some(reader))
+    }
+
+    /// Prints the channel's last-value table (`--snapshot`) and moves `reader` to where it
+    /// ends.
+    fn snapshot(&mut self, out: &mut impl Write, reader: &mut Reader) -> Result<()> {
+        let Some(decoder) = &self.decoder else {
+            let path = self.path.display();
+            return Err(CliError::Channel(format!("{path} is not a typed channel: no snapshot")));
+        };
+        let snapshot = DecodedSnapshot::take(decoder, reader)?;
+        let messages = snapshot.messages.len();
+        for (received, payload) in snapshot.messages {
+            self.buf[..payload.len()].copy_from_slice(&payload);
+            let position = (received.position != 0).then_some(received.position);
+            self.print_frame(out, position, bcast::Stamp::from(&received), received.len)?;
+        }
+        let position = snapshot.position;
+        self.event(out, &Event::Snapshot { messages, position }, || {
+            format!(
+                "-- snapshot: {messages} messages, one per key; live from position {position} --"
+            )
+        })
     }
 
     /// Prints `event` as JSON, or `text` as a line.

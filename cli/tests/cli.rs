@@ -1014,3 +1014,55 @@ mod book_quote {
         Quote(Quote),
     }
 }
+
+/// A sensor reading keyed by its sensor, for `tail --snapshot`.
+mod sensors {
+    #[bcast::typed::message(tag = 21, pod)]
+    pub(crate) struct Reading {
+        #[bcast(key)]
+        pub(crate) sensor: u32,
+        pub(crate) celsius: f32,
+    }
+
+    #[derive(bcast::BcastChannel)]
+    pub(crate) enum Plant {
+        Reading(Reading),
+    }
+}
+
+#[test]
+fn tail_snapshot_prints_the_latest_message_of_every_key_then_follows_the_channel() -> TestResult {
+    use sensors::{Plant, Reading};
+    let path = ShmPath::new("tail-snapshot");
+    let ring = bcast::typed::LastValues::<Plant>::new(16).create(&path.0, 1 << 16)?;
+    let mut publisher = Publisher::<Plant>::new(ring)?;
+    for (sensor, celsius) in [(1, 20.5), (2, 19.0), (1, 21.0), (3, 18.5)] {
+        publisher.publish(&Reading { sensor, celsius })?;
+    }
+    let tail = Running::spawn(&["tail", path.as_str(), "--snapshot", "--json", "--count", "4"]);
+    let mut snapshot = Vec::new();
+    loop {
+        let line = tail.next_json(Duration::from_secs(20));
+        if line["event"] == "snapshot" {
+            assert_eq!(line["messages"], 3, "one message per sensor");
+            break;
+        }
+        assert_eq!(line["event"], "message", "{line}");
+        let fields = &line["fields"];
+        snapshot.push((fields["sensor"].as_u64(), fields["celsius"].as_f64()));
+    }
+    assert_eq!(snapshot, [(Some(2), Some(19.0)), (Some(1), Some(21.0)), (Some(3), Some(18.5))]);
+    // Published after the snapshot: the live stream.
+    publisher.publish(&Reading { sensor: 2, celsius: 19.5 })?;
+    let live = tail.next_json(Duration::from_secs(20));
+    assert_eq!((live["seq"].as_u64(), live["fields"]["celsius"].as_f64()), (Some(4), Some(19.5)));
+
+    // A channel without a table has no snapshot, and says so.
+    let plain = ShmPath::new("tail-snapshot-plain");
+    let _plain = Publisher::<Plant>::new(RingBuffer::create(&plain.0, 1 << 16)?)?;
+    let output = bcast(&["tail", plain.as_str(), "--snapshot", "--timeout", "1"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no last-value table"), "{stderr}");
+    Ok(())
+}

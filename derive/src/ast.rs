@@ -71,6 +71,8 @@ pub(crate) struct Field<'a> {
     pub(crate) ty: &'a Type,
     /// `#[bcast(since = N)]`: the version of a versioned message that added it.
     pub(crate) since: Option<Version>,
+    /// `#[bcast(key)]`: the span of `key` on the message's key field.
+    pub(crate) key: Option<Span>,
 }
 
 /// One enum variant.
@@ -137,8 +139,8 @@ impl<'a> Shape<'a> {
             .iter()
             .zip(fields.members())
             .map(|(field, member)| {
-                let since = Attrs::from_attributes(&field.attrs, Context::Field, errors).since;
-                Field { member, ty: &field.ty, since }
+                let attrs = Attrs::from_attributes(&field.attrs, Context::Field, errors);
+                Field { member, ty: &field.ty, since: attrs.since, key: attrs.key }
             })
             .collect();
         Shape { style, fields }

@@ -29,7 +29,7 @@ impl Context {
             Self::Message => matches!(key, "tag" | "version" | "pod" | "crate"),
             Self::Channel => key == "crate",
             Self::Schema => matches!(key, "pod" | "crate"),
-            Self::Field => key == "since",
+            Self::Field => matches!(key, "since" | "key"),
         }
     }
 
@@ -39,7 +39,10 @@ impl Context {
             Self::Message => "`tag = <u32>`, `version = <u16>`, `pod` or `crate = \"...\"`",
             Self::Channel => "`crate = \"...\"` (tags and codecs belong on the message structs)",
             Self::Schema => "`pod` or `crate = \"...\"`",
-            Self::Field => "`since = <u16>` (the version of a versioned message that added it)",
+            Self::Field => {
+                "`since = <u16>` (the version of a versioned message that added it) or `key` \
+                 (the field whose latest message per value the channel keeps)"
+            }
         }
     }
 
@@ -83,6 +86,8 @@ pub(crate) struct Attrs {
     pub(crate) since: Option<Version>,
     /// `pod`: its span.
     pub(crate) pod: Option<Span>,
+    /// `key`, on a field: its span.
+    pub(crate) key: Option<Span>,
     /// `crate = "path"`.
     pub(crate) krate: Option<Path>,
 }
@@ -151,10 +156,13 @@ impl Attrs {
                     None => *slot = Some(value),
                 }
             }
-            "pod" => match self.pod {
-                Some(_) => found.push(duplicate()),
-                None => self.pod = Some(meta.path.require_ident()?.span()),
-            },
+            "pod" | "key" => {
+                let slot = if key == "pod" { &mut self.pod } else { &mut self.key };
+                match slot {
+                    Some(_) => found.push(duplicate()),
+                    None => *slot = Some(meta.path.require_ident()?.span()),
+                }
+            }
             _ => {
                 let value = meta.value()?;
                 let path = if value.peek(LitStr) {

@@ -35,6 +35,7 @@ pub(crate) fn message(input: &Input<'_>) -> syn::Result<()> {
                 errors.check(pod_fields(input.ident, shape));
             }
             errors.check(field_versions(input, shape));
+            errors.check(one_key(shape));
         }
         Data::Enum(token, _) => errors.push(syn::Error::new(
             *token,
@@ -109,6 +110,7 @@ pub(crate) fn schema(input: &Input<'_>) -> syn::Result<()> {
         Data::Struct(_, shape) => {
             errors.check(not_generic(input, "a schema type"));
             errors.check(no_field_versions(shape));
+            errors.check(no_keys(shape));
             if input.attrs.pod.is_some() {
                 errors.check(pod_fields(input.ident, shape));
             }
@@ -117,6 +119,7 @@ pub(crate) fn schema(input: &Input<'_>) -> syn::Result<()> {
             errors.check(not_generic(input, "a schema type"));
             for variant in variants {
                 errors.check(no_field_versions(&variant.shape));
+                errors.check(no_keys(&variant.shape));
             }
             for discriminant in variants.iter().filter_map(|variant| variant.discriminant) {
                 if literal_discriminant(discriminant).is_none() {
@@ -200,8 +203,38 @@ fn no_field_versions(shape: &Shape<'_>) -> syn::Result<()> {
     errors.finish()
 }
 
+/// `#[bcast(key)]` on at most one field of a message.
+fn one_key(shape: &Shape<'_>) -> syn::Result<()> {
+    let mut errors = Errors::default();
+    let mut keys = shape.fields.iter().filter(|field| field.key.is_some());
+    let first = keys.next();
+    for extra in keys {
+        let (Some(first), Some(span)) = (first, extra.key) else { continue };
+        errors.push(syn::Error::new(
+            span,
+            format!(
+                "a message has one key field, and `{}` is this one's already",
+                member_name(&first.member)
+            ),
+        ));
+    }
+    errors.finish()
+}
+
+/// Refuses `#[bcast(key)]` outside a message struct.
+fn no_keys(shape: &Shape<'_>) -> syn::Result<()> {
+    let mut errors = Errors::default();
+    for span in shape.fields.iter().filter_map(|field| field.key) {
+        errors.push(syn::Error::new(
+            span,
+            "`key` marks the key field of a message struct; a schema type has none",
+        ));
+    }
+    errors.finish()
+}
+
 /// A field's name, or its index in a tuple struct.
-fn member_name(member: &syn::Member) -> String {
+pub(crate) fn member_name(member: &syn::Member) -> String {
     match member {
         syn::Member::Named(ident) => ident.to_string(),
         syn::Member::Unnamed(index) => index.index.to_string(),

@@ -96,6 +96,12 @@ impl Cursor {
         Ok(found)
     }
 
+    /// Moves to `position`, expecting no sequence number there.
+    pub(super) fn restart(&mut self, position: u64) {
+        self.position = position;
+        self.next_seq = None;
+    }
+
     /// Moves to `position`, keeping the sequence number it expects so the gap is counted.
     pub(super) fn jump(&mut self, position: u64) {
         self.position = position;

@@ -269,6 +269,13 @@ impl Reader {
         Ok(self.cursor.take(next, Passed::Skipped)?.is_some())
     }
 
+    /// Moves the reader to `position`, a frame boundary the caller learnt from the writer (a
+    /// snapshot's merge starts at the last-value table's), expecting no sequence number: the
+    /// first message there sets the pace, and nothing passed over is counted as lost.
+    pub(crate) fn restart_at(&mut self, position: u64) {
+        self.cursor.restart(position);
+    }
+
     /// Moves the reader to the committed position, skipping everything pending; the
     /// way to resume after an [`Error::Overrun`]. Returns the new position.
     ///

@@ -25,7 +25,7 @@ pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"BCASTRNG");
 pub(crate) const LAYOUT_MAJOR: u32 = 4;
 /// Minor layout version: a newer minor only gives meaning to header words that older ones keep
 /// zero, so readers of any minor of one major read each other's channels.
-pub(crate) const LAYOUT_MINOR: u32 = 0;
+pub(crate) const LAYOUT_MINOR: u32 = 1;
 /// The `version` word this build writes: the major version in the low half, the minor in the
 /// high half.
 pub(crate) const LAYOUT_VERSION: u64 = LAYOUT_MAJOR as u64 | (LAYOUT_MINOR as u64) << 32;
@@ -36,6 +36,8 @@ pub(crate) const STATE_READY: u64 = u64::from_le_bytes(*b"ready!!\0");
 pub(crate) const MIN_CAPACITY: u64 = 256;
 /// Largest supported data capacity in bytes (64 GiB); frame lengths stay far inside `u32`.
 pub(crate) const MAX_CAPACITY: u64 = 1 << 36;
+/// Largest last-value table in bytes (`super::table`), as large as the largest ring.
+pub(crate) const MAX_TABLE_LEN: u64 = 1 << 36;
 
 /// Shared header at offset 0 of every channel.
 ///
@@ -55,7 +57,7 @@ pub(crate) const MAX_CAPACITY: u64 = 1 << 36;
 /// Numbered as in `docs/protocol.md` ("Invariants"), where they are explained; code cites them.
 /// They hold for a channel made by this crate; a hostile or corrupt one is caught by
 /// [`validate`](Header::validate) (H1, H2, H4, H5) or by checks where the words are used.
-/// - **H1** `magic`, `version` and `capacity` are written once, before `state` becomes
+/// - **H1** `magic`, `version`, `capacity` and `table_len` are written once, before `state` becomes
 ///   [`STATE_READY`], and never change afterwards.
 /// - **H2** `capacity` is a power of two in `MIN_CAPACITY..=MAX_CAPACITY`, and the data section of
 ///   `capacity` bytes directly follows the `HEADER_SIZE`-byte header.
@@ -80,7 +82,9 @@ pub(crate) struct Header {
     /// Who holds the writer lock of a channel file: its process id and start time packed by
     /// `shm::liveness`, or 0 when no writer holds it. Readers judge liveness from it.
     pub(crate) writer: AtomicU64,
-    _reserved: AtomicU64,
+    /// Bytes of the last-value table after the data section (`super::table`); 0 without one.
+    /// Written once by the creator, before `state` (minor version 1; zero before it).
+    pub(crate) table_len: AtomicU64,
     /// For each eighth of the ring, a frame start in it on the writer's latest pass (the first
     /// there that needed a new reservation): frame boundaries from which a reader can start at
     /// the oldest intact data (see `reader::oldest_start`).
@@ -135,10 +139,11 @@ impl Header {
     /// temporary file no reader can name yet, or caller memory under `init_raw`'s contract), and
     /// whose first data word, the commit word at position 0, is zero: heap rings and new files
     /// are zero-filled, and `init_raw` zeroes it.
-    pub(crate) fn initialise(&self, capacity: u64, epoch: u64) {
+    pub(crate) fn initialise(&self, capacity: u64, table_len: u64, epoch: u64) {
         self.magic.store(MAGIC, Ordering::Relaxed);
         self.version.store(LAYOUT_VERSION, Ordering::Relaxed);
         self.capacity.store(capacity, Ordering::Relaxed);
+        self.table_len.store(table_len, Ordering::Relaxed);
         self.epoch.store(epoch, Ordering::Relaxed);
         self.metadata_len.store(0, Ordering::Relaxed);
         self.writer.store(0, Ordering::Relaxed);
@@ -153,7 +158,8 @@ impl Header {
     }
 
     /// Checks that the header describes a ready channel whose region is `region_len` bytes, and
-    /// returns its capacity.
+    /// returns its capacity. The region is the header, the data section and the last-value
+    /// table, if any: what follows the data section is the table.
     pub(crate) fn validate(&self, region_len: u64) -> Result<u64, LayoutError> {
         let magic = self.magic.load(Ordering::Relaxed);
         if magic != MAGIC {
@@ -178,7 +184,11 @@ impl Header {
                 max: MAX_CAPACITY,
             });
         }
-        let expected = HEADER_SIZE as u64 + capacity;
+        let table_len = self.table_len.load(Ordering::Relaxed);
+        if table_len > MAX_TABLE_LEN || !table_len.is_multiple_of(8) {
+            return Err(LayoutError::CorruptTable { reason: "table length out of range" });
+        }
+        let expected = HEADER_SIZE as u64 + capacity + table_len;
         if region_len != expected {
             return Err(LayoutError::SizeMismatch { len: region_len, expected });
         }

@@ -270,7 +270,8 @@ mod tests {
     use crate::sync::Ordering;
 
     fn with_area(test: impl FnOnce(Metadata<'_>)) {
-        let storage = Storage::heap(256, 1, Pages::Lazy);
+        let storage =
+            Storage::heap(256, &super::super::table::TableLayout::default(), 1, Pages::Lazy);
         test(storage.ring().metadata());
     }
 

@@ -63,6 +63,7 @@ pub(crate) mod header;
 pub(crate) mod metadata;
 pub(crate) mod raw;
 pub(crate) mod storage;
+pub(crate) mod table;
 pub(crate) mod wide;
 
 use crate::sync::{AtomicBool, Ordering};
@@ -77,6 +78,8 @@ pub(crate) struct Shared {
     pub(crate) ring: RawRing,
     /// Largest payload a frame may carry.
     pub(crate) mtu: usize,
+    /// The last-value table after the data section, if the ring has one.
+    pub(crate) table: Option<table::Table>,
     /// Set while a `Writer` for this ring exists in this process.
     writer_active: AtomicBool,
     /// The async wake-up hub of this ring, while any async stream uses it (`wait::hub`). Its
@@ -96,6 +99,7 @@ impl Shared {
         Self {
             ring,
             mtu: mtu_for(ring.capacity()),
+            table: storage.table(),
             writer_active: AtomicBool::new(false),
             #[cfg(feature = "async")]
             hub: std::sync::Mutex::new(std::sync::Weak::<()>::new()),

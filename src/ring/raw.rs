@@ -15,6 +15,7 @@ use super::header::{
     HEADER_SIZE, Header, METADATA_CAPACITY, METADATA_OFFSET, WAKE_OFFSET, WakeWords,
 };
 use super::metadata::Metadata;
+use super::table::{Table, TableLayout};
 use super::wide;
 use crate::error::LayoutError;
 use crate::sync::{AtomicU64, Ordering, fence};
@@ -51,7 +52,8 @@ unsafe fn metadata_at<'a>(base: NonNull<u8>) -> Metadata<'a> {
 }
 
 /// Checks that the memory at `base` holds a ready channel whose region is `region_len` bytes:
-/// its header (H1, H2, H4, H5) and its metadata sections (H6). Returns the capacity.
+/// its header (H1, H2, H4, H5), its metadata sections (H6) and its last-value table's
+/// description, if it has one. Returns the capacity.
 ///
 /// # Errors
 ///
@@ -59,36 +61,65 @@ unsafe fn metadata_at<'a>(base: NonNull<u8>) -> Metadata<'a> {
 ///
 /// # Safety
 ///
-/// `base` is 8-byte aligned and valid for reads of `HEADER_SIZE` bytes during the call, and
-/// that memory is only accessed atomically (M1, M2, for the header).
+/// `base` is 8-byte aligned and valid for reads of `region_len` bytes (at least `HEADER_SIZE`)
+/// during the call, and that memory is only accessed atomically (M1, M2).
 pub(crate) unsafe fn validate(base: NonNull<u8>, region_len: u64) -> Result<u64, LayoutError> {
     // SAFETY: the caller's contract is `header_at`'s.
     let capacity = unsafe { header_at(base) }.validate(region_len)?;
     // SAFETY: as above.
     unsafe { metadata_at(base) }.check()?;
+    // `validate` checked `region_len == HEADER_SIZE + capacity + table_len`.
+    let table_len = region_len - HEADER_SIZE as u64 - capacity;
+    if table_len > 0 {
+        // SAFETY: the region is `HEADER_SIZE + capacity + table_len` bytes (checked above).
+        let table = unsafe { table_at(base, capacity) };
+        // SAFETY: the table is the region's last `table_len` bytes (the caller's contract), at
+        // an 8-aligned offset (`HEADER_SIZE` and `capacity` are multiples of 8).
+        unsafe { Table::open(table, table_len) }?;
+    }
     Ok(capacity)
 }
 
-/// Makes fresh memory a ring of `capacity` bytes: clears the commit word at position 0 (fresh
-/// heap memory and new files are zero already; caller memory may hold anything), then writes
-/// the header and marks it ready (H1).
+/// Where the last-value table of a ring of `capacity` bytes at `base` starts.
 ///
 /// # Safety
 ///
-/// `base` is 8-byte aligned and valid for reads and writes of `HEADER_SIZE + capacity` bytes,
-/// `capacity` is a supported power of two, the memory is only ever accessed atomically, and no
-/// other handle uses it until this returns.
-pub(crate) unsafe fn initialise(base: NonNull<u8>, capacity: u64, epoch: u64) {
+/// The region at `base` is at least `HEADER_SIZE + capacity` bytes long.
+pub(crate) unsafe fn table_at(base: NonNull<u8>, capacity: u64) -> NonNull<u8> {
+    let offset = usize::try_from(HEADER_SIZE as u64 + capacity).unwrap_or(usize::MAX);
+    // SAFETY: the caller's contract: the offset is the end of the data section.
+    unsafe { base.add(offset) }
+}
+
+/// Makes fresh memory a ring of `capacity` bytes with the last-value table `table` (none if it
+/// has no lanes): clears the commit word at position 0 (fresh heap memory and new files are
+/// zero already; caller memory may hold anything), writes the table's description, then the
+/// header, and marks it ready (H1).
+///
+/// # Safety
+///
+/// `base` is 8-byte aligned and valid for reads and writes of `HEADER_SIZE + capacity +
+/// table.len()` bytes, `capacity` is a supported power of two, the table's bytes are zero,
+/// the memory is only ever accessed atomically, and no other handle uses it until this
+/// returns.
+pub(crate) unsafe fn initialise(base: NonNull<u8>, capacity: u64, table: &TableLayout, epoch: u64) {
     // SAFETY: the contract of `RawRing::new`, which this function's contract includes.
     let ring = unsafe { RawRing::new(base, capacity) };
     ring.clear_commit_word(0);
-    ring.header().initialise(capacity, epoch);
+    let table_len = table.len().unwrap_or(0);
+    if table_len > 0 {
+        // SAFETY: the region is `HEADER_SIZE + capacity + table_len` bytes (the contract).
+        let at = unsafe { table_at(base, capacity) };
+        // SAFETY: the region's last `table_len` bytes, zeroed and unseen (the contract).
+        unsafe { Table::initialise(at, table) };
+    }
+    ring.header().initialise(capacity, table_len, epoch);
 }
 
 /// The word holding the last `tail.len() < 8` bytes of a payload, zero past them; built from
 /// fixed-size moves, where copying into a zeroed array would call `memcpy` for a variable length.
 #[inline(always)]
-fn tail_word(tail: &[u8]) -> u64 {
+pub(crate) fn tail_word(tail: &[u8]) -> u64 {
     let mut word = [0u8; 8];
     let mut at = 0;
     if let Some(four) = tail.first_chunk::<4>() {
@@ -108,7 +139,7 @@ fn tail_word(tail: &[u8]) -> u64 {
 /// Copies the first `tail.len() < 8` bytes of `word` into `tail`, the inverse of
 /// [`tail_word`], from fixed-size moves as well.
 #[inline(always)]
-fn untail_word(tail: &mut [u8], word: u64) {
+pub(crate) fn untail_word(tail: &mut [u8], word: u64) {
     let word = word.to_ne_bytes();
     let mut at = 0;
     if let Some(four) = tail.first_chunk_mut::<4>() {
@@ -413,7 +444,8 @@ mod tests {
 
     #[test]
     fn a_padding_frame_stores_nothing_past_its_span() {
-        let storage = Storage::heap(256, 1, Pages::Lazy);
+        let storage =
+            Storage::heap(256, &super::super::table::TableLayout::default(), 1, Pages::Lazy);
         let ring = storage.ring();
         // The lap's first two words, where the message after the padding will go.
         ring.data_word(0).store(0x5EED, Ordering::Relaxed);

@@ -5,6 +5,7 @@ use core::ptr::NonNull;
 
 use super::header::{HEADER_SIZE, WAKE_OFFSET, WakeWords};
 use super::raw::{self, RawRing};
+use super::table::{Table, TableLayout};
 use crate::shm::ChannelFile;
 use crate::sync::{AtomicU64, Ordering};
 
@@ -13,9 +14,9 @@ use crate::sync::{AtomicU64, Ordering};
 #[derive(Debug)]
 pub(crate) enum Storage {
     /// In-process ring for threads of one process (and the storage Miri tests run on).
-    Heap { words: HeapWords, capacity: u64 },
+    Heap { words: HeapWords, capacity: u64, table_len: u64 },
     /// Memory the caller owns and keeps valid (contract of `RingBuffer::init_raw` / `join_raw`).
-    Caller { base: NonNull<u8>, capacity: u64, writable: bool },
+    Caller { base: NonNull<u8>, capacity: u64, table_len: u64, writable: bool },
     /// A mapped channel file under `/dev/shm` (never made where channel files are not
     /// supported: there `ChannelFile` is uninhabited).
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
@@ -30,16 +31,39 @@ unsafe impl Send for Storage {}
 unsafe impl Sync for Storage {}
 
 impl Storage {
-    /// Allocates and initialises a heap ring of `capacity` bytes (a supported power of two),
-    /// its pages faulted in now or on first touch as `pages` says.
-    pub(crate) fn heap(capacity: u64, epoch: u64, pages: Pages) -> Self {
-        let bytes = usize::try_from(HEADER_SIZE as u64 + capacity).unwrap_or(usize::MAX);
-        let words = HeapWords::zeroed(bytes, pages);
-        let storage = Self::Heap { words, capacity };
-        // SAFETY: the allocation is page-aligned, `HEADER_SIZE + capacity` bytes long, zeroed
-        // (valid atomics), accessed only atomically, and no handle to it exists yet.
-        unsafe { raw::initialise(storage.base(), capacity, epoch) };
+    /// Allocates and initialises a heap ring of `capacity` bytes (a supported power of two) and
+    /// the last-value table `table`, its pages faulted in now or on first touch as `pages` says.
+    pub(crate) fn heap(capacity: u64, table: &TableLayout, epoch: u64, pages: Pages) -> Self {
+        let table_len = table.len().unwrap_or(0);
+        let bytes = usize::try_from(HEADER_SIZE as u64 + capacity + table_len);
+        let words = HeapWords::zeroed(bytes.unwrap_or(usize::MAX), pages);
+        let storage = Self::Heap { words, capacity, table_len };
+        // SAFETY: the allocation is page-aligned, `HEADER_SIZE + capacity + table_len` bytes
+        // long, zeroed (valid atomics), accessed only atomically, and no handle to it exists yet.
+        unsafe { raw::initialise(storage.base(), capacity, table, epoch) };
         storage
+    }
+
+    /// The last-value table after the data section, if the ring has one and its description
+    /// reads back as valid.
+    pub(crate) fn table(&self) -> Option<Table> {
+        let (capacity, len) = (self.capacity(), self.table_len());
+        if len == 0 {
+            return None;
+        }
+        // SAFETY: the region is `HEADER_SIZE + capacity + len` bytes.
+        let table = unsafe { raw::table_at(self.base(), capacity) };
+        // SAFETY: the table is the region's last `len` bytes, valid and only accessed atomically
+        // while the storage lives (M1, M2).
+        unsafe { Table::open(table, len) }.ok()
+    }
+
+    /// Bytes of the last-value table after the data section.
+    fn table_len(&self) -> u64 {
+        match self {
+            Self::Heap { table_len, .. } | Self::Caller { table_len, .. } => *table_len,
+            Self::File(file) => file.table_len(),
+        }
     }
 
     /// The wake words through which a reader of this storage may park, or `None` where it
@@ -218,7 +242,7 @@ mod tests {
     #[test]
     fn heap_rings_start_at_a_page_so_their_frames_lie_in_cache_lines_as_in_files() {
         for capacity in [256, 4096, 1 << 16] {
-            let storage = Storage::heap(capacity, 1, Pages::Lazy);
+            let storage = Storage::heap(capacity, &TableLayout::default(), 1, Pages::Lazy);
             assert!(storage.base().as_ptr().addr().is_multiple_of(HEAP_ALIGN), "{capacity}");
             assert_eq!(storage.ring().capacity(), capacity);
         }

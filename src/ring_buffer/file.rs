@@ -6,6 +6,7 @@ use super::{ReadOnly, ReadWrite, RingBuffer};
 use crate::error::OpenError;
 use crate::ring::header::round_capacity;
 use crate::ring::storage::Storage;
+use crate::ring::table::TableLayout;
 use crate::shm::{self, ChannelFile, CreateOptions, FileHandle, create_channel};
 
 impl CreateOptions {
@@ -20,7 +21,8 @@ impl CreateOptions {
         path: impl AsRef<Path>,
         capacity: usize,
     ) -> Result<RingBuffer<ReadWrite>, OpenError> {
-        create_channel(path.as_ref(), round_capacity(capacity), self, |_, _| Ok(()))
+        let (path, capacity) = (path.as_ref(), round_capacity(capacity));
+        create_channel(path, capacity, &TableLayout::default(), self, |_, _| Ok(()))
     }
 }
 

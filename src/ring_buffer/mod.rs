@@ -20,6 +20,7 @@ use crate::ring::header::{HEADER_SIZE, MIN_CAPACITY, new_epoch, round_capacity};
 use crate::ring::metadata::{AppendError, NewSection, SectionKind};
 use crate::ring::raw;
 use crate::ring::storage::{Pages, Storage};
+use crate::ring::table::TableLayout;
 use crate::shm::ChannelFile;
 use crate::writer::Writer;
 
@@ -133,7 +134,13 @@ impl RingBuffer<ReadWrite> {
     }
 
     fn heap(capacity: usize, pages: Pages) -> Self {
-        Self::from_storage(Storage::heap(round_capacity(capacity), new_epoch(), pages))
+        Self::heap_with_table(capacity, &TableLayout::default(), pages)
+    }
+
+    /// A heap ring with the last-value table `table`.
+    pub(crate) fn heap_with_table(capacity: usize, table: &TableLayout, pages: Pages) -> Self {
+        let capacity = round_capacity(capacity);
+        Self::from_storage(Storage::heap(capacity, table, new_epoch(), pages))
     }
 
     /// Bytes of memory a ring of `capacity` bytes occupies: the 64 KiB header, then the data.
@@ -199,8 +206,8 @@ impl RingBuffer<ReadWrite> {
         // SAFETY: `base` is aligned and valid for reads and writes of `len >= HEADER_SIZE +
         // capacity` bytes (checked above, and the caller's contract), `capacity` is a supported
         // power of two, the memory is accessed only atomically, and no handle exists yet.
-        unsafe { raw::initialise(base, capacity, new_epoch()) };
-        Ok(Self::from_storage(Storage::Caller { base, capacity, writable: true }))
+        unsafe { raw::initialise(base, capacity, &TableLayout::default(), new_epoch()) };
+        Ok(Self::from_storage(Storage::Caller { base, capacity, table_len: 0, writable: true }))
     }
 
     /// Makes the ring's writer.
@@ -285,7 +292,9 @@ impl RingBuffer<ReadOnly> {
         // SAFETY: aligned and valid for at least `HEADER_SIZE` bytes (checked above, and the
         // caller's contract), accessed only atomically (the caller's contract).
         let capacity = unsafe { raw::validate(base, len as u64) }?;
-        Ok(Self::from_storage(Storage::Caller { base, capacity, writable: false }))
+        // `validate` checked that the region is the header, the data and the table.
+        let table_len = len as u64 - HEADER_SIZE as u64 - capacity;
+        Ok(Self::from_storage(Storage::Caller { base, capacity, table_len, writable: false }))
     }
 }
 

@@ -35,7 +35,7 @@ where
     R: FileHandle,
     F: Fn(&R, Opened) -> Result<(), OpenError>,
 {
-    let Request { path, capacity, options, lock, init } = *request;
+    let Request { path, capacity, table, options, lock, init } = *request;
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -50,15 +50,18 @@ where
     // The umask may have cleared bits of the requested mode: set it exactly.
     file.set_permissions(std::fs::Permissions::from_mode(options.mode))
         .map_err(|e| io_error(path, "set the mode of", e))?;
-    let len = HEADER_SIZE as u64 + capacity;
+    let table_len = table
+        .len()
+        .ok_or_else(|| OpenError::NoSpace { path: path.to_owned(), needed: u64::MAX })?;
+    let len = HEADER_SIZE as u64 + capacity + table_len;
     allocate(&file, path, len)?;
     let map = map_exactly(&file, path, len, Protection::ReadWrite)?;
     // The descriptor stays open while `ring` owns `file`, which outlives the link below.
     let fd = file.as_raw_fd();
     let channel = ChannelFile::new(map, file, path, capacity, Some(Arc::clone(lock)));
-    // SAFETY: the mapping is page-aligned, exactly `HEADER_SIZE + capacity` bytes (F1) of a new
-    // zero-filled file no other process can name yet, accessed only atomically.
-    unsafe { raw::initialise(channel.base(), capacity, new_epoch()) };
+    // SAFETY: the mapping is page-aligned, exactly `HEADER_SIZE + capacity + table.len()` bytes
+    // (F1) of a new zero-filled file no other process can name yet, accessed only atomically.
+    unsafe { raw::initialise(channel.base(), capacity, table, new_epoch()) };
     channel.claim_writer();
     let ring = R::wrap(channel);
     init(&ring, Opened::New)?;

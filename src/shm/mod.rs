@@ -47,8 +47,9 @@ use std::sync::Arc;
 use memmap2::{MmapOptions, MmapRaw};
 
 use crate::error::{LayoutError, OpenError};
-use crate::ring::header::{Header, WAKE_OFFSET, WAKE_PAGE_LEN, WAKE_PAGE_OFFSET};
+use crate::ring::header::{HEADER_SIZE, Header, WAKE_OFFSET, WAKE_PAGE_LEN, WAKE_PAGE_OFFSET};
 use crate::ring::raw;
+use crate::ring::table::TableLayout;
 use crate::sync::Ordering;
 use lock::WriterLock;
 use open::{Access, Protection};
@@ -56,8 +57,9 @@ use open::{Access, Protection};
 /// A mapped channel file, and for a writer the lock that makes it the only one.
 ///
 /// # Invariants
-/// - **F1** `map` is exactly `HEADER_SIZE + capacity` bytes of `file`, and `file` had that length
-///   when it was mapped; the header at its start was validated (or initialised) for `capacity`.
+/// - **F1** `map` is exactly `HEADER_SIZE + capacity + table_len` bytes of `file`, and `file`
+///   had that length when it was mapped; the header at its start was validated (or
+///   initialised) for `capacity` and `table_len`.
 /// - **F2** `lock` is `Some` exactly for a writer's handle, which maps the file read-write; a
 ///   reader's mapping is read-only.
 #[derive(Debug)]
@@ -100,6 +102,12 @@ impl ChannelFile {
 
     pub(crate) fn capacity(&self) -> u64 {
         self.capacity
+    }
+
+    /// Bytes of the last-value table after the data section: what the mapping holds past it
+    /// (F1).
+    pub(crate) fn table_len(&self) -> u64 {
+        (self.map.len() as u64).saturating_sub(HEADER_SIZE as u64 + self.capacity)
     }
 
     pub(crate) fn path(&self) -> &Path {
@@ -259,13 +267,14 @@ pub(crate) enum Opened {
 pub(crate) fn create_channel<R: FileHandle>(
     path: &Path,
     capacity: u64,
+    table: &TableLayout,
     options: &CreateOptions,
     init: impl Fn(&R, Opened) -> Result<(), OpenError>,
 ) -> Result<R, OpenError> {
     // Held until the channel's handle owns it: no other `bcast` writer creates or reopens the
     // channel meanwhile, so the path only changes if something else puts a file there.
     let lock = Arc::new(WriterLock::acquire(path)?);
-    let made = open_or_make(&Request { path, capacity, options, lock: &lock, init: &init });
+    let made = open_or_make(&Request { path, capacity, table, options, lock: &lock, init: &init });
     if made.is_err()
         && std::fs::symlink_metadata(path).is_err()
         && let Ok(lock) = Arc::try_unwrap(lock)
@@ -280,6 +289,8 @@ pub(crate) fn create_channel<R: FileHandle>(
 struct Request<'a, F> {
     path: &'a Path,
     capacity: u64,
+    /// The last-value table of a new channel; a reopened one must have one as long.
+    table: &'a TableLayout,
     options: &'a CreateOptions,
     lock: &'a Arc<WriterLock>,
     /// Runs on the new or reopened channel before `create_channel` returns it.
@@ -315,7 +326,7 @@ where
     R: FileHandle,
     F: Fn(&R, Opened) -> Result<(), OpenError>,
 {
-    let Request { path, capacity, options, lock, init } = *request;
+    let Request { path, capacity, table, options, lock, init } = *request;
     open::check_owned(&file, path, options.mode)?;
     let len = open::channel_len(&file, path)?;
     // A writer may allocate its own file: blocks a crash or a hole left unallocated are filled
@@ -327,6 +338,12 @@ where
         let reason =
             LayoutError::CapacityMismatch { existing: channel.capacity, requested: capacity };
         return Err(OpenError::Layout { path: path.to_owned(), reason });
+    }
+    if Some(channel.table_len()) != table.len() {
+        return Err(OpenError::Layout {
+            path: path.to_owned(),
+            reason: LayoutError::TableMismatch,
+        });
     }
     let ring = R::wrap(channel);
     init(&ring, Opened::Existing)?;

@@ -21,6 +21,10 @@ impl ChannelFile {
         match *self {}
     }
 
+    pub(crate) fn table_len(&self) -> u64 {
+        match *self {}
+    }
+
     pub(crate) fn path(&self) -> &Path {
         match *self {}
     }

@@ -33,6 +33,16 @@ pub trait Channel: Sized + 'static {
     #[doc(hidden)]
     const ROOTS: &'static [core::alloc::Layout];
 
+    /// Per message type, as in [`TYPES`](Self::TYPES), the name of its key field
+    /// ([`TypedMessage::KEY`]).
+    #[doc(hidden)]
+    const KEYS: &'static [Option<&'static str>];
+
+    /// Appends the key of the message `view` shows to `out` ([`TypedMessage::put_key`]);
+    /// nothing for a type without a key field.
+    #[doc(hidden)]
+    fn put_view_key(view: &Self::View<'_>, out: &mut Vec<u8>);
+
     /// The index in [`TYPES`](Self::TYPES) of the message type tagged `tag`, if the channel
     /// has one. The derive implements it as a `match`.
     fn type_index(tag: u32) -> Option<usize> {

@@ -102,6 +102,37 @@ pub enum PublishError {
         /// The message type.
         type_name: &'static str,
     },
+    /// The channel's last-value table holds as many keys of the message's type as it was made
+    /// for, and the message has a new one ([`LastValues::new`](super::LastValues::new)).
+    #[error("the last-value table of `{type_name}` is full: it holds {keys} keys")]
+    TableFull {
+        /// The message type.
+        type_name: &'static str,
+        /// The keys the table holds for the type.
+        keys: u32,
+    },
+    /// The message's key is longer than the channel's last-value table holds
+    /// ([`LastValues::key_bytes`](super::LastValues::key_bytes)).
+    #[error("the key of a `{type_name}` is {len} bytes, its last-value table holds {max}")]
+    KeyTooLong {
+        /// The message type.
+        type_name: &'static str,
+        /// The key's bytes.
+        len: usize,
+        /// The most the table holds.
+        max: u32,
+    },
+    /// The encoded message is larger than an entry of the channel's last-value table
+    /// ([`LastValues::entry_bytes`](super::LastValues::entry_bytes)).
+    #[error("a `{type_name}` encodes to {len} bytes, its last-value table holds {max} a key")]
+    EntryTooLarge {
+        /// The message type.
+        type_name: &'static str,
+        /// The encoded message's bytes.
+        len: usize,
+        /// The most the table holds.
+        max: u32,
+    },
 }
 
 /// "channel /dev/shm/x" or "heap ring", for messages.

@@ -10,6 +10,7 @@ use super::open::{TypedOpenError, store_or_check_registry};
 use super::registry::Registry;
 use crate::error::OpenError;
 use crate::ring::header::round_capacity;
+use crate::ring::table::TableLayout;
 use crate::ring_buffer::{ReadWrite, RingBuffer};
 use crate::shm::{CreateOptions, Opened, create_channel};
 
@@ -19,6 +20,7 @@ use crate::shm::{CreateOptions, Opened, create_channel};
 pub(crate) fn create_with_registry(
     path: &Path,
     capacity: usize,
+    table: &TableLayout,
     options: &CreateOptions,
     registry: &Registry,
     channel: &'static str,
@@ -35,7 +37,7 @@ pub(crate) fn create_with_registry(
             OpenError::Io { path: path.to_owned(), operation: "store the registry of", source }
         })
     };
-    match create_channel(path, round_capacity(capacity), options, init) {
+    match create_channel(path, round_capacity(capacity), table, options, init) {
         Ok(ring) => Ok(ring),
         Err(error) => Err(failure.take().unwrap_or(TypedOpenError::Open(error))),
     }
@@ -74,7 +76,15 @@ impl Registry {
         path: impl AsRef<Path>,
         capacity: usize,
     ) -> Result<RingBuffer<ReadWrite>, TypedOpenError> {
-        create_with_registry(path.as_ref(), capacity, &CreateOptions::new(), self, "relayed", None)
+        create_with_registry(
+            path.as_ref(),
+            capacity,
+            &TableLayout::default(),
+            &CreateOptions::new(),
+            self,
+            "relayed",
+            None,
+        )
     }
 
     /// Like [`create_channel`](Self::create_channel), and stores `description` (the source
@@ -115,6 +125,14 @@ impl Registry {
             reason,
         })?;
         let bytes = description.to_bytes();
-        create_with_registry(path, capacity, &CreateOptions::new(), self, "relayed", Some(&bytes))
+        create_with_registry(
+            path,
+            capacity,
+            &TableLayout::default(),
+            &CreateOptions::new(),
+            self,
+            "relayed",
+            Some(&bytes),
+        )
     }
 }

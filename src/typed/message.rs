@@ -25,6 +25,24 @@ pub trait TypedMessage: Schema + Sized + 'static {
         Kind::Struct(shape) => shape.version(),
         _ => 0,
     };
+    /// The name of the type's key field (`#[bcast(key)]`), whose latest message per key a
+    /// channel's [`LastValues`](super::LastValues) table keeps; `None` for a type without one.
+    const KEY: Option<&'static str> = None;
+
+    /// Appends the bytes of the message's key ([`Key`](super::Key)) to `out`; nothing for a
+    /// type without a key field.
+    #[doc(hidden)]
+    #[inline]
+    fn put_key(&self, out: &mut Vec<u8>) {
+        let _ = out;
+    }
+
+    /// As [`put_key`](Self::put_key), for a view of a message.
+    #[doc(hidden)]
+    #[inline]
+    fn put_view_key(view: &View<'_, Self>, out: &mut Vec<u8>) {
+        let _ = (view, out);
+    }
 }
 
 /// What a subscriber hands out for a message of type `M`: `&'a Archived<M>` for an rkyv

@@ -66,6 +66,16 @@ pub enum TypedOpenError {
         /// Room in the header.
         max: usize,
     },
+    /// The channel's last-value table does not fit the channel's types
+    /// ([`LastValuesError::Mismatch`](super::LastValuesError::Mismatch)).
+    #[error("{}: {source}", place(.path.as_deref()))]
+    Table {
+        /// The channel file, if any.
+        path: Option<PathBuf>,
+        /// What is wrong.
+        #[source]
+        source: Box<super::last_values::LastValuesError>,
+    },
     /// The channel's registry is larger than the room the ring header has for it.
     #[error("the schema registry of `{channel}` is {len} bytes, the ring header holds {max}")]
     RegistryTooLarge {

@@ -6,8 +6,10 @@ use core::marker::PhantomData;
 use super::channel::{Channel, InChannel, MessageVisitor};
 use super::codec::{Codec, CodecKind, Scratch};
 use super::error::PublishError;
+use super::last_values::Tabling;
 use super::message::TypedMessage;
 use super::open::{TypedOpenError, store_or_check};
+use crate::ring::frame::{FrameHeader, Stamp};
 use crate::ring_buffer::{ReadWrite, RingBuffer};
 use crate::writer::Writer;
 
@@ -51,6 +53,8 @@ pub struct Publisher<C> {
     /// or a load of the pointer; the rest in `more_tag_seqs`.
     tag_seqs: [u32; INLINE_TYPES],
     more_tag_seqs: Box<[u32]>,
+    /// The slots of the channel's last-value table, if it has one.
+    tabling: Option<Box<Tabling>>,
     channel: PhantomData<fn(C)>,
 }
 
@@ -75,7 +79,17 @@ impl<C: Channel> Publisher<C> {
         // Hold the writer first, so that no other publisher stores a registry meanwhile.
         let writer = ring.clone().try_into_writer()?;
         store_or_check::<C>(&ring)?;
-        Ok(Self::with_writer(ring, writer))
+        let mut publisher = Self::with_writer(ring, writer);
+        if let Some(table) = &publisher.ring.shared().table {
+            let capacity = publisher.ring.capacity() as u64;
+            let tabling =
+                Tabling::open::<C>(table, capacity).map_err(|error| TypedOpenError::Table {
+                    path: publisher.ring.path().map(Into::into),
+                    source: Box::new(error),
+                })?;
+            publisher.tabling = Some(Box::new(tabling));
+        }
+        Ok(publisher)
     }
 
     fn with_writer(ring: RingBuffer<ReadWrite>, writer: Writer) -> Self {
@@ -87,6 +101,7 @@ impl<C: Channel> Publisher<C> {
             scratch,
             tag_seqs: [0; INLINE_TYPES],
             more_tag_seqs,
+            tabling: None,
             channel: PhantomData,
         }
     }
@@ -128,8 +143,34 @@ impl<C: Channel> Publisher<C> {
         };
         // 1, 2, ... 2^32 - 1, then 1 again: 0 is "not counted".
         let tag_seq = slot.wrapping_add(1).max(1);
+        let (Some(tabling), Some(table)) = (&mut self.tabling, &self.ring.shared().table) else {
+            self.writer.send_counted(payload, M::TAG, tag_seq, M::VERSION)?;
+            *slot = tag_seq;
+            return Ok(());
+        };
+        // A keyed message's place in the table is found before it is published: a message
+        // that does not fit there is not published at all.
+        let place = if M::KEY.is_some() {
+            tabling.key.clear();
+            message.put_key(&mut tabling.key);
+            tabling.place(table, index, payload.len(), core::any::type_name::<M>())?
+        } else {
+            None
+        };
+        let seq = self.writer.messages_published();
         self.writer.send_counted(payload, M::TAG, tag_seq, M::VERSION)?;
         *slot = tag_seq;
+        let position = self.writer.position();
+        match place {
+            Some(place) => {
+                let stamp = Stamp { tag: M::TAG, seq, tag_seq, version: M::VERSION };
+                // The MTU keeps a payload's length inside `u32`.
+                #[allow(clippy::cast_possible_truncation)]
+                let header = FrameHeader::message(payload.len() as u32, stamp);
+                tabling.record(table, place, header, payload, position);
+            }
+            None => tabling.pass(table, position),
+        }
         Ok(())
     }
 

@@ -87,7 +87,7 @@ impl RecvError {
     /// The error of a read of the byte ring at `position`. A read reports only overruns,
     /// corrupt frames and buffers too small, and a subscriber's buffer grows to fit any frame
     /// it reads first; anything else is taken for a corrupt frame there.
-    pub(super) fn from_ring(error: Error, position: u64) -> Self {
+    pub(crate) fn from_ring(error: Error, position: u64) -> Self {
         match error {
             Error::Overrun(lapped) => Self::Overrun(lapped),
             Error::CorruptFrame { position } => Self::CorruptFrame { position },

@@ -94,6 +94,20 @@ fn channel_impl(
         let p = private(krate, *span);
         quote_spanned!(*span=> <<#ty as #p::TypedMessage>::Codec as #p::Codec<#ty>>::ROOT)
     });
+    let keys = carried.iter().map(|Carried { ty, span, .. }| {
+        let p = private(krate, *span);
+        quote_spanned!(*span=> <#ty as #p::TypedMessage>::KEY)
+    });
+    let mut put_keys: Vec<TokenStream> = carried
+        .iter()
+        .map(|Carried { ident, ty, span }| {
+            let p = private(krate, *span);
+            quote_spanned!(*span=> #view::#ident(view) => <#ty as #p::TypedMessage>::put_view_key(view, out),)
+        })
+        .collect();
+    if !complete {
+        put_keys.push(quote!(_ => {}));
+    }
     let tags: Vec<TokenStream> = carried
         .iter()
         .map(|Carried { ty, span, .. }| {
@@ -124,7 +138,16 @@ fn channel_impl(
             const TYPES: &'static [#p::TypeEntry] = &[#(#entries),*];
             const SHAPES: &'static [(u32, &'static #p::Shape)] = &[#(#shapes),*];
             const ROOTS: &'static [::core::alloc::Layout] = &[#(#roots),*];
+            const KEYS: &'static [#p::Option<&'static str>] = &[#(#keys),*];
             type View<'a> = #view<'a>;
+
+            #[inline]
+            fn put_view_key(view: &#view<'_>, out: &mut #p::Vec<u8>) {
+                #[allow(unreachable_patterns)]
+                match view {
+                    #(#put_keys)*
+                }
+            }
 
             #[inline]
             #[allow(unreachable_patterns)]

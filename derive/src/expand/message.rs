@@ -7,7 +7,8 @@ use syn::Type;
 
 use crate::ast::{Data, Input};
 use crate::expand::schema;
-use crate::tokens::respan;
+use crate::tokens::{private, respan};
+use crate::valid::member_name;
 
 /// The message's impls. A tag of 0 (refused by validation) is replaced by the name's tag, so
 /// that the fallback after that mistake still implements the traits.
@@ -29,6 +30,7 @@ pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
         None => respan(quote!(#krate::__private::Rkyv), ident.span()),
     };
     let padding = input.attrs.pod.map(|span| padding_check(input, span));
+    let key = key(input);
     quote! {
         #padding
         #schema
@@ -37,6 +39,32 @@ pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
         impl #krate::__private::TypedMessage for #ident {
             const TAG: u32 = #tag;
             type Codec = #codec;
+            #key
+        }
+    }
+}
+
+/// For a message with a `#[bcast(key)]` field: its name, and its key from a message and from a
+/// view. Spanned at `key`: a field type that is not a `Key` is reported there.
+fn key(input: &Input<'_>) -> TokenStream {
+    let Data::Struct(_, shape) = &input.data else { return TokenStream::new() };
+    let Some((field, span)) = shape.fields.iter().find_map(|f| Some((f, f.key?))) else {
+        return TokenStream::new();
+    };
+    let p = private(&input.krate, span);
+    let member = &field.member;
+    let name = member_name(member);
+    quote_spanned! {span=>
+        const KEY: #p::Option<&'static str> = #p::Option::Some(#name);
+
+        #[inline]
+        fn put_key(&self, out: &mut #p::Vec<u8>) {
+            #p::Key::put_key(&self.#member, out);
+        }
+
+        #[inline]
+        fn put_view_key(view: &#p::View<'_, Self>, out: &mut #p::Vec<u8>) {
+            #p::Key::put_key(&view.#member, out);
         }
     }
 }

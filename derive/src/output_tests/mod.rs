@@ -54,6 +54,19 @@ fn rkyv_message() {
 }
 
 #[test]
+fn keyed_message() {
+    let input = parse(quote! {
+        #[bcast(tag = 4)]
+        pub struct Quote {
+            #[bcast(key)]
+            pub symbol: String,
+            pub bid: f64,
+        }
+    });
+    assert_snapshot("keyed_message", expand::message(&input, &bcast()));
+}
+
+#[test]
 fn pod_message() {
     let input = parse(quote! {
         #[repr(C)]

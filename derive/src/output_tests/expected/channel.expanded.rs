@@ -30,7 +30,23 @@ impl ::bcast::__private::Channel for MarketData {
             Trade,
         >>::ROOT,
     ];
+    const KEYS: &'static [::bcast::__private::Option<&'static str>] = &[
+        <Quote as ::bcast::__private::TypedMessage>::KEY,
+        <Trade as ::bcast::__private::TypedMessage>::KEY,
+    ];
     type View<'a> = MarketDataView<'a>;
+    #[inline]
+    fn put_view_key(view: &MarketDataView<'_>, out: &mut ::bcast::__private::Vec<u8>) {
+        #[allow(unreachable_patterns)]
+        match view {
+            MarketDataView::Quote(view) => {
+                <Quote as ::bcast::__private::TypedMessage>::put_view_key(view, out)
+            }
+            MarketDataView::Trade(view) => {
+                <Trade as ::bcast::__private::TypedMessage>::put_view_key(view, out)
+            }
+        }
+    }
     #[inline]
     #[allow(unreachable_patterns)]
     fn type_index(tag: u32) -> ::bcast::__private::Option<usize> {

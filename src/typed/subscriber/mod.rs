@@ -1,5 +1,9 @@
 //! [`Subscriber`]: one typed reader of a channel, with its own aligned buffer.
 
+mod snapshot;
+
+pub use snapshot::Snapshot;
+
 use core::fmt;
 use core::marker::PhantomData;
 use std::sync::Arc;
