@@ -35,7 +35,7 @@
 
 use core::ptr::NonNull;
 
-use super::frame::{FrameHeader, FrameKind};
+use super::frame::{FrameHeader, FrameKind, HEADER_WORDS};
 use super::header::MAX_TABLE_LEN;
 use super::raw::{tail_word, untail_word};
 use crate::error::LayoutError;
@@ -340,13 +340,14 @@ impl Table {
         }
     }
 
-    /// Stores a message into a slot (writer only): its frame header, key and payload. The
-    /// caller checked that they fit the lane.
+    /// Stores a message into a slot (writer only): its frame header's words (packed by the
+    /// caller, so that they reach memory as whole words), key and payload. The caller checked
+    /// that they fit the lane.
     pub(crate) fn write(
         &self,
         lane: &Lane,
         slot: u32,
-        header: FrameHeader,
+        header: [u64; HEADER_WORDS],
         key: &[u8],
         payload: &[u8],
     ) {
@@ -367,7 +368,7 @@ impl Table {
         // second fence(Acquire) in `read`: a reader that loaded any of them sees the version
         // change.
         fence(Ordering::Release);
-        let [commit, seq, word2, _] = header.pack();
+        let [commit, seq, word2, _] = header;
         words[1].store(commit, Ordering::Relaxed);
         words[2].store(seq, Ordering::Relaxed);
         words[3].store(word2, Ordering::Relaxed);
@@ -518,7 +519,7 @@ mod tests {
         assert_eq!(table.read(lane, 1, &mut key, &mut payload), SlotRead::Empty);
         let stamp = super::super::frame::Stamp { tag: 7, seq: 9, tag_seq: 2, version: 0 };
         let header = FrameHeader::message(11, stamp);
-        table.write(lane, 1, header, b"EURUSD.SPOT", b"hello world");
+        table.write(lane, 1, header.pack(), b"EURUSD.SPOT", b"hello world");
         assert_eq!(table.read(lane, 1, &mut key, &mut payload), SlotRead::Message(header));
         assert_eq!((key.as_slice(), &payload[..11]), (&b"EURUSD.SPOT"[..], &b"hello world"[..]));
         table.clear(lane, 1);

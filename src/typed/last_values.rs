@@ -455,7 +455,7 @@ impl Tabling {
         position: u64,
     ) {
         if let Some(lane) = table.lanes().get(place.lane) {
-            table.write(lane, place.slot, header, &self.key, payload);
+            table.write(lane, place.slot, header.pack(), &self.key, payload);
         }
         table.store_tabled(position);
         self.tabled = position;
@@ -472,41 +472,36 @@ impl Tabling {
     }
 }
 
-/// A key's bytes, inline up to 22 bytes (integers, short symbols): a map of them compares keys
-/// without following a pointer.
+/// A key's bytes, inline up to 24 bytes (integers, short symbols) as words, so that a map of
+/// them hashes and compares keys in registers, without following a pointer or calling `memcmp`.
 #[derive(Debug, Clone)]
 pub(crate) enum KeyBytes {
-    /// Up to [`INLINE_KEY`] bytes, and how many.
-    Inline(u8, [u8; INLINE_KEY]),
+    /// Up to [`INLINE_KEY`] bytes in words, zero past them, and how many.
+    Inline(u8, [u64; 3]),
     /// A longer key.
     Heap(Box<[u8]>),
 }
 
 /// The longest key [`KeyBytes`] holds inline.
-const INLINE_KEY: usize = 22;
-
-impl KeyBytes {
-    /// The key's bytes.
-    #[inline]
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            Self::Inline(len, bytes) => &bytes[..usize::from(*len)],
-            Self::Heap(bytes) => bytes,
-        }
-    }
-}
+const INLINE_KEY: usize = 24;
 
 impl From<&[u8]> for KeyBytes {
     #[inline]
     fn from(key: &[u8]) -> Self {
-        match u8::try_from(key.len()) {
-            Ok(len) if key.len() <= INLINE_KEY => {
-                let mut bytes = [0; INLINE_KEY];
-                bytes[..key.len()].copy_from_slice(key);
-                Self::Inline(len, bytes)
-            }
-            _ => Self::Heap(key.into()),
+        let Ok(len) = u8::try_from(key.len()) else { return Self::Heap(key.into()) };
+        if key.len() > INLINE_KEY {
+            return Self::Heap(key.into());
         }
+        // Each word loaded whole into a register: no byte-wise copy through memory for a
+        // wider load to stall on.
+        let word = |at: usize| match key.get(at..) {
+            Some(rest) => match rest.first_chunk::<8>() {
+                Some(chunk) => u64::from_ne_bytes(*chunk),
+                None => crate::ring::raw::tail_word(rest),
+            },
+            None => 0,
+        };
+        Self::Inline(len, [word(0), word(8), word(16)])
     }
 }
 
@@ -514,9 +509,11 @@ impl PartialEq for KeyBytes {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
-            // Whole arrays: a fixed-size comparison, no call to `memcmp`.
-            (Self::Inline(a, x), Self::Inline(b, y)) => a == b && x == y,
-            (Self::Heap(x), Self::Heap(y)) => x == y,
+            // Word by word: 8-byte loads of what was stored as 8-byte words.
+            (Self::Inline(a, [a0, a1, a2]), Self::Inline(b, [b0, b1, b2])) => {
+                a == b && a0 == b0 && a1 == b1 && a2 == b2
+            }
+            (Self::Heap(a), Self::Heap(b)) => a == b,
             _ => false,
         }
     }
@@ -527,7 +524,15 @@ impl Eq for KeyBytes {}
 impl core::hash::Hash for KeyBytes {
     #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write(self.as_bytes());
+        match self {
+            Self::Inline(len, words) => {
+                for word in &words[..usize::from(*len).div_ceil(8)] {
+                    state.write_u64(*word);
+                }
+                state.write_u8(*len);
+            }
+            Self::Heap(bytes) => state.write(bytes),
+        }
     }
 }
 
@@ -556,6 +561,16 @@ impl Hasher for KeyHasher {
         }
         // The length: keys that differ by trailing zero bytes hash apart.
         self.add(bytes.len() as u64);
+    }
+
+    #[inline]
+    fn write_u64(&mut self, word: u64) {
+        self.add(word);
+    }
+
+    #[inline]
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
     }
 
     #[inline]

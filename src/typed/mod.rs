@@ -78,6 +78,13 @@
 //! ([`description`]), so that a [`Decoder`] renders any frame as a [`Value`] without the Rust
 //! types: what tools, recorders and other languages read channels with.
 //!
+//! # Late joiners
+//!
+//! A message type may mark a key field (`#[bcast(key)]`); on a channel made with a
+//! [`LastValues`] table the publisher keeps the latest message of every key, and a subscriber
+//! that joins late takes a [`Snapshot`] of them ([`Subscriber::snapshot`]) before the live
+//! stream, which goes on from exactly where the snapshot ends.
+//!
 //! # Reading safely
 //!
 //! A read copies the frame out of the ring with atomic loads into the subscriber's own 16-byte

@@ -6,7 +6,7 @@ use core::marker::PhantomData;
 use super::channel::{Channel, InChannel, MessageVisitor};
 use super::codec::{Codec, CodecKind, Scratch};
 use super::error::PublishError;
-use super::last_values::Tabling;
+use super::last_values::{LastValuesError, Tabling};
 use super::message::TypedMessage;
 use super::open::{TypedOpenError, store_or_check};
 use crate::ring::frame::{FrameHeader, Stamp};
@@ -74,7 +74,9 @@ impl<C: Channel> Publisher<C> {
     /// ring has a live writer; [`TypedOpenError::Mismatch`] if its registry is another
     /// channel's; [`TypedOpenError::Untyped`] if it has none but holds frames (an untyped
     /// writer's, which a typed publisher does not take over);
-    /// [`TypedOpenError::RegistryTooLarge`] if `C`'s registry does not fit the header.
+    /// [`TypedOpenError::RegistryTooLarge`] if `C`'s registry does not fit the header;
+    /// [`TypedOpenError::Table`] if the ring has a last-value table that `C` does not key as
+    /// its maker did, or `C` has no keyed type (its publisher could not keep the table).
     pub fn new(ring: RingBuffer<ReadWrite>) -> Result<Self, TypedOpenError> {
         // Hold the writer first, so that no other publisher stores a registry meanwhile.
         let writer = ring.clone().try_into_writer()?;
@@ -82,11 +84,16 @@ impl<C: Channel> Publisher<C> {
         let mut publisher = Self::with_writer(ring, writer);
         if let Some(table) = &publisher.ring.shared().table {
             let capacity = publisher.ring.capacity() as u64;
-            let tabling =
-                Tabling::open::<C>(table, capacity).map_err(|error| TypedOpenError::Table {
-                    path: publisher.ring.path().map(Into::into),
-                    source: Box::new(error),
-                })?;
+            let tabling = if keyed(C::KEYS) {
+                Tabling::open::<C>(table, capacity)
+            } else {
+                // It could not keep the table's `tabled` moving: refused.
+                Err(LastValuesError::NoKeyedTypes { channel: C::NAME })
+            };
+            let tabling = tabling.map_err(|error| TypedOpenError::Table {
+                path: publisher.ring.path().map(Into::into),
+                source: Box::new(error),
+            })?;
             publisher.tabling = Some(Box::new(tabling));
         }
         Ok(publisher)
@@ -143,7 +150,14 @@ impl<C: Channel> Publisher<C> {
         };
         // 1, 2, ... 2^32 - 1, then 1 again: 0 is "not counted".
         let tag_seq = slot.wrapping_add(1).max(1);
-        let (Some(tabling), Some(table)) = (&mut self.tabling, &self.ring.shared().table) else {
+        // A channel without keyed types keeps no table: the test is compiled out.
+        let tables = match &mut self.tabling {
+            Some(tabling) if const { keyed(C::KEYS) } => {
+                self.ring.shared().table.as_ref().map(|table| (tabling, table))
+            }
+            _ => None,
+        };
+        let Some((tabling, table)) = tables else {
             self.writer.send_counted(payload, M::TAG, tag_seq, M::VERSION)?;
             *slot = tag_seq;
             return Ok(());
@@ -230,6 +244,18 @@ impl<C> fmt::Debug for Publisher<C> {
             .field("writer", &self.writer)
             .finish_non_exhaustive()
     }
+}
+
+/// Whether any message type has a key field (a channel's `KEYS`).
+const fn keyed(keys: &[Option<&str>]) -> bool {
+    let mut index = 0;
+    while index < keys.len() {
+        if keys[index].is_some() {
+            return true;
+        }
+        index += 1;
+    }
+    false
 }
 
 /// Message types whose tag sequences a publisher keeps inline.
