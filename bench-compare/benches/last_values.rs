@@ -269,34 +269,24 @@ fn main() {
     }
     println!("load average at end: {}", load_average());
 
-    let mut table = Table::new(
+    let labels: Vec<&str> = CASES.iter().map(|case| case.label()).collect();
+    Table::times_per_item(
         "last_values_publish",
         "Last-value tables: publisher's cost per message (ns, median of rounds)",
-        &["case", "ns/message", "IQR"],
-    );
-    for case in CASES {
-        let rate = Spread::of(rates.values(case.label())).expect("rounds ran");
-        table.row(vec![
-            case.label().to_owned(),
-            format!("{:.1}", 1e9 / rate.median),
-            format!("{:.1}-{:.1}", 1e9 / rate.p75, 1e9 / rate.p25),
-        ]);
-    }
-    table.emit();
-
-    let mut ratios = Table::spreads(
+        "ns/message",
+        &labels,
+        &rates,
+    )
+    .emit();
+    let keyed = CASES.into_iter().filter(|&case| case != case.plain());
+    let pairs: Vec<(&str, &str)> = keyed.map(|case| (case.label(), case.plain().label())).collect();
+    Table::ratios(
         "last_values_ratios",
         "Last-value tables: publisher's rate with a table against without, per round",
-        &["ratio"],
-    );
-    for case in CASES.into_iter().filter(|&case| case != case.plain()) {
-        if let Some(spread) = rates.ratio(case.label(), case.plain().label()) {
-            let mut cells = vec![format!("{} / {}", case.label(), case.plain().label())];
-            cells.extend(spread.cells());
-            ratios.row(cells);
-        }
-    }
-    ratios.emit();
+        &pairs,
+        &rates,
+    )
+    .emit();
 
     let mut table = Table::new(
         "last_values_snapshot",

@@ -26,7 +26,7 @@ use std::time::Instant;
 use bcast::RingBuffer;
 use bcast::typed::{Channel, InChannel, Publisher, Subscriber, TypedMessage};
 use bench_compare::affinity::{Cores, pin_current};
-use bench_compare::stats::{Paired, Spread};
+use bench_compare::stats::Paired;
 use bench_compare::table::Table;
 use bench_compare::{Mode, load_average, round_order};
 
@@ -377,33 +377,23 @@ fn main() {
     }
     println!("load average at end: {}", load_average());
 
-    let mut table = Table::new(
+    let labels: Vec<&str> = CASES.iter().map(|case| case.label()).collect();
+    Table::times_per_item(
         "versions_read",
         "Schema versions: catch-up read per record (ns, median of rounds)",
-        &["case", "ns/record", "IQR"],
-    );
-    for case in CASES {
-        let rate = Spread::of(rates.values(case.label())).expect("rounds ran");
-        // The quartiles of the rate swap ends as times per record.
-        table.row(vec![
-            case.label().to_owned(),
-            format!("{:.1}", 1e9 / rate.median),
-            format!("{:.1}-{:.1}", 1e9 / rate.p75, 1e9 / rate.p25),
-        ]);
-    }
-    table.emit();
-
-    let mut ratios = Table::spreads(
+        "ns/record",
+        &labels,
+        &rates,
+    )
+    .emit();
+    let versioned = CASES.into_iter().filter(|&case| case != case.plain());
+    let pairs: Vec<(&str, &str)> =
+        versioned.map(|case| (case.label(), case.plain().label())).collect();
+    Table::ratios(
         "versions_ratios",
         "Schema versions: read rate against the unversioned type, per round",
-        &["ratio"],
-    );
-    for case in CASES.into_iter().filter(|&case| case != case.plain()) {
-        if let Some(spread) = rates.ratio(case.label(), case.plain().label()) {
-            let mut cells = vec![format!("{} / {}", case.label(), case.plain().label())];
-            cells.extend(spread.cells());
-            ratios.row(cells);
-        }
-    }
-    ratios.emit();
+        &pairs,
+        &rates,
+    )
+    .emit();
 }

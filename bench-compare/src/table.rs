@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::stats::Spread;
+use crate::stats::{Paired, Spread};
 
 /// A titled table of string cells.
 #[derive(Debug, Clone)]
@@ -33,6 +33,42 @@ impl Table {
     pub fn spreads(name: &str, title: &str, keys: &[&str]) -> Self {
         let columns: Vec<&str> = keys.iter().copied().chain(Spread::columns()).collect();
         Self::new(name, title, &columns)
+    }
+
+    /// A table of the time per item of each of `labels`, from their rates in `rates` (items a
+    /// second, one per round): the median in nanoseconds and its interquartile range (the
+    /// quartiles of a rate swap ends as times).
+    pub fn times_per_item(
+        name: &str,
+        title: &str,
+        unit: &str,
+        labels: &[&str],
+        rates: &Paired,
+    ) -> Self {
+        let mut table = Self::new(name, title, &["case", unit, "IQR"]);
+        for &label in labels {
+            if let Some(rate) = Spread::of(rates.values(label)) {
+                table.row(vec![
+                    label.to_owned(),
+                    format!("{:.1}", 1e9 / rate.median),
+                    format!("{:.1}-{:.1}", 1e9 / rate.p75, 1e9 / rate.p25),
+                ]);
+            }
+        }
+        table
+    }
+
+    /// A table of the per-round ratios `ours / theirs` of `rates`, a row per pair.
+    pub fn ratios(name: &str, title: &str, pairs: &[(&str, &str)], rates: &Paired) -> Self {
+        let mut table = Self::spreads(name, title, &["ratio"]);
+        for &(ours, theirs) in pairs {
+            if let Some(spread) = rates.ratio(ours, theirs) {
+                let mut cells = vec![format!("{ours} / {theirs}")];
+                cells.extend(spread.cells());
+                table.row(cells);
+            }
+        }
+        table
     }
 
     /// Appends a row.

@@ -3,13 +3,13 @@
 use std::collections::HashMap;
 
 use super::decoder::Decoder;
-use super::last_values::LastValuesError;
+use super::last_values::{LastValuesError, slot_message};
 use super::recv::RecvError;
 use super::value::{Fields, Value};
 use crate::error::Error;
 use crate::reader::{Reader, Received};
 use crate::ring::frame::FRAME_ALIGN;
-use crate::ring::table::{Lane, SlotRead, Table};
+use crate::ring::table::{Lane, Table};
 
 /// How many times a snapshot starts again after the publisher lapped its merge.
 const ATTEMPTS: u32 = 8;
@@ -173,20 +173,8 @@ fn scan(
 ) -> Result<(), LastValuesError> {
     let (mut key, mut payload) = (Vec::new(), vec![0; lane.payload_max as usize]);
     for slot in 0..lane.slots {
-        let header = match table.read(lane, slot, &mut key, &mut payload) {
-            SlotRead::Message(header) => header,
-            SlotRead::Empty | SlotRead::Busy => continue,
-            SlotRead::Corrupt(reason) => {
-                return Err(LastValuesError::CorruptSlot { tag: lane.tag, slot, reason });
-            }
-        };
-        let received = Received {
-            len: header.len as usize,
-            tag: header.tag,
-            position: 0,
-            seq: header.seq,
-            tag_seq: header.tag_seq,
-            version: header.schema_version,
+        let Some(received) = slot_message(table, lane, slot, &mut key, &mut payload)? else {
+            continue;
         };
         taken.take(decoder, lane, received, &payload[..received.len])?;
     }

@@ -12,9 +12,10 @@ use super::decoder::FrameError;
 use super::error::PublishError;
 use super::recv::RecvError;
 use crate::error::OpenError;
+use crate::reader::Received;
 use crate::ring::frame::FrameHeader;
 use crate::ring::storage::Pages;
-use crate::ring::table::{LaneSpec, MAX_KEY_NAME, SlotRead, Table, TableLayout};
+use crate::ring::table::{Lane, LaneSpec, MAX_KEY_NAME, SlotRead, Table, TableLayout};
 use crate::ring_buffer::{ReadWrite, RingBuffer};
 
 /// The last-value table of a channel: for every message type of channel `C` with a key field
@@ -324,6 +325,37 @@ pub(crate) fn lanes_of<C: Channel>(table: &Table) -> Result<Vec<Option<usize>>, 
         lanes[index] = found.map(|(lane, _)| lane);
     }
     Ok(lanes)
+}
+
+/// The message in slot `slot` of `lane`, with its key and payload copied into `key` and
+/// `payload` (which holds the lane's payload capacity), as a frame's metadata at position 0
+/// (its frame may be long overwritten); `None` for an empty slot, or one the publisher was
+/// updating (whose message a snapshot finds in the ring).
+///
+/// # Errors
+///
+/// [`LastValuesError::CorruptSlot`] for a slot no publisher writes.
+pub(crate) fn slot_message(
+    table: &Table,
+    lane: &Lane,
+    slot: u32,
+    key: &mut Vec<u8>,
+    payload: &mut [u8],
+) -> Result<Option<Received>, LastValuesError> {
+    match table.read(lane, slot, key, payload) {
+        SlotRead::Message(header) => Ok(Some(Received {
+            len: header.len as usize,
+            tag: header.tag,
+            position: 0,
+            seq: header.seq,
+            tag_seq: header.tag_seq,
+            version: header.schema_version,
+        })),
+        SlotRead::Empty | SlotRead::Busy => Ok(None),
+        SlotRead::Corrupt(reason) => {
+            Err(LastValuesError::CorruptSlot { tag: lane.tag, slot, reason })
+        }
+    }
 }
 
 /// What a publisher keeps of its channel's table: which slot each key has.

@@ -28,9 +28,9 @@ use zerocopy::IntoBytes;
 use super::{Block, Frame, Subscriber};
 use crate::reader::Received;
 use crate::ring::frame::FRAME_ALIGN;
-use crate::ring::table::{SlotRead, Table};
+use crate::ring::table::Table;
 use crate::typed::channel::Channel;
-use crate::typed::last_values::{KeyBytes, KeyHasher, LastValuesError, lanes_of};
+use crate::typed::last_values::{KeyBytes, KeyHasher, LastValuesError, lanes_of, slot_message};
 use crate::typed::payload::Access;
 use crate::typed::recv::RecvError;
 
@@ -144,20 +144,8 @@ impl<C: Channel> Subscriber<C> {
             }
             for slot in 0..lane.slots {
                 let bytes = &mut self.buffer.as_mut_bytes()[..room];
-                let header = match table.read(lane, slot, &mut key, bytes) {
-                    SlotRead::Message(header) => header,
-                    SlotRead::Empty | SlotRead::Busy => continue,
-                    SlotRead::Corrupt(reason) => {
-                        return Err(LastValuesError::CorruptSlot { tag: lane.tag, slot, reason });
-                    }
-                };
-                let received = Received {
-                    len: header.len as usize,
-                    tag: header.tag,
-                    position: 0,
-                    seq: header.seq,
-                    tag_seq: header.tag_seq,
-                    version: header.schema_version,
+                let Some(received) = slot_message(table, lane, slot, &mut key, bytes)? else {
+                    continue;
                 };
                 self.take(received, false, taken)?;
             }
