@@ -435,6 +435,11 @@ impl Tail<'_> {
         let snapshot = DecodedSnapshot::take(decoder, reader)?;
         let messages = snapshot.messages.len();
         for (received, payload) in snapshot.messages {
+            // A table's entries are at most the ring's MTU, which `buf` holds; a longer one
+            // (no table that opens has one) is not a reason to stop.
+            if self.buf.len() < payload.len() {
+                self.buf.resize(payload.len(), 0);
+            }
             self.buf[..payload.len()].copy_from_slice(&payload);
             let position = (received.position != 0).then_some(received.position);
             self.print_frame(out, position, bcast::Stamp::from(&received), received.len)?;

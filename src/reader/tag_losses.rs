@@ -165,6 +165,15 @@ impl TagLosses {
         self.tags.push(TagCount { tag, seq, tag_seq, lost: 0 });
     }
 
+    /// Forgets where each tag was, keeping the losses counted: for a reader moved to a position
+    /// it did not read up to (a snapshot's), whose next message of a tag is not the one after
+    /// the last it received.
+    pub(crate) fn restart(&mut self) {
+        for count in &mut self.tags {
+            count.tag_seq = 0;
+        }
+    }
+
     /// Messages of `tag` lost, as of its last message received.
     pub fn lost(&self, tag: u32) -> u64 {
         self.tags.iter().find(|count| count.tag == tag).map_or(0, |count| count.lost)

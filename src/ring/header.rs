@@ -1,6 +1,6 @@
 //! The shared header at offset 0 of every channel: identity, geometry and the writer's frontiers.
 
-use super::frame::FRAME_ALIGN;
+use super::frame::{FRAME_ALIGN, FRAME_HEADER_LEN};
 use crate::error::LayoutError;
 use crate::sync::{AtomicU64, Ordering, fence};
 
@@ -24,7 +24,9 @@ pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"BCASTRNG");
 /// reads. A reader refuses a channel of any other major version.
 pub(crate) const LAYOUT_MAJOR: u32 = 4;
 /// Minor layout version: a newer minor only gives meaning to header words that older ones keep
-/// zero, so readers of any minor of one major read each other's channels.
+/// zero, so readers of any minor of one major read each other's channels, but for what the
+/// newer words add: minor 1's `table_len`, whose table makes the region longer than a minor-0
+/// reader accepts (it refuses such a channel, never misreads it).
 pub(crate) const LAYOUT_MINOR: u32 = 1;
 /// The `version` word this build writes: the major version in the low half, the minor in the
 /// high half.
@@ -240,4 +242,17 @@ pub(crate) fn new_epoch() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     static CALLS: AtomicU64 = AtomicU64::new(0);
     RandomState::new().hash_one(CALLS.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The largest payload of any ring: the frame header stores a length in 32 bits, and a padding
+/// frame's span is shorter than the frame that did not fit, so frames are kept to 2^32 bytes
+/// (a multiple of the alignment).
+pub(crate) const MAX_MTU: u64 = (1 << 32) - FRAME_HEADER_LEN;
+
+/// The MTU of a ring of `capacity` bytes: a frame may take at most a quarter of the ring, so a
+/// reader that keeps up with the writer is never lapped by a single large frame, and its length
+/// must fit the frame header ([`MAX_MTU`], which binds rings of 32 GiB and more).
+pub(crate) fn mtu_for(capacity: u64) -> usize {
+    let mtu = (capacity / 4).saturating_sub(FRAME_HEADER_LEN).min(MAX_MTU);
+    usize::try_from(mtu).unwrap_or(usize::MAX)
 }

@@ -67,7 +67,7 @@ pub(crate) mod table;
 pub(crate) mod wide;
 
 use crate::sync::{AtomicBool, Ordering};
-use frame::FRAME_HEADER_LEN;
+use header::mtu_for;
 use raw::RawRing;
 use storage::Storage;
 
@@ -137,17 +137,4 @@ impl Shared {
     pub(crate) fn storage(&self) -> &Storage {
         &self.storage
     }
-}
-
-/// The largest payload of any ring: the frame header stores a length in 32 bits, and a padding
-/// frame's span is shorter than the frame that did not fit, so frames are kept to 2^32 bytes
-/// (a multiple of the alignment).
-pub(crate) const MAX_MTU: u64 = (1 << 32) - FRAME_HEADER_LEN;
-
-/// The MTU of a ring of `capacity` bytes: a frame may take at most a quarter of the ring, so a
-/// reader that keeps up with the writer is never lapped by a single large frame, and its length
-/// must fit the frame header ([`MAX_MTU`], which binds rings of 32 GiB and more).
-pub(crate) fn mtu_for(capacity: u64) -> usize {
-    let mtu = (capacity / 4).saturating_sub(FRAME_HEADER_LEN).min(MAX_MTU);
-    usize::try_from(mtu).unwrap_or(usize::MAX)
 }

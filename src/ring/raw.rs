@@ -12,7 +12,7 @@ use core::ptr::NonNull;
 
 use super::frame::{FrameHeader, HEADER_WORDS};
 use super::header::{
-    HEADER_SIZE, Header, METADATA_CAPACITY, METADATA_OFFSET, WAKE_OFFSET, WakeWords,
+    HEADER_SIZE, Header, METADATA_CAPACITY, METADATA_OFFSET, WAKE_OFFSET, WakeWords, mtu_for,
 };
 use super::metadata::Metadata;
 use super::table::{Table, TableLayout};
@@ -75,7 +75,7 @@ pub(crate) unsafe fn validate(base: NonNull<u8>, region_len: u64) -> Result<u64,
         let table = unsafe { table_at(base, capacity) };
         // SAFETY: the table is the region's last `table_len` bytes (the caller's contract), at
         // an 8-aligned offset (`HEADER_SIZE` and `capacity` are multiples of 8).
-        unsafe { Table::open(table, table_len) }?;
+        unsafe { Table::open(table, table_len, mtu_for(capacity) as u64) }?;
     }
     Ok(capacity)
 }

@@ -55,7 +55,7 @@ impl Storage {
         let table = unsafe { raw::table_at(self.base(), capacity) };
         // SAFETY: the table is the region's last `len` bytes, valid and only accessed atomically
         // while the storage lives (M1, M2).
-        unsafe { Table::open(table, len) }.ok()
+        unsafe { Table::open(table, len, super::header::mtu_for(capacity) as u64) }.ok()
     }
 
     /// Bytes of the last-value table after the data section.

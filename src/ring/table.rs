@@ -55,6 +55,8 @@ const NAME_WORD: usize = 8;
 pub(crate) const MAX_KEY_NAME: usize = (LANE_WORDS - NAME_WORD) * 8;
 /// Most lanes of a table: a channel's keyed types.
 pub(crate) const MAX_LANES: usize = 64;
+/// Most bytes of a key a lane holds.
+pub(crate) const MAX_KEY_BYTES: u32 = 1 << 16;
 /// Words of a slot before its key: the version and the frame header's four words.
 const SLOT_HEADER_WORDS: usize = 5;
 /// Slots start at, and are rounded to, cache lines.
@@ -203,13 +205,15 @@ impl Table {
         }
     }
 
-    /// Reads a table's description and checks it against the table's length.
+    /// Reads a table's description and checks it against the table's length and `mtu`, the
+    /// largest payload of its ring: lanes of at least one slot, each holding at most an MTU's
+    /// payload and [`MAX_KEY_BYTES`] of key, one after another past the descriptions.
     ///
     /// # Safety
     ///
     /// `base` is 8-aligned, valid for `len` bytes, accessed only atomically, and stays valid
     /// while the returned table is used.
-    pub(crate) unsafe fn open(base: NonNull<u8>, len: u64) -> Result<Self, LayoutError> {
+    pub(crate) unsafe fn open(base: NonNull<u8>, len: u64, mtu: u64) -> Result<Self, LayoutError> {
         let corrupt = |reason| LayoutError::CorruptTable { reason };
         // SAFETY: the caller's contract.
         let words = unsafe { Self::words_at(base, len) };
@@ -223,6 +227,9 @@ impl Table {
         }
         let len_words = words.len();
         let mut lanes = Vec::new();
+        // Where the next lane may start: past the descriptions, then past the lane before.
+        let mut free =
+            (LANES_OFFSET as u64 + (count * LANE_WORDS * 8) as u64).next_multiple_of(LINE);
         for i in 0..count {
             let at = LANES_OFFSET / 8 + i * LANE_WORDS;
             let (first, slots, capacities) = (load(at), load(at + 1), load(at + 2));
@@ -235,6 +242,12 @@ impl Table {
                 (capacities >> 32) as u32,
             );
             let slots = u32::try_from(slots).map_err(|_| corrupt("slot count out of range"))?;
+            if slots == 0 {
+                return Err(corrupt("a lane without slots"));
+            }
+            if u64::from(payload_max) > mtu || key_max > MAX_KEY_BYTES {
+                return Err(corrupt("a lane holds more than its ring's messages or keys"));
+            }
             if name_len > MAX_KEY_NAME || first >> 40 != 0 {
                 return Err(corrupt("key name length out of range"));
             }
@@ -243,9 +256,13 @@ impl Table {
             }
             let end =
                 u64::from(slots).checked_mul(stride_bytes).and_then(|n| n.checked_add(offset));
-            if end.is_none_or(|end| end > len_words as u64 * 8) || offset < LANES_OFFSET as u64 {
+            let Some(end) = end.filter(|&end| end <= len_words as u64 * 8) else {
                 return Err(corrupt("lane reaches past the table"));
+            };
+            if offset < free {
+                return Err(corrupt("lane overlaps the descriptions or the lane before"));
             }
+            free = end;
             let mut name = Vec::with_capacity(MAX_KEY_NAME);
             for j in 0..(LANE_WORDS - NAME_WORD) {
                 name.extend_from_slice(&load(at + NAME_WORD + j).to_ne_bytes());
@@ -438,6 +455,10 @@ impl Table {
         // any load above saw one, the version below is not `before`.
         fence(Ordering::Acquire);
         if words[0].load(Ordering::Relaxed) != before {
+            // Acquire: pairs with the Release store of the odd version in `write`, which the
+            // load above may have seen: the caller's next loads (a snapshot's `committed`) see
+            // the frame the writer published before it.
+            fence(Ordering::Acquire);
             return SlotRead::Busy;
         }
         match header {
@@ -499,7 +520,7 @@ mod tests {
         let layout = TableLayout {
             lanes: names.iter().zip(1..).map(|(name, tag)| lane(tag, name)).collect(),
         };
-        let storage = Storage::heap(256, &layout, 1, Pages::Lazy);
+        let storage = Storage::heap(1024, &layout, 1, Pages::Lazy);
         let table = storage.table().expect("a table");
         let read: Vec<&str> = table.lanes().iter().map(|lane| lane.key_name.as_str()).collect();
         assert_eq!(read, names);
@@ -512,7 +533,7 @@ mod tests {
     #[test]
     fn a_slot_holds_what_was_written_until_it_is_cleared() {
         let layout = TableLayout { lanes: vec![lane(7, "id")] };
-        let storage = Storage::heap(256, &layout, 1, Pages::Lazy);
+        let storage = Storage::heap(1024, &layout, 1, Pages::Lazy);
         let table = storage.table().expect("a table");
         let lane = &table.lanes()[0];
         let (mut key, mut payload) = (Vec::new(), vec![0; 40]);

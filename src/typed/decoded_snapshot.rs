@@ -22,6 +22,7 @@ const ATTEMPTS: u32 = 8;
 /// ring, each message the latest of its key (the value of the key field the table names)
 /// before [`position`](Self::position), where the reader goes on.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DecodedSnapshot {
     /// The messages, in the order they were published, each with its frame's metadata
     /// (`position` 0 for one the table held) and its payload.

@@ -14,8 +14,11 @@ use super::recv::RecvError;
 use crate::error::OpenError;
 use crate::reader::Received;
 use crate::ring::frame::FrameHeader;
+use crate::ring::header::{mtu_for, round_capacity};
 use crate::ring::storage::Pages;
-use crate::ring::table::{Lane, LaneSpec, MAX_KEY_NAME, SlotRead, Table, TableLayout};
+use crate::ring::table::{
+    Lane, LaneSpec, MAX_KEY_BYTES, MAX_KEY_NAME, SlotRead, Table, TableLayout,
+};
 use crate::ring_buffer::{ReadWrite, RingBuffer};
 
 /// The last-value table of a channel: for every message type of channel `C` with a key field
@@ -128,7 +131,8 @@ impl<C: Channel> LastValues<C> {
     ///
     /// # Errors
     ///
-    /// As for [`with_capacity`](Self::with_capacity).
+    /// As for [`with_capacity`](Self::with_capacity), but for entries larger than a ring's MTU
+    /// (this does not know the ring).
     pub fn table_bytes(&self) -> Result<u64, LastValuesError> {
         self.layout()?.len().ok_or(LastValuesError::TooLarge { channel: C::NAME })
     }
@@ -138,17 +142,18 @@ impl<C: Channel> LastValues<C> {
     /// # Errors
     ///
     /// [`LastValuesError::NoKeyedTypes`] if no message type of `C` has a key field,
-    /// [`LastValuesError::KeyNameTooLong`] if a key field's name is over 64 bytes, and
+    /// [`LastValuesError::KeyNameTooLong`] if a key field's name is over 64 bytes,
+    /// [`LastValuesError::OutOfRange`] for no keys, keys of over 64 KiB, or entries larger than
+    /// the ring's [`mtu`](RingBuffer::mtu) (a pod type's size included), and
     /// [`LastValuesError::TooLarge`] past 64 GiB.
     pub fn with_capacity(&self, capacity: usize) -> Result<RingBuffer<ReadWrite>, LastValuesError> {
-        let layout = self.layout()?;
-        self.table_bytes()?;
+        let layout = self.layout_for(round_capacity(capacity))?;
         Ok(RingBuffer::heap_with_table(capacity, &layout, Pages::Prefault))
     }
 
     /// Creates the channel file at `path` with a ring of `capacity` bytes and this table, or
     /// reopens it (as [`RingBuffer::create`]); a reopened channel must have a table of the same
-    /// size.
+    /// lanes.
     ///
     /// # Errors
     ///
@@ -161,9 +166,8 @@ impl<C: Channel> LastValues<C> {
         path: impl AsRef<std::path::Path>,
         capacity: usize,
     ) -> Result<RingBuffer<ReadWrite>, LastValuesError> {
-        let (path, layout) = (path.as_ref(), self.layout()?);
-        self.table_bytes()?;
-        let capacity = crate::ring::header::round_capacity(capacity);
+        let capacity = round_capacity(capacity);
+        let (path, layout) = (path.as_ref(), self.layout_for(capacity)?);
         let options = crate::shm::CreateOptions::new();
         // A reopened channel's table must have these lanes: the same length is not enough.
         let check = |ring: &RingBuffer<ReadWrite>, _| match &ring.shared().table {
@@ -177,8 +181,24 @@ impl<C: Channel> LastValues<C> {
             .map_err(LastValuesError::Open)
     }
 
+    /// The table's lanes beside a ring of `capacity` bytes (a supported power of two), checked
+    /// against its MTU and the largest table.
+    fn layout_for(&self, capacity: u64) -> Result<TableLayout, LastValuesError> {
+        let layout = self.layout()?;
+        let mtu = mtu_for(capacity) as u64;
+        for lane in &layout.lanes {
+            let what = "an entry of the last-value table, in bytes (at most the ring's MTU)";
+            check(what, u64::from(lane.payload_max), 1, mtu)?;
+        }
+        layout.len().ok_or(LastValuesError::TooLarge { channel: C::NAME })?;
+        Ok(layout)
+    }
+
     /// The table's lanes: one per keyed message type of `C`.
     fn layout(&self) -> Result<TableLayout, LastValuesError> {
+        check("keys per type of the last-value table", self.keys.into(), 1, u32::MAX.into())?;
+        let what = "a key of the last-value table, in bytes";
+        check(what, self.key_bytes.into(), 0, MAX_KEY_BYTES.into())?;
         let mut lanes = Vec::new();
         for ((entry, key), root) in C::TYPES.iter().zip(C::KEYS).zip(C::ROOTS) {
             let Some(key) = key else { continue };
@@ -208,6 +228,15 @@ impl<C: Channel> LastValues<C> {
     }
 }
 
+/// Refuses `value` outside `min..=max`, naming `what` it is.
+fn check(what: &'static str, value: u64, min: u64, max: u64) -> Result<(), LastValuesError> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(LastValuesError::OutOfRange { what, value, min, max })
+    }
+}
+
 /// Why a channel could not be made with a last-value table, or a snapshot could not be taken.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -227,6 +256,18 @@ pub enum LastValuesError {
         name: String,
         /// The longest name a table records.
         max: usize,
+    },
+    /// A size given to [`LastValues`] is out of range.
+    #[error("{what}: {value} is out of range ({min}..={max})")]
+    OutOfRange {
+        /// What the size is of.
+        what: &'static str,
+        /// The size given (for a pod type, its size).
+        value: u64,
+        /// The smallest allowed.
+        min: u64,
+        /// The largest allowed.
+        max: u64,
     },
     /// The table would be larger than 64 GiB.
     #[error("the last-value table of channel `{channel}` would be larger than 64 GiB")]
@@ -381,11 +422,16 @@ struct LaneSlots {
     free: Vec<u32>,
 }
 
-/// Where a message goes in the table: its lane's index and the slot.
+/// Where a message goes in the table.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Place {
-    pub(crate) lane: usize,
-    pub(crate) slot: u32,
+    /// Its type's index in the channel.
+    index: usize,
+    /// Its lane's index in the table.
+    lane: usize,
+    slot: u32,
+    /// Whether the key is new: the slot is free until the message is recorded.
+    new: bool,
 }
 
 impl Tabling {
@@ -462,17 +508,17 @@ impl Tabling {
         }
         let key = KeyBytes::from(self.key.as_slice());
         if let Some(&slot) = lane.slots.get(&key) {
-            return Ok(Some(Place { lane: lane.lane, slot }));
+            return Ok(Some(Place { index, lane: lane.lane, slot, new: false }));
         }
         if self.key.len() > spec.key_max as usize {
             let (len, max) = (self.key.len(), spec.key_max);
             return Err(PublishError::KeyTooLong { type_name, len, max });
         }
-        let Some(slot) = lane.free.pop() else {
+        // Taken only when the message is recorded: one the ring then refuses takes none.
+        let Some(&slot) = lane.free.last() else {
             return Err(PublishError::TableFull { type_name, keys: spec.slots });
         };
-        lane.slots.insert(key, slot);
-        Ok(Some(Place { lane: lane.lane, slot }))
+        Ok(Some(Place { index, lane: lane.lane, slot, new: true }))
     }
 
     /// Stores a message the publisher just published (its frame `header`, ending at
@@ -486,9 +532,21 @@ impl Tabling {
         payload: &[u8],
         position: u64,
     ) {
+        if place.new
+            && let Some(Some(lane)) = self.lanes.get_mut(place.index)
+        {
+            lane.free.pop();
+            lane.slots.insert(KeyBytes::from(self.key.as_slice()), place.slot);
+        }
         if let Some(lane) = table.lanes().get(place.lane) {
             table.write(lane, place.slot, header.pack(), &self.key, payload);
         }
+        table.store_tabled(position);
+        self.tabled = position;
+    }
+
+    /// Stores `tabled` at `position`, the end of what the publisher tabled again on opening.
+    pub(crate) fn record_end(&mut self, table: &Table, position: u64) {
         table.store_tabled(position);
         self.tabled = position;
     }

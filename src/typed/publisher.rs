@@ -9,7 +9,12 @@ use super::error::PublishError;
 use super::last_values::{LastValuesError, Tabling};
 use super::message::TypedMessage;
 use super::open::{TypedOpenError, store_or_check};
+use super::recv::RecvError;
+use super::shape::Kind;
+use super::subscriber::Subscriber;
+use crate::reader::Received;
 use crate::ring::frame::{FrameHeader, Stamp};
+use crate::ring::table::Table;
 use crate::ring_buffer::{ReadWrite, RingBuffer};
 use crate::writer::Writer;
 
@@ -90,13 +95,59 @@ impl<C: Channel> Publisher<C> {
                 // It could not keep the table's `tabled` moving: refused.
                 Err(LastValuesError::NoKeyedTypes { channel: C::NAME })
             };
-            let tabling = tabling.map_err(|error| TypedOpenError::Table {
+            let mut tabling = tabling.map_err(|error| TypedOpenError::Table {
                 path: publisher.ring.path().map(Into::into),
                 source: Box::new(error),
             })?;
+            publisher.retable(table, &mut tabling)?;
             publisher.tabling = Some(Box::new(tabling));
         }
         Ok(publisher)
+    }
+
+    /// Tables again the keyed messages published after the table's `tabled`: a publisher
+    /// before this one may have died after publishing one and before writing its slot (or
+    /// while writing it: `Tabling::open` emptied that slot). Then `tabled` moves to the end.
+    ///
+    /// A message a subscriber of this build cannot read is left out, as a snapshot's merge
+    /// would refuse it anyway; a message is stored as this build's version reads it.
+    fn retable(&self, table: &Table, tabling: &mut Tabling) -> Result<(), TypedOpenError> {
+        let end = self.ring.committed();
+        let mut subscriber = Subscriber::<C>::new(self.ring.read_only())?;
+        subscriber.restart_at(table.load_tabled());
+        let mut key = Vec::new();
+        loop {
+            let at = subscriber.position();
+            let received = match subscriber.next_keyed(end) {
+                Ok(Some(received)) => received,
+                Ok(None) => break,
+                // Lapped (only a raw writer moves the ring without moving `tabled`): nothing
+                // more can be found.
+                Err(RecvError::Overrun(_)) => break,
+                Err(_) if subscriber.position() != at => continue,
+                Err(_) => break,
+            };
+            let Ok(payload) = subscriber.keyed_payload(&received, &mut key) else { continue };
+            let Some(index) = C::type_index(received.tag) else { continue };
+            let type_name = C::SHAPES[index].1.name();
+            let ours = match C::SHAPES[index].1.kind() {
+                Kind::Struct(shape) => shape.version(),
+                _ => 0,
+            };
+            core::mem::swap(&mut tabling.key, &mut key);
+            if let Ok(Some(place)) = tabling.place(table, index, payload.len(), type_name) {
+                let Received { seq, tag_seq, tag, .. } = received;
+                let version = if received.version == 0 { 0 } else { ours };
+                let stamp = Stamp { tag, seq, tag_seq, version };
+                // A payload is at most the MTU, inside `u32`.
+                #[allow(clippy::cast_possible_truncation)]
+                let header = FrameHeader::message(payload.len() as u32, stamp);
+                tabling.record(table, place, header, payload, end);
+            }
+            core::mem::swap(&mut tabling.key, &mut key);
+        }
+        tabling.record_end(table, end);
+        Ok(())
     }
 
     fn with_writer(ring: RingBuffer<ReadWrite>, writer: Writer) -> Self {

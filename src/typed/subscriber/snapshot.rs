@@ -106,6 +106,10 @@ impl<C: Channel> Subscriber<C> {
             return Err(LastValuesError::NoTable { channel: C::NAME });
         };
         let lanes = lanes_of::<C>(table)?;
+        // A subscriber made before its publisher checks the registry before it decodes.
+        if !self.checked && !self.check_late() {
+            return Err(LastValuesError::Recv(self.late_error()));
+        }
         let mut taken = Taken::default();
         for _ in 0..ATTEMPTS {
             taken.clear();
@@ -156,16 +160,53 @@ impl<C: Channel> Subscriber<C> {
     /// Reads the ring from `start` to `end`, taking each keyed message that is later than its
     /// key's copy.
     fn merge(&mut self, start: u64, end: u64, taken: &mut Taken) -> Result<(), RecvError> {
-        self.reader.restart_at(start);
-        while self.reader.position() < end {
-            let Some(received) = self.fetch()? else { break };
-            let keyed = C::type_index(received.tag).is_some_and(|index| C::KEYS[index].is_some());
-            if keyed {
-                // `fetch` adapted it already.
-                self.take(received, true, taken)?;
-            }
+        self.restart_at(start);
+        while let Some(received) = self.next_keyed(end)? {
+            // Adapted already.
+            self.take(received, true, taken)?;
         }
         Ok(())
+    }
+
+    /// Moves the subscriber to `start`, a position the writer stored (the table's `tabled`),
+    /// expecting no particular message there: nothing passed over counts as lost.
+    pub(crate) fn restart_at(&mut self, start: u64) {
+        self.reader.restart_at(start);
+        if let Some(losses) = &mut self.losses {
+            losses.restart();
+        }
+    }
+
+    /// The next message of a keyed type before `end`, in the buffer and adapted to this
+    /// build's version, or `None` once the subscriber reached `end` (also among frames it
+    /// skips, which never take it past `end`).
+    pub(crate) fn next_keyed(&mut self, end: u64) -> Result<Option<Received>, RecvError> {
+        while self.reader.position() < end {
+            let next = self.copy_next(0);
+            let next = next.map_err(|error| RecvError::from_ring(error, self.reader.position()));
+            let Some(mut received) = next? else { break };
+            if !self.admits(&mut received)? {
+                continue;
+            }
+            if C::type_index(received.tag).is_some_and(|index| C::KEYS[index].is_some()) {
+                return Ok(Some(received));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The key and payload of the message `received` describes, which [`next_keyed`]
+    /// (Self::next_keyed) returned: its key into `key`, and its payload (of this build's
+    /// version).
+    pub(crate) fn keyed_payload(
+        &self,
+        received: &Received,
+        key: &mut Vec<u8>,
+    ) -> Result<&[u8], RecvError> {
+        let view = self.view(Access::Checked, received)?;
+        key.clear();
+        C::put_view_key(&view, key);
+        Ok(&self.buffer.as_bytes()[..received.len])
     }
 
     /// Takes the message `received` describes, whose payload is in the buffer: adapts it to
@@ -180,9 +221,7 @@ impl<C: Channel> Subscriber<C> {
         if received.version != 0 && !adapted {
             received.len = self.adapt(0, Frame::of(&received))?;
         }
-        let view = self.view(Access::Checked, &received)?;
-        taken.key.clear();
-        C::put_view_key(&view, &mut taken.key);
+        self.keyed_payload(&received, &mut taken.key)?;
         let entry = Entry { received, at: taken.arena.len() };
         match taken.keys.get(&KeyBytes::from(taken.key.as_slice())) {
             Some(&earlier) if taken.entries[earlier].received.seq >= received.seq => return Ok(()),
@@ -225,7 +264,7 @@ impl<C: Channel> Snapshot<'_, C> {
         self.taken.entries.len()
     }
 
-    /// Whether the table held no message.
+    /// Whether the snapshot holds no message.
     pub fn is_empty(&self) -> bool {
         self.taken.entries.is_empty()
     }
