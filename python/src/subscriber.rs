@@ -1,0 +1,580 @@
+//! `Subscriber`: a channel's or a recording's messages, one at a time or as NumPy batches.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use bcast::record::{Entry, RecordError, Recording, RecordingReader};
+use bcast::typed::Registry;
+use bcast::typed::decoder::{Decoder, DecoderError, FrameError};
+use bcast::{ReadOnly, Reader, RingBuffer, TagLosses};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{IntoPyDict, PyByteArray, PyDict};
+
+use crate::error::{BcastError, CorruptError, OpenError, SchemaError, decode_error, raise};
+use crate::message::{Message, Meta};
+use crate::pod::{PodType, RecordLen};
+use crate::value::to_python;
+
+/// The longest a blocking read waits without looking at Python's signals (Ctrl-C).
+const SIGNAL_SLICE: Duration = Duration::from_millis(100);
+
+/// How often a reader at the end of a recording looks for more.
+const RECORDING_POLL: Duration = Duration::from_millis(20);
+
+/// The messages of a channel or a recording, from `bcast.attach`.
+///
+/// Iterating yields `Message`s, waiting for each up to the subscriber's `timeout` (`None`:
+/// forever; `0`: not at all) and stopping when none came; `recv` and `try_recv` read one.
+/// A subscriber the writer lapped raises `Overrun` until `reset()`.
+#[pyclass(module = "bcast", name = "Subscriber")]
+#[derive(Debug)]
+pub(crate) struct Subscriber {
+    source: Source,
+    path: PathBuf,
+    /// Decodes a typed channel's frames; `None` for a raw one (or `raw=True`).
+    decoder: Option<Decoder>,
+    /// Tag → type name, from the registry.
+    names: HashMap<u32, String>,
+    /// The last frame's payload.
+    buf: Vec<u8>,
+    /// How long iteration waits for a message; `None` forever.
+    timeout: Option<Duration>,
+    /// The pod types `batch_numpy` was asked for, by name.
+    pods: HashMap<String, PodType>,
+    /// An error met after a batch's first records, raised by the next call.
+    deferred: Option<PyErr>,
+    /// Frames of other types that `batch_numpy` passed over.
+    skipped: u64,
+}
+
+/// Where the frames come from.
+#[derive(Debug)]
+enum Source {
+    Ring(RingSource),
+    Recording(RecordingSource),
+}
+
+#[derive(Debug)]
+struct RingSource {
+    ring: RingBuffer<ReadOnly>,
+    reader: Reader,
+    losses: TagLosses,
+    /// The sequence number of the next message, as far as this subscriber knows: after the
+    /// last one received, or the channel's count when it attached.
+    next_seq: u64,
+    /// The (tag, version) pairs the decoder was read again for.
+    renewed: Vec<(u32, u16)>,
+}
+
+#[derive(Debug)]
+struct RecordingSource {
+    reader: RecordingReader,
+    received: u64,
+    /// Messages in the recording's gaps.
+    lost: u64,
+}
+
+/// A frame read into `Subscriber::buf`.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    tag: u32,
+    seq: u64,
+    version: u16,
+    position: Option<u64>,
+    time: Option<f64>,
+    len: usize,
+}
+
+/// Where a subscriber of a channel starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    /// At the next message published.
+    Latest,
+    /// At the oldest message the ring still holds.
+    Oldest,
+    /// At the channel's first message; those overwritten count as lost.
+    First,
+}
+
+impl Subscriber {
+    /// Opens the channel file, or the recording directory, at `path`.
+    pub(crate) fn open(
+        path: PathBuf,
+        raw: bool,
+        start: Option<&str>,
+        timeout: Option<f64>,
+    ) -> PyResult<Self> {
+        let timeout = timeout.map(seconds).transpose()?;
+        let start = match start {
+            None | Some("latest") => Start::Latest,
+            Some("oldest") => Start::Oldest,
+            Some("first") => Start::First,
+            Some(other) => {
+                return Err(PyValueError::new_err(format!(
+                    "start is \"latest\", \"oldest\" or \"first\", not {other:?}"
+                )));
+            }
+        };
+        let (source, decoder, names) = if path.is_dir() {
+            if start != Start::Latest && start != Start::First {
+                return Err(PyValueError::new_err("a recording is read from its start"));
+            }
+            let (source, decoder, names) = open_recording(&path, raw)?;
+            (Source::Recording(source), decoder, names)
+        } else {
+            let (source, decoder, names) = open_ring(&path, raw, start)?;
+            (Source::Ring(source), decoder, names)
+        };
+        Ok(Self {
+            source,
+            path,
+            decoder,
+            names,
+            buf: Vec::new(),
+            timeout,
+            pods: HashMap::new(),
+            deferred: None,
+            skipped: 0,
+        })
+    }
+
+    /// Reads the next frame into `buf`, if one is there now.
+    fn next_frame(&mut self, py: Python<'_>) -> PyResult<Option<Frame>> {
+        match &mut self.source {
+            Source::Ring(source) => {
+                if self.buf.len() < source.reader.mtu() {
+                    self.buf.resize(source.reader.mtu(), 0);
+                }
+                match source.reader.try_recv(&mut self.buf) {
+                    Ok(Some(received)) => {
+                        source.losses.observe(&received);
+                        source.next_seq = received.seq.saturating_add(1);
+                        Ok(Some(Frame {
+                            tag: received.tag,
+                            seq: received.seq,
+                            version: received.version,
+                            position: Some(received.position),
+                            time: None,
+                            len: received.len,
+                        }))
+                    }
+                    Ok(None) => Ok(None),
+                    Err(error) => {
+                        let lost = source.ring.info().messages.saturating_sub(source.next_seq);
+                        Err(crate::error::read_error(py, error, lost))
+                    }
+                }
+            }
+            Source::Recording(source) => loop {
+                match source.reader.next_entry() {
+                    Ok(Some(Entry::Frame(frame))) => {
+                        self.buf.clear();
+                        self.buf.extend_from_slice(frame.payload);
+                        source.received += 1;
+                        let time = frame.time.duration_since(SystemTime::UNIX_EPOCH);
+                        return Ok(Some(Frame {
+                            tag: frame.stamp.tag,
+                            seq: frame.stamp.seq,
+                            version: frame.stamp.version,
+                            position: None,
+                            time: time.ok().map(|time| time.as_secs_f64()),
+                            len: frame.payload.len(),
+                        }));
+                    }
+                    Ok(Some(Entry::Gap { from, to, .. })) => {
+                        source.lost = source.lost.saturating_add(to.saturating_sub(from));
+                    }
+                    Ok(None) => return Ok(None),
+                    Err(error @ RecordError::Corrupt { .. }) => {
+                        return Err(raise(CorruptError::new_err, error));
+                    }
+                    Err(error) => return Err(raise(BcastError::new_err, error)),
+                }
+            },
+        }
+    }
+
+    /// Waits until a frame may be there or `deadline` passes, with the GIL released, and
+    /// raises `KeyboardInterrupt` (or whatever a signal handler raises) if a signal came.
+    fn wait(&mut self, py: Python<'_>, deadline: Instant) -> PyResult<bool> {
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(false);
+        }
+        let until = deadline.min(now + SIGNAL_SLICE);
+        match &self.source {
+            Source::Ring(source) => {
+                let reader = &source.reader;
+                py.detach(|| reader.wait_until(until));
+            }
+            Source::Recording(_) => {
+                let pause = RECORDING_POLL.min(until.saturating_duration_since(now));
+                py.detach(|| std::thread::sleep(pause));
+            }
+        }
+        py.check_signals()?;
+        Ok(true)
+    }
+
+    /// The next message, waiting up to `timeout` (`None`: forever).
+    fn next_message(
+        &mut self,
+        py: Python<'_>,
+        timeout: Option<Duration>,
+    ) -> PyResult<Option<Message>> {
+        if let Some(error) = self.deferred.take() {
+            return Err(error);
+        }
+        let deadline = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
+        loop {
+            if let Some(frame) = self.next_frame(py)? {
+                return self.message(py, frame).map(Some);
+            }
+            // No deadline: a century from now.
+            let deadline =
+                deadline.unwrap_or_else(|| Instant::now() + Duration::from_secs(1 << 31));
+            if !self.wait(py, deadline)? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// The `Message` of `frame`, its payload decoded on a typed channel.
+    fn message(&mut self, py: Python<'_>, frame: Frame) -> PyResult<Message> {
+        let payload = self.buf[..frame.len].to_vec();
+        let meta = Meta {
+            type_name: self.names.get(&frame.tag).cloned(),
+            tag: frame.tag,
+            seq: frame.seq,
+            version: frame.version,
+            position: frame.position,
+            time: frame.time,
+        };
+        let fields = match self.decode(frame, &payload) {
+            None => py.None(),
+            Some(Ok(value)) => to_python(py, &value)?.unbind(),
+            Some(Err(error)) => {
+                return Err(decode_error(py, &error.to_string(), frame.tag, frame.seq));
+            }
+        };
+        Ok(Message::new(meta, fields, payload))
+    }
+
+    /// Decodes `payload`; reads the channel's description again, once per type and version,
+    /// for a message of a later version than the decoder's (its publisher rolled the channel
+    /// over and stored that version's description).
+    fn decode(
+        &mut self,
+        frame: Frame,
+        payload: &[u8],
+    ) -> Option<Result<bcast::typed::Value, FrameError>> {
+        let decoded = self.decoder.as_ref()?.decode_version(frame.tag, frame.version, payload);
+        let (Err(FrameError::Version { .. }), Source::Ring(source)) = (&decoded, &mut self.source)
+        else {
+            return Some(decoded);
+        };
+        let key = (frame.tag, frame.version);
+        if source.renewed.contains(&key) || source.renewed.len() >= 256 {
+            return Some(decoded);
+        }
+        source.renewed.push(key);
+        let renewed = Decoder::read_from(&source.ring).ok()?;
+        let decoded = renewed.decode_version(frame.tag, frame.version, payload);
+        self.decoder = Some(renewed);
+        Some(decoded)
+    }
+
+    fn ring(&mut self) -> PyResult<&mut RingSource> {
+        match &mut self.source {
+            Source::Ring(source) => Ok(source),
+            Source::Recording(_) => Err(PyValueError::new_err("a recording has no ring")),
+        }
+    }
+
+    /// The pod type `type_name`, found once.
+    fn pod(&mut self, type_name: &str) -> PyResult<PodType> {
+        if let Some(pod) = self.pods.get(type_name) {
+            return Ok(pod.clone());
+        }
+        let Some(decoder) = &self.decoder else {
+            return Err(SchemaError::new_err("a raw channel has no message types"));
+        };
+        let pod = PodType::find(decoder, type_name)?;
+        self.pods.insert(type_name.to_owned(), pod.clone());
+        Ok(pod)
+    }
+}
+
+#[pymethods]
+impl Subscriber {
+    /// The next message, waiting up to `timeout` seconds (`None`: forever); `None` if none
+    /// came.
+    #[pyo3(signature = (timeout = None))]
+    fn recv(&mut self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<Message>> {
+        let timeout = timeout.map(seconds).transpose()?;
+        self.next_message(py, timeout)
+    }
+
+    /// The next message if one is there now, else `None`.
+    fn try_recv(&mut self, py: Python<'_>) -> PyResult<Option<Message>> {
+        self.next_message(py, Some(Duration::ZERO))
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Message>> {
+        let timeout = self.timeout;
+        self.next_message(py, timeout)
+    }
+
+    /// How long iteration waits for each message, in seconds (`None`: forever; `0`: it
+    /// yields the pending messages and stops).
+    #[getter]
+    fn get_timeout(&self) -> Option<f64> {
+        self.timeout.map(|timeout| timeout.as_secs_f64())
+    }
+
+    #[setter]
+    fn set_timeout(&mut self, timeout: Option<f64>) -> PyResult<()> {
+        self.timeout = timeout.map(seconds).transpose()?;
+        Ok(())
+    }
+
+    /// The channel file or recording directory.
+    #[getter]
+    fn path(&self) -> PathBuf {
+        self.path.clone()
+    }
+
+    /// Tag → message type name, from the channel's registry (empty for a raw channel).
+    #[getter]
+    fn types(&self) -> HashMap<u32, String> {
+        self.names.clone()
+    }
+
+    /// Whether messages are decoded (a typed channel, not attached with `raw=True`).
+    #[getter]
+    fn typed(&self) -> bool {
+        self.decoder.is_some()
+    }
+
+    /// Moves past everything pending, to the writer's position: the way on after `Overrun`.
+    /// The messages skipped count in `stats()["lost"]` once the next one arrives. Returns the
+    /// new position.
+    fn reset(&mut self) -> PyResult<u64> {
+        self.deferred = None;
+        Ok(self.ring()?.reader.reset())
+    }
+
+    /// Moves back to the oldest message the ring still holds: after `Overrun`, the way that
+    /// loses the fewest. Returns the new position.
+    fn reset_to_oldest(&mut self) -> PyResult<u64> {
+        self.deferred = None;
+        Ok(self.ring()?.reader.reset_to_oldest())
+    }
+
+    /// The counters: `received`, `lost` (published but never received: overrun, or a
+    /// recording's gaps), `skipped` (passed over: other types in `batch_numpy`), `overruns`,
+    /// `resets`, and `lost_by_type` (type name → messages lost, from typed publishers' per-type
+    /// numbering).
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let stats = PyDict::new(py);
+        let by_type = PyDict::new(py);
+        match &self.source {
+            Source::Ring(source) => {
+                let counts = source.reader.stats();
+                stats.set_item("received", counts.received.saturating_sub(self.skipped))?;
+                stats.set_item("lost", counts.lost)?;
+                stats.set_item("skipped", counts.skipped.saturating_add(self.skipped))?;
+                stats.set_item("overruns", counts.overruns)?;
+                stats.set_item("resets", counts.resets)?;
+                for (tag, lost) in source.losses.iter() {
+                    match self.names.get(&tag) {
+                        Some(name) => by_type.set_item(name, lost)?,
+                        None => by_type.set_item(tag, lost)?,
+                    }
+                }
+            }
+            Source::Recording(source) => {
+                stats.set_item("received", source.received.saturating_sub(self.skipped))?;
+                stats.set_item("lost", source.lost)?;
+                stats.set_item("skipped", self.skipped)?;
+                stats.set_item("overruns", 0)?;
+                stats.set_item("resets", 0)?;
+            }
+        }
+        stats.set_item("lost_by_type", by_type)?;
+        Ok(stats)
+    }
+
+    /// The NumPy dtype of the pod type `type_name`'s records.
+    fn dtype<'py>(&mut self, py: Python<'py>, type_name: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.pod(type_name)?.dtype(py)
+    }
+
+    /// The pending messages of the pod type `type_name`, at most `max`, as a NumPy structured
+    /// array: one copy out of the ring, no Python object per message. Messages of other types
+    /// among them are passed over (counted in `stats()["skipped"]`). A record of an earlier
+    /// version of the type has the fields added since set to zero; one of a later version
+    /// gives the fields this one knows.
+    #[pyo3(signature = (type_name, max = 65536))]
+    fn batch_numpy<'py>(
+        &mut self,
+        py: Python<'py>,
+        type_name: &str,
+        max: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(error) = self.deferred.take() {
+            return Err(error);
+        }
+        let pod = self.pod(type_name)?;
+        let dtype = pod.dtype(py)?;
+        let (pending, limit) = match &mut self.source {
+            Source::Ring(source) => {
+                if pod.size > source.reader.mtu() {
+                    return Err(SchemaError::new_err(format!(
+                        "`{type_name}` records are larger than the channel's MTU"
+                    )));
+                }
+                let lag = source.reader.lag().map_err(|error| {
+                    let lost = source.ring.info().messages.saturating_sub(source.next_seq);
+                    crate::error::read_error(py, error, lost)
+                })?;
+                let pending = usize::try_from(lag.messages).unwrap_or(usize::MAX);
+                (pending, Some(source.reader.committed()))
+            }
+            Source::Recording(_) => (max, None),
+        };
+        let capacity = pending.min(max);
+        let bytes = capacity.checked_mul(pod.size).ok_or_else(|| {
+            SchemaError::new_err(format!("{capacity} records of `{type_name}` overflow memory"))
+        })?;
+        let array = PyByteArray::new_with(py, bytes, |_| Ok(()))?;
+        let mut count = 0;
+        while count < capacity {
+            if let (Source::Ring(source), Some(limit)) = (&self.source, limit)
+                && source.reader.position() >= limit
+            {
+                break;
+            }
+            let frame = match self.next_frame(py) {
+                Ok(Some(frame)) => frame,
+                Ok(None) => break,
+                Err(error) => {
+                    // A ring error stays until `reset`, and comes again on the next call; a
+                    // recording's corrupt segment is passed, and is raised by the next call.
+                    if count == 0 {
+                        return Err(error);
+                    }
+                    if matches!(self.source, Source::Recording(_)) {
+                        self.deferred = Some(error);
+                    }
+                    break;
+                }
+            };
+            if frame.tag != pod.tag {
+                self.skipped += 1;
+                continue;
+            }
+            let take = match pod.record_len(frame.version) {
+                RecordLen::Exactly(len) if frame.len == len => len,
+                RecordLen::AtLeast(len) if frame.len >= len => len,
+                RecordLen::Exactly(len) | RecordLen::AtLeast(len) => {
+                    let what = format!(
+                        "a pod record of {len} bytes (version {}) in a payload of {}",
+                        frame.version, frame.len
+                    );
+                    let error = decode_error(py, &what, frame.tag, frame.seq);
+                    if count == 0 {
+                        return Err(error);
+                    }
+                    self.deferred = Some(error);
+                    break;
+                }
+            };
+            let at = count * pod.size;
+            // SAFETY: `array` was made above and no Python code has seen it or run since: no
+            // other reference to its buffer exists while this slice lives (it ends with this
+            // statement), and its length, `bytes`, has not changed.
+            let slots = unsafe { array.as_bytes_mut() };
+            slots[at..at + take].copy_from_slice(&self.buf[..take]);
+            count += 1;
+        }
+        array.resize(count * pod.size)?;
+        let numpy = py.import("numpy")?;
+        numpy.call_method("frombuffer", (array, dtype), Some(&[("count", count)].into_py_dict(py)?))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Subscriber({:?})", self.path.display().to_string())
+    }
+}
+
+/// `seconds` as a duration.
+fn seconds(seconds: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(seconds)
+        .map_err(|_| PyValueError::new_err(format!("a timeout of {seconds} s")))
+}
+
+/// A reader of the channel file at `path`, its decoder and its type names.
+fn open_ring(
+    path: &Path,
+    raw: bool,
+    start: Start,
+) -> PyResult<(RingSource, Option<Decoder>, HashMap<u32, String>)> {
+    let ring = RingBuffer::attach(path).map_err(|e| raise(OpenError::new_err, e))?;
+    let in_file =
+        |e: &dyn std::fmt::Display| OpenError::new_err(format!("{}: {e}", path.display()));
+    let decoder = match Decoder::read_from(&ring) {
+        Ok(decoder) => Some(decoder),
+        Err(DecoderError::Untyped) => None,
+        Err(_) if raw => None,
+        Err(error) => return Err(in_file(&error)),
+    };
+    let decoder = if raw { None } else { decoder };
+    let names = match Registry::read_from(&ring) {
+        Ok(registry) => names(registry.as_ref()),
+        Err(_) if raw => HashMap::new(),
+        Err(error) => return Err(in_file(&error)),
+    };
+    let next_seq = ring.info().messages;
+    let reader = match start {
+        Start::Latest => ring.clone().into_reader(),
+        Start::Oldest => ring.clone().into_reader_at_oldest(),
+        Start::First => ring.clone().into_reader_at(0).map_err(|e| in_file(&e))?,
+    };
+    let source =
+        RingSource { ring, reader, losses: TagLosses::default(), next_seq, renewed: Vec::new() };
+    Ok((source, decoder, names))
+}
+
+/// A reader of the recording in `dir` from its start, its decoder and its type names.
+fn open_recording(
+    dir: &Path,
+    raw: bool,
+) -> PyResult<(RecordingSource, Option<Decoder>, HashMap<u32, String>)> {
+    let recording = Recording::open(dir).map_err(|e| raise(OpenError::new_err, e))?;
+    let schema = recording.schema().map_err(|e| raise(OpenError::new_err, e))?;
+    let registry = schema.as_ref().and_then(|schema| schema.registry.clone());
+    let description = schema.and_then(|schema| schema.descriptions.into_iter().last());
+    let decoder = match (&registry, description) {
+        (Some(registry), Some(description)) if !raw => Some(
+            Decoder::new(registry.clone(), description)
+                .map_err(|e| OpenError::new_err(format!("{}: {e}", dir.display())))?,
+        ),
+        _ => None,
+    };
+    let reader = recording.read_from_start().map_err(|e| raise(OpenError::new_err, e))?;
+    let source = RecordingSource { reader, received: 0, lost: 0 };
+    Ok((source, decoder, names(registry.as_ref())))
+}
+
+/// Tag → type name.
+fn names(registry: Option<&Registry>) -> HashMap<u32, String> {
+    let types = registry.into_iter().flat_map(|registry| &registry.types);
+    types.map(|entry| (entry.tag, entry.name.to_string())).collect()
+}
