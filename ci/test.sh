@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The project's test command (README.md): formatting, lints, docs, every test, the benches'
-# sanity runs, and the protocol tests under Miri. CI (.ci/run) runs exactly this.
+# The project's test command (README.md): formatting, lints, docs, every test (the Python
+# package's too), the benches' sanity runs, and the protocol tests under Miri. CI (.ci/run)
+# runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +42,17 @@ cargo test --workspace --all-features
 step "the concurrent tests again with portable copies (the run above takes 16-byte copies on AVX)"
 BCAST_PORTABLE_COPY=1 cargo test --all-features -p bcast \
   --test stress --test overrun --test corrupt --test crash --test model --test ring
+
+step "python: the package (pip install ./python, as the README says) and its tests, in a venv"
+venv="${BCAST_PYTHON_VENV:-python/.venv}"
+python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check "pytest>=8" "numpy>=1.24" "mypy>=1.18"
+(cd python && cargo fmt -- --check && cargo clippy --all-targets -- -D warnings)
+"$venv/bin/pip" install --quiet --disable-pip-version-check ./python
+"$venv/bin/pytest" -q python/tests
+# The stubs say what the module has, and the example, bench and tests type-check against them.
+"$venv/bin/python" -m mypy.stubtest bcast
+"$venv/bin/python" -m mypy python/examples python/tests python/bench
 
 step "benches compile and pass their sanity runs"
 cargo test --workspace --benches

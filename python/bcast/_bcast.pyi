@@ -2,9 +2,26 @@
 
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, final
 
 import numpy
+
+__all__ = [
+    "BcastError",
+    "CorruptError",
+    "DecodeError",
+    "Message",
+    "OpenError",
+    "Overrun",
+    "PublishError",
+    "Publisher",
+    "SchemaError",
+    "Subscriber",
+    "attach",
+    "create",
+    "remove",
+]
 
 class BcastError(Exception):
     """The base of every error this package raises."""
@@ -37,6 +54,7 @@ class SchemaError(BcastError):
 class PublishError(BcastError):
     """A message cannot be published (larger than the MTU, ...)."""
 
+@final
 class Message:
     """One message of a channel or a recording."""
 
@@ -63,16 +81,17 @@ class Message:
     @property
     def payload(self) -> bytes:
         """The payload's bytes, as the writer sent them."""
-    def __getitem__(self, name: str | int) -> Any:
+    def __getitem__(self, key: str | int, /) -> Any:
         """A field of the decoded message."""
 
+@final
 class Subscriber(Iterator[Message]):
     """The messages of a channel or a recording, from :func:`attach`."""
 
     timeout: float | None
     """How long iteration waits for each message (``None``: forever; ``0``: not at all)."""
     @property
-    def path(self) -> str: ...
+    def path(self) -> Path: ...
     @property
     def types(self) -> dict[int, str]:
         """Tag to message type name, from the channel's registry."""
@@ -96,11 +115,12 @@ class Subscriber(Iterator[Message]):
     def batch_numpy(self, type_name: str, max: int = 65536) -> numpy.ndarray[Any, Any]:
         """The pending records of a pod type, at most ``max``, as a structured array."""
 
+@final
 class Publisher:
     """The writer of a channel file made by :func:`create`."""
 
     @property
-    def path(self) -> str: ...
+    def path(self) -> Path: ...
     @property
     def mtu(self) -> int: ...
     @property

@@ -21,12 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 @pytest.fixture(scope="session")
 def every_field() -> Path:
     """The `every-field` binary: $BCAST_EVERY_FIELD, or built with cargo (in whatever target
-    directory cargo uses)."""
+    directory cargo uses; the test profile's, which `cargo test` has built already)."""
     given = os.environ.get("BCAST_EVERY_FIELD")
     if given:
         return Path(given)
     built = subprocess.run(
-        ["cargo", "build", "--quiet", "-p", "bcast-fixtures", "--bin", "every-field",
+        ["cargo", "build", "--quiet", "--profile", "test", "-p", "bcast-fixtures", "--bin", "every-field",
          "--message-format=json"],
         cwd=REPO, check=True, capture_output=True, text=True, timeout=1800,
     )
@@ -64,17 +64,20 @@ class Fixture:
             [str(binary), *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True,
         )
+        assert self.process.stdin and self.process.stdout and self.process.stderr
+        self.stdin, self.stdout, self.stderr = (
+            self.process.stdin, self.process.stdout, self.process.stderr)
 
     def expect(self, line: str) -> None:
-        got = self.process.stdout.readline().strip()
+        got = self.stdout.readline().strip()
         if got != line:
             self.process.kill()
             raise AssertionError(f"every-field printed {got!r}, not {line!r}: "
-                                 f"{self.process.stderr.read()}")
+                                 f"{self.stderr.read()}")
 
     def go(self) -> None:
-        self.process.stdin.write("go\n")
-        self.process.stdin.flush()
+        self.stdin.write("go\n")
+        self.stdin.flush()
 
     def finish(self) -> str:
         out, err = self.process.communicate(timeout=WAIT)

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Prints a live bcast channel (or a recording), decoded, with each type's rate.
+
+    python examples/tail.py /dev/shm/market_feed
+    python examples/tail.py /dev/shm/market_feed --numpy Trade   # pod batches, columns
+    python examples/tail.py RECORDING_DIR --count 20
+
+Every second it prints a line of messages/s per type; losses are reported as they happen.
+"""
+
+import argparse
+import os
+import sys
+import time
+from collections import Counter
+
+import bcast
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", help="a channel file (e.g. /dev/shm/feed) or a recording directory")
+    parser.add_argument("--numpy", metavar="TYPE", help="read the pod type TYPE in NumPy batches")
+    parser.add_argument("--count", type=int, help="exit after printing COUNT messages")
+    parser.add_argument("--timeout", type=float, help="exit after SECS without a message")
+    parser.add_argument("--quiet", action="store_true", help="print the rates only")
+    args = parser.parse_args()
+
+    try:
+        sub = bcast.attach(args.path, start=None if os.path.isdir(args.path) else "oldest")
+    except bcast.BcastError as error:
+        print(f"tail.py: {error}", file=sys.stderr)
+        return 1
+    kind = "typed" if sub.typed else "raw"
+    print(f"# {args.path}: {kind} channel, types {sub.types or '-'}", flush=True)
+
+    counts: Counter[str] = Counter()
+    printed = 0
+    last_message = last_report = time.monotonic()
+    while args.count is None or printed < args.count:
+        try:
+            if args.numpy:
+                batch = sub.batch_numpy(args.numpy, max=4096)
+                got = len(batch)
+                if got and not args.quiet:
+                    print(f"{args.numpy} x{got}: last {batch[-1]}")
+                counts[args.numpy] += got
+            else:
+                msg = sub.recv(timeout=0.1)
+                got = msg is not None
+                if msg is not None:
+                    name = msg.type or f"tag {msg.tag}"
+                    counts[name] += 1
+                    if not args.quiet:
+                        shown = msg.fields if sub.typed else msg.payload.hex()
+                        print(f"{msg.seq:>8} {name}: {shown}")
+        except bcast.Overrun as overrun:
+            print(f"-- overrun: at least {overrun.lost} messages lost; resetting --")
+            sub.reset()
+            continue
+        except bcast.DecodeError as error:
+            print(f"-- {error} --")
+            continue
+        now = time.monotonic()
+        if got:
+            printed += got
+            last_message = now
+        elif args.numpy:
+            time.sleep(0.001)
+        if args.timeout is not None and now - last_message >= args.timeout:
+            break
+        if now - last_report >= 1.0:
+            rates = ", ".join(f"{name} {n / (now - last_report):,.0f}/s" for name, n in counts.items())
+            print(f"# rates: {rates or 'idle'}; lost so far {sub.stats()['lost']}", flush=True)
+            counts.clear()
+            last_report = now
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
