@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Prints a live bcast channel (or a recording), decoded, with each type's rate.
 
-    python examples/tail.py /dev/shm/market_feed
-    python examples/tail.py /dev/shm/market_feed --numpy Trade   # pod batches, columns
+    python examples/tail.py /dev/shm/md
+    python examples/tail.py /dev/shm/md --numpy Trade   # pod batches, columns
     python examples/tail.py RECORDING_DIR --count 20
 
 Every second it prints a line of messages/s per type; losses are reported as they happen.

@@ -1,7 +1,7 @@
 //! Pod records from Python values: how a Python publisher feeds a typed Rust subscriber.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyFloat};
+use pyo3::types::{PyDict, PyFloat, PyInt, PySequence};
 
 use crate::error::SchemaError;
 use crate::pod::{PodNode, PodType};
@@ -23,28 +23,33 @@ pub(crate) fn record(pod: &PodType, fields: &Bound<'_, PyAny>) -> PyResult<Vec<u
 fn write(node: &PodNode, path: &str, value: &Bound<'_, PyAny>, out: &mut [u8]) -> PyResult<()> {
     match node {
         PodNode::Int { signed, width } => {
-            let bytes = if *signed {
-                let n: i64 = value.extract().map_err(|_| kind(path, "an int", value))?;
-                let fits = *width == 8
-                    || (-(1i64 << (width * 8 - 1))..(1i64 << (width * 8 - 1))).contains(&n);
-                if !fits {
-                    return Err(range(path, n, *width, true));
-                }
-                n.to_le_bytes()
+            if !value.is_instance_of::<PyInt>() {
+                return Err(kind(path, "an int", value));
+            }
+            let bits = u32::try_from(width * 8).unwrap_or(u32::MAX);
+            let (min, max) = if *signed {
+                (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
             } else {
-                let n: u64 = value.extract().map_err(|_| kind(path, "an int ≥ 0", value))?;
-                if *width < 8 && n >> (width * 8) != 0 {
-                    return Err(range(path, n, *width, false));
-                }
-                n.to_le_bytes()
+                (0, (1i128 << bits) - 1)
             };
-            out.copy_from_slice(&bytes[..*width]);
+            // An int past i128 is out of every field's range too.
+            let n = value.extract::<i128>().ok().filter(|n| (min..=max).contains(n));
+            let Some(n) = n else {
+                let kind = if *signed { 'i' } else { 'u' };
+                return Err(SchemaError::new_err(format!(
+                    "`{path}` is a {kind}{bits}: {} is out of its range",
+                    value.repr()?
+                )));
+            };
+            out.copy_from_slice(&n.to_le_bytes()[..*width]);
         }
         PodNode::Float { width } => {
-            if !(value.is_instance_of::<PyFloat>() || value.extract::<i64>().is_ok()) {
+            if !(value.is_instance_of::<PyFloat>() || value.is_instance_of::<PyInt>()) {
                 return Err(kind(path, "a float", value));
             }
-            let x: f64 = value.extract()?;
+            let x: f64 = value.extract().map_err(|_| {
+                SchemaError::new_err(format!("`{path}` is a float: out of its range"))
+            })?;
             if *width == 4 {
                 // An f32 field takes the nearest f32, as Rust's `as` does.
                 #[allow(clippy::cast_possible_truncation)]
@@ -54,14 +59,16 @@ fn write(node: &PodNode, path: &str, value: &Bound<'_, PyAny>, out: &mut [u8]) -
             }
         }
         PodNode::Array { len, stride, element } => {
-            let found = value.len().map_err(|_| kind(path, "a sequence", value))?;
+            let sequence =
+                value.cast::<PySequence>().map_err(|_| kind(path, "a sequence", value))?;
+            let found = sequence.len()?;
             if found != *len {
                 return Err(SchemaError::new_err(format!(
                     "`{path}` holds {len} elements, not {found}"
                 )));
             }
             for (index, chunk) in out.chunks_exact_mut((*stride).max(1)).take(*len).enumerate() {
-                write(element, &format!("{path}[{index}]"), &value.get_item(index)?, chunk)?;
+                write(element, &format!("{path}[{index}]"), &sequence.get_item(index)?, chunk)?;
             }
         }
         PodNode::Struct { fields, .. } => {
@@ -106,9 +113,4 @@ fn size(node: &PodNode) -> usize {
 fn kind(path: &str, expected: &str, value: &Bound<'_, PyAny>) -> PyErr {
     let found = value.get_type().name().map_or_else(|_| "?".to_owned(), |name| name.to_string());
     SchemaError::new_err(format!("`{path}` takes {expected}, not {found}"))
-}
-
-fn range(path: &str, value: impl std::fmt::Display, width: usize, signed: bool) -> PyErr {
-    let kind = if signed { 'i' } else { 'u' };
-    SchemaError::new_err(format!("`{path}` is a {kind}{}: {value} is out of its range", width * 8))
 }

@@ -85,6 +85,10 @@ impl PodType {
         };
         let node = struct_node(description, name, fields, layout)?;
         let size = to_usize(layout.size, name)?;
+        // Description::decode checked this; a record is copied by these offsets, so again.
+        if layout.slots.iter().any(|slot| slot.offset.saturating_add(slot.size) > layout.size) {
+            return Err(unsupported(name, "has a field outside its record"));
+        }
         let offsets = layout.slots.iter().map(|slot| to_usize(slot.offset, name));
         let since = fields.iter().map(|field| field.since).zip(offsets);
         let since = since.map(|(since, offset)| offset.map(|offset| (since, offset)));

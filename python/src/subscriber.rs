@@ -450,10 +450,13 @@ impl Subscriber {
             Source::Recording(_) => (max, None),
         };
         let capacity = pending.min(max);
-        let bytes = capacity.checked_mul(pod.size).ok_or_else(|| {
-            SchemaError::new_err(format!("{capacity} records of `{type_name}` overflow memory"))
-        })?;
-        let array = PyByteArray::new_with(py, bytes, |_| Ok(()))?;
+        let too_many =
+            || SchemaError::new_err(format!("{capacity} records of `{type_name}` overflow memory"));
+        capacity.checked_mul(pod.size).ok_or_else(too_many)?;
+        // A ring says how many are pending: room for them at once. A recording does not: room
+        // for a few, doubled as they come.
+        let mut room = if limit.is_some() { capacity } else { capacity.min(1024) };
+        let array = PyByteArray::new_with(py, room * pod.size, |_| Ok(()))?;
         let mut count = 0;
         while count < capacity {
             if let (Source::Ring(source), Some(limit)) = (&self.source, limit)
@@ -496,12 +499,19 @@ impl Subscriber {
                     break;
                 }
             };
-            let at = count * pod.size;
-            // SAFETY: `array` was made above and no Python code has seen it or run since: no
-            // other reference to its buffer exists while this slice lives (it ends with this
-            // statement), and its length, `bytes`, has not changed.
-            let slots = unsafe { array.as_bytes_mut() };
-            slots[at..at + take].copy_from_slice(&self.buf[..take]);
+            if count == room {
+                room = (room * 2).min(capacity);
+                array.resize(room * pod.size)?;
+            }
+            let slot = count * pod.size..(count + 1) * pod.size;
+            // SAFETY: `array` was made above and no Python code has seen it: nothing else
+            // refers to its buffer while this slice lives (to the end of the statement), and
+            // its length is `room * pod.size`, past `slot`.
+            let record = unsafe { &mut array.as_bytes_mut()[slot] };
+            // An earlier version's record lacks the fields added since: zeros.
+            let (known, missing) = record.split_at_mut(take);
+            known.copy_from_slice(&self.buf[..take]);
+            missing.fill(0);
             count += 1;
         }
         array.resize(count * pod.size)?;

@@ -35,9 +35,15 @@ def test_bad_fields_are_refused_by_name(shm, typed_channel):
     cases = [
         ({k: v for k, v in good.items() if k != "qty"}, "`Tick.qty` is missing"),
         ({**good, "extra": 1}, "no field 'extra'"),
-        ({**good, "qty": -1}, "`Tick.qty` takes an int"),
+        ({**good, "qty": -1}, "`Tick.qty` is a u32: -1 is out of its range"),
         ({**good, "qty": 2**32}, "`Tick.qty` is a u32: 4294967296 is out of its range"),
-        ({**good, "side": 128}, "`Tick.side` is a i8"),
+        ({**good, "qty": 1.5}, "`Tick.qty` takes an int, not float"),
+        ({**good, "side": 128}, "`Tick.side` is a i8: 128 is out of its range"),
+        ({**good, "side": -129}, "`Tick.side` is a i8: -129"),
+        ({**good, "delta": -(2**63) - 1}, "`Tick.delta` is a i64"),
+        ({**good, "seq": 2**200}, "`Tick.seq` is a u64"),
+        ({**good, "price": 10**400}, "`Tick.price` is a float: out of its range"),
+        ({**good, "levels": {0: 1.0}}, "`Tick.levels` takes a sequence, not dict"),
         ({**good, "price": "1.5"}, "`Tick.price` takes a float, not str"),
         ({**good, "levels": [1.0, 2.0]}, "`Tick.levels` holds 4 elements, not 2"),
         ({**good, "levels": [1.0, 2.0, "x", 4.0]}, r"`Tick.levels\[2\]` takes a float"),
@@ -50,6 +56,11 @@ def test_bad_fields_are_refused_by_name(shm, typed_channel):
     with pytest.raises(bcast.SchemaError, match="no message type `Quote`"):
         pub.publish("Quote", {})
     assert pub.messages_published == 0
+    # The extremes of each range are taken.
+    edges = {**good, "side": -128, "flags": 255, "venue": 65535, "seq": 2**64 - 1,
+             "delta": -(2**63), "qty": 0}
+    pub.publish("Tick", edges)
+    assert bcast.attach(pub.path, start="first").try_recv().fields == edges
     raw = bcast.create(shm("raw"), 4096)
     with pytest.raises(bcast.SchemaError, match="schema_from"):
         raw.publish("Tick", good)

@@ -7,7 +7,7 @@ from expected import everything, tick
 
 
 def test_a_recording_reads_as_its_channel_did(shm, run, tmp_path):
-    count = 100
+    count = 1500  # past the 1 024 records a recording's batch starts with room for
     run("record", shm(), str(tmp_path / "rec"), str(count)).finish()
     sub = bcast.attach(tmp_path / "rec", timeout=0)
     messages = list(sub)
