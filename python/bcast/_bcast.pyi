@@ -125,7 +125,7 @@ class Publisher:
     def mtu(self) -> int: ...
     @property
     def messages_published(self) -> int: ...
-    def send(self, payload: bytes, tag: int = 0, version: int = 0) -> None:
+    def send(self, tag: int, payload: bytes, version: int = 0) -> None:
         """Publishes one raw frame."""
     def publish(self, type_name: str, fields: Mapping[str, Any]) -> None:
         """Publishes a pod record from its fields (a channel created with ``schema_from``)."""

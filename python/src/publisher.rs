@@ -82,8 +82,8 @@ impl Publisher {
 
     /// Publishes `payload` as one frame tagged `tag` (`version`: the schema version its
     /// frame header carries, 0 for raw data).
-    #[pyo3(signature = (payload, tag = 0, version = 0))]
-    fn send(&mut self, payload: &[u8], tag: u32, version: u16) -> PyResult<()> {
+    #[pyo3(signature = (tag, payload, version = 0))]
+    fn send(&mut self, tag: u32, payload: &[u8], version: u16) -> PyResult<()> {
         let seq = self.writer.messages_published();
         let counted = self.tag_seqs.entry(tag).or_insert(0);
         // Tag sequences run 1..=u32::MAX and wrap to 1, as typed publishers number them.
@@ -110,7 +110,7 @@ impl Publisher {
         let pod = &self.types[type_name];
         let record = encode::record(pod, fields)?;
         let (tag, version) = (pod.tag, pod.version);
-        self.send(&record, tag, version)
+        self.send(tag, &record, version)
     }
 
     fn __repr__(&self) -> String {

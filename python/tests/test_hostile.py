@@ -14,9 +14,9 @@ def test_a_frame_that_does_not_decode_raises_and_reading_goes_on(shm, typed_chan
     path = shm()
     pub = bcast.create(path, 1 << 16, schema_from=typed_channel)
     sub = bcast.attach(path, timeout=0)
-    pub.send(b"\xff" * 40, tag=1)           # no Everything archive
-    pub.send(b"\x00" * 5, tag=2)            # a Tick of the wrong size
-    pub.send(b"\x01\x02", tag=99)           # a tag the channel does not have
+    pub.send(1, b"\xff" * 40)           # no Everything archive
+    pub.send(2, b"\x00" * 5)            # a Tick of the wrong size
+    pub.send(99, b"\x01\x02")           # a tag the channel does not have
     pub.publish("Tick", tick(3))
     for tag in (1, 2, 99):
         with pytest.raises(bcast.DecodeError) as raised:
@@ -30,7 +30,7 @@ def test_a_wrong_sized_record_ends_a_batch_and_raises_next(shm, typed_channel):
     pub = bcast.create(path, 1 << 16, schema_from=typed_channel)
     sub = bcast.attach(path)
     pub.publish("Tick", tick(1))
-    pub.send(b"\x00" * 7, tag=2)
+    pub.send(2, b"\x00" * 7)
     pub.publish("Tick", tick(2))
     assert sub.batch_numpy("Tick")["seq"].tolist() == [1]
     with pytest.raises(bcast.DecodeError, match="48 bytes"):

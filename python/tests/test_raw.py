@@ -12,12 +12,12 @@ def test_raw_frames_round_trip(shm):
     assert not sub.typed and sub.types == {}
     frames = [(b"hello", 7), (b"", 0), (bytes(range(256)), 1 << 31)]
     for payload, tag in frames:
-        pub.send(payload, tag=tag)
+        pub.send(tag, payload)
     got = [(msg.payload, msg.tag, msg.seq, msg.fields, msg.type) for msg in sub]
     assert got == [(p, t, seq, None, None) for seq, (p, t) in enumerate(frames)]
     assert pub.messages_published == 3
     with pytest.raises(bcast.PublishError, match="MTU|mtu|exceeds"):
-        pub.send(bytes(pub.mtu + 1))
+        pub.send(0, bytes(pub.mtu + 1))
 
 
 def test_an_overrun_raises_with_the_loss_and_reset_goes_on(shm):
@@ -26,7 +26,7 @@ def test_an_overrun_raises_with_the_loss_and_reset_goes_on(shm):
     sub = bcast.attach(path)
     published = 1000
     for i in range(published):
-        pub.send(i.to_bytes(4, "little") * 25)
+        pub.send(0, i.to_bytes(4, "little") * 25)
     with pytest.raises(bcast.Overrun) as raised:
         sub.try_recv()
     assert raised.value.lost == published
@@ -36,7 +36,7 @@ def test_an_overrun_raises_with_the_loss_and_reset_goes_on(shm):
         sub.try_recv()
     sub.reset()
     for i in range(3):
-        pub.send(b"after %d" % i)
+        pub.send(0, b"after %d" % i)
     assert [msg.payload for msg in iter(lambda: sub.try_recv(), None)] == [
         b"after 0", b"after 1", b"after 2"]
     stats = sub.stats()
@@ -50,7 +50,7 @@ def test_reset_to_oldest_replays_what_the_ring_holds(shm):
     pub = bcast.create(path, 4096)
     sub = bcast.attach(path)
     for i in range(200):
-        pub.send(bytes([i % 256]) * 40)
+        pub.send(0, bytes([i % 256]) * 40)
     with pytest.raises(bcast.Overrun):
         sub.recv(timeout=1)
     sub.reset_to_oldest()
