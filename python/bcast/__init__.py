@@ -14,34 +14,4 @@ publisher's code::
 Errors are exceptions derived from :class:`BcastError`, with the Rust library's messages.
 """
 
-from ._bcast import (
-    BcastError,
-    CorruptError,
-    DecodeError,
-    Message,
-    OpenError,
-    Overrun,
-    Publisher,
-    PublishError,
-    SchemaError,
-    Subscriber,
-    attach,
-    create,
-    remove,
-)
-
-__all__ = [
-    "BcastError",
-    "CorruptError",
-    "DecodeError",
-    "Message",
-    "OpenError",
-    "Overrun",
-    "PublishError",
-    "Publisher",
-    "SchemaError",
-    "Subscriber",
-    "attach",
-    "create",
-    "remove",
-]
+from ._bcast import *  # noqa: F403 (the extension's names are the package's)

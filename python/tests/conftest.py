@@ -105,6 +105,20 @@ def run(every_field):
 
 
 @pytest.fixture
+def live(shm, run):
+    """Starts `every-field publish` on a new channel, ready to publish `count` messages of each
+    type on `go()`: returns the channel's path and the process."""
+
+    def start(count: int) -> tuple[str, Fixture]:
+        path = shm()
+        publisher = run("publish", path, str(count))
+        publisher.expect("ready")
+        return path, publisher
+
+    return start
+
+
+@pytest.fixture
 def typed_channel(shm, run) -> str:
     """A typed channel of the fixture's types, holding one message of each."""
     path = shm("source")

@@ -10,11 +10,9 @@ from conftest import WAIT
 from expected import tick
 
 
-def test_batches_equal_the_per_message_values(shm, run):
-    path = shm()
+def test_batches_equal_the_per_message_values(live):
     count = 3000
-    publisher = run("publish", path, str(count))
-    publisher.expect("ready")
+    path, publisher = live(count)
     one_by_one = bcast.attach(path, timeout=WAIT)
     batched = bcast.attach(path)
     publisher.go()

@@ -7,11 +7,9 @@ from conftest import WAIT
 from expected import everything, tick
 
 
-def test_every_field_of_a_live_publisher_decodes_to_its_value(shm, run):
-    path = shm()
+def test_every_field_of_a_live_publisher_decodes_to_its_value(live):
     count = 400
-    publisher = run("publish", path, str(count))
-    publisher.expect("ready")
+    path, publisher = live(count)
     sub = bcast.attach(path, timeout=WAIT)
     assert sub.typed
     assert sub.types == {1: "Everything", 2: "Tick"}
