@@ -280,7 +280,8 @@ impl Subscriber {
             return Some(decoded);
         }
         source.renewed.push(key);
-        let renewed = Decoder::read_from(&source.ring).ok()?;
+        // A description that cannot be read now leaves the frame's error as it was.
+        let Ok(renewed) = Decoder::read_from(&source.ring) else { return Some(decoded) };
         let decoded = renewed.decode_version(frame.tag, frame.version, payload);
         self.decoder = Some(renewed);
         Some(decoded)
