@@ -525,8 +525,11 @@ impl Subscriber {
     }
 }
 
-/// `seconds` as a duration.
+/// `seconds` as a duration; infinity waits forever.
 fn seconds(seconds: f64) -> PyResult<Duration> {
+    if seconds == f64::INFINITY {
+        return Ok(Duration::MAX);
+    }
     Duration::try_from_secs_f64(seconds)
         .map_err(|_| PyValueError::new_err(format!("a timeout of {seconds} s")))
 }

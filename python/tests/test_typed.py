@@ -50,8 +50,10 @@ def test_start_positions(typed_channel):
     assert bcast.attach(typed_channel, start="oldest").try_recv().seq == 0
     with pytest.raises(ValueError, match="latest"):
         bcast.attach(typed_channel, start="middle")
-    with pytest.raises(ValueError):
-        bcast.attach(typed_channel, timeout=-1)
+    for bad in (-1, float("nan")):
+        with pytest.raises(ValueError):
+            bcast.attach(typed_channel, timeout=bad)
+    assert bcast.attach(typed_channel, timeout=float("inf")).timeout is not None
 
 
 def test_raw_attach_gives_bytes(typed_channel):
