@@ -8,15 +8,27 @@ use std::path::{Path, PathBuf};
 const CITED: &[&str] = &[".md", ".rs", ".sh", ".py", ".toml"];
 
 /// Folders whose files are read, relative to the workspace root.
-const READ: &[&str] =
-    &["src", "tests", "examples", "derive", "cli", "relay", "bench-compare", "ci"];
+const READ: &[&str] = &[
+    "src",
+    "tests",
+    "examples",
+    "derive",
+    "cli",
+    "relay",
+    "bench-compare",
+    "ci",
+    "fixtures",
+    "python",
+];
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name();
-        if path.is_dir() && name != "target" && name != "ui" {
+        // Build outputs, UI fixtures, and hidden folders (a virtual environment's `.venv`).
+        let skipped = name == "target" || name == "ui" || name.to_string_lossy().starts_with('.');
+        if path.is_dir() && !skipped {
             files(&path, out);
         } else if ["rs", "sh"].iter().any(|ext| path.extension().is_some_and(|e| e == *ext)) {
             out.push(path);
