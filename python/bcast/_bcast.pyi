@@ -148,4 +148,4 @@ def create(
     """Creates a channel file, raw or with another channel's or recording's schema."""
 
 def remove(path: str | os.PathLike[str]) -> None:
-    """Removes a channel file."""
+    """Removes the file at ``path`` (unchecked: it need not be a channel) and its lock file."""

@@ -40,7 +40,8 @@ fn create(path: PathBuf, capacity: usize, schema_from: Option<PathBuf>) -> PyRes
     Publisher::create(path, capacity, schema_from)
 }
 
-/// Removes the channel file at `path` (if it is one: anything else is left alone).
+/// Removes the file at `path` and its writer's lock file, as `RingBuffer::remove` does: it
+/// does not check that the file is a channel.
 #[pyfunction]
 fn remove(path: PathBuf) -> PyResult<()> {
     bcast::RingBuffer::remove(&path).map_err(|e| raise(OpenError::new_err, e))
