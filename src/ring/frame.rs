@@ -156,6 +156,45 @@ pub(crate) const fn frame_len(len: u64) -> u64 {
     (FRAME_HEADER_LEN + len + FRAME_ALIGN - 1) & !(FRAME_ALIGN - 1)
 }
 
+/// The word holding the last `tail.len() < 8` bytes of a payload, zero past them; built from
+/// fixed-size moves, where copying into a zeroed array would call `memcpy` for a variable length.
+#[inline(always)]
+pub(crate) fn tail_word(tail: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    let mut at = 0;
+    if let Some(four) = tail.first_chunk::<4>() {
+        word[..4].copy_from_slice(four);
+        at = 4;
+    }
+    if let Some(two) = tail.get(at..).and_then(<[u8]>::first_chunk::<2>) {
+        word[at..at + 2].copy_from_slice(two);
+        at += 2;
+    }
+    if let Some(&one) = tail.get(at) {
+        word[at] = one;
+    }
+    u64::from_ne_bytes(word)
+}
+
+/// Copies the first `tail.len() < 8` bytes of `word` into `tail`, the inverse of
+/// [`tail_word`], from fixed-size moves as well.
+#[inline(always)]
+pub(crate) fn untail_word(tail: &mut [u8], word: u64) {
+    let word = word.to_ne_bytes();
+    let mut at = 0;
+    if let Some(four) = tail.first_chunk_mut::<4>() {
+        four.copy_from_slice(&word[..4]);
+        at = 4;
+    }
+    if let Some(two) = tail.get_mut(at..).and_then(<[u8]>::first_chunk_mut::<2>) {
+        two.copy_from_slice(&word[at..at + 2]);
+        at += 2;
+    }
+    if let Some(one) = tail.get_mut(at) {
+        *one = word[at];
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@
 
 use core::ptr::NonNull;
 
-use super::frame::{FrameHeader, HEADER_WORDS};
+use super::frame::{FrameHeader, HEADER_WORDS, tail_word, untail_word};
 use super::header::{
     HEADER_SIZE, Header, METADATA_CAPACITY, METADATA_OFFSET, WAKE_OFFSET, WakeWords, mtu_for,
 };
@@ -114,45 +114,6 @@ pub(crate) unsafe fn initialise(base: NonNull<u8>, capacity: u64, table: &TableL
         unsafe { Table::initialise(at, table) };
     }
     ring.header().initialise(capacity, table_len, epoch);
-}
-
-/// The word holding the last `tail.len() < 8` bytes of a payload, zero past them; built from
-/// fixed-size moves, where copying into a zeroed array would call `memcpy` for a variable length.
-#[inline(always)]
-pub(crate) fn tail_word(tail: &[u8]) -> u64 {
-    let mut word = [0u8; 8];
-    let mut at = 0;
-    if let Some(four) = tail.first_chunk::<4>() {
-        word[..4].copy_from_slice(four);
-        at = 4;
-    }
-    if let Some(two) = tail.get(at..).and_then(<[u8]>::first_chunk::<2>) {
-        word[at..at + 2].copy_from_slice(two);
-        at += 2;
-    }
-    if let Some(&one) = tail.get(at) {
-        word[at] = one;
-    }
-    u64::from_ne_bytes(word)
-}
-
-/// Copies the first `tail.len() < 8` bytes of `word` into `tail`, the inverse of
-/// [`tail_word`], from fixed-size moves as well.
-#[inline(always)]
-pub(crate) fn untail_word(tail: &mut [u8], word: u64) {
-    let word = word.to_ne_bytes();
-    let mut at = 0;
-    if let Some(four) = tail.first_chunk_mut::<4>() {
-        four.copy_from_slice(&word[..4]);
-        at = 4;
-    }
-    if let Some(two) = tail.get_mut(at..).and_then(<[u8]>::first_chunk_mut::<2>) {
-        two.copy_from_slice(&word[at..at + 2]);
-        at += 2;
-    }
-    if let Some(one) = tail.get_mut(at) {
-        *one = word[at];
-    }
 }
 
 /// Pointers to a validated ring: the header and the data section that follows it.
@@ -432,11 +393,11 @@ mod tests {
     fn tail_words_carry_the_last_bytes_and_zeros_past_them() {
         let bytes = [1, 2, 3, 4, 5, 6, 7];
         for len in 0..8 {
-            let word = super::tail_word(&bytes[..len]).to_ne_bytes();
+            let word = super::super::frame::tail_word(&bytes[..len]).to_ne_bytes();
             assert_eq!(&word[..len], &bytes[..len], "{len} bytes");
             assert!(word[len..].iter().all(|&b| b == 0), "{len} bytes: zeros after");
             let mut back = [0xEE; 7];
-            super::untail_word(&mut back[..len], u64::from_ne_bytes(word));
+            super::super::frame::untail_word(&mut back[..len], u64::from_ne_bytes(word));
             assert_eq!(&back[..len], &bytes[..len], "{len} bytes back");
             assert!(back[len..].iter().all(|&b| b == 0xEE), "{len} bytes: nothing after");
         }

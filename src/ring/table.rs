@@ -36,8 +36,8 @@
 use core::ptr::NonNull;
 
 use super::frame::{FrameHeader, FrameKind, HEADER_WORDS};
+use super::frame::{tail_word, untail_word};
 use super::header::MAX_TABLE_LEN;
-use super::raw::{tail_word, untail_word};
 use crate::error::LayoutError;
 use crate::sync::{AtomicU64, Ordering, fence};
 

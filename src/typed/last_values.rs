@@ -587,7 +587,7 @@ impl From<&[u8]> for KeyBytes {
         let word = |at: usize| match key.get(at..) {
             Some(rest) => match rest.first_chunk::<8>() {
                 Some(chunk) => u64::from_ne_bytes(*chunk),
-                None => crate::ring::raw::tail_word(rest),
+                None => crate::ring::frame::tail_word(rest),
             },
             None => 0,
         };
@@ -647,7 +647,7 @@ impl Hasher for KeyHasher {
             self.add(u64::from_le_bytes(*word));
         }
         if !tail.is_empty() {
-            self.add(crate::ring::raw::tail_word(tail));
+            self.add(crate::ring::frame::tail_word(tail));
         }
         // The length: keys that differ by trailing zero bytes hash apart.
         self.add(bytes.len() as u64);
