@@ -322,3 +322,32 @@ fn lag_counts_what_a_reader_has_not_reached_and_an_overrun_is_an_error() -> Resu
     assert!(matches!(reader.lag(), Err(Error::Overrun(_))));
     Ok(())
 }
+
+#[test]
+fn next_seq_says_where_a_reader_stands_from_any_start() -> Result<(), Error> {
+    let ring = RingBuffer::with_capacity(4096);
+    let mut writer = ring.clone().into_writer();
+    let mut buf = [0; 64];
+    for _ in 0..200 {
+        writer.send(&[1; 40])?; // 64-byte frames: 200 lap a 4 KiB ring three times
+    }
+    // From the first message: 0, which the writer has since overwritten.
+    assert_eq!(ring.clone().into_reader_at(0)?.next_seq()?, Some(0));
+    // From the oldest intact one: the number its frame carries, which its first read returns.
+    let mut oldest = ring.clone().into_reader_at_oldest();
+    let first = oldest.next_seq()?.expect("the oldest frame is there");
+    assert!(first > 0 && first < 200);
+    assert_eq!(oldest.try_recv(&mut buf)?.map(|m| m.seq), Some(first));
+    assert_eq!(oldest.next_seq()?, Some(first + 1));
+    // From the end: unknown until the next message is published there.
+    let latest = ring.clone().into_reader();
+    assert_eq!(latest.next_seq()?, None);
+    writer.send(&[2; 40])?;
+    assert_eq!(latest.next_seq()?, Some(200));
+    // A reader lapped before its first message cannot know: an overrun, as its reads say.
+    for _ in 0..200 {
+        writer.send(&[3; 40])?;
+    }
+    assert!(matches!(latest.next_seq(), Err(Error::Overrun(_))));
+    Ok(())
+}

@@ -33,7 +33,8 @@ class Overrun(BcastError):
     """The writer lapped the subscriber; ``reset()`` moves on."""
 
     lost: int
-    """Messages published that the subscriber had not read when it was lapped (at least)."""
+    """Messages published that the subscriber had not read when it was lapped: ``reset()``
+    skips them all, ``reset_to_oldest()`` recovers those the ring still holds."""
     position: int
     """The ring position the subscriber was about to read."""
     claimed: int
@@ -86,10 +87,14 @@ class Message:
 
 @final
 class Subscriber(Iterator[Message]):
-    """The messages of a channel or a recording, from :func:`attach`."""
+    """The messages of a channel or a recording, from :func:`attach`.
+
+    A subscriber serves one thread at a time: while one waits in ``recv`` or iteration, a call
+    from another thread raises ``RuntimeError``."""
 
     timeout: float | None
-    """How long iteration waits for each message (``None``: forever; ``0``: not at all)."""
+    """How long iteration waits for each message (``None`` or ``inf``: forever; ``0``: not at
+    all)."""
     @property
     def path(self) -> Path: ...
     @property
@@ -109,11 +114,13 @@ class Subscriber(Iterator[Message]):
     def reset_to_oldest(self) -> int:
         """Moves to the oldest message the ring holds; returns its position."""
     def stats(self) -> dict[str, Any]:
-        """``received``, ``lost``, ``skipped``, ``overruns``, ``resets``, ``lost_by_type``."""
+        """``received``, ``lost`` (published after the start, never received), ``skipped``,
+        ``overruns``, ``resets``, ``lost_by_type``."""
     def dtype(self, type_name: str) -> numpy.dtype[Any]:
         """The NumPy dtype of the pod type's records."""
     def batch_numpy(self, type_name: str, max: int = 65536) -> numpy.ndarray[Any, Any]:
-        """The pending records of a pod type, at most ``max``, as a structured array."""
+        """The pending records of a pod type, at most ``max`` (and 256 MiB), as a structured
+        array."""
 
 @final
 class Publisher:
@@ -125,10 +132,12 @@ class Publisher:
     def mtu(self) -> int: ...
     @property
     def messages_published(self) -> int: ...
-    def send(self, tag: int, payload: bytes, version: int = 0) -> None:
+    def send(self, tag: int, payload: bytes | bytearray, version: int = 0) -> None:
         """Publishes one raw frame."""
     def publish(self, type_name: str, fields: Mapping[str, Any]) -> None:
-        """Publishes a pod record from its fields (a channel created with ``schema_from``)."""
+        """Publishes a pod record from its fields (a channel created with ``schema_from``):
+        ints (or NumPy integers), floats (or NumPy floats), sequences or arrays for arrays,
+        mappings for nested structs; never a ``bool``."""
 
 def attach(
     path: str | os.PathLike[str],
@@ -137,7 +146,8 @@ def attach(
     start: Literal["latest", "oldest", "first"] | None = None,
     timeout: float | None = None,
 ) -> Subscriber:
-    """Opens a channel file or a recording directory."""
+    """Opens a channel file or a recording directory (read from its start: ``start`` is
+    ``None``, ``"first"`` or ``"oldest"`` for one)."""
 
 def create(
     path: str | os.PathLike[str],

@@ -16,9 +16,10 @@ create_exception!(
     bcast,
     Overrun,
     BcastError,
-    "The writer lapped this subscriber: the messages it had not read were overwritten. \
-     `lost` says how many at least; `reset()` moves on (and counts the exact loss in \
-     `stats()`)."
+    "The writer lapped this subscriber: some of the messages it had not read were \
+     overwritten. `lost` says how many it had not read: `reset()` skips them all, \
+     `reset_to_oldest()` recovers those the ring still holds; either way `stats()[\"lost\"]` \
+     then counts the ones it never receives."
 );
 create_exception!(
     bcast,
@@ -57,7 +58,7 @@ pub(crate) fn raise<E: std::fmt::Display>(kind: fn(String) -> PyErr, error: E) -
 pub(crate) fn read_error(py: Python<'_>, error: bcast::Error, lost: u64) -> PyErr {
     match error {
         bcast::Error::Overrun(lapped) => {
-            let text = format!("{error}: at least {lost} messages lost; reset() to go on");
+            let text = format!("{error}: {lost} messages unread; reset() to go on");
             let exception = Overrun::new_err(text);
             let value = exception.value(py);
             // Setting attributes on a fresh exception instance cannot fail but for memory.

@@ -85,10 +85,6 @@ impl PodType {
         };
         let node = struct_node(description, name, fields, layout)?;
         let size = to_usize(layout.size, name)?;
-        // Description::decode checked this; a record is copied by these offsets, so again.
-        if layout.slots.iter().any(|slot| slot.offset.saturating_add(slot.size) > layout.size) {
-            return Err(unsupported(name, "has a field outside its record"));
-        }
         let offsets = layout.slots.iter().map(|slot| to_usize(slot.offset, name));
         let since = fields.iter().map(|field| field.since).zip(offsets);
         let since = since.map(|(since, offset)| offset.map(|offset| (since, offset)));
@@ -119,7 +115,10 @@ impl PodType {
     /// The NumPy dtype of the type's records.
     pub(crate) fn dtype<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let numpy = py.import("numpy")?;
-        numpy.call_method1("dtype", (format(py, &self.root)?,))
+        // NumPy refuses what no C struct is (overlapping fields, say): the schema's fault.
+        numpy.call_method1("dtype", (format(py, &self.root)?,)).map_err(|error| {
+            SchemaError::new_err(format!("`{}` has a layout NumPy refuses: {error}", self.name))
+        })
     }
 }
 
@@ -157,6 +156,15 @@ fn struct_node(
 ) -> PyResult<PodNode> {
     if fields.len() != layout.slots.len() {
         return Err(unsupported(path, "has a layout of another number of fields"));
+    }
+    // Description::decode checked these; records are copied and encoded by them, so again.
+    if layout.slots.iter().any(|slot| slot.offset.saturating_add(slot.size) > layout.size) {
+        return Err(unsupported(path, "has a field outside its struct"));
+    }
+    let mut names: Vec<&str> = fields.iter().map(|field| field.name.as_str()).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|pair| pair[0] == pair[1]) {
+        return Err(unsupported(path, "has two fields of one name"));
     }
     let mut nodes = Vec::with_capacity(fields.len());
     for (field, slot) in fields.iter().zip(&layout.slots) {

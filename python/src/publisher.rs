@@ -1,5 +1,6 @@
 //! `Publisher`: a channel created from Python, written with raw frames or pod records.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -58,6 +59,19 @@ impl Publisher {
         let writer = ring.try_into_writer().map_err(|e| raise(OpenError::new_err, e))?;
         Ok(Self { writer, path, decoder, types: HashMap::new(), tag_seqs: HashMap::new() })
     }
+
+    /// Publishes `payload` as one frame tagged `tag`, numbered in its tag's sequence.
+    fn send_frame(&mut self, tag: u32, payload: &[u8], version: u16) -> PyResult<()> {
+        let seq = self.writer.messages_published();
+        let counted = self.tag_seqs.entry(tag).or_insert(0);
+        // Tag sequences run 1..=u32::MAX and wrap to 1, as typed publishers number them.
+        let tag_seq = if *counted == u32::MAX { 1 } else { *counted + 1 };
+        self.writer
+            .send_stamped(payload, Stamp { tag, seq, tag_seq, version })
+            .map_err(|e| raise(PublishError::new_err, e))?;
+        *counted = tag_seq;
+        Ok(())
+    }
 }
 
 #[pymethods]
@@ -80,23 +94,15 @@ impl Publisher {
         self.writer.messages_published()
     }
 
-    /// Publishes `payload` as one frame tagged `tag` (`version`: the schema version its
-    /// frame header carries, 0 for raw data).
+    /// Publishes `payload` (`bytes` or `bytearray`) as one frame tagged `tag` (`version`: the
+    /// schema version its frame header carries, 0 for raw data).
     #[pyo3(signature = (tag, payload, version = 0))]
-    fn send(&mut self, tag: u32, payload: &[u8], version: u16) -> PyResult<()> {
-        let seq = self.writer.messages_published();
-        let counted = self.tag_seqs.entry(tag).or_insert(0);
-        // Tag sequences run 1..=u32::MAX and wrap to 1, as typed publishers number them.
-        let tag_seq = if *counted == u32::MAX { 1 } else { *counted + 1 };
-        self.writer
-            .send_stamped(payload, Stamp { tag, seq, tag_seq, version })
-            .map_err(|e| raise(PublishError::new_err, e))?;
-        *counted = tag_seq;
-        Ok(())
+    fn send(&mut self, tag: u32, payload: Cow<'_, [u8]>, version: u16) -> PyResult<()> {
+        self.send_frame(tag, &payload, version)
     }
 
-    /// Publishes a record of the pod type `type_name` whose fields `fields` gives, stamped
-    /// with the type's tag and version as a typed Rust publisher stamps it.
+    /// Publishes a record of the pod type `type_name` whose fields `fields` (a mapping) gives,
+    /// stamped with the type's tag and version as a typed Rust publisher stamps it.
     fn publish(&mut self, type_name: &str, fields: &Bound<'_, PyAny>) -> PyResult<()> {
         let Some(decoder) = &self.decoder else {
             return Err(SchemaError::new_err(
@@ -110,7 +116,7 @@ impl Publisher {
         let pod = &self.types[type_name];
         let record = encode::record(pod, fields)?;
         let (tag, version) = (pod.tag, pod.version);
-        self.send(tag, &record, version)
+        self.send_frame(tag, &record, version)
     }
 
     fn __repr__(&self) -> String {

@@ -23,11 +23,21 @@ const SIGNAL_SLICE: Duration = Duration::from_millis(100);
 /// How often a reader at the end of a recording looks for more.
 const RECORDING_POLL: Duration = Duration::from_millis(20);
 
+/// The most bytes of records one `batch_numpy` call returns.
+const MAX_BATCH_BYTES: usize = 256 << 20;
+
+/// The room a batch starts with before it doubles as records come.
+const FIRST_BATCH_BYTES: usize = 64 << 10;
+
 /// The messages of a channel or a recording, from `bcast.attach`.
 ///
 /// Iterating yields `Message`s, waiting for each up to the subscriber's `timeout` (`None`:
 /// forever; `0`: not at all) and stopping when none came; `recv` and `try_recv` read one.
 /// A subscriber the writer lapped raises `Overrun` until `reset()`.
+///
+/// A subscriber serves one thread at a time: while one waits in `recv` or iteration (with the
+/// GIL released), a call from another thread raises `RuntimeError` ("Already mutably
+/// borrowed"). Give each thread a subscriber of its own.
 #[pyclass(module = "bcast", name = "Subscriber")]
 #[derive(Debug)]
 pub(crate) struct Subscriber {
@@ -61,9 +71,14 @@ struct RingSource {
     ring: RingBuffer<ReadOnly>,
     reader: Reader,
     losses: TagLosses,
-    /// The sequence number of the next message, as far as this subscriber knows: after the
-    /// last one received, or the channel's count when it attached.
-    next_seq: u64,
+    /// The sequence number of the next message: one past the last one received, or where the
+    /// stream stood at the subscriber's start.
+    expected: u64,
+    /// Messages published after the subscriber's start that it never received: the gaps
+    /// between `expected` and the numbers of the messages it received.
+    lost: u64,
+    /// Overruns `batch_numpy` saw in the reader's lag (the reader counts those of its reads).
+    lag_overruns: u64,
     /// The (tag, version) pairs the decoder was read again for.
     renewed: Vec<(u32, u16)>,
 }
@@ -74,6 +89,13 @@ struct RecordingSource {
     received: u64,
     /// Messages in the recording's gaps.
     lost: u64,
+}
+
+impl RingSource {
+    /// The messages published that the subscriber has not read: what `reset` skips.
+    fn unread(&self) -> u64 {
+        self.ring.info().messages.saturating_sub(self.expected)
+    }
 }
 
 /// A frame read into `Subscriber::buf`.
@@ -107,6 +129,7 @@ impl Subscriber {
         timeout: Option<f64>,
     ) -> PyResult<Self> {
         let timeout = timeout.map(seconds).transpose()?;
+        let explicit_start = start.is_some();
         let start = match start {
             None | Some("latest") => Start::Latest,
             Some("oldest") => Start::Oldest,
@@ -118,8 +141,10 @@ impl Subscriber {
             }
         };
         let (source, decoder, names) = if path.is_dir() {
-            if start != Start::Latest && start != Start::First {
-                return Err(PyValueError::new_err("a recording is read from its start"));
+            if start == Start::Latest && explicit_start {
+                return Err(PyValueError::new_err(
+                    "a recording is read from its start: start=\"first\" (the default for one)",
+                ));
             }
             let (source, decoder, names) = open_recording(&path, raw)?;
             (Source::Recording(source), decoder, names)
@@ -150,7 +175,11 @@ impl Subscriber {
                 match source.reader.try_recv(&mut self.buf) {
                     Ok(Some(received)) => {
                         source.losses.observe(&received);
-                        source.next_seq = received.seq.saturating_add(1);
+                        // A sequence number comes from shared memory: a hostile one may jump
+                        // anywhere, so the count saturates.
+                        let gap = received.seq.saturating_sub(source.expected);
+                        source.lost = source.lost.saturating_add(gap);
+                        source.expected = received.seq.wrapping_add(1);
                         Ok(Some(Frame {
                             tag: received.tag,
                             seq: received.seq,
@@ -161,10 +190,7 @@ impl Subscriber {
                         }))
                     }
                     Ok(None) => Ok(None),
-                    Err(error) => {
-                        let lost = source.ring.info().messages.saturating_sub(source.next_seq);
-                        Err(crate::error::read_error(py, error, lost))
-                    }
+                    Err(error) => Err(crate::error::read_error(py, error, source.unread())),
                 }
             }
             Source::Recording(source) => loop {
@@ -244,6 +270,14 @@ impl Subscriber {
     /// The `Message` of `frame`, its payload decoded on a typed channel.
     fn message(&mut self, py: Python<'_>, frame: Frame) -> PyResult<Message> {
         let payload = self.buf[..frame.len].to_vec();
+        let fields = match self.decode(frame, &payload) {
+            None => py.None(),
+            Some(Ok(value)) => to_python(py, &value)?.unbind(),
+            Some(Err(error)) => {
+                return Err(decode_error(py, &error.to_string(), frame.tag, frame.seq));
+            }
+        };
+        // Named after decoding, which may have read a newer registry.
         let meta = Meta {
             type_name: self.names.get(&frame.tag).cloned(),
             tag: frame.tag,
@@ -252,26 +286,20 @@ impl Subscriber {
             position: frame.position,
             time: frame.time,
         };
-        let fields = match self.decode(frame, &payload) {
-            None => py.None(),
-            Some(Ok(value)) => to_python(py, &value)?.unbind(),
-            Some(Err(error)) => {
-                return Err(decode_error(py, &error.to_string(), frame.tag, frame.seq));
-            }
-        };
         Ok(Message::new(meta, fields, payload))
     }
 
-    /// Decodes `payload`; reads the channel's description again, once per type and version,
-    /// for a message of a later version than the decoder's (its publisher rolled the channel
-    /// over and stored that version's description).
+    /// Decodes `payload`; reads the channel's registry and description again, once per tag and
+    /// version, for a message of a later version than the decoder's or of a tag it does not
+    /// know (its publisher rolled the channel over and stored a newer schema).
     fn decode(
         &mut self,
         frame: Frame,
         payload: &[u8],
     ) -> Option<Result<bcast::typed::Value, FrameError>> {
         let decoded = self.decoder.as_ref()?.decode_version(frame.tag, frame.version, payload);
-        let (Err(FrameError::Version { .. }), Source::Ring(source)) = (&decoded, &mut self.source)
+        let (Err(FrameError::Version { .. } | FrameError::UnknownTag { .. }), Source::Ring(source)) =
+            (&decoded, &mut self.source)
         else {
             return Some(decoded);
         };
@@ -280,10 +308,17 @@ impl Subscriber {
             return Some(decoded);
         }
         source.renewed.push(key);
-        // A description that cannot be read now leaves the frame's error as it was.
-        let Ok(renewed) = Decoder::read_from(&source.ring) else { return Some(decoded) };
+        // A schema that cannot be read now leaves the frame's error as it was.
+        let (Ok(renewed), Ok(registry)) =
+            (Decoder::read_from(&source.ring), Registry::read_from(&source.ring))
+        else {
+            return Some(decoded);
+        };
         let decoded = renewed.decode_version(frame.tag, frame.version, payload);
         self.decoder = Some(renewed);
+        self.names = names(registry.as_ref());
+        // A pod type's layout and version come from the description read before.
+        self.pods.clear();
         Some(decoded)
     }
 
@@ -336,7 +371,9 @@ impl Subscriber {
     /// yields the pending messages and stops).
     #[getter]
     fn get_timeout(&self) -> Option<f64> {
-        self.timeout.map(|timeout| timeout.as_secs_f64())
+        self.timeout.map(|timeout| {
+            if timeout == Duration::MAX { f64::INFINITY } else { timeout.as_secs_f64() }
+        })
     }
 
     #[setter]
@@ -367,21 +404,25 @@ impl Subscriber {
     /// The messages skipped count in `stats()["lost"]` once the next one arrives. Returns the
     /// new position.
     fn reset(&mut self) -> PyResult<u64> {
+        let position = self.ring()?.reader.reset();
         self.deferred = None;
-        Ok(self.ring()?.reader.reset())
+        Ok(position)
     }
 
     /// Moves back to the oldest message the ring still holds: after `Overrun`, the way that
     /// loses the fewest. Returns the new position.
     fn reset_to_oldest(&mut self) -> PyResult<u64> {
+        let position = self.ring()?.reader.reset_to_oldest();
         self.deferred = None;
-        Ok(self.ring()?.reader.reset_to_oldest())
+        Ok(position)
     }
 
-    /// The counters: `received`, `lost` (published but never received: overrun, or a
-    /// recording's gaps), `skipped` (passed over: other types in `batch_numpy`), `overruns`,
-    /// `resets`, and `lost_by_type` (type name → messages lost, from typed publishers' per-type
-    /// numbering).
+    /// The counters: `received`, `lost` (published after the subscriber's start but never
+    /// received: skipped by a `reset` after an overrun, or in a recording's gaps; the rest of a
+    /// corrupt recording segment counts only once a later segment says where it resumes),
+    /// `skipped` (passed over: other types in `batch_numpy`), `overruns`, `resets`, and
+    /// `lost_by_type` (type name → messages of that type lost since the first of them
+    /// received, from typed publishers' per-type numbering).
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let stats = PyDict::new(py);
         let by_type = PyDict::new(py);
@@ -389,9 +430,9 @@ impl Subscriber {
             Source::Ring(source) => {
                 let counts = source.reader.stats();
                 stats.set_item("received", counts.received.saturating_sub(self.skipped))?;
-                stats.set_item("lost", counts.lost)?;
+                stats.set_item("lost", source.lost)?;
                 stats.set_item("skipped", counts.skipped.saturating_add(self.skipped))?;
-                stats.set_item("overruns", counts.overruns)?;
+                stats.set_item("overruns", counts.overruns.saturating_add(source.lag_overruns))?;
                 stats.set_item("resets", counts.resets)?;
                 for (tag, lost) in source.losses.iter() {
                     match self.names.get(&tag) {
@@ -417,11 +458,11 @@ impl Subscriber {
         self.pod(type_name)?.dtype(py)
     }
 
-    /// The pending messages of the pod type `type_name`, at most `max`, as a NumPy structured
-    /// array: one copy out of the ring, no Python object per message. Messages of other types
-    /// among them are passed over (counted in `stats()["skipped"]`). A record of an earlier
-    /// version of the type has the fields added since set to zero; one of a later version
-    /// gives the fields this one knows.
+    /// The pending messages of the pod type `type_name`, at most `max` (and at most 256 MiB of
+    /// records), as a NumPy structured array: one copy out of the ring, no Python object per
+    /// message. Messages of other types among them are passed over (counted in
+    /// `stats()["skipped"]`). A record of an earlier version of the type has the fields added
+    /// since set to zero; one of a later version gives the fields this one knows.
     #[pyo3(signature = (type_name, max = 65536))]
     fn batch_numpy<'py>(
         &mut self,
@@ -442,21 +483,26 @@ impl Subscriber {
                     )));
                 }
                 let lag = source.reader.lag().map_err(|error| {
-                    let lost = source.ring.info().messages.saturating_sub(source.next_seq);
-                    crate::error::read_error(py, error, lost)
+                    if let bcast::Error::Overrun(_) = error {
+                        source.lag_overruns += 1;
+                    }
+                    crate::error::read_error(py, error, source.unread())
                 })?;
                 let pending = usize::try_from(lag.messages).unwrap_or(usize::MAX);
                 (pending, Some(source.reader.committed()))
             }
             Source::Recording(_) => (max, None),
         };
-        let capacity = pending.min(max);
-        let too_many =
-            || SchemaError::new_err(format!("{capacity} records of `{type_name}` overflow memory"));
-        capacity.checked_mul(pod.size).ok_or_else(too_many)?;
-        // A ring says how many are pending: room for them at once. A recording does not: room
-        // for a few, doubled as they come.
-        let mut room = if limit.is_some() { capacity } else { capacity.min(1024) };
+        if pod.size > MAX_BATCH_BYTES {
+            return Err(SchemaError::new_err(format!(
+                "`{type_name}` records are larger than a batch may be ({MAX_BATCH_BYTES} bytes)"
+            )));
+        }
+        // The pending count covers every type, and a frame's header and its record's size
+        // come from untrusted bytes: room for a few records, doubled as they come, so memory
+        // follows the records read.
+        let capacity = pending.min(max).min(MAX_BATCH_BYTES / pod.size.max(1));
+        let mut room = capacity.min(FIRST_BATCH_BYTES / pod.size.max(1));
         let array = PyByteArray::new_with(py, room * pod.size, |_| Ok(()))?;
         let mut count = 0;
         while count < capacity {
@@ -469,7 +515,8 @@ impl Subscriber {
                 Ok(Some(frame)) => frame,
                 Ok(None) => break,
                 Err(error) => {
-                    // A ring error stays until `reset`, and comes again on the next call; a
+                    // A ring error leaves the reader where it was (`Reader::try_recv` does not
+                    // move it on an error), so it comes again on the next call until `reset`; a
                     // recording's corrupt segment is passed, and is raised by the next call.
                     if count == 0 {
                         return Err(error);
@@ -501,18 +548,20 @@ impl Subscriber {
                 }
             };
             if count == room {
-                room = (room * 2).min(capacity);
+                room = (room * 2).max(1).min(capacity);
                 array.resize(room * pod.size)?;
             }
             let slot = count * pod.size..(count + 1) * pod.size;
-            // SAFETY: `array` was made above and no Python code has seen it: nothing else
-            // refers to its buffer while this slice lives (to the end of the statement), and
-            // its length is `room * pod.size`, past `slot`.
-            let record = unsafe { &mut array.as_bytes_mut()[slot] };
-            // An earlier version's record lacks the fields added since: zeros.
-            let (known, missing) = record.split_at_mut(take);
-            known.copy_from_slice(&self.buf[..take]);
-            missing.fill(0);
+            {
+                // SAFETY: `array` was made above and no Python code has seen it, so nothing
+                // else refers to its buffer while `record` lives (to the end of this block, in
+                // which no Python API is called); its length is `room * pod.size`, past `slot`.
+                let record = unsafe { &mut array.as_bytes_mut()[slot] };
+                // An earlier version's record lacks the fields added since: zeros.
+                let (known, missing) = record.split_at_mut(take);
+                known.copy_from_slice(&self.buf[..take]);
+                missing.fill(0);
+            }
             count += 1;
         }
         array.resize(count * pod.size)?;
@@ -525,13 +574,15 @@ impl Subscriber {
     }
 }
 
-/// `seconds` as a duration; infinity waits forever.
+/// `seconds` as a duration; infinity, and anything longer than a duration holds, waits
+/// forever (`Duration::MAX`).
 fn seconds(seconds: f64) -> PyResult<Duration> {
-    if seconds == f64::INFINITY {
-        return Ok(Duration::MAX);
+    if seconds.is_nan() || seconds < 0.0 {
+        return Err(PyValueError::new_err(format!(
+            "a timeout is a number of seconds from 0 to inf, not {seconds}"
+        )));
     }
-    Duration::try_from_secs_f64(seconds)
-        .map_err(|_| PyValueError::new_err(format!("a timeout of {seconds} s")))
+    Ok(Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX))
 }
 
 /// A reader of the channel file at `path`, its decoder and its type names.
@@ -555,14 +606,27 @@ fn open_ring(
         Err(_) if raw => HashMap::new(),
         Err(error) => return Err(in_file(&error)),
     };
-    let next_seq = ring.info().messages;
     let reader = match start {
         Start::Latest => ring.clone().into_reader(),
         Start::Oldest => ring.clone().into_reader_at_oldest(),
         Start::First => ring.clone().into_reader_at(0).map_err(|e| in_file(&e))?,
     };
-    let source =
-        RingSource { ring, reader, losses: TagLosses::default(), next_seq, renewed: Vec::new() };
+    // Where the stream stands at the start: the number of the frame there, or, at the end of
+    // the stream, the count of messages published, loaded after the reader's position was (at
+    // least the number the next message there will carry, so a loss is never overcounted).
+    let expected = match reader.next_seq() {
+        Ok(Some(next)) => next,
+        Ok(None) | Err(_) => ring.info().messages,
+    };
+    let source = RingSource {
+        ring,
+        reader,
+        losses: TagLosses::default(),
+        expected,
+        lost: 0,
+        lag_overruns: 0,
+        renewed: Vec::new(),
+    };
     Ok((source, decoder, names))
 }
 
@@ -572,6 +636,12 @@ fn open_recording(
     raw: bool,
 ) -> PyResult<(RecordingSource, Option<Decoder>, HashMap<u32, String>)> {
     let recording = Recording::open(dir).map_err(|e| raise(OpenError::new_err, e))?;
+    if recording.segments().map_err(|e| raise(OpenError::new_err, e))?.is_empty() {
+        return Err(OpenError::new_err(format!(
+            "{}: not a recording (no segment in it whose header reads)",
+            dir.display()
+        )));
+    }
     let schema = recording.schema().map_err(|e| raise(OpenError::new_err, e))?;
     let registry = schema.as_ref().and_then(|schema| schema.registry.clone());
     let description = schema.and_then(|schema| schema.descriptions.into_iter().last());

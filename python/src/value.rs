@@ -2,11 +2,11 @@
 //!
 //! The mapping follows serde's, so a message reads in Python as its JSON reads
 //! (`bcast tail --json`): a struct with named fields is a `dict`, a tuple struct a `tuple` (a
-//! newtype struct its one field), a unit struct `None`; an enum's unit variant is its name, any other variant a one-entry
-//! `dict` from its name to its fields (a newtype's field alone, as serde has it); an `Option` is its value or `None`; sequences are
-//! `list`s, tuples `tuple`s, maps `dict`s and sets `frozenset`s (a map or set whose keys Python
-//! cannot hash, such as structs, or takes for equal, is a `list` of pairs or of elements
-//! instead).
+//! newtype struct its one field), a unit struct `None`; an enum's unit variant is its name,
+//! any other variant a one-entry `dict` from its name to its fields (a newtype's field alone,
+//! as serde has it); an `Option` is its value or `None`; sequences are `list`s, tuples
+//! `tuple`s, maps `dict`s and sets `frozenset`s (a map or set whose keys Python cannot hash,
+//! such as structs, or takes for equal, is a `list` of pairs or of elements instead).
 
 use bcast::typed::value::{Fields, Value};
 use pyo3::IntoPyObjectExt;

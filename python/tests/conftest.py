@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from pathlib import Path
 
@@ -69,10 +70,18 @@ class Fixture:
             self.process.stdin, self.process.stdout, self.process.stderr)
 
     def expect(self, line: str) -> None:
-        got = self.stdout.readline().strip()
-        if got != line:
+        """Waits (at most WAIT seconds) for the process's next line, which must be `line`."""
+        got: list[str] = []
+        reader = threading.Thread(target=lambda: got.append(self.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(WAIT)
+        if reader.is_alive():
+            self.process.kill()  # which closes the pipe and ends the read
+            reader.join(WAIT)
+            raise AssertionError(f"every-field printed no line in {WAIT} s (expected {line!r})")
+        if got[0].strip() != line:
             self.process.kill()
-            raise AssertionError(f"every-field printed {got!r}, not {line!r}: "
+            raise AssertionError(f"every-field printed {got[0].strip()!r}, not {line!r}: "
                                  f"{self.stderr.read()}")
 
     def go(self) -> None:

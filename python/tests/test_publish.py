@@ -1,5 +1,8 @@
 """Python feeding a typed Rust subscriber: pod records published from field dicts."""
 
+from types import MappingProxyType
+
+import numpy as np
 import pytest
 
 import bcast
@@ -42,7 +45,14 @@ def test_bad_fields_are_refused_by_name(shm, typed_channel):
         ({**good, "side": -129}, "`Tick.side` is a i8: -129"),
         ({**good, "delta": -(2**63) - 1}, "`Tick.delta` is a i64"),
         ({**good, "seq": 2**200}, "`Tick.seq` is a u64"),
-        ({**good, "price": 10**400}, "`Tick.price` is a float: out of its range"),
+        ({**good, "price": 10**400}, r"`Tick.price` is an f64: 1000000000.*\(401 digits"),
+        ({**good, "levels": [1e300, 0.0, 0.0, 0.0]},
+         r"`Tick.levels\[0\]` is an f32: 1e\+300 is out of its range"),
+        ({**good, "qty": True}, "`Tick.qty` takes an int, not bool"),
+        ({**good, "price": False}, "`Tick.price` takes a float, not bool"),
+        ({**good, "levels": "abcd"}, "`Tick.levels` takes a sequence, not str"),
+        ({**good, "qty": np.float32(1.0)}, "`Tick.qty` takes an int, not float32"),
+        ({**good, "qty": np.bool_(True)}, "`Tick.qty` takes an int, not bool"),
         ({**good, "levels": {0: 1.0}}, "`Tick.levels` takes a sequence, not dict"),
         ({**good, "price": "1.5"}, "`Tick.price` takes a float, not str"),
         ({**good, "levels": [1.0, 2.0]}, "`Tick.levels` holds 4 elements, not 2"),
@@ -73,3 +83,34 @@ def test_schema_from_a_recording(shm, run, tmp_path):
     pub = bcast.create(path, 1 << 16, schema_from=tmp_path / "rec")
     pub.publish("Tick", tick(9))
     assert bcast.attach(path, start="first").try_recv().fields == tick(9)
+
+
+def test_numpy_values_and_any_mapping_are_taken(shm, typed_channel):
+    path = shm()
+    pub = bcast.create(path, 1 << 16, schema_from=typed_channel)
+    sub = bcast.attach(path, timeout=0)
+    good = tick(5)
+    as_numpy = {**good, "seq": np.uint64(good["seq"]), "qty": np.int16(good["qty"]),
+                "price": np.float32(good["price"]), "levels": np.array(good["levels"], "<f4"),
+                "delta": np.int64(good["delta"])}
+    pub.publish("Tick", as_numpy)
+    pub.publish("Tick", MappingProxyType(good))
+    # Infinities and NaN are floats too; an f32 field takes the nearest f32.
+    pub.publish("Tick", {**good, "price": float("inf"), "levels": [float("-inf"), 0.1, 3e38, 0]})
+    got = [msg.fields for msg in sub]
+    assert got[:2] == [good, good]
+    assert got[2]["price"] == float("inf")
+    assert got[2]["levels"] == [float("-inf"), np.float32(0.1).item(), np.float32(3e38).item(), 0]
+    # A batch's row goes back out as it came in.
+    pub.publish("Tick", tick(6))
+    row = sub.batch_numpy("Tick")[0]
+    again = {name: row[name] for name in row.dtype.names}
+    pub.publish("Tick", again)
+    assert sub.try_recv().fields == tick(6)
+
+
+def test_send_takes_a_bytearray(shm):
+    path = shm()
+    pub = bcast.create(path, 4096)
+    pub.send(3, bytearray(b"mutable"))
+    assert bcast.attach(path, start="first").try_recv().payload == b"mutable"

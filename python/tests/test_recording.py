@@ -1,13 +1,14 @@
 """Recordings open as channels do."""
 
 import numpy as np
+import pytest
 
 import bcast
 from expected import everything, tick
 
 
 def test_a_recording_reads_as_its_channel_did(shm, run, tmp_path):
-    count = 1500  # past the 1 024 records a recording's batch starts with room for
+    count = 1500  # past the 1 365 Ticks (64 KiB) a batch starts with room for
     run("record", shm(), str(tmp_path / "rec"), str(count)).finish()
     sub = bcast.attach(tmp_path / "rec", timeout=0)
     messages = list(sub)
@@ -39,3 +40,40 @@ def test_the_tail_example_prints_a_feed(shm, run):
                           "--timeout", "2"], capture_output=True, text=True, timeout=60,
                          check=True).stdout
     assert "Tick x5: last (4, 100.5," in out
+
+
+def test_a_corrupt_segment_raises_once_and_a_reset_keeps_the_error(shm, run, tmp_path):
+    rec = tmp_path / "rec"
+    run("record", shm(), str(rec), "1500").finish()
+    (segment,) = rec.glob("*.bcrec")
+    data = bytearray(segment.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 64] = bytes(64)
+    segment.write_bytes(bytes(data))
+    sub = bcast.attach(rec, timeout=0)
+    ticks = sub.batch_numpy("Tick", max=100_000)
+    assert 0 < len(ticks) < 1500 and ticks["seq"].tolist() == list(range(len(ticks)))
+    with pytest.raises(ValueError, match="no ring"):
+        sub.reset()  # a recording has nothing to reset: the error stays
+    with pytest.raises(bcast.CorruptError, match="byte"):
+        sub.batch_numpy("Tick")
+    assert len(sub.batch_numpy("Tick")) == 0  # the rest of the segment is gone
+    # Read one at a time, the same: the intact messages, then the error once, then the end.
+    one_by_one = bcast.attach(rec, timeout=0)
+    seqs = []
+    with pytest.raises(bcast.CorruptError):
+        for msg in one_by_one:
+            seqs.append(msg.seq)
+    assert seqs == list(range(len(seqs))) and len(seqs) >= 2 * len(ticks) - 1
+    assert list(one_by_one) == []
+
+
+def test_only_a_recording_directory_attaches(shm, run, tmp_path):
+    with pytest.raises(bcast.OpenError, match="not a recording"):
+        bcast.attach(tmp_path)
+    rec = tmp_path / "rec"
+    run("record", shm(), str(rec), "2").finish()
+    with pytest.raises(ValueError, match="from its start"):
+        bcast.attach(rec, start="latest")
+    for start in (None, "first", "oldest"):
+        assert bcast.attach(rec, start=start).try_recv().seq == 0

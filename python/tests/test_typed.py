@@ -12,7 +12,7 @@ def test_every_field_of_a_live_publisher_decodes_to_its_value(live):
     path, publisher = live(count)
     sub = bcast.attach(path, timeout=WAIT)
     assert sub.typed
-    assert sub.types == {1: "Everything", 2: "Tick"}
+    assert sub.types == {1: "Everything", 2: "Tick", 3: "Level"}
     publisher.go()
     seen = {"Everything": 0, "Tick": 0}
     for seq, msg in zip(range(2 * count), sub):
@@ -51,9 +51,15 @@ def test_start_positions(typed_channel):
     with pytest.raises(ValueError, match="latest"):
         bcast.attach(typed_channel, start="middle")
     for bad in (-1, float("nan")):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="from 0 to inf"):
             bcast.attach(typed_channel, timeout=bad)
-    assert bcast.attach(typed_channel, timeout=float("inf")).timeout is not None
+    # Longer than a duration holds is forever, as infinity is, and reads back as infinity.
+    for forever in (float("inf"), 1e20):
+        assert bcast.attach(typed_channel, timeout=forever).timeout == float("inf")
+    sub = bcast.attach(typed_channel, timeout=0.25)
+    assert sub.timeout == 0.25
+    sub.timeout = None
+    assert sub.timeout is None
 
 
 def test_raw_attach_gives_bytes(typed_channel):

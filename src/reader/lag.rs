@@ -1,4 +1,4 @@
-//! [`Lag`]: how far behind the writer a reader is.
+//! [`Lag`]: how far behind the writer a reader is, and the number of the next message it reads.
 
 use super::Reader;
 use crate::error::Error;
@@ -50,19 +50,47 @@ impl Reader {
         }
         // Whether the writer lapped the reader: then the frames it has not read are gone.
         self.frames.check_lap(position)?;
-        // The number of the next message to read: the one the reader expects, or, before its
-        // first message, the one the frame at its position carries (a padding frame carries the
-        // number of the message after it).
-        let next = match self.cursor.next_seq() {
-            Some(next) => next,
-            None => match self.frames.header_at(position, u64::MAX)? {
-                Some(header) => header.seq,
-                None => return Ok(Lag { messages: 0, bytes }),
-            },
-        };
+        let Some(next) = self.next_seq()? else { return Ok(Lag { messages: 0, bytes }) };
         // Loaded after `committed` (whose load acquired the writer's stores before it): at
         // least the count of the messages below it.
         let published = ring.header().frames.load(Ordering::Relaxed);
         Ok(Lag { messages: published.saturating_sub(next), bytes })
+    }
+
+    /// The sequence number of the next message this reader reads: one past the last one it
+    /// read, or, before its first, the number the frame at its position carries (a padding
+    /// frame carries the number of the message after it). `None` before the first message
+    /// while nothing is published at the reader's position.
+    ///
+    /// A reader that starts elsewhere than position 0 learns where the stream stands from it:
+    /// the messages between this number and the one of the next message received were lost.
+    ///
+    /// # Errors
+    ///
+    /// As for [`lag`](Self::lag), before the reader's first message: [`Error::Overrun`] if the
+    /// writer lapped it, [`Error::CorruptFrame`] if the frame at its position is not one a
+    /// writer stored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ring = bcast::RingBuffer::with_capacity(4096);
+    /// let mut writer = ring.clone().into_writer();
+    /// for _ in 0..3 {
+    ///     writer.send(b"earlier")?;
+    /// }
+    /// let mut reader = ring.clone().into_reader();
+    /// assert_eq!(reader.next_seq()?, None, "nothing is published at the end yet");
+    /// writer.send(b"fourth")?;
+    /// assert_eq!(reader.next_seq()?, Some(3));
+    /// reader.try_recv(&mut [0; 16])?;
+    /// assert_eq!(reader.next_seq()?, Some(4));
+    /// # Ok::<(), bcast::Error>(())
+    /// ```
+    pub fn next_seq(&self) -> Result<Option<u64>, Error> {
+        match self.cursor.next_seq() {
+            Some(next) => Ok(Some(next)),
+            None => Ok(self.frames.header_at(self.cursor.position, u64::MAX)?.map(|h| h.seq)),
+        }
     }
 }
