@@ -16,40 +16,7 @@ use bcast::RingBuffer;
 use bcast::typed::{
     LastValues, LastValuesError, PublishError, Publisher, Subscriber, TypedOpenError,
 };
-
-/// A keyed pod message: the `counter`-th update, of key `key`.
-#[bcast::typed::message(tag = 1, pod)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Update {
-    #[bcast(key)]
-    pub(crate) key: u64,
-    pub(crate) counter: u64,
-    pub(crate) value: u64,
-}
-
-/// A keyed rkyv message.
-#[bcast::typed::message(tag = 2)]
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Quote {
-    #[bcast(key)]
-    pub(crate) symbol: String,
-    pub(crate) bid: f64,
-    pub(crate) venues: Vec<u16>,
-}
-
-/// A message without a key.
-#[bcast::typed::message(tag = 3, pod)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Heartbeat {
-    pub(crate) at: u64,
-}
-
-#[derive(Debug, bcast::BcastChannel)]
-pub(crate) enum Feed {
-    Update(Update),
-    Quote(Quote),
-    Heartbeat(Heartbeat),
-}
+use common::keyed::{Feed, FeedView, Heartbeat, Update, quote};
 
 /// Each update's key: scattered over `keys` keys, the same in the publisher and the check.
 fn key_of(counter: u64, keys: u64) -> u64 {
@@ -60,11 +27,7 @@ fn key_of(counter: u64, keys: u64) -> u64 {
 }
 
 fn update(counter: u64, keys: u64) -> Update {
-    Update { key: key_of(counter, keys), counter, value: counter.wrapping_mul(31) }
-}
-
-fn quote(symbol: &str, bid: f64) -> Quote {
-    Quote { symbol: symbol.into(), bid, venues: vec![1, 2, 3] }
+    Update::new(key_of(counter, keys), counter)
 }
 
 /// The racing test's scale: a million updates over ten thousand keys, a few hundred under

@@ -15,35 +15,7 @@ use std::thread;
 use bcast::RingBuffer;
 use bcast::typed::{LastValues, PublishError, Publisher, Subscriber};
 use common::ShmPath;
-
-#[bcast::typed::message(tag = 1, pod)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Update {
-    #[bcast(key)]
-    pub(crate) key: u64,
-    pub(crate) counter: u64,
-}
-
-#[bcast::typed::message(tag = 2)]
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Quote {
-    #[bcast(key)]
-    pub(crate) symbol: String,
-    pub(crate) venues: Vec<u16>,
-}
-
-#[bcast::typed::message(tag = 3, pod)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Heartbeat {
-    pub(crate) at: u64,
-}
-
-#[derive(Debug, bcast::BcastChannel)]
-pub(crate) enum Feed {
-    Update(Update),
-    Quote(Quote),
-    Heartbeat(Heartbeat),
-}
+use common::keyed::{Feed, FeedView, Heartbeat, Quote, Update};
 
 /// A subscriber's channel without `Quote`: it skips those frames.
 #[derive(Debug, bcast::BcastChannel)]
@@ -68,15 +40,15 @@ fn a_publisher_restarted_after_a_crash_between_ring_and_slot_tables_the_message_
     let file_of = || std::fs::OpenOptions::new().read(true).write(true).open(&path.0).unwrap();
     {
         let mut p = Publisher::<Feed>::new(lv.create(&path.0, CAP).unwrap()).unwrap();
-        p.publish(&Update { key: 7, counter: 1 }).unwrap();
+        p.publish(&Update::new(7, 1)).unwrap();
         let mut saved = vec![0u8; len];
         file_of().read_exact_at(&mut saved, TABLE).unwrap();
-        p.publish(&Update { key: 7, counter: 2 }).unwrap();
+        p.publish(&Update::new(7, 2)).unwrap();
         // The state a crash right after `send_counted` leaves: table (and tabled) as before.
         file_of().write_all_at(&saved, TABLE).unwrap();
     }
     let mut p = Publisher::<Feed>::new(lv.create(&path.0, CAP).unwrap()).unwrap();
-    p.publish(&Update { key: 8, counter: 3 }).unwrap();
+    p.publish(&Update::new(8, 3)).unwrap();
     let mut s = Subscriber::<Feed>::new(RingBuffer::attach(&path.0).unwrap()).unwrap();
     let mut snap = s.snapshot().unwrap();
     let mut got = Vec::new();
@@ -97,10 +69,10 @@ fn a_message_the_mtu_refuses_takes_no_slot() {
     assert!(error.to_string().contains("MTU"), "{error}");
     let ring = LastValues::<Feed>::new(1).entry_bytes(256).with_capacity(1 << 12).unwrap();
     let mut p = Publisher::<Feed>::new(ring).unwrap();
-    let big = Quote { symbol: "A".into(), venues: vec![1; 4000] };
+    let big = Quote { symbol: "A".into(), bid: 1.0, venues: vec![1; 4000] };
     let e = p.publish(&big);
     assert!(matches!(e, Err(PublishError::EntryTooLarge { .. })), "{e:?}");
-    let small = Quote { symbol: "B".into(), venues: vec![1] };
+    let small = Quote { symbol: "B".into(), bid: 1.0, venues: vec![1] };
     let r = p.publish(&small);
     assert!(r.is_ok(), "nothing is in the table yet: {r:?}");
 }
@@ -112,7 +84,7 @@ fn a_snapshot_counts_no_losses_per_type() {
     let ring = LastValues::<Feed>::new(4).with_capacity(1 << 16).unwrap();
     let mut p = Publisher::<Feed>::new(ring.clone()).unwrap();
     let mut s = Subscriber::<Feed>::new(ring).unwrap().with_losses_by_type();
-    p.publish(&Update { key: 1, counter: 1 }).unwrap();
+    p.publish(&Update::new(1, 1)).unwrap();
     p.publish(&Heartbeat { at: 1 }).unwrap();
     p.publish(&Heartbeat { at: 2 }).unwrap();
     while s.try_recv().unwrap().is_some() {}
@@ -134,10 +106,10 @@ fn the_merge_stops_where_the_snapshot_ends_when_the_subscriber_skips_other_types
         move || {
             let mut i = 0u64;
             while !stop.load(Ordering::Relaxed) {
-                p.publish(&Update { key: i % 64, counter: i }).unwrap();
+                p.publish(&Update::new(i % 64, i)).unwrap();
                 for _ in 0..500 {
                     p.publish(&Heartbeat { at: i }).unwrap();
-                    p.publish(&Quote { symbol: "Q".into(), venues: vec![] }).unwrap();
+                    p.publish(&Quote { symbol: "Q".into(), bid: 1.0, venues: vec![] }).unwrap();
                 }
                 i += 1;
                 if i.is_multiple_of(64) {

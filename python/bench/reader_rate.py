@@ -78,7 +78,10 @@ def numpy_rate(path: str, records: int, batch: int) -> float:
     read = 0
     start = time.perf_counter()
     while read < records:
-        read += len(sub.batch_numpy("Tick", max=batch))
+        got = len(sub.batch_numpy("Tick", max=batch))
+        if got == 0:
+            raise RuntimeError(f"the channel held {read} Ticks, not {records}")
+        read += got
     return records / (time.perf_counter() - start)
 
 
@@ -113,7 +116,7 @@ def main() -> int:
               f"Python {sys.version.split()[0]}")
         print(f"{'case':<32} {'median/s':>14} {'q1':>14} {'q3':>14}")
         for name, rates in cases.items():
-            q1, _, q3 = statistics.quantiles(rates, n=4)
+            q1, _, q3 = statistics.quantiles(rates, n=4) if len(rates) > 1 else rates * 3
             print(f"{name:<32} {statistics.median(rates):>14,.0f} {q1:>14,.0f} {q3:>14,.0f}")
     finally:
         for path in (mixed, ticks):

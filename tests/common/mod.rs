@@ -9,6 +9,7 @@ use std::path::PathBuf;
 #[cfg(feature = "serde")]
 pub mod canonical;
 pub mod feed;
+pub mod keyed;
 pub mod layout;
 pub mod market;
 mod shm_path;
