@@ -112,6 +112,13 @@ impl PodType {
         RecordLen::Exactly(missing.map_or(self.size, |&(_, offset)| offset))
     }
 
+    /// The length of the shortest record of any version of the type (the first version's).
+    pub(crate) fn shortest(&self) -> usize {
+        match self.record_len(1) {
+            RecordLen::Exactly(len) | RecordLen::AtLeast(len) => len.min(self.size),
+        }
+    }
+
     /// The NumPy dtype of the type's records.
     pub(crate) fn dtype<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let numpy = py.import("numpy")?;

@@ -26,8 +26,12 @@ const RECORDING_POLL: Duration = Duration::from_millis(20);
 /// The most bytes of records one `batch_numpy` call returns.
 const MAX_BATCH_BYTES: usize = 256 << 20;
 
-/// The room a batch starts with before it doubles as records come.
+/// The room a batch of a recording's records starts with before it doubles as records come.
 const FIRST_BATCH_BYTES: usize = 64 << 10;
+
+/// The bytes of a frame's header in the ring, and the multiple its frames' lengths are.
+const FRAME_HEADER: usize = 32;
+const FRAME_ALIGN: usize = 16;
 
 /// The messages of a channel or a recording, from `bcast.attach`.
 ///
@@ -475,7 +479,7 @@ impl Subscriber {
         }
         let pod = self.pod(type_name)?;
         let dtype = pod.dtype(py)?;
-        let (pending, limit) = match &mut self.source {
+        let (pending, limit, first_room) = match &mut self.source {
             Source::Ring(source) => {
                 if pod.size > source.reader.mtu() {
                     return Err(SchemaError::new_err(format!(
@@ -489,20 +493,26 @@ impl Subscriber {
                     crate::error::read_error(py, error, source.unread())
                 })?;
                 let pending = usize::try_from(lag.messages).unwrap_or(usize::MAX);
-                (pending, Some(source.reader.committed()))
+                // The pending messages are of every type: this one's records among them take a
+                // frame each, of a header and at least the shortest record, in a ring's bytes
+                // at most (the lag's bytes come from the writer's header: they may lie).
+                let bytes = lag.bytes.min(source.ring.capacity() as u64);
+                let frame = FRAME_HEADER + pod.shortest().next_multiple_of(FRAME_ALIGN);
+                let fit = usize::try_from(bytes / frame as u64).unwrap_or(usize::MAX);
+                (pending, Some(source.reader.committed()), fit)
             }
-            Source::Recording(_) => (max, None),
+            // A recording says nothing of what it holds: room for a few records, doubled as
+            // they come, so memory follows the records read.
+            Source::Recording(_) => (max, None, FIRST_BATCH_BYTES / pod.size.max(1)),
         };
         if pod.size > MAX_BATCH_BYTES {
             return Err(SchemaError::new_err(format!(
                 "`{type_name}` records are larger than a batch may be ({MAX_BATCH_BYTES} bytes)"
             )));
         }
-        // The pending count covers every type, and a frame's header and its record's size
-        // come from untrusted bytes: room for a few records, doubled as they come, so memory
-        // follows the records read.
         let capacity = pending.min(max).min(MAX_BATCH_BYTES / pod.size.max(1));
-        let mut room = capacity.min(FIRST_BATCH_BYTES / pod.size.max(1));
+        // Doubled if more records come than there was room for.
+        let mut room = capacity.min(first_room);
         let array = PyByteArray::new_with(py, room * pod.size, |_| Ok(()))?;
         let mut count = 0;
         while count < capacity {
