@@ -136,7 +136,7 @@ class Publisher:
         """Publishes one raw frame."""
     def publish(self, type_name: str, fields: Mapping[str, Any]) -> None:
         """Publishes a pod record from its fields (a channel created with ``schema_from``):
-        ints (or NumPy integers), floats (or NumPy floats), sequences or arrays for arrays,
+        ints (or NumPy integers), real numbers for floats, sequences or NumPy arrays for arrays,
         mappings for nested structs; never a ``bool``."""
 
 def attach(

@@ -1,7 +1,9 @@
 //! Pod records from Python values: how a Python publisher feeds a typed Rust subscriber.
 
+use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyInt, PyMapping, PyString};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyMapping, PySequence, PyString};
 
 use crate::error::SchemaError;
 use crate::pod::{PodNode, PodType};
@@ -11,8 +13,9 @@ use crate::pod::{PodNode, PodType};
 /// struct).
 ///
 /// Integers are Python `int`s or anything with `__index__` (NumPy's integer scalars); floats
-/// are anything with `__float__` (`float`, `int`, NumPy's scalars); a `bool` is neither, as a
-/// Rust field is not.
+/// are real numbers (`float`, `int`, NumPy's float and integer scalars), rounded to the nearest
+/// value of the field's type; a `bool` (Python's or NumPy's) is neither, as a Rust field is
+/// not. Arrays are sequences or NumPy arrays, not sets (whose order is their hashes').
 ///
 /// # Errors
 ///
@@ -28,7 +31,7 @@ pub(crate) fn record(pod: &PodType, fields: &Bound<'_, PyAny>) -> PyResult<Vec<u
 fn write(node: &PodNode, path: &str, value: &Bound<'_, PyAny>, out: &mut [u8]) -> PyResult<()> {
     match node {
         PodNode::Int { signed, width } => {
-            let int = integer(value).ok_or_else(|| kind(path, "an int", value))?;
+            let int = integer(value)?.ok_or_else(|| kind(path, "an int", value))?;
             let bits = u32::try_from(width * 8).unwrap_or(u32::MAX);
             let (min, max) = if *signed {
                 (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
@@ -47,15 +50,10 @@ fn write(node: &PodNode, path: &str, value: &Bound<'_, PyAny>, out: &mut [u8]) -
             out.copy_from_slice(&n.to_le_bytes()[..*width]);
         }
         PodNode::Float { width } => {
-            if value.is_instance_of::<PyBool>() {
-                return Err(kind(path, "a float", value));
-            }
-            let x: f64 = match value.extract() {
-                Ok(x) => x,
-                Err(_) if value.is_instance_of::<PyInt>() => {
-                    return Err(out_of_range(path, width * 8, value));
-                }
-                Err(_) => return Err(kind(path, "a float", value)),
+            let x = match real(value)? {
+                AsFloat::Value(x) => x,
+                AsFloat::TooLarge => return Err(out_of_range(path, width * 8, value)),
+                AsFloat::Refused => return Err(kind(path, "a float", value)),
             };
             if *width == 4 {
                 // An f32 field takes the nearest f32, as Rust's `as` does, but a finite value
@@ -72,7 +70,10 @@ fn write(node: &PodNode, path: &str, value: &Bound<'_, PyAny>, out: &mut [u8]) -
         }
         PodNode::Array { len, stride, element } => {
             let not_sequence = || kind(path, "a sequence", value);
-            if value.is_instance_of::<PyString>() || value.is_instance_of::<PyMapping>() {
+            // A sequence has an order to write (a set's is its hashes'); an array is one too.
+            let ordered = value.is_instance_of::<PySequence>()
+                || value.hasattr(pyo3::intern!(value.py(), "__array__"))?;
+            if !ordered || value.is_instance_of::<PyString>() {
                 return Err(not_sequence());
             }
             let found = value.len().map_err(|_| not_sequence())?;
@@ -130,15 +131,59 @@ fn write(node: &PodNode, path: &str, value: &Bound<'_, PyAny>, out: &mut [u8]) -
 
 /// `value` as a Python `int`: itself, or what its `__index__` gives (NumPy's integer scalars
 /// have one); `None` for a `bool` or a value without one.
-fn integer<'py>(value: &Bound<'py, PyAny>) -> Option<Bound<'py, PyAny>> {
+///
+/// # Errors
+///
+/// Whatever `__index__` raises but a `TypeError` (a `KeyboardInterrupt`, say).
+fn integer<'py>(value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    static INDEX: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     if value.is_instance_of::<PyBool>() {
-        return None;
+        return Ok(None);
     }
     if value.is_instance_of::<PyInt>() {
-        return Some(value.clone());
+        return Ok(Some(value.clone()));
     }
-    let index = value.py().import("operator").and_then(|operator| operator.getattr("index"));
-    index.and_then(|index| index.call1((value,))).ok()
+    let py = value.py();
+    match INDEX.import(py, "operator", "index")?.call1((value,)) {
+        Ok(int) => Ok(Some(int)),
+        Err(error) if error.is_instance_of::<PyTypeError>(py) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// What a value for a float field is.
+enum AsFloat {
+    /// A real number, rounded to the nearest `f64`.
+    Value(f64),
+    /// An integer too large for an `f64`.
+    TooLarge,
+    /// Not a real number: a `bool` (NumPy's too), a complex number, a string, ...
+    Refused,
+}
+
+/// `value` as a real number: a `float`, an `int`, or another `numbers.Real` (NumPy's float and
+/// integer scalars, a `Fraction`) by its `__float__`.
+///
+/// # Errors
+///
+/// Whatever `__float__` raises but a `TypeError` or an `OverflowError`.
+fn real(value: &Bound<'_, PyAny>) -> PyResult<AsFloat> {
+    static REAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let py = value.py();
+    if value.is_instance_of::<PyBool>() {
+        return Ok(AsFloat::Refused);
+    }
+    // NumPy registers its floats and integers as `numbers.Real`, not its bools or complexes.
+    let exact = value.is_instance_of::<PyFloat>() || value.is_instance_of::<PyInt>();
+    if !exact && !value.is_instance(REAL.import(py, "numbers", "Real")?)? {
+        return Ok(AsFloat::Refused);
+    }
+    match value.extract::<f64>() {
+        Ok(x) => Ok(AsFloat::Value(x)),
+        Err(error) if error.is_instance_of::<PyOverflowError>(py) => Ok(AsFloat::TooLarge),
+        Err(error) if error.is_instance_of::<PyTypeError>(py) => Ok(AsFloat::Refused),
+        Err(error) => Err(error),
+    }
 }
 
 fn out_of_range(path: &str, bits: usize, value: &Bound<'_, PyAny>) -> PyErr {

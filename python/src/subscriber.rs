@@ -479,7 +479,7 @@ impl Subscriber {
         }
         let pod = self.pod(type_name)?;
         let dtype = pod.dtype(py)?;
-        let (pending, limit, first_room) = match &mut self.source {
+        let (limit, first_room) = match &mut self.source {
             Source::Ring(source) => {
                 if pod.size > source.reader.mtu() {
                     return Err(SchemaError::new_err(format!(
@@ -492,25 +492,26 @@ impl Subscriber {
                     }
                     crate::error::read_error(py, error, source.unread())
                 })?;
-                let pending = usize::try_from(lag.messages).unwrap_or(usize::MAX);
                 // The pending messages are of every type: this one's records among them take a
                 // frame each, of a header and at least the shortest record, in a ring's bytes
-                // at most (the lag's bytes come from the writer's header: they may lie).
+                // at most. The lag comes from the writer's header, which may lie: the batch
+                // stops where frames stop, whatever it says, and its room is at most what the
+                // ring's bytes would hold, doubled if more records come.
                 let bytes = lag.bytes.min(source.ring.capacity() as u64);
                 let frame = FRAME_HEADER + pod.shortest().next_multiple_of(FRAME_ALIGN);
                 let fit = usize::try_from(bytes / frame as u64).unwrap_or(usize::MAX);
-                (pending, Some(source.reader.committed()), fit)
+                (Some(source.reader.committed()), fit)
             }
             // A recording says nothing of what it holds: room for a few records, doubled as
             // they come, so memory follows the records read.
-            Source::Recording(_) => (max, None, FIRST_BATCH_BYTES / pod.size.max(1)),
+            Source::Recording(_) => (None, FIRST_BATCH_BYTES / pod.size.max(1)),
         };
         if pod.size > MAX_BATCH_BYTES {
             return Err(SchemaError::new_err(format!(
                 "`{type_name}` records are larger than a batch may be ({MAX_BATCH_BYTES} bytes)"
             )));
         }
-        let capacity = pending.min(max).min(MAX_BATCH_BYTES / pod.size.max(1));
+        let capacity = max.min(MAX_BATCH_BYTES / pod.size.max(1));
         // Doubled if more records come than there was room for.
         let mut room = capacity.min(first_room);
         let array = PyByteArray::new_with(py, room * pod.size, |_| Ok(()))?;

@@ -119,3 +119,15 @@ def test_a_truncated_channel_file_is_refused(shm, typed_channel):
     os.truncate(path, 4096)
     with pytest.raises(bcast.OpenError):
         bcast.attach(path)
+
+
+def test_a_lying_message_count_hides_no_record_from_a_batch(shm, typed_channel):
+    path = shm()
+    pub = bcast.create(path, 1 << 16, schema_from=typed_channel)
+    for i in range(3):
+        pub.publish("Tick", tick(i))
+    with open(path, "r+b") as f:  # the header's count of messages published: 0
+        f.seek(264)
+        f.write(bytes(8))
+    sub = bcast.attach(path, start="first")
+    assert sub.batch_numpy("Tick")["seq"].tolist() == [0, 1, 2]

@@ -1,5 +1,6 @@
 """Python feeding a typed Rust subscriber: pod records published from field dicts."""
 
+import numbers
 from types import MappingProxyType
 
 import numpy as np
@@ -53,6 +54,11 @@ def test_bad_fields_are_refused_by_name(shm, typed_channel):
         ({**good, "levels": "abcd"}, "`Tick.levels` takes a sequence, not str"),
         ({**good, "qty": np.float32(1.0)}, "`Tick.qty` takes an int, not float32"),
         ({**good, "qty": np.bool_(True)}, "`Tick.qty` takes an int, not bool"),
+        ({**good, "price": np.bool_(True)}, "`Tick.price` takes a float, not bool"),
+        ({**good, "price": np.complex128(1 + 2j)}, "`Tick.price` takes a float, not complex128"),
+        ({**good, "levels": {1.0, 2.0, 3.0, 4.0}}, "`Tick.levels` takes a sequence, not set"),
+        ({**good, "levels": frozenset({1.0, 2.0, 3.0, 4.0})}, "takes a sequence, not frozenset"),
+        ({**good, "levels": {1: 1.0, 2: 2.0, 3: 3.0, 4: 4.0}.values()}, "not dict_values"),
         ({**good, "levels": {0: 1.0}}, "`Tick.levels` takes a sequence, not dict"),
         ({**good, "price": "1.5"}, "`Tick.price` takes a float, not str"),
         ({**good, "levels": [1.0, 2.0]}, "`Tick.levels` holds 4 elements, not 2"),
@@ -83,6 +89,28 @@ def test_schema_from_a_recording(shm, run, tmp_path):
     pub = bcast.create(path, 1 << 16, schema_from=tmp_path / "rec")
     pub.publish("Tick", tick(9))
     assert bcast.attach(path, start="first").try_recv().fields == tick(9)
+
+
+def test_an_error_raised_by_a_value_is_not_taken_for_a_wrong_kind(shm, typed_channel):
+    class Boom(Exception):
+        pass
+
+    class Index:
+        def __index__(self) -> int:
+            raise Boom("from __index__")
+
+    pub = bcast.create(shm(), 1 << 16, schema_from=typed_channel)
+    with pytest.raises(Boom, match="__index__"):
+        pub.publish("Tick", {**tick(1), "qty": Index()})
+
+    class Real:
+        def __float__(self) -> float:
+            raise Boom("from __float__")
+
+    numbers.Real.register(Real)
+    with pytest.raises(Boom, match="__float__"):
+        pub.publish("Tick", {**tick(1), "price": Real()})
+    assert pub.messages_published == 0
 
 
 def test_numpy_values_and_any_mapping_are_taken(shm, typed_channel):
