@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use bcast::RingBuffer;
 use bcast::typed::{
-    LastValues, LastValuesError, PublishError, Publisher, Subscriber, TypedOpenError,
+    LastValues, LastValuesError, PublishError, Publisher, Subscriber, TableMismatch, TypedOpenError,
 };
 use common::keyed::{Feed, FeedView, Heartbeat, Update, quote};
 
@@ -237,8 +237,23 @@ fn a_table_keyed_by_another_field_is_refused_naming_both_fields() {
     let error = subscriber.snapshot().unwrap_err().to_string();
     assert!(error.contains("`counter`") && error.contains("`key`"), "{error}");
     drop(publisher);
-    let error = Publisher::<Feed>::new(ring).unwrap_err();
+    let error = Publisher::<Feed>::new(ring.clone()).unwrap_err();
     assert!(matches!(error, TypedOpenError::Mismatch(_) | TypedOpenError::Table { .. }), "{error}");
+    // A publisher of the same registry but another key cannot keep the table: the error names
+    // the type and both fields.
+    let error = Publisher::<UpdatesOnly>::new(ring).unwrap_err();
+    let TypedOpenError::Table { source: TableMismatch::Key { type_name, reason }, .. } = &error
+    else {
+        panic!("a table mismatch was expected: {error}");
+    };
+    assert_eq!(*type_name, "Update");
+    assert!(reason.contains("`counter`") && reason.contains("`key`"), "{reason}");
+}
+
+/// [`Feed`]'s keyed pod type alone: the registry of [`rekeyed::Feed`], keyed by `key`.
+#[derive(Debug, bcast::BcastChannel)]
+pub(crate) enum UpdatesOnly {
+    Update(Update),
 }
 
 #[cfg(all(target_os = "linux", not(miri)))]

@@ -11,6 +11,7 @@ use super::codec::CodecKind;
 use super::decoder::FrameError;
 use super::error::PublishError;
 use super::recv::RecvError;
+use super::table_mismatch::TableMismatch;
 use crate::error::OpenError;
 use crate::reader::Received;
 use crate::ring::frame::FrameHeader;
@@ -334,14 +335,23 @@ pub enum LastValuesError {
     },
 }
 
+impl From<TableMismatch> for LastValuesError {
+    fn from(mismatch: TableMismatch) -> Self {
+        match mismatch {
+            TableMismatch::NoKeyedTypes { channel } => Self::NoKeyedTypes { channel },
+            TableMismatch::Key { type_name, reason } => Self::Mismatch { type_name, reason },
+        }
+    }
+}
+
 /// Matches the table's lanes with `C`'s message types: per type index, the lane of its tag.
 /// Lanes of tags `C` does not carry are left alone.
 ///
 /// # Errors
 ///
-/// [`LastValuesError::Mismatch`] for a type keyed by another field than its lane's, or keyed
-/// without a lane.
-pub(crate) fn lanes_of<C: Channel>(table: &Table) -> Result<Vec<Option<usize>>, LastValuesError> {
+/// [`TableMismatch::Key`] for a type keyed by another field than its lane's, or keyed without
+/// a lane.
+pub(crate) fn lanes_of<C: Channel>(table: &Table) -> Result<Vec<Option<usize>>, TableMismatch> {
     let mut lanes = vec![None; C::TYPES.len()];
     for (index, (entry, ours)) in C::TYPES.iter().zip(C::KEYS).enumerate() {
         let found = table.lane_of(entry.tag);
@@ -361,7 +371,7 @@ pub(crate) fn lanes_of<C: Channel>(table: &Table) -> Result<Vec<Option<usize>>, 
             (None, None) => None,
         };
         if let Some(reason) = reason {
-            return Err(LastValuesError::Mismatch { type_name, reason });
+            return Err(TableMismatch::Key { type_name, reason });
         }
         lanes[index] = found.map(|(lane, _)| lane);
     }
@@ -437,7 +447,7 @@ pub(crate) struct Place {
 impl Tabling {
     /// Takes over `table` for a publisher of `C`: rebuilds each key's slot from what earlier
     /// publishers left, and empties slots a publisher left half-written.
-    pub(crate) fn open<C: Channel>(table: &Table, capacity: u64) -> Result<Self, LastValuesError> {
+    pub(crate) fn open<C: Channel>(table: &Table, capacity: u64) -> Result<Self, TableMismatch> {
         let indices = lanes_of::<C>(table)?;
         let mut lanes = Vec::with_capacity(indices.len());
         let (mut key, mut payload) = (Vec::new(), Vec::new());

@@ -124,6 +124,7 @@ pub mod shape;
 #[cfg(feature = "async")]
 mod stream;
 mod subscriber;
+mod table_mismatch;
 pub mod value;
 mod view_batch;
 mod wire;
@@ -153,6 +154,7 @@ pub use shape::Shape;
 #[cfg(feature = "async")]
 pub use stream::SubscriberStream;
 pub use subscriber::{Snapshot, Subscriber};
+pub use table_mismatch::TableMismatch;
 pub use value::Value;
 pub use view_batch::{ViewBatch, WithMeta};
 

@@ -9,6 +9,7 @@ use super::error::place;
 use super::evolution::Side;
 use super::mismatch::SchemaMismatch;
 use super::registry::{Registry, RegistryError};
+use super::table_mismatch::TableMismatch;
 use crate::error::{Error, OpenError};
 use crate::ring::metadata::{AppendError, NewSection, SectionKind};
 use crate::ring_buffer::{ReadWrite, RingBuffer};
@@ -66,15 +67,14 @@ pub enum TypedOpenError {
         /// Room in the header.
         max: usize,
     },
-    /// The channel's last-value table does not fit the channel's types
-    /// ([`LastValuesError::Mismatch`](super::LastValuesError::Mismatch)).
+    /// The channel's last-value table does not key the channel's types as `C` does.
     #[error("{}: {source}", place(.path.as_deref()))]
     Table {
         /// The channel file, if any.
         path: Option<PathBuf>,
         /// What is wrong.
         #[source]
-        source: Box<super::last_values::LastValuesError>,
+        source: TableMismatch,
     },
     /// The channel's registry is larger than the room the ring header has for it.
     #[error("the schema registry of `{channel}` is {len} bytes, the ring header holds {max}")]

@@ -6,12 +6,13 @@ use core::marker::PhantomData;
 use super::channel::{Channel, InChannel, MessageVisitor};
 use super::codec::{Codec, CodecKind, Scratch};
 use super::error::PublishError;
-use super::last_values::{LastValuesError, Tabling};
+use super::last_values::Tabling;
 use super::message::TypedMessage;
 use super::open::{TypedOpenError, store_or_check};
 use super::recv::RecvError;
 use super::shape::Kind;
 use super::subscriber::Subscriber;
+use super::table_mismatch::TableMismatch;
 use crate::reader::Received;
 use crate::ring::frame::{FrameHeader, Stamp};
 use crate::ring::table::Table;
@@ -93,11 +94,11 @@ impl<C: Channel> Publisher<C> {
                 Tabling::open::<C>(table, capacity)
             } else {
                 // It could not keep the table's `tabled` moving: refused.
-                Err(LastValuesError::NoKeyedTypes { channel: C::NAME })
+                Err(TableMismatch::NoKeyedTypes { channel: C::NAME })
             };
-            let mut tabling = tabling.map_err(|error| TypedOpenError::Table {
+            let mut tabling = tabling.map_err(|source| TypedOpenError::Table {
                 path: publisher.ring.path().map(Into::into),
-                source: Box::new(error),
+                source,
             })?;
             publisher.retable(table, &mut tabling)?;
             publisher.tabling = Some(Box::new(tabling));
