@@ -242,7 +242,8 @@ fn a_table_keyed_by_another_field_is_refused_naming_both_fields() {
     // A publisher of the same registry but another key cannot keep the table: the error names
     // the type and both fields.
     let error = Publisher::<UpdatesOnly>::new(ring).unwrap_err();
-    let TypedOpenError::Table { source: TableMismatch::Key { type_name, reason }, .. } = &error
+    let TypedOpenError::Table { source: TableMismatch::KeyField { type_name, reason }, .. } =
+        &error
     else {
         panic!("a table mismatch was expected: {error}");
     };

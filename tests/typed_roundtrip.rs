@@ -553,6 +553,35 @@ fn losses_per_type_are_exact_for_every_type_received_after_them()
     Ok(())
 }
 
+/// A subscriber that moves back to replay what the ring holds receives messages it had
+/// received already: a replay, not a loss, for every type.
+#[test]
+fn a_replay_is_no_loss_per_type() -> Result<(), Box<dyn std::error::Error>> {
+    use market::MarketData;
+
+    let ring = RingBuffer::with_capacity(1 << 14);
+    let mut publisher = Publisher::<MarketData>::new(ring.clone())?;
+    let mut subscriber = Subscriber::<MarketData>::new(ring)?.with_losses_by_type();
+    subscriber.reset_to_oldest();
+    for n in 0..20 {
+        publisher.publish(&quote(n))?;
+        publisher.publish(&market::trade(n))?;
+    }
+    while subscriber.try_recv()?.is_some() {}
+    subscriber.reset_to_oldest();
+    publisher.publish(&quote(20))?;
+    let mut replayed = 0;
+    while subscriber.try_recv()?.is_some() {
+        replayed += 1;
+    }
+    assert_eq!(replayed, 41, "the ring held every message");
+    let lost: Vec<u64> =
+        subscriber.lost_by_type().expect("counted").map(|(_, lost)| lost).collect();
+    assert_eq!(lost, [0, 0]);
+    assert_eq!(subscriber.stats().lost, 0);
+    Ok(())
+}
+
 /// The sequence number of the message a subscriber's `try_recv` returned last, from its reader's
 /// counts: it started at the first message, so every message before the next one was received,
 /// skipped or lost.

@@ -33,8 +33,8 @@ class Overrun(BcastError):
     """The writer lapped the subscriber; ``reset()`` moves on."""
 
     lost: int
-    """Messages published that the subscriber had not read when it was lapped: ``reset()``
-    skips them all, ``reset_to_oldest()`` recovers those the ring still holds."""
+    """Messages published after the last one the subscriber received: ``reset()`` skips
+    them all, ``reset_to_oldest()`` recovers those the ring still holds."""
     position: int
     """The ring position the subscriber was about to read."""
     claimed: int

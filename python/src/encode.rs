@@ -1,9 +1,13 @@
 //! Pod records from Python values: how a Python publisher feeds a typed Rust subscriber.
 
+use std::fmt;
+
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyMapping, PySequence, PyString};
+use pyo3::types::{
+    PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PySequence, PyString, PyTuple,
+};
 
 use crate::error::SchemaError;
 use crate::pod::{PodNode, PodType};
@@ -23,12 +27,39 @@ use crate::pod::{PodNode, PodType};
 /// an integer out of its field's range, or a finite float too large for an `f32` field.
 pub(crate) fn record(pod: &PodType, fields: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     let mut bytes = vec![0; pod.size];
-    write(&pod.root, &pod.name, fields, &mut bytes)?;
+    write(&pod.root, &Path::Type(&pod.name), fields, &mut bytes)?;
     Ok(bytes)
 }
 
+/// Where a part of a record is, as errors name it (`Tick.levels[2]`): written out only for an
+/// error, so a record is encoded without an allocation per field.
+#[derive(Debug, Clone, Copy)]
+enum Path<'a> {
+    /// The message type.
+    Type(&'a str),
+    /// A struct's field.
+    Field(&'a Path<'a>, &'a str),
+    /// An array's element.
+    Element(&'a Path<'a>, usize),
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Type(name) => f.write_str(name),
+            Self::Field(outer, name) => write!(f, "{outer}.{name}"),
+            Self::Element(outer, index) => write!(f, "{outer}[{index}]"),
+        }
+    }
+}
+
 /// Writes `value`, the part `node` at `path`, into `out` (exactly the part's bytes).
-fn write(node: &PodNode, path: &str, value: &Bound<'_, PyAny>, out: &mut [u8]) -> PyResult<()> {
+fn write(
+    node: &PodNode,
+    path: &Path<'_>,
+    value: &Bound<'_, PyAny>,
+    out: &mut [u8],
+) -> PyResult<()> {
     match node {
         PodNode::Int { signed, width } => {
             let int = integer(value)?.ok_or_else(|| kind(path, "an int", value))?;
@@ -82,12 +113,23 @@ fn write(node: &PodNode, path: &str, value: &Bound<'_, PyAny>, out: &mut [u8]) -
                     "`{path}` holds {len} elements, not {found}"
                 )));
             }
-            let items = value.try_iter().map_err(|_| not_sequence())?;
             let mut chunks = out.chunks_exact_mut((*stride).max(1)).take(*len);
-            for (index, item) in items.enumerate() {
-                // An iterator that yields more than its length said is cut at the length.
-                let Some(chunk) = chunks.next() else { break };
-                write(element, &format!("{path}[{index}]"), &item?, chunk)?;
+            // A list or a tuple by index; anything else by its iterator.
+            if let Ok(list) = value.cast::<PyList>() {
+                for (index, chunk) in chunks.by_ref().enumerate() {
+                    write(element, &Path::Element(path, index), &list.get_item(index)?, chunk)?;
+                }
+            } else if let Ok(tuple) = value.cast::<PyTuple>() {
+                for (index, chunk) in chunks.by_ref().enumerate() {
+                    write(element, &Path::Element(path, index), &tuple.get_item(index)?, chunk)?;
+                }
+            } else {
+                let items = value.try_iter().map_err(|_| not_sequence())?;
+                for (index, item) in items.enumerate() {
+                    // An iterator that yields more than its length said is cut at the length.
+                    let Some(chunk) = chunks.next() else { break };
+                    write(element, &Path::Element(path, index), &item?, chunk)?;
+                }
             }
             if chunks.next().is_some() {
                 return Err(SchemaError::new_err(format!(
@@ -97,7 +139,13 @@ fn write(node: &PodNode, path: &str, value: &Bound<'_, PyAny>, out: &mut [u8]) -
         }
         PodNode::Struct { fields, .. } => {
             let mapping = value.cast::<PyMapping>().map_err(|_| kind(path, "a mapping", value))?;
-            for key in mapping.keys()? {
+            // A dict, the usual case, is read directly; another mapping through its methods.
+            let dict = value.cast::<PyDict>().ok();
+            let keys = match dict {
+                Some(dict) => dict.keys(),
+                None => mapping.keys()?,
+            };
+            for key in keys {
                 let known = key
                     .extract::<&str>()
                     .is_ok_and(|key| fields.iter().any(|(name, _, _)| name == key));
@@ -109,11 +157,15 @@ fn write(node: &PodNode, path: &str, value: &Bound<'_, PyAny>, out: &mut [u8]) -
                 }
             }
             for (name, offset, field) in fields {
-                let field_path = format!("{path}.{name}");
-                if !mapping.contains(name)? {
+                let field_path = Path::Field(path, name);
+                let value = match dict {
+                    Some(dict) => dict.get_item(name)?,
+                    None if mapping.contains(name)? => Some(mapping.get_item(name)?),
+                    None => None,
+                };
+                let Some(value) = value else {
                     return Err(SchemaError::new_err(format!("`{field_path}` is missing")));
-                }
-                let value = mapping.get_item(name)?;
+                };
                 // Description::decode checked that every field lies inside its struct; a part
                 // outside is refused all the same rather than trusted.
                 let part = offset
@@ -186,7 +238,7 @@ fn real(value: &Bound<'_, PyAny>) -> PyResult<AsFloat> {
     }
 }
 
-fn out_of_range(path: &str, bits: usize, value: &Bound<'_, PyAny>) -> PyErr {
+fn out_of_range(path: &Path<'_>, bits: usize, value: &Bound<'_, PyAny>) -> PyErr {
     SchemaError::new_err(format!(
         "`{path}` is an f{bits}: {} is out of its range",
         short_repr(value)
@@ -214,7 +266,7 @@ fn size(node: &PodNode) -> usize {
     }
 }
 
-fn kind(path: &str, expected: &str, value: &Bound<'_, PyAny>) -> PyErr {
+fn kind(path: &Path<'_>, expected: &str, value: &Bound<'_, PyAny>) -> PyErr {
     let found = value.get_type().name().map_or_else(|_| "?".to_owned(), |name| name.to_string());
     SchemaError::new_err(format!("`{path}` takes {expected}, not {found}"))
 }

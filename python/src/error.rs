@@ -17,7 +17,8 @@ create_exception!(
     Overrun,
     BcastError,
     "The writer lapped this subscriber: some of the messages it had not read were \
-     overwritten. `lost` says how many it had not read: `reset()` skips them all, \
+     overwritten. `lost` says how many were published after the last one it received: \
+     `reset()` skips them all, \
      `reset_to_oldest()` recovers those the ring still holds; either way `stats()[\"lost\"]` \
      then counts the ones it never receives."
 );

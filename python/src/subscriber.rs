@@ -96,7 +96,7 @@ struct RecordingSource {
 }
 
 impl RingSource {
-    /// The messages published that the subscriber has not read: what `reset` skips.
+    /// The messages published after the last one the subscriber received: what `reset` skips.
     fn unread(&self) -> u64 {
         self.ring.info().messages.saturating_sub(self.expected)
     }
@@ -421,7 +421,8 @@ impl Subscriber {
         Ok(position)
     }
 
-    /// The counters: `received`, `lost` (published after the subscriber's start but never
+    /// The counters: `received` (messages returned, those `reset_to_oldest` replays included),
+    /// `lost` (published after the subscriber's start but never
     /// received: skipped by a `reset` after an overrun, or in a recording's gaps; the rest of a
     /// corrupt recording segment counts only once a later segment says where it resumes),
     /// `skipped` (passed over: other types in `batch_numpy`), `overruns`, `resets`, and

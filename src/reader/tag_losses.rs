@@ -16,7 +16,8 @@ use super::{Message, Received};
 /// the reader's total and in no tag's count ([`unattributed`](Self::unattributed)). Frames
 /// without a tag sequence (raw writers) count nothing; a tag sequence that jumps further than
 /// the messages of all tags in between (a restarted publisher numbers afresh) starts the count
-/// over instead of counting a loss.
+/// over instead of counting a loss, and so does a message numbered at or before the tag's last
+/// (a reader moved back to replay what the ring holds).
 ///
 /// # Examples
 ///
@@ -82,8 +83,9 @@ impl TagCount {
     #[cold]
     #[inline(never)]
     fn gap(&mut self, seq: u64, tag_seq: u32) {
-        // The tag's first message: nothing to compare with.
-        if self.tag_seq == 0 {
+        // The tag's first message: nothing to compare with. A message at or before the tag's
+        // last one: the reader moved back to replay what the ring holds, and lost nothing.
+        if self.tag_seq == 0 || seq <= self.seq {
             return;
         }
         let between = seq.wrapping_sub(self.seq).wrapping_sub(1);

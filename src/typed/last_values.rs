@@ -339,7 +339,7 @@ impl From<TableMismatch> for LastValuesError {
     fn from(mismatch: TableMismatch) -> Self {
         match mismatch {
             TableMismatch::NoKeyedTypes { channel } => Self::NoKeyedTypes { channel },
-            TableMismatch::Key { type_name, reason } => Self::Mismatch { type_name, reason },
+            TableMismatch::KeyField { type_name, reason } => Self::Mismatch { type_name, reason },
         }
     }
 }
@@ -349,7 +349,7 @@ impl From<TableMismatch> for LastValuesError {
 ///
 /// # Errors
 ///
-/// [`TableMismatch::Key`] for a type keyed by another field than its lane's, or keyed without
+/// [`TableMismatch::KeyField`] for a type keyed by another field than its lane's, or keyed without
 /// a lane.
 pub(crate) fn lanes_of<C: Channel>(table: &Table) -> Result<Vec<Option<usize>>, TableMismatch> {
     let mut lanes = vec![None; C::TYPES.len()];
@@ -371,7 +371,7 @@ pub(crate) fn lanes_of<C: Channel>(table: &Table) -> Result<Vec<Option<usize>>, 
             (None, None) => None,
         };
         if let Some(reason) = reason {
-            return Err(TableMismatch::Key { type_name, reason });
+            return Err(TableMismatch::KeyField { type_name, reason });
         }
         lanes[index] = found.map(|(lane, _)| lane);
     }

@@ -10,7 +10,7 @@
 /// ```
 /// use bcast::typed::TableMismatch;
 ///
-/// let error = TableMismatch::Key {
+/// let error = TableMismatch::KeyField {
 ///     type_name: "Quote",
 ///     reason: "is keyed by field `venue`, this build keys it by `symbol`".into(),
 /// };
@@ -32,7 +32,7 @@ pub enum TableMismatch {
     /// The table keys a type by another field than this build, or only one of the two keys
     /// it: made by a build whose message type had another key field, or none.
     #[error("the last-value table of `{type_name}` {reason}")]
-    Key {
+    KeyField {
         /// The message type.
         type_name: &'static str,
         /// What differs, naming the fields.
