@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How fast Python publishes pod records with `Publisher.publish` (BENCHMARKS.md, "Run 19").
+"""How fast Python publishes pod records with `Publisher.publish` (BENCHMARKS.md, run 19).
 
     python python/bench/publish_rate.py [--records N] [--rounds R] [--core C]
 
