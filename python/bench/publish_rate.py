@@ -65,12 +65,10 @@ def main() -> int:
             print(f"{name:<24} refused: {why}")
     finally:
         for made in (source, path):
-            head, name = os.path.split(made)
-            for leftover in (made, os.path.join(head, f".{name}.lock")):
-                try:
-                    os.unlink(leftover)
-                except FileNotFoundError:
-                    pass
+            try:
+                bcast.remove(made)  # and its lock file
+            except bcast.BcastError:
+                pass
     return 0
 
 
