@@ -72,7 +72,8 @@ class Message:
         """The schema version that wrote it (0: unversioned, or raw)."""
     @property
     def position(self) -> int | None:
-        """The frame's ring position; ``None`` for a recording's frame."""
+        """The frame's ring position (0 for a snapshot's message from the last-value table);
+        ``None`` for a recording's frame."""
     @property
     def time(self) -> float | None:
         """When a recorder read it (seconds since the epoch); ``None`` for a channel's frame."""
@@ -113,6 +114,9 @@ class Subscriber(Iterator[Message]):
         """Moves to the writer's position (after :class:`Overrun`); returns it."""
     def reset_to_oldest(self) -> int:
         """Moves to the oldest message the ring holds; returns its position."""
+    def snapshot(self) -> list[Message]:
+        """The latest message of every key of the channel's keyed types (its last-value table),
+        in publication order; the subscriber goes on with the first message after them."""
     def stats(self) -> dict[str, Any]:
         """``received``, ``lost`` (published after the start, never received), ``skipped``,
         ``overruns``, ``resets``, ``lost_by_type``."""

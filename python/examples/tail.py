@@ -4,6 +4,7 @@
     python examples/tail.py /dev/shm/md
     python examples/tail.py /dev/shm/md --numpy Trade   # pod batches, columns
     python examples/tail.py RECORDING_DIR --count 20
+    python examples/tail.py /dev/shm/plant --snapshot  # each key's latest first, then live
 
 Every second it prints a line of messages/s per type; losses are reported as they happen.
 """
@@ -13,6 +14,7 @@ import os
 import sys
 import time
 from collections import Counter
+from typing import Literal
 
 import bcast
 
@@ -24,15 +26,28 @@ def main() -> int:
     parser.add_argument("--count", type=int, help="exit after printing COUNT messages")
     parser.add_argument("--timeout", type=float, help="exit after SECS without a message")
     parser.add_argument("--quiet", action="store_true", help="print the rates only")
+    parser.add_argument("--snapshot", action="store_true",
+                        help="first print each key's latest message (from the channel's "
+                             "last-value table), then what is published after them")
     args = parser.parse_args()
 
+    # A channel's whole ring, or its snapshot and what comes after; a recording from its start.
+    start: Literal["oldest"] | None = "oldest"
+    if os.path.isdir(args.path) or args.snapshot:
+        start = None
     try:
-        sub = bcast.attach(args.path, start=None if os.path.isdir(args.path) else "oldest")
-    except bcast.BcastError as error:
+        sub = bcast.attach(args.path, start=start)
+        snapshot = sub.snapshot() if args.snapshot else []
+    except (bcast.BcastError, ValueError) as error:
         print(f"tail.py: {error}", file=sys.stderr)
         return 1
     kind = "typed" if sub.typed else "raw"
     print(f"# {args.path}: {kind} channel, types {sub.types or '-'}", flush=True)
+    if args.snapshot:
+        print(f"# snapshot: the latest message of {len(snapshot)} keys", flush=True)
+        for kept in snapshot:
+            print(f"{kept.seq:>8} {kept.type}: {kept.fields}")
+        print("# live", flush=True)
 
     counts: Counter[str] = Counter()
     printed = 0

@@ -24,7 +24,8 @@ pub(crate) struct Message {
     /// The schema version of the type that wrote it (0: unversioned, or a raw writer's).
     #[pyo3(get)]
     version: u16,
-    /// The frame's position in the ring; `None` for a recording's frame.
+    /// The frame's position in the ring (0 for a message a snapshot took from the channel's
+    /// last-value table); `None` for a recording's frame.
     #[pyo3(get)]
     position: Option<u64>,
     /// When a recorder read it, in seconds since the Unix epoch; `None` for a channel's frame.

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use bcast::record::{Entry, RecordError, Recording, RecordingReader};
-use bcast::typed::Registry;
 use bcast::typed::decoder::{Decoder, DecoderError, FrameError};
+use bcast::typed::{DecodedSnapshot, LastValuesError, Registry};
 use bcast::{ReadOnly, Reader, RingBuffer, TagLosses};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -83,8 +83,18 @@ struct RingSource {
     lost: u64,
     /// Overruns `batch_numpy` saw in the reader's lag (the reader counts those of its reads).
     lag_overruns: u64,
+    /// What snapshots' merges read from the ring, which the reader counts but the subscriber
+    /// never returned: frames received, and overruns (each a merge started again).
+    merged: Merged,
     /// The (tag, version) pairs the decoder was read again for.
     renewed: Vec<(u32, u16)>,
+}
+
+/// The reader's counts that snapshots' merges made.
+#[derive(Debug, Clone, Copy, Default)]
+struct Merged {
+    received: u64,
+    overruns: u64,
 }
 
 #[derive(Debug)]
@@ -260,7 +270,8 @@ impl Subscriber {
         let deadline = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
         loop {
             if let Some(frame) = self.next_frame(py)? {
-                return self.message(py, frame).map(Some);
+                let payload = self.buf[..frame.len].to_vec();
+                return self.message(py, frame, payload).map(Some);
             }
             // No deadline: a century from now.
             let deadline =
@@ -271,9 +282,8 @@ impl Subscriber {
         }
     }
 
-    /// The `Message` of `frame`, its payload decoded on a typed channel.
-    fn message(&mut self, py: Python<'_>, frame: Frame) -> PyResult<Message> {
-        let payload = self.buf[..frame.len].to_vec();
+    /// The `Message` of `frame` and its `payload`, decoded on a typed channel.
+    fn message(&mut self, py: Python<'_>, frame: Frame, payload: Vec<u8>) -> PyResult<Message> {
         let fields = match self.decode(frame, &payload) {
             None => py.None(),
             Some(Ok(value)) => to_python(py, &value)?.unbind(),
@@ -421,6 +431,52 @@ impl Subscriber {
         Ok(position)
     }
 
+    /// The latest message of every key of the channel's keyed types, from its last-value table,
+    /// in the order they were published; the subscriber moves to where they end, so the next
+    /// message it returns is the first published after them. Nothing is missed or repeated
+    /// between the two: each key's message is its latest before that point. Taken while the
+    /// publisher goes on: the table is copied, then the messages published meanwhile are read
+    /// from the ring. A message the table held has `position` 0.
+    ///
+    /// Raises `SchemaError` for a channel without a table (or a subscriber attached with
+    /// `raw=True`), `ValueError` for a recording, `CorruptError` for a table or message no
+    /// publisher writes, and `BcastError` if the publisher lapped the ring faster than the
+    /// snapshot could read it, 8 times over. After an exception, `reset()`.
+    fn snapshot(&mut self, py: Python<'_>) -> PyResult<Vec<Message>> {
+        let Some(decoder) = &self.decoder else {
+            return Err(SchemaError::new_err(
+                "a snapshot is decoded: attach the channel without raw=True",
+            ));
+        };
+        let Source::Ring(source) = &mut self.source else {
+            return Err(PyValueError::new_err("a recording has no last-value table"));
+        };
+        let before = source.reader.stats();
+        let taken = DecodedSnapshot::take(decoder, &mut source.reader);
+        let after = source.reader.stats();
+        source.merged.received += after.received.saturating_sub(before.received);
+        source.merged.overruns += after.overruns.saturating_sub(before.overruns);
+        let snapshot = taken.map_err(|error| snapshot_error(&self.path, error))?;
+        // The subscriber goes on from the snapshot's end: what it passed over is in the
+        // snapshot, not lost, and each type's numbering is taken up afresh.
+        source.expected = next_seq(&source.ring, &source.reader);
+        source.losses.restart();
+        self.deferred = None;
+        let mut messages = Vec::with_capacity(snapshot.messages.len());
+        for (received, payload) in snapshot.messages {
+            let frame = Frame {
+                tag: received.tag,
+                seq: received.seq,
+                version: received.version,
+                position: Some(received.position),
+                time: None,
+                len: payload.len(),
+            };
+            messages.push(self.message(py, frame, payload)?);
+        }
+        Ok(messages)
+    }
+
     /// The counters: `received` (messages returned, those `reset_to_oldest` replays included),
     /// `lost` (published after the subscriber's start but never
     /// received: skipped by a `reset` after an overrun, or in a recording's gaps; the rest of a
@@ -434,10 +490,12 @@ impl Subscriber {
         match &self.source {
             Source::Ring(source) => {
                 let counts = source.reader.stats();
-                stats.set_item("received", counts.received.saturating_sub(self.skipped))?;
+                let received = counts.received.saturating_sub(source.merged.received);
+                let overruns = counts.overruns.saturating_sub(source.merged.overruns);
+                stats.set_item("received", received.saturating_sub(self.skipped))?;
                 stats.set_item("lost", source.lost)?;
                 stats.set_item("skipped", counts.skipped.saturating_add(self.skipped))?;
-                stats.set_item("overruns", counts.overruns.saturating_add(source.lag_overruns))?;
+                stats.set_item("overruns", overruns.saturating_add(source.lag_overruns))?;
                 stats.set_item("resets", counts.resets)?;
                 for (tag, lost) in source.losses.iter() {
                     match self.names.get(&tag) {
@@ -586,6 +644,18 @@ impl Subscriber {
     }
 }
 
+/// The exception for a snapshot of the channel at `path` that failed.
+fn snapshot_error(path: &Path, error: LastValuesError) -> PyErr {
+    let path = path.display();
+    match error {
+        LastValuesError::NoTable { .. } => {
+            SchemaError::new_err(format!("{path}: the channel has no last-value table"))
+        }
+        LastValuesError::Lapped { .. } => BcastError::new_err(format!("{path}: {error}")),
+        error => CorruptError::new_err(format!("{path}: {error}")),
+    }
+}
+
 /// `seconds` as a duration; infinity, and anything longer than a duration holds, waits
 /// forever (`Duration::MAX`).
 fn seconds(seconds: f64) -> PyResult<Duration> {
@@ -623,23 +693,28 @@ fn open_ring(
         Start::Oldest => ring.clone().into_reader_at_oldest(),
         Start::First => ring.clone().into_reader_at(0).map_err(|e| in_file(&e))?,
     };
-    // Where the stream stands at the start: the number of the frame there, or, at the end of
-    // the stream, the count of messages published, loaded after the reader's position was (at
-    // least the number the next message there will carry, so a loss is never overcounted).
-    let expected = match reader.next_seq() {
-        Ok(Some(next)) => next,
-        Ok(None) | Err(_) => ring.info().messages,
-    };
     let source = RingSource {
+        expected: next_seq(&ring, &reader),
         ring,
         reader,
         losses: TagLosses::default(),
-        expected,
         lost: 0,
         lag_overruns: 0,
+        merged: Merged::default(),
         renewed: Vec::new(),
     };
     Ok((source, decoder, names))
+}
+
+/// The sequence number of the message at `reader`'s position: the number of the frame there,
+/// or, at the end of the stream, the count of messages published, loaded after the reader's
+/// position was (at least the number the next message there will carry, so a loss is never
+/// overcounted).
+fn next_seq(ring: &RingBuffer<ReadOnly>, reader: &Reader) -> u64 {
+    match reader.next_seq() {
+        Ok(Some(next)) => next,
+        Ok(None) | Err(_) => ring.info().messages,
+    }
 }
 
 /// A reader of the recording in `dir` from its start, its decoder and its type names.

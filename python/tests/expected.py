@@ -50,3 +50,37 @@ def tick(i: int) -> dict:
         "levels": [f32(i), 0.25, -0.5, 1e6],
         "delta": -i,
     }
+
+
+# `every-field keyed`: message i of Reading, Label and Beat, published in that order (channel
+# sequence numbers 3i, 3i + 1 and 3i + 2). The first EARLY messages each have a key of their
+# own; later ones cycle through SENSORS sensors and NAMES names.
+SENSORS, NAMES, EARLY = 10, 7, 50
+
+
+def reading(i: int) -> dict:
+    return {"sensor": 100 + i if i < EARLY else i % SENSORS, "n": i, "value": i / 4.0}
+
+
+def label(i: int) -> dict:
+    return {"name": f"early {i}" if i < EARLY else f"L{i % NAMES}", "n": i, "text": f"label {i}"}
+
+
+def latest(end: int) -> list[tuple[int, str, dict]]:
+    """Each key's latest keyed message published before sequence number `end`, in the order
+    published: (sequence number, type name, fields)."""
+    readings: dict[int, int] = {}
+    labels: dict[str, int] = {}
+    for i in range((end + 2) // 3):
+        readings[reading(i)["sensor"]] = i
+        if 3 * i + 1 < end:
+            labels[label(i)["name"]] = i
+    messages = [(3 * i, "Reading", reading(i)) for i in readings.values()]
+    messages += [(3 * i + 1, "Label", label(i)) for i in labels.values()]
+    return sorted(messages, key=lambda message: message[0])
+
+
+def plant(seq: int) -> tuple[str, dict]:
+    """The type name and fields of the message numbered `seq`."""
+    i, kind = divmod(seq, 3)
+    return [("Reading", reading(i)), ("Label", label(i)), ("Beat", {"n": i})][kind]

@@ -170,7 +170,19 @@ impl TagLosses {
     /// Forgets where each tag was, keeping the losses counted: for a reader moved to a position
     /// it did not read up to (a snapshot's), whose next message of a tag is not the one after
     /// the last it received.
-    pub(crate) fn restart(&mut self) {
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut losses = bcast::TagLosses::default();
+    /// losses.observe_numbers(1, 10, 1);
+    /// losses.observe_numbers(1, 12, 3); // tag 1's second is missing
+    /// losses.restart(); // the reader moved on past a snapshot
+    /// losses.observe_numbers(1, 40, 9); // not a loss: counted from here on
+    /// losses.observe_numbers(1, 42, 11);
+    /// assert_eq!(losses.lost(1), 2);
+    /// ```
+    pub fn restart(&mut self) {
         for count in &mut self.tags {
             count.tag_seq = 0;
         }
