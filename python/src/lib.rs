@@ -4,6 +4,7 @@
 //! The Python package `bcast` (`bcast/__init__.py`) re-exports everything here; its stubs
 //! (`bcast/_bcast.pyi`) document the Python API.
 
+mod batch;
 mod encode;
 mod error;
 mod message;

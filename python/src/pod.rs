@@ -112,6 +112,18 @@ impl PodType {
         RecordLen::Exactly(missing.map_or(self.size, |&(_, offset)| offset))
     }
 
+    /// How many bytes of a payload of `len` bytes, a record of version `version`, make a record
+    /// of this type; `Err` says why none do.
+    pub(crate) fn record_bytes(&self, version: u16, len: usize) -> Result<usize, String> {
+        match self.record_len(version) {
+            RecordLen::Exactly(want) if len == want => Ok(want),
+            RecordLen::AtLeast(want) if len >= want => Ok(want),
+            RecordLen::Exactly(want) | RecordLen::AtLeast(want) => Err(format!(
+                "a pod record of {want} bytes (version {version}) in a payload of {len}"
+            )),
+        }
+    }
+
     /// The length of the shortest record of any version of the type (the first version's).
     pub(crate) fn shortest(&self) -> usize {
         match self.record_len(1) {

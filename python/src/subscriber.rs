@@ -7,14 +7,15 @@ use std::time::{Duration, Instant, SystemTime};
 use bcast::record::{Entry, RecordError, Recording, RecordingReader};
 use bcast::typed::decoder::{Decoder, DecoderError, FrameError};
 use bcast::typed::{DecodedSnapshot, LastValuesError, Registry};
-use bcast::{ReadOnly, Reader, RingBuffer, TagLosses};
+use bcast::{Message as RawMessage, ReadOnly, Reader, RingBuffer, TagLosses};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{IntoPyDict, PyByteArray, PyDict};
+use pyo3::types::PyDict;
 
+use crate::batch::Records;
 use crate::error::{BcastError, CorruptError, OpenError, SchemaError, decode_error, raise};
 use crate::message::{Message, Meta};
-use crate::pod::{PodType, RecordLen};
+use crate::pod::PodType;
 use crate::value::to_python;
 
 /// The longest a blocking read waits without looking at Python's signals (Ctrl-C).
@@ -110,6 +111,75 @@ impl RingSource {
     fn unread(&self) -> u64 {
         self.ring.info().messages.saturating_sub(self.expected)
     }
+
+    /// Fills `records` with the pending records of `pod` in the ring, up to the end the writer
+    /// had committed when the batch began, stepping over other types' frames without copying
+    /// them. Returns the error that ended the batch, if any, and whether the next call must
+    /// raise it (it would not come again by itself). `buf` holds a payload on its way;
+    /// `skipped` counts the frames of other types.
+    fn batch(
+        &mut self,
+        py: Python<'_>,
+        pod: &PodType,
+        records: &mut Records<'_>,
+        buf: &mut Vec<u8>,
+        skipped: &mut u64,
+    ) -> PyResult<Option<(PyErr, bool)>> {
+        let Self { ring, reader, losses, expected, lost, .. } = self;
+        if buf.len() < reader.mtu() {
+            buf.resize(reader.mtu(), 0);
+        }
+        let unread = |expected: u64| ring.info().messages.saturating_sub(expected);
+        let mut batch = reader.batch_iter();
+        while !records.is_full() {
+            let message = match batch.next() {
+                None => break,
+                Some(Ok(message)) => message,
+                // The reader did not move: the error comes again on the next call.
+                Some(Err(error)) => {
+                    return Ok(Some((
+                        crate::error::read_error(py, error, unread(*expected)),
+                        false,
+                    )));
+                }
+            };
+            let (tag, seq, version, len) =
+                (message.tag(), message.seq(), message.version(), message.len());
+            if tag == pod.tag {
+                let take = match pod.record_bytes(version, len) {
+                    Ok(take) => take,
+                    Err(what) => {
+                        count_received(losses, expected, lost, &message);
+                        return Ok(Some((decode_error(py, &what, tag, seq), true)));
+                    }
+                };
+                // The payload straight into its record when it fits there (this version's or an
+                // earlier one's); a later version's through the buffer, cut to the known fields.
+                let read = records.push(|record| {
+                    if len <= record.len() {
+                        message.read(record)
+                    } else {
+                        message.read(buf).map(|_| {
+                            record[..take].copy_from_slice(&buf[..take]);
+                            take
+                        })
+                    }
+                })?;
+                if let Err(error) = read {
+                    // The writer overwrote the message while it was copied: it is lost (the
+                    // next one received counts it), and the reader is past it.
+                    return Ok(Some((
+                        crate::error::read_error(py, error, unread(*expected)),
+                        true,
+                    )));
+                }
+            } else {
+                *skipped += 1;
+            }
+            count_received(losses, expected, lost, &message);
+        }
+        Ok(None)
+    }
 }
 
 /// A frame read into `Subscriber::buf`.
@@ -189,11 +259,7 @@ impl Subscriber {
                 match source.reader.try_recv(&mut self.buf) {
                     Ok(Some(received)) => {
                         source.losses.observe(&received);
-                        // A sequence number comes from shared memory: a hostile one may jump
-                        // anywhere, so the count saturates.
-                        let gap = received.seq.saturating_sub(source.expected);
-                        source.lost = source.lost.saturating_add(gap);
-                        source.expected = received.seq.wrapping_add(1);
+                        count_seq(&mut source.expected, &mut source.lost, received.seq);
                         Ok(Some(Frame {
                             tag: received.tag,
                             seq: received.seq,
@@ -334,6 +400,41 @@ impl Subscriber {
         // A pod type's layout and version come from the description read before.
         self.pods.clear();
         Some(decoded)
+    }
+
+    /// Fills `records` with the records of `pod` that follow in the recording, as far as it
+    /// has been written. Returns the error that ended the batch, if any, and whether the next
+    /// call must raise it.
+    fn batch_from_recording(
+        &mut self,
+        py: Python<'_>,
+        pod: &PodType,
+        records: &mut Records<'_>,
+    ) -> PyResult<Option<(PyErr, bool)>> {
+        while !records.is_full() {
+            let frame = match self.next_frame(py) {
+                Ok(Some(frame)) => frame,
+                Ok(None) => break,
+                // A corrupt segment is passed: raised by the next call.
+                Err(error) => return Ok(Some((error, true))),
+            };
+            if frame.tag != pod.tag {
+                self.skipped += 1;
+                continue;
+            }
+            let take = match pod.record_bytes(frame.version, frame.len) {
+                Ok(take) => take,
+                Err(what) => {
+                    return Ok(Some((decode_error(py, &what, frame.tag, frame.seq), true)));
+                }
+            };
+            let payload = &self.buf[..take];
+            records.push(|record| {
+                record[..take].copy_from_slice(payload);
+                Ok::<_, std::convert::Infallible>(take)
+            })?;
+        }
+        Ok(None)
     }
 
     fn ring(&mut self) -> PyResult<&mut RingSource> {
@@ -538,7 +639,7 @@ impl Subscriber {
         }
         let pod = self.pod(type_name)?;
         let dtype = pod.dtype(py)?;
-        let (limit, first_room) = match &mut self.source {
+        let first_room = match &mut self.source {
             Source::Ring(source) => {
                 if pod.size > source.reader.mtu() {
                     return Err(SchemaError::new_err(format!(
@@ -558,12 +659,11 @@ impl Subscriber {
                 // ring's bytes would hold, doubled if more records come.
                 let bytes = lag.bytes.min(source.ring.capacity() as u64);
                 let frame = FRAME_HEADER + pod.shortest().next_multiple_of(FRAME_ALIGN);
-                let fit = usize::try_from(bytes / frame as u64).unwrap_or(usize::MAX);
-                (Some(source.reader.committed()), fit)
+                usize::try_from(bytes / frame as u64).unwrap_or(usize::MAX)
             }
             // A recording says nothing of what it holds: room for a few records, doubled as
             // they come, so memory follows the records read.
-            Source::Recording(_) => (None, FIRST_BATCH_BYTES / pod.size.max(1)),
+            Source::Recording(_) => FIRST_BATCH_BYTES / pod.size.max(1),
         };
         if pod.size > MAX_BATCH_BYTES {
             return Err(SchemaError::new_err(format!(
@@ -571,72 +671,24 @@ impl Subscriber {
             )));
         }
         let capacity = max.min(MAX_BATCH_BYTES / pod.size.max(1));
-        // Doubled if more records come than there was room for.
-        let mut room = capacity.min(first_room);
-        let array = PyByteArray::new_with(py, room * pod.size, |_| Ok(()))?;
-        let mut count = 0;
-        while count < capacity {
-            if let (Source::Ring(source), Some(limit)) = (&self.source, limit)
-                && source.reader.position() >= limit
-            {
-                break;
+        let mut records = Records::new(py, pod.size, first_room, capacity)?;
+        let error = match &mut self.source {
+            Source::Ring(source) => {
+                source.batch(py, &pod, &mut records, &mut self.buf, &mut self.skipped)?
             }
-            let frame = match self.next_frame(py) {
-                Ok(Some(frame)) => frame,
-                Ok(None) => break,
-                Err(error) => {
-                    // A ring error leaves the reader where it was (`Reader::try_recv` does not
-                    // move it on an error), so it comes again on the next call until `reset`; a
-                    // recording's corrupt segment is passed, and is raised by the next call.
-                    if count == 0 {
-                        return Err(error);
-                    }
-                    if matches!(self.source, Source::Recording(_)) {
-                        self.deferred = Some(error);
-                    }
-                    break;
-                }
-            };
-            if frame.tag != pod.tag {
-                self.skipped += 1;
-                continue;
+            Source::Recording(_) => self.batch_from_recording(py, &pod, &mut records)?,
+        };
+        // An error after the first records ends the batch and is raised by the next call (a ring
+        // error that left the reader where it was comes again by itself).
+        if let Some((error, deferred)) = error {
+            if records.count() == 0 {
+                return Err(error);
             }
-            let take = match pod.record_len(frame.version) {
-                RecordLen::Exactly(len) if frame.len == len => len,
-                RecordLen::AtLeast(len) if frame.len >= len => len,
-                RecordLen::Exactly(len) | RecordLen::AtLeast(len) => {
-                    let what = format!(
-                        "a pod record of {len} bytes (version {}) in a payload of {}",
-                        frame.version, frame.len
-                    );
-                    let error = decode_error(py, &what, frame.tag, frame.seq);
-                    if count == 0 {
-                        return Err(error);
-                    }
-                    self.deferred = Some(error);
-                    break;
-                }
-            };
-            if count == room {
-                room = (room * 2).max(1).min(capacity);
-                array.resize(room * pod.size)?;
+            if deferred {
+                self.deferred = Some(error);
             }
-            let slot = count * pod.size..(count + 1) * pod.size;
-            {
-                // SAFETY: `array` was made above and no Python code has seen it, so nothing
-                // else refers to its buffer while `record` lives (to the end of this block, in
-                // which no Python API is called); its length is `room * pod.size`, past `slot`.
-                let record = unsafe { &mut array.as_bytes_mut()[slot] };
-                // An earlier version's record lacks the fields added since: zeros.
-                let (known, missing) = record.split_at_mut(take);
-                known.copy_from_slice(&self.buf[..take]);
-                missing.fill(0);
-            }
-            count += 1;
         }
-        array.resize(count * pod.size)?;
-        let numpy = py.import("numpy")?;
-        numpy.call_method("frombuffer", (array, dtype), Some(&[("count", count)].into_py_dict(py)?))
+        records.into_numpy(dtype)
     }
 
     fn __repr__(&self) -> String {
@@ -704,6 +756,26 @@ fn open_ring(
         renewed: Vec::new(),
     };
     Ok((source, decoder, names))
+}
+
+/// Counts the message numbered `seq`, the next one a subscriber received, and the gap before
+/// it: the messages lost since `expected`.
+fn count_seq(expected: &mut u64, lost: &mut u64, seq: u64) {
+    // A sequence number comes from shared memory: a hostile one may jump anywhere, so the count
+    // saturates.
+    *lost = lost.saturating_add(seq.saturating_sub(*expected));
+    *expected = seq.wrapping_add(1);
+}
+
+/// Counts `message`, received in a batch, as `count_seq` and its type's losses do.
+fn count_received(
+    losses: &mut TagLosses,
+    expected: &mut u64,
+    lost: &mut u64,
+    message: &RawMessage<'_>,
+) {
+    losses.observe_message(message);
+    count_seq(expected, lost, message.seq());
 }
 
 /// The sequence number of the message at `reader`'s position: the number of the frame there,

@@ -107,3 +107,23 @@ def test_a_replay_is_no_loss(shm, typed_channel):
     # Received counts what was returned, replays included; nothing was lost, per type either.
     assert (stats["received"], stats["lost"]) == (41, 0)
     assert stats["lost_by_type"] == {"Tick": 0}
+
+
+def test_frames_a_batch_passes_over_are_no_loss(live):
+    """A batch steps over other types' frames without copying them, but counts them: reading
+    one by one before and after it, no type shows a loss."""
+    from conftest import WAIT
+
+    path, publisher = live(1000)
+    sub = bcast.attach(path, timeout=WAIT)
+    publisher.go()
+    publisher.expect("done")
+    first = [sub.recv(WAIT) for _ in range(10)]  # the first five of each type
+    ticks = sub.batch_numpy("Tick", max=100)  # Ticks 5..104; Everythings 5..104 passed over
+    rest = drain(sub)
+    assert [msg.seq for msg in first if msg is not None] == list(range(10))
+    assert ticks["seq"].tolist() == list(range(5, 105))
+    assert rest == list(range(210, 2000))
+    stats = sub.stats()
+    assert (stats["lost"], stats["skipped"], stats["received"]) == (0, 100, 1900)
+    assert stats["lost_by_type"] == {"Everything": 0, "Tick": 0}
