@@ -36,6 +36,7 @@ impl<'py> Records<'py> {
     }
 
     /// Whether the batch holds as many records as it may.
+    #[inline]
     pub(crate) fn is_full(&self) -> bool {
         self.count >= self.capacity
     }
@@ -43,6 +44,7 @@ impl<'py> Records<'py> {
     /// Fills the next record with `fill`, which writes its first bytes and returns how many;
     /// the rest are zeroed (the fields an earlier version of the type lacks). A record `fill`
     /// refuses is not kept. For a batch that is not full.
+    #[inline]
     pub(crate) fn push<E>(
         &mut self,
         fill: impl FnOnce(&mut [u8]) -> Result<usize, E>,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bcast::record::{Entry, RecordError, Recording, RecordingReader};
 use bcast::typed::decoder::{Decoder, DecoderError, FrameError};
 use bcast::typed::{DecodedSnapshot, LastValuesError, Registry};
-use bcast::{Message as RawMessage, ReadOnly, Reader, RingBuffer, TagLosses};
+use bcast::{ReadOnly, Reader, RingBuffer, TagLosses};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -110,75 +110,6 @@ impl RingSource {
     /// The messages published after the last one the subscriber received: what `reset` skips.
     fn unread(&self) -> u64 {
         self.ring.info().messages.saturating_sub(self.expected)
-    }
-
-    /// Fills `records` with the pending records of `pod` in the ring, up to the end the writer
-    /// had committed when the batch began, stepping over other types' frames without copying
-    /// them. Returns the error that ended the batch, if any, and whether the next call must
-    /// raise it (it would not come again by itself). `buf` holds a payload on its way;
-    /// `skipped` counts the frames of other types.
-    fn batch(
-        &mut self,
-        py: Python<'_>,
-        pod: &PodType,
-        records: &mut Records<'_>,
-        buf: &mut Vec<u8>,
-        skipped: &mut u64,
-    ) -> PyResult<Option<(PyErr, bool)>> {
-        let Self { ring, reader, losses, expected, lost, .. } = self;
-        if buf.len() < reader.mtu() {
-            buf.resize(reader.mtu(), 0);
-        }
-        let unread = |expected: u64| ring.info().messages.saturating_sub(expected);
-        let mut batch = reader.batch_iter();
-        while !records.is_full() {
-            let message = match batch.next() {
-                None => break,
-                Some(Ok(message)) => message,
-                // The reader did not move: the error comes again on the next call.
-                Some(Err(error)) => {
-                    return Ok(Some((
-                        crate::error::read_error(py, error, unread(*expected)),
-                        false,
-                    )));
-                }
-            };
-            let (tag, seq, version, len) =
-                (message.tag(), message.seq(), message.version(), message.len());
-            if tag == pod.tag {
-                let take = match pod.record_bytes(version, len) {
-                    Ok(take) => take,
-                    Err(what) => {
-                        count_received(losses, expected, lost, &message);
-                        return Ok(Some((decode_error(py, &what, tag, seq), true)));
-                    }
-                };
-                // The payload straight into its record when it fits there (this version's or an
-                // earlier one's); a later version's through the buffer, cut to the known fields.
-                let read = records.push(|record| {
-                    if len <= record.len() {
-                        message.read(record)
-                    } else {
-                        message.read(buf).map(|_| {
-                            record[..take].copy_from_slice(&buf[..take]);
-                            take
-                        })
-                    }
-                })?;
-                if let Err(error) = read {
-                    // The writer overwrote the message while it was copied: it is lost (the
-                    // next one received counts it), and the reader is past it.
-                    return Ok(Some((
-                        crate::error::read_error(py, error, unread(*expected)),
-                        true,
-                    )));
-                }
-            } else {
-                *skipped += 1;
-            }
-            count_received(losses, expected, lost, &message);
-        }
-        Ok(None)
     }
 }
 
@@ -402,21 +333,31 @@ impl Subscriber {
         Some(decoded)
     }
 
-    /// Fills `records` with the records of `pod` that follow in the recording, as far as it
-    /// has been written. Returns the error that ended the batch, if any, and whether the next
-    /// call must raise it.
-    fn batch_from_recording(
+    /// Fills `records` with the records of `pod` that follow, up to the ring position `limit`
+    /// (the end the writer had committed when the batch began) or, in a recording, as far as it
+    /// has been written; other types' frames are passed over. Returns the error that ended the
+    /// batch, if any, and whether the next call must raise it (a ring error leaves the reader
+    /// where it was, as `Reader::try_recv` does, so it comes again by itself until `reset`).
+    fn fill(
         &mut self,
         py: Python<'_>,
         pod: &PodType,
+        limit: Option<u64>,
         records: &mut Records<'_>,
     ) -> PyResult<Option<(PyErr, bool)>> {
         while !records.is_full() {
+            if let (Source::Ring(source), Some(limit)) = (&self.source, limit)
+                && source.reader.position() >= limit
+            {
+                break;
+            }
             let frame = match self.next_frame(py) {
                 Ok(Some(frame)) => frame,
                 Ok(None) => break,
-                // A corrupt segment is passed: raised by the next call.
-                Err(error) => return Ok(Some((error, true))),
+                Err(error) => {
+                    let deferred = matches!(self.source, Source::Recording(_));
+                    return Ok(Some((error, deferred)));
+                }
             };
             if frame.tag != pod.tag {
                 self.skipped += 1;
@@ -544,13 +485,13 @@ impl Subscriber {
     /// publisher writes, and `BcastError` if the publisher lapped the ring faster than the
     /// snapshot could read it, 8 times over. After an exception, `reset()`.
     fn snapshot(&mut self, py: Python<'_>) -> PyResult<Vec<Message>> {
+        let Source::Ring(source) = &mut self.source else {
+            return Err(PyValueError::new_err("a recording has no last-value table"));
+        };
         let Some(decoder) = &self.decoder else {
             return Err(SchemaError::new_err(
                 "a snapshot is decoded: attach the channel without raw=True",
             ));
-        };
-        let Source::Ring(source) = &mut self.source else {
-            return Err(PyValueError::new_err("a recording has no last-value table"));
         };
         let before = source.reader.stats();
         let taken = DecodedSnapshot::take(decoder, &mut source.reader);
@@ -639,7 +580,7 @@ impl Subscriber {
         }
         let pod = self.pod(type_name)?;
         let dtype = pod.dtype(py)?;
-        let first_room = match &mut self.source {
+        let (limit, first_room) = match &mut self.source {
             Source::Ring(source) => {
                 if pod.size > source.reader.mtu() {
                     return Err(SchemaError::new_err(format!(
@@ -659,11 +600,12 @@ impl Subscriber {
                 // ring's bytes would hold, doubled if more records come.
                 let bytes = lag.bytes.min(source.ring.capacity() as u64);
                 let frame = FRAME_HEADER + pod.shortest().next_multiple_of(FRAME_ALIGN);
-                usize::try_from(bytes / frame as u64).unwrap_or(usize::MAX)
+                let fit = usize::try_from(bytes / frame as u64).unwrap_or(usize::MAX);
+                (Some(source.reader.committed()), fit)
             }
             // A recording says nothing of what it holds: room for a few records, doubled as
             // they come, so memory follows the records read.
-            Source::Recording(_) => FIRST_BATCH_BYTES / pod.size.max(1),
+            Source::Recording(_) => (None, FIRST_BATCH_BYTES / pod.size.max(1)),
         };
         if pod.size > MAX_BATCH_BYTES {
             return Err(SchemaError::new_err(format!(
@@ -672,15 +614,8 @@ impl Subscriber {
         }
         let capacity = max.min(MAX_BATCH_BYTES / pod.size.max(1));
         let mut records = Records::new(py, pod.size, first_room, capacity)?;
-        let error = match &mut self.source {
-            Source::Ring(source) => {
-                source.batch(py, &pod, &mut records, &mut self.buf, &mut self.skipped)?
-            }
-            Source::Recording(_) => self.batch_from_recording(py, &pod, &mut records)?,
-        };
-        // An error after the first records ends the batch and is raised by the next call (a ring
-        // error that left the reader where it was comes again by itself).
-        if let Some((error, deferred)) = error {
+        // An error after the first records ends the batch.
+        if let Some((error, deferred)) = self.fill(py, &pod, limit, &mut records)? {
             if records.count() == 0 {
                 return Err(error);
             }
@@ -765,17 +700,6 @@ fn count_seq(expected: &mut u64, lost: &mut u64, seq: u64) {
     // saturates.
     *lost = lost.saturating_add(seq.saturating_sub(*expected));
     *expected = seq.wrapping_add(1);
-}
-
-/// Counts `message`, received in a batch, as `count_seq` and its type's losses do.
-fn count_received(
-    losses: &mut TagLosses,
-    expected: &mut u64,
-    lost: &mut u64,
-    message: &RawMessage<'_>,
-) {
-    losses.observe_message(message);
-    count_seq(expected, lost, message.seq());
 }
 
 /// The sequence number of the message at `reader`'s position: the number of the frame there,
