@@ -53,6 +53,17 @@ python3 -m venv "$venv"
 # The stubs say what the module has, and the example, bench and tests type-check against them.
 "$venv/bin/python" -m mypy.stubtest bcast
 "$venv/bin/python" -m mypy python/examples python/tests python/bench
+# The benches run once, briefly, with the fixture the tests built (their figures are in
+# BENCHMARKS.md, not checked here).
+every_field=$(cargo build --quiet --profile test -p bcast-fixtures --bin every-field \
+  --message-format=json | "$venv/bin/python" -c \
+  'import json, sys; print(next(m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable")))')
+export BCAST_EVERY_FIELD="$every_field"
+"$venv/bin/python" python/bench/reader_rate.py --pairs 1000 --rounds 1 --core 0 >/dev/null
+"$venv/bin/python" python/bench/publish_rate.py --records 1000 --rounds 1 --core 0 >/dev/null
+"$venv/bin/python" python/bench/compare.py "$venv/bin/python" "$venv/bin/python" --pairs 1000 \
+  --turns 1 --core 0 >/dev/null
+unset BCAST_EVERY_FIELD
 
 step "benches compile and pass their sanity runs"
 cargo test --workspace --benches

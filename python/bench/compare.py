@@ -2,12 +2,12 @@
 """Two builds of the package side by side: the reader's rates in each, in alternate turns
 (BENCHMARKS.md, "Run 20").
 
-    python python/bench/compare.py BEFORE_PYTHON AFTER_PYTHON [--turns T] [--core C]
+    python python/bench/compare.py BEFORE_PYTHON AFTER_PYTHON [--pairs N] [--turns T] [--core C]
 
 BEFORE_PYTHON and AFTER_PYTHON are the interpreters of two virtual environments, each with a
 build of the package (`pip install ./python numpy` at each commit). This script makes the
-channels once, with whichever `bcast` it imports: 100 000 pairs of the Rust fixture's
-`Everything` and `Tick` (`every-field fill`), and 100 000 `Tick`s alone. Then, T times, each
+channels once, with whichever `bcast` it imports: N (100 000) pairs of the Rust fixture's
+`Everything` and `Tick` (`every-field fill`), and N `Tick`s alone. Then, T times, each
 interpreter in turn measures, in a process of its own pinned to core C, the median of five
 `batch_numpy` reads of the `Tick`s among the `Everything`s and alone, of five `raw=True` reads,
 and of two decoded reads (the functions of `reader_rate.py`). It prints each turn's medians,
@@ -16,18 +16,14 @@ then the median over turns and the ratio after / before.
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
-
-import bcast
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from reader_rate import fixture  # noqa: E402
+from reader_rate import channels  # noqa: E402
 
 # Run by each interpreter: one turn's medians, as JSON.
 TURN = """
@@ -49,19 +45,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("before", help="the Python of the environment with the earlier build")
     parser.add_argument("after", help="the Python of the environment with the later build")
+    parser.add_argument("--pairs", type=int, default=100_000,
+                        help="messages of each type in the mixed channel, and Ticks alone")
     parser.add_argument("--turns", type=int, default=6)
     parser.add_argument("--core", type=int, default=1)
     args = parser.parse_args()
-    n = 100_000
-    tag = f"{os.getpid()}-{int(time.time())}"
-    mixed, ticks = f"/dev/shm/bcast-compare-{tag}", f"/dev/shm/bcast-compare-{tag}-ticks"
-    try:
-        subprocess.run([str(fixture()), "fill", mixed, str(n)], check=True,
-                       stdout=subprocess.DEVNULL)
-        pub = bcast.create(ticks, n * 128, schema_from=mixed)
-        for i in range(n):
-            pub.publish("Tick", {"seq": i, "price": 1.0, "qty": 1, "side": 1, "flags": 0,
-                                 "venue": 0, "levels": [0.0] * 4, "delta": 0})
+    n = args.pairs
+    with channels(n, "compare") as (mixed, ticks):
         code = TURN.format(here=str(HERE), core=args.core, mixed=mixed, ticks=ticks, n=n)
         turns: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
         for turn in range(args.turns):
@@ -77,12 +67,6 @@ def main() -> int:
             before = statistics.median(t[case] for t in turns["before"])
             after = statistics.median(t[case] for t in turns["after"])
             print(f"{case:<20} {before:>14,.0f} {after:>14,.0f} {after / before:>13.2f}")
-    finally:
-        for path in (mixed, ticks):
-            try:
-                bcast.remove(path)
-            except bcast.BcastError:
-                pass
     return 0
 
 

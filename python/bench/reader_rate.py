@@ -21,12 +21,14 @@ It prints the median and interquartile range over rounds of each rate.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import bcast
@@ -85,6 +87,29 @@ def numpy_rate(path: str, records: int, batch: int) -> float:
     return records / (time.perf_counter() - start)
 
 
+@contextlib.contextmanager
+def channels(pairs: int, name: str) -> Iterator[tuple[str, str]]:
+    """Makes the two channels the cases read, under /dev/shm, and removes them after: `pairs`
+    pairs of the fixture's `Everything` and `Tick` (`every-field fill`), and `pairs` `Tick`s
+    alone, published from Python."""
+    tag = f"{os.getpid()}-{int(time.time())}"
+    mixed, ticks = f"/dev/shm/bcast-{name}-{tag}", f"/dev/shm/bcast-{name}-{tag}-ticks"
+    try:
+        subprocess.run([str(fixture()), "fill", mixed, str(pairs)], check=True,
+                       stdout=subprocess.DEVNULL)
+        pub = bcast.create(ticks, pairs * 128, schema_from=mixed)
+        for i in range(pairs):
+            pub.publish("Tick", {"seq": i, "price": 1.0, "qty": 1, "side": 1, "flags": 0,
+                                 "venue": 0, "levels": [0.0] * 4, "delta": 0})
+        yield mixed, ticks
+    finally:
+        for path in (mixed, ticks):
+            try:
+                bcast.remove(path)
+            except bcast.BcastError:
+                pass
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=100_000)
@@ -92,16 +117,7 @@ def main() -> int:
     parser.add_argument("--core", type=int, default=0)
     args = parser.parse_args()
     os.sched_setaffinity(0, {args.core})
-    binary = fixture()
-    tag = f"{os.getpid()}-{int(time.time())}"
-    mixed, ticks = f"/dev/shm/bcast-rate-{tag}", f"/dev/shm/bcast-rate-{tag}-ticks"
-    try:
-        subprocess.run([str(binary), "fill", mixed, str(args.pairs)], check=True,
-                       stdout=subprocess.DEVNULL)
-        pub = bcast.create(ticks, args.pairs * 128, schema_from=mixed)
-        for i in range(args.pairs):
-            pub.publish("Tick", {"seq": i, "price": 1.0, "qty": 1, "side": 1, "flags": 0,
-                                 "venue": 0, "levels": [0.0] * 4, "delta": 0})
+    with channels(args.pairs, "rate") as (mixed, ticks):
         cases: dict[str, list[float]] = {}
         for _ in range(args.rounds):
             for name, rate in decoded(mixed, args.pairs).items():
@@ -118,12 +134,6 @@ def main() -> int:
         for name, rates in cases.items():
             q1, _, q3 = statistics.quantiles(rates, n=4) if len(rates) > 1 else rates * 3
             print(f"{name:<32} {statistics.median(rates):>14,.0f} {q1:>14,.0f} {q3:>14,.0f}")
-    finally:
-        for path in (mixed, ticks):
-            try:
-                bcast.remove(path)
-            except bcast.BcastError:
-                pass
     return 0
 
 
