@@ -41,14 +41,10 @@ impl<'py> Records<'py> {
         self.count >= self.capacity
     }
 
-    /// Fills the next record with `fill`, which writes its first bytes and returns how many;
-    /// the rest are zeroed (the fields an earlier version of the type lacks). A record `fill`
-    /// refuses is not kept. For a batch that is not full.
+    /// Appends a record whose first bytes are `known`: all of them, or an earlier version's,
+    /// whose missing fields are zeroed. For a batch that is not full.
     #[inline]
-    pub(crate) fn push<E>(
-        &mut self,
-        fill: impl FnOnce(&mut [u8]) -> Result<usize, E>,
-    ) -> PyResult<Result<(), E>> {
+    pub(crate) fn push(&mut self, known: &[u8]) -> PyResult<()> {
         if self.count == self.room {
             self.room = (self.room * 2).max(1).min(self.capacity);
             self.array.resize(self.room * self.size)?;
@@ -56,16 +52,14 @@ impl<'py> Records<'py> {
         let slot = self.count * self.size..(self.count + 1) * self.size;
         // SAFETY: no Python code can reach `array` before `into_numpy` hands it to NumPy: only
         // this struct refers to it, and a bytearray is not tracked by the garbage collector. So
-        // nothing resizes or reads its buffer while `record` lives (to the end of this function),
-        // whatever `fill` runs; its length is `room * size`, past `slot` since `count < room`.
+        // nothing resizes or reads its buffer while `record` lives (to the end of this function);
+        // its length is `room * size`, past `slot` since `count < room`.
         let record = unsafe { &mut self.array.as_bytes_mut()[slot] };
-        let written = match fill(record) {
-            Ok(written) => written.min(self.size),
-            Err(error) => return Ok(Err(error)),
-        };
-        record[written..].fill(0);
+        let (head, missing) = record.split_at_mut(known.len().min(self.size));
+        head.copy_from_slice(&known[..head.len()]);
+        missing.fill(0);
         self.count += 1;
-        Ok(Ok(()))
+        Ok(())
     }
 
     /// The records as a NumPy array of `dtype`.

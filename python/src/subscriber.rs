@@ -369,11 +369,7 @@ impl Subscriber {
                     return Ok(Some((decode_error(py, &what, frame.tag, frame.seq), true)));
                 }
             };
-            let payload = &self.buf[..take];
-            records.push(|record| {
-                record[..take].copy_from_slice(payload);
-                Ok::<_, std::convert::Infallible>(take)
-            })?;
+            records.push(&self.buf[..take])?;
         }
         Ok(None)
     }
